@@ -1,0 +1,280 @@
+// The Driver contract. A driver translates between the core model and one
+// provider. It declares what it can do in one place:
+//   * `declaration`: identity, providers, features, constraints, state machine;
+//   * its methods: each optional method is a *capability*, named exactly as the
+//     capability the API reports in `Expect:` on 412 (spec §8.4), so the front
+//     end needs no table mapping one to the other.
+// Drivers know nothing of HTTP, XML or JSON.
+import type { Readable } from 'node:stream';
+import { CredentialsRequired } from './errors.js';
+import type { FeatureConstraints } from './features.js';
+import type {
+  Address, Blob, Bucket, CommandResult, Firewall, HardwareProfile, Id, Image, Instance, Key,
+  LoadBalancer, Metric, Network, NetworkInterface, Realm, StorageSnapshot, StorageVolume, Subnet,
+} from './model.js';
+import type { StateMachine } from './state-machine.js';
+
+export interface Credentials {
+  user: string;
+  password: string;
+}
+
+/** Everything a driver may know about the request it serves. */
+export class RequestContext {
+  constructor(
+    readonly provider: string | undefined,
+    readonly credentials: Credentials | undefined,
+    readonly signal: AbortSignal,
+  ) {}
+
+  /** The credentials, or a 401 challenge when the client sent none. */
+  requireCredentials(): Credentials {
+    if (!this.credentials) throw new CredentialsRequired();
+    return this.credentials;
+  }
+}
+
+/** Filters from the query string; every driver honours `id`. */
+export type Filter = Record<string, string | undefined>;
+
+/** Names of the collections of the API (sub-collections excluded). */
+export const COLLECTIONS = [
+  'addresses', 'buckets', 'drivers', 'firewalls', 'hardware_profiles', 'images', 'instance_states',
+  'instances', 'keys', 'load_balancers', 'metrics', 'network_interfaces', 'networks', 'realms',
+  'storage_snapshots', 'storage_volumes', 'subnets',
+] as const;
+export type CollectionName = (typeof COLLECTIONS)[number];
+
+export interface DriverDeclaration {
+  /** Lower-case id, e.g. `mock`, `ec2`. */
+  id: string;
+  /** Display name, e.g. `Mock`, `EC2`. */
+  name: string;
+  /** kind → provider id → URL or host (spec §11.1). The providers are the ids, in order of first appearance. */
+  entrypoints?: Record<string, Record<string, string>>;
+  /** Labels telling a person what to put into Basic auth (not secrets). */
+  usernameLabel?: string;
+  passwordLabel?: string;
+  /** Feature names per collection; names outside the catalogue are accepted and never advertised. */
+  features: Partial<Record<CollectionName, readonly string[]>>;
+  constraints?: Record<string, FeatureConstraints>;
+  /** Present iff the driver has instances with a life cycle. */
+  stateMachine?: StateMachine;
+}
+
+export interface InstanceCreate {
+  imageId: Id;
+  realmId?: Id;
+  hardwareProfileId?: Id;
+  /** `hwp_<property>` values, keyed by property name. */
+  profileOverrides: Record<string, string>;
+  name?: string;
+  keyname?: string;
+  /** Already base64-decoded. */
+  userData?: Buffer;
+  password?: string;
+  firewallIds: Id[];
+  instanceCount?: number;
+  metrics?: boolean;
+  loadBalancerId?: Id;
+  /** Every request parameter, for driver-specific extras (e.g. the mock's `initial_state`). */
+  params: Record<string, string>;
+}
+
+export interface RunCommand {
+  id: Id;
+  cmd: string;
+  privateKey?: string;
+  password?: string;
+  ip?: string;
+  port?: number;
+  username?: string;
+}
+
+export interface BlobData {
+  stream: Readable;
+  contentType?: string;
+  contentLength?: number;
+}
+
+export interface BlobUpload {
+  bucketId: Id;
+  blobId: Id;
+  data: Readable;
+  contentType: string;
+  /** Known when the client sent Content-Length. */
+  contentLength?: number;
+  metadata: Record<string, string>;
+}
+
+export interface LoadBalancerCreate {
+  name: string;
+  realmId: Id;
+  listenerProtocol: string;
+  listenerBalancerPort: string;
+  listenerInstancePort: string;
+}
+
+export interface FirewallRuleCreate {
+  firewallId: Id;
+  protocol: string;
+  portFrom: string;
+  portTo: string;
+  addresses: string[];
+  /** group name → owner account id */
+  groups: Record<string, string>;
+}
+
+type Op<A extends unknown[], R> = (ctx: RequestContext, ...args: A) => Promise<R>;
+
+/**
+ * Every method is optional; a driver has a capability iff it has the method.
+ * Show methods (`realm`, `image`, …) are optional even when the listing
+ * exists: without one the front end filters the listing by id.
+ */
+export interface Driver {
+  readonly declaration: DriverDeclaration;
+
+  /** Verify credentials with the back end (for `?force_auth`); throws AuthenticationFailure. */
+  verify_credentials?: Op<[], void>;
+  /**
+   * Collections offered for these credentials when that depends on the back
+   * end (e.g. an OpenStack service catalogue). Default: derived from methods.
+   */
+  supported_collections?: Op<[], CollectionName[]>;
+
+  realms?: Op<[Filter], Realm[]>;
+  realm?: Op<[Id], Realm | undefined>;
+
+  hardware_profiles?: Op<[Filter], HardwareProfile[]>;
+  hardware_profile?: Op<[Id], HardwareProfile | undefined>;
+
+  images?: Op<[Filter], Image[]>;
+  image?: Op<[Id], Image | undefined>;
+  create_image?: Op<[{ instanceId: Id; name?: string; description?: string }], Image>;
+  destroy_image?: Op<[Id], void>;
+
+  instances?: Op<[Filter], Instance[]>;
+  instance?: Op<[Id], Instance | undefined>;
+  create_instance?: Op<[InstanceCreate], Instance[]>;
+  start_instance?: Op<[Id], Instance>;
+  stop_instance?: Op<[Id], Instance>;
+  reboot_instance?: Op<[Id], Instance>;
+  destroy_instance?: Op<[Id], void>;
+  run_on_instance?: Op<[RunCommand], CommandResult>;
+
+  keys?: Op<[Filter], Key[]>;
+  key?: Op<[Id], Key | undefined>;
+  create_key?: Op<[{ name: string; publicKey?: string }], Key>;
+  destroy_key?: Op<[Id], void>;
+
+  storage_volumes?: Op<[Filter], StorageVolume[]>;
+  storage_volume?: Op<[Id], StorageVolume | undefined>;
+  create_storage_volume?: Op<[{ capacity?: string; realmId?: Id; snapshotId?: Id; name?: string; description?: string }], StorageVolume>;
+  destroy_storage_volume?: Op<[Id], void>;
+  attach_storage_volume?: Op<[{ id: Id; instanceId: Id; device: string }], StorageVolume>;
+  detach_storage_volume?: Op<[{ id: Id; instanceId?: Id; device?: string }], StorageVolume>;
+
+  storage_snapshots?: Op<[Filter], StorageSnapshot[]>;
+  storage_snapshot?: Op<[Id], StorageSnapshot | undefined>;
+  create_storage_snapshot?: Op<[{ volumeId: Id; name?: string; description?: string }], StorageSnapshot>;
+  destroy_storage_snapshot?: Op<[Id], void>;
+
+  buckets?: Op<[Filter], Bucket[]>;
+  bucket?: Op<[Id], Bucket | undefined>;
+  create_bucket?: Op<[{ name: string; location?: string }], Bucket>;
+  delete_bucket?: Op<[Id], void>;
+  blob?: Op<[Id, Id], Blob | undefined>;
+  blob_data?: Op<[Id, Id], BlobData | undefined>;
+  create_blob?: Op<[BlobUpload], Blob>;
+  delete_blob?: Op<[Id, Id], void>;
+  blob_metadata?: Op<[Id, Id], Record<string, string> | undefined>;
+  /** Replaces all metadata; returns false when the blob does not exist. */
+  update_blob_metadata?: Op<[Id, Id, Record<string, string>], boolean>;
+  init_segmented_blob?: Op<[{ bucketId: Id; blobId: Id; contentType: string; metadata: Record<string, string> }], string>;
+  blob_segment?: Op<[{ bucketId: Id; blobId: Id; uploadId: string; order: number; data: Readable; contentLength?: number }], string>;
+  finalize_segmented_blob?: Op<[{ bucketId: Id; blobId: Id; uploadId: string; segments: Array<{ order: number; id: string }> }], Blob>;
+
+  addresses?: Op<[Filter], Address[]>;
+  address?: Op<[Id], Address | undefined>;
+  create_address?: Op<[], Address>;
+  destroy_address?: Op<[Id], void>;
+  associate_address?: Op<[{ id: Id; instanceId: Id }], void>;
+  disassociate_address?: Op<[Id], void>;
+
+  load_balancers?: Op<[Filter], LoadBalancer[]>;
+  load_balancer?: Op<[Id], LoadBalancer | undefined>;
+  create_load_balancer?: Op<[LoadBalancerCreate], LoadBalancer>;
+  destroy_load_balancer?: Op<[Id], void>;
+  lb_register_instance?: Op<[{ id: Id; instanceId: Id }], LoadBalancer>;
+  lb_unregister_instance?: Op<[{ id: Id; instanceId: Id }], LoadBalancer>;
+
+  firewalls?: Op<[Filter], Firewall[]>;
+  firewall?: Op<[Id], Firewall | undefined>;
+  create_firewall?: Op<[{ name: string; description: string }], Firewall>;
+  delete_firewall?: Op<[Id], void>;
+  create_firewall_rule?: Op<[FirewallRuleCreate], Firewall>;
+  delete_firewall_rule?: Op<[{ firewallId: Id; ruleId: Id }], void>;
+
+  metrics?: Op<[Filter], Metric[]>;
+  metric?: Op<[Id], Metric | undefined>;
+
+  networks?: Op<[Filter], Network[]>;
+  network?: Op<[Id], Network | undefined>;
+  create_network?: Op<[{ addressBlock?: string; name?: string }], Network>;
+  destroy_network?: Op<[Id], void>;
+
+  subnets?: Op<[Filter], Subnet[]>;
+  subnet?: Op<[Id], Subnet | undefined>;
+  create_subnet?: Op<[{ networkId: Id; addressBlock: string; name?: string }], Subnet>;
+  destroy_subnet?: Op<[Id], void>;
+
+  network_interfaces?: Op<[Filter], NetworkInterface[]>;
+  network_interface?: Op<[Id], NetworkInterface | undefined>;
+  create_network_interface?: Op<[{ instanceId: Id; networkId: Id; name?: string; params: Record<string, string> }], NetworkInterface>;
+  destroy_network_interface?: Op<[Id], void>;
+
+  /** Release resources (database handles, sockets) at shutdown. */
+  close?(): Promise<void>;
+}
+
+export type Capability = Exclude<keyof Driver, 'declaration' | 'close' | 'verify_credentials' | 'supported_collections'>;
+
+export function hasCapability(driver: Driver, capability: string): boolean {
+  return typeof (driver as unknown as Record<string, unknown>)[capability] === 'function';
+}
+
+/** Providers of a driver: ids under any entry-point kind, in order of first appearance. */
+export function providersOf(declaration: DriverDeclaration): string[] {
+  const ids: string[] = [];
+  for (const byProvider of Object.values(declaration.entrypoints ?? {})) {
+    for (const id of Object.keys(byProvider)) if (!ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * Collections listed at the entry point: `drivers` always; hardware profiles
+ * and instance states from the declaration; others iff listing is implemented.
+ */
+export function collectionsOf(driver: Driver): CollectionName[] {
+  return COLLECTIONS.filter((c) => {
+    if (c === 'drivers') return true;
+    if (c === 'instance_states') return driver.declaration.stateMachine !== undefined;
+    return hasCapability(driver, c);
+  });
+}
+
+/** How the server finds drivers: descriptors are cheap; `load` brings in the SDKs. */
+export interface DriverFactory {
+  declaration: DriverDeclaration;
+  load(config: DriverConfig): Promise<Driver>;
+}
+
+/** What the server's configuration hands a driver (operator-set, never client-set). */
+export interface DriverConfig {
+  /** Driver-specific options from the configuration file / environment. */
+  options: Record<string, unknown>;
+  /** Data directory for drivers that keep state. */
+  dataDir: string;
+}

@@ -1,0 +1,136 @@
+// Blob content lives in files under `<dataDir>/blobs/`, never in memory.
+// File names are derived from a hash of (bucket, blob id) plus a random
+// suffix per version, never from client-supplied text, so an overwrite
+// writes a new file and the old one stays readable until the new record
+// is committed.
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync,
+  statSync, writeSync, type ReadStream,
+} from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ValidationFailure } from '../../core/errors.js';
+
+const TEMP_SUFFIX = '.tmp';
+
+export interface ReceivedFile {
+  file: string;
+  length: number;
+}
+
+export class BlobFiles {
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'blobs');
+    mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+  }
+
+  private newFileName(bucketId: string, blobId: string): string {
+    const key = createHash('sha256').update(`${bucketId}\0${blobId}`).digest('hex');
+    return `${key}.${randomBytes(6).toString('hex')}`;
+  }
+
+  /**
+   * Streams `data` into a new content file: temp file, fsync, rename. On any
+   * failure (aborted upload, short body, disk error) the temp file is
+   * removed and nothing else is touched.
+   */
+  async receive(bucketId: string, blobId: string, data: Readable, expectedLength?: number, signal?: AbortSignal): Promise<ReceivedFile> {
+    const file = this.newFileName(bucketId, blobId);
+    const temp = join(this.dir, file + TEMP_SUFFIX);
+    const handle = await open(temp, 'wx', 0o640);
+    let length = 0;
+    try {
+      for await (const chunk of data) {
+        signal?.throwIfAborted();
+        const bytes: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        length += bytes.length;
+        await handle.write(bytes);
+      }
+      signal?.throwIfAborted();
+      if (expectedLength !== undefined && length !== expectedLength) {
+        throw new ValidationFailure(`Received ${length} bytes, Content-Length said ${expectedLength}`);
+      }
+      await handle.sync();
+      await handle.close();
+      await rename(temp, join(this.dir, file));
+      this.syncDirectory();
+      return { file, length };
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await rm(temp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Writes a small content file synchronously (seed data, inside the seeding transaction). */
+  writeSmall(bucketId: string, blobId: string, content: string): ReceivedFile {
+    const file = this.newFileName(bucketId, blobId);
+    const bytes = Buffer.from(content);
+    const fd = openSync(join(this.dir, file), 'wx', 0o640);
+    try {
+      writeSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return { file, length: bytes.length };
+  }
+
+  /**
+   * Opens the content synchronously (so a concurrent overwrite cannot unlink
+   * it between lookup and open), then streams it. Undefined when missing.
+   */
+  openRead(file: string): ReadStream | undefined {
+    let fd: number;
+    try {
+      fd = openSync(join(this.dir, file), 'r');
+    } catch {
+      return undefined;
+    }
+    return createReadStream('', { fd, autoClose: true });
+  }
+
+  readText(file: string): string | undefined {
+    try {
+      return readFileSync(join(this.dir, file), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  remove(file: string): void {
+    rmSync(join(this.dir, file), { force: true });
+  }
+
+  /**
+   * Deletes files no record references (left by a crash between rename and
+   * commit, or by an interrupted upload) once older than `minAgeMs`, so an
+   * upload still running in another process keeps its temp file.
+   */
+  sweep(referenced: Set<string>, minAgeMs: number): void {
+    const now = Date.now();
+    for (const name of readdirSync(this.dir)) {
+      if (referenced.has(name)) continue;
+      const path = join(this.dir, name);
+      try {
+        if (now - statSync(path).mtimeMs >= minAgeMs) rmSync(path, { force: true });
+      } catch {
+        // Removed concurrently: nothing to do.
+      }
+    }
+  }
+
+  /** Makes the rename itself durable. */
+  private syncDirectory(): void {
+    const fd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+// What the mock declares about itself (mock-driver.md §1). Firewalls and
+// load balancers are offered as methods but are not features.
+import type { DriverDeclaration } from '../../core/driver.js';
+import { STANDARD_STATE_MACHINE } from '../../core/state-machine.js';
+
+export const MOCK_DECLARATION: DriverDeclaration = {
+  id: 'mock',
+  name: 'Mock',
+  features: { instances: ['metrics', 'realm_filter', 'user_name', 'authentication_key'] },
+  stateMachine: STANDARD_STATE_MACHINE,
+};

@@ -1,0 +1,165 @@
+// The mock's state: one SQLite database in the data directory. Records are
+// JSON documents keyed by (collection, id); blobs have their own table keyed
+// by (bucket, blob id) and keep their content in files (see blob-files.ts).
+// WAL + synchronous=NORMAL: a committed write survives a process crash.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BlobRecord, RecordTypes, StoredCollection } from './records.js';
+
+export const DATABASE_FILE = 'mock.sqlite3';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS records (
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (
+  bucket TEXT NOT NULL,
+  id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (bucket, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** Prepared once: the hot paths (listings) only bind and step. */
+function prepareStatements(db: Database.Database) {
+  const prepare = (sql: string) => db.prepare(sql);
+  const pluck = (sql: string) => db.prepare(sql).pluck();
+  return {
+    get: pluck('SELECT data FROM records WHERE collection = ? AND id = ?'),
+    has: pluck('SELECT 1 FROM records WHERE collection = ? AND id = ?'),
+    list: pluck('SELECT data FROM records WHERE collection = ? ORDER BY id'),
+    ids: pluck('SELECT id FROM records WHERE collection = ? ORDER BY id'),
+    put: prepare(`INSERT INTO records (collection, id, data) VALUES (?, ?, ?)
+                  ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data`),
+    delete: prepare('DELETE FROM records WHERE collection = ? AND id = ?'),
+    blobGet: pluck('SELECT data FROM blobs WHERE bucket = ? AND id = ?'),
+    blobIds: pluck('SELECT id FROM blobs WHERE bucket = ? ORDER BY id'),
+    blobKeys: prepare('SELECT bucket, id FROM blobs ORDER BY bucket, id'),
+    blobCount: pluck('SELECT count(*) FROM blobs WHERE bucket = ?'),
+    blobAll: pluck('SELECT data FROM blobs'),
+    blobPut: prepare(`INSERT INTO blobs (bucket, id, data) VALUES (?, ?, ?)
+                      ON CONFLICT (bucket, id) DO UPDATE SET data = excluded.data`),
+    blobDelete: prepare('DELETE FROM blobs WHERE bucket = ? AND id = ?'),
+    metaGet: pluck('SELECT value FROM meta WHERE key = ?'),
+    metaPut: prepare(`INSERT INTO meta (key, value) VALUES (?, ?)
+                      ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+  };
+}
+type Statements = ReturnType<typeof prepareStatements>;
+
+export class MockStore {
+  private readonly db: Database.Database;
+  private readonly stmt: Statements;
+  private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    this.db = new Database(join(dir, DATABASE_FILE));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.stmt = prepareStatements(this.db);
+    this.runInTransaction = this.db.transaction((fn: () => unknown) => fn());
+  }
+
+  /**
+   * Runs `fn` in one write transaction (BEGIN IMMEDIATE, so concurrent
+   * writers wait instead of failing on upgrade). Reads, id allocation and
+   * writes inside `fn` are atomic together; a throw rolls everything back.
+   */
+  write<T>(fn: () => T): T {
+    return this.runInTransaction.immediate(fn) as T;
+  }
+
+  get<C extends StoredCollection>(collection: C, id: string): RecordTypes[C] | undefined {
+    const data = this.stmt.get.get(collection, id) as string | undefined;
+    return data === undefined ? undefined : (JSON.parse(data) as RecordTypes[C]);
+  }
+
+  has(collection: StoredCollection, id: string): boolean {
+    return this.stmt.has.get(collection, id) !== undefined;
+  }
+
+  /** All records of a collection, ordered by id (byte order, like the original's sorted file names). */
+  list<C extends StoredCollection>(collection: C): Array<RecordTypes[C]> {
+    return (this.stmt.list.all(collection) as string[]).map((data) => JSON.parse(data) as RecordTypes[C]);
+  }
+
+  ids(collection: StoredCollection): string[] {
+    return this.stmt.ids.all(collection) as string[];
+  }
+
+  put<C extends StoredCollection>(collection: C, record: RecordTypes[C]): RecordTypes[C] {
+    this.stmt.put.run(collection, record.id, JSON.stringify(record));
+    return record;
+  }
+
+  /** Whether a record was deleted. */
+  delete(collection: StoredCollection, id: string): boolean {
+    return this.stmt.delete.run(collection, id).changes > 0;
+  }
+
+  getBlob(bucketId: string, blobId: string): BlobRecord | undefined {
+    const data = this.stmt.blobGet.get(bucketId, blobId) as string | undefined;
+    return data === undefined ? undefined : (JSON.parse(data) as BlobRecord);
+  }
+
+  blobIds(bucketId: string): string[] {
+    return this.stmt.blobIds.all(bucketId) as string[];
+  }
+
+  /** bucket id → its blob ids in id order, for every bucket that has blobs. */
+  blobIdsByBucket(): Map<string, string[]> {
+    const map = new Map<string, string[]>();
+    for (const row of this.stmt.blobKeys.all() as Array<{ bucket: string; id: string }>) {
+      const ids = map.get(row.bucket);
+      if (ids) ids.push(row.id);
+      else map.set(row.bucket, [row.id]);
+    }
+    return map;
+  }
+
+  blobCount(bucketId: string): number {
+    return this.stmt.blobCount.get(bucketId) as number;
+  }
+
+  /** Content file names referenced by blob records. */
+  blobFiles(): Set<string> {
+    return new Set((this.stmt.blobAll.all() as string[]).map((data) => (JSON.parse(data) as BlobRecord).file));
+  }
+
+  putBlob(record: BlobRecord): BlobRecord {
+    this.stmt.blobPut.run(record.bucketId, record.id, JSON.stringify(record));
+    return record;
+  }
+
+  deleteBlob(bucketId: string, blobId: string): boolean {
+    return this.stmt.blobDelete.run(bucketId, blobId).changes > 0;
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.stmt.metaGet.get(key) as string | undefined;
+  }
+
+  putMeta(key: string, value: string): void {
+    this.stmt.metaPut.run(key, value);
+  }
+
+  /** Removes every record, blob record and meta entry (content files are the caller's business). */
+  clear(): void {
+    this.db.exec('DELETE FROM records; DELETE FROM blobs; DELETE FROM meta;');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,68 @@
+// Error documents (spec §8.1) in XML, JSON and HTML. Never a backtrace, never
+// a secret: sensitive parameters are redacted before they are echoed.
+import { GENERIC_MESSAGES } from '../../core/errors.js';
+import type { Params, ParamValue } from './params.js';
+import { cdataEl, el, serializeXml } from './xml.js';
+
+export const ERROR_CLASSES: Record<number, string> = {
+  202: 'Deltacloud::Exceptions::AcceptedButNotCompletedError',
+  400: 'Deltacloud::Exceptions::ValidationFailure',
+  401: 'Deltacloud::Exceptions::AuthenticationFailure',
+  403: 'Deltacloud::Exceptions::ForbiddenError',
+  404: 'Deltacloud::Exceptions::ObjectNotFound',
+  405: 'Deltacloud::Exceptions::MethodNotAllowed',
+  406: 'Deltacloud::Exceptions::UnknownMediaTypeError',
+  409: 'Deltacloud::Exceptions::Conflict',
+  412: 'Deltacloud::Exceptions::PreconditionFailed',
+  413: 'Deltacloud::Exceptions::PayloadTooLarge',
+  415: 'Deltacloud::Exceptions::UnsupportedMediaType',
+  500: 'Deltacloud::Exceptions::BackendError',
+  501: 'Deltacloud::Exceptions::NotImplemented',
+  502: 'Deltacloud::Exceptions::ProviderError',
+  503: 'Deltacloud::Exceptions::ProviderUnavailable',
+  504: 'Deltacloud::Exceptions::ProviderTimeout',
+};
+
+const SENSITIVE = /password|passwd|secret|token|private_key|public_key|user_data|blob_data|credential|user_iso|content\d*$/i;
+
+export function isSensitive(name: string): boolean {
+  return SENSITIVE.test(name);
+}
+
+/** Ruby-`inspect`-like rendering of a parameter, as the original showed it. */
+function inspect(value: ParamValue): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
+  return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}=>${JSON.stringify(v)}`).join(', ')}}`;
+}
+
+export interface ErrorInfo {
+  status: number;
+  message: string;
+  /** Request path with matrix parameters and query removed. */
+  url: string;
+  driver: string;
+  provider?: string;
+  params: Params;
+}
+
+export function errorXml(e: ErrorInfo): string {
+  return serializeXml(
+    el('error', { status: e.status, url: e.url }, [
+      el('backend', { driver: e.driver, provider: e.provider ?? 'default' }),
+      el('code', {}, [String(e.status)]),
+      cdataEl('message', e.message),
+      cdataEl('backtrace', ''),
+      el('request', {}, Object.entries(e.params).map(([name, value]) =>
+        cdataEl('param', isSensitive(name) ? '"[FILTERED]"' : inspect(value), { name }))),
+    ]),
+  );
+}
+
+export function errorJson(e: ErrorInfo): string {
+  return JSON.stringify({ code: e.status, message: e.message, error: ERROR_CLASSES[e.status] ?? ERROR_CLASSES[500] });
+}
+
+export function genericMessage(status: number): string {
+  return GENERIC_MESSAGES[status] ?? 'Error';
+}

@@ -1,0 +1,90 @@
+// One way to declare an operation of the API: method, path, the capability it
+// needs, its parameters and formats, and what it does. Routing, OPTIONS,
+// 412/400 answers and the HTML forms all derive from these declarations.
+import type { IncomingMessage } from 'node:http';
+import type { Driver, RequestContext } from '../../core/driver.js';
+import { MissingParameter } from '../../core/errors.js';
+import type { Format } from './negotiation.js';
+import { str, type Params } from './params.js';
+import type { Reply } from './reply.js';
+import type { ViewContext } from './views/view.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+
+export interface ParamDeclaration {
+  name: string;
+  type?: 'string' | 'array' | 'file';
+  required?: boolean;
+  /** Label for HTML forms. */
+  label?: string;
+}
+
+/** The request as an operation sees it. */
+export interface ApiRequest {
+  readonly method: HttpMethod;
+  readonly driver: Driver;
+  readonly driverId: string;
+  readonly provider: string | undefined;
+  readonly ctx: RequestContext;
+  readonly params: Params;
+  readonly pathParams: Record<string, string>;
+  readonly view: ViewContext;
+  readonly format: Format;
+  readonly headers: IncomingMessage['headers'];
+  /** The raw request, for streamed bodies. */
+  readonly raw: IncomingMessage;
+  /** Parsed multipart body, when the request was multipart/form-data. */
+  readonly files: UploadedFile[];
+  /** Absolute URL of the mount (`http://host/api`). */
+  readonly base: string;
+  readonly serverHostname: string;
+  readonly driverIds: Array<{ id: string; name: string; providers: string[] }>;
+}
+
+export interface UploadedFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  /** Path of a temporary file holding the content (removed after the request). */
+  path: string;
+  size: number;
+}
+
+export interface Operation {
+  /** Collection the operation belongs to (`api` for the entry point). */
+  collection: string;
+  /** `index`, `show`, `create`, `destroy` or the action name; used by OPTIONS, features and error messages. */
+  name: string;
+  method: HttpMethod;
+  /** Path under the mount, e.g. `/instances/:id/start`. */
+  path: string;
+  /** Capability the driver must have; none = always available. A function for capabilities that depend on the request. */
+  capability?: string | ((req: Pick<ApiRequest, 'params' | 'headers'>) => string);
+  params?: ParamDeclaration[];
+  /** Formats offered; default XML, JSON and HTML. */
+  formats?: Format[];
+  /** Operations that read a raw body (blob upload) instead of form data. */
+  rawBody?: boolean;
+  run(req: ApiRequest): Promise<Reply>;
+}
+
+export const DEFAULT_FORMATS: Format[] = ['xml', 'json', 'html'];
+export const HTML_ONLY: Format[] = ['html'];
+
+/** 400 naming the first missing required parameter (spec §7.3). Presence counts, even empty. */
+export function validateParams(op: Operation, params: Params): void {
+  for (const p of op.params ?? []) {
+    if (p.required && params[p.name] === undefined) {
+      throw new MissingParameter(p.name, Object.keys(params));
+    }
+  }
+}
+
+/** A required string parameter (validated before the operation runs). */
+export function param(req: ApiRequest, name: string): string {
+  return str(req.params, name) ?? '';
+}
+
+export function optParam(req: ApiRequest, name: string): string | undefined {
+  return str(req.params, name);
+}

@@ -1,0 +1,109 @@
+// HTML helper forms (spec §13). Each form is derived from the operation it
+// posts to: its declared parameters plus the parameters of the features the
+// driver advertises for it, so a form never drifts from the API.
+import type { CollectionName } from '../../../core/driver.js';
+import { NotFound } from '../../../core/errors.js';
+import { advertisedFeatures } from '../../../core/features.js';
+import { renderFormPage, type FormField } from '../html.js';
+import { HTML_ONLY, optParam, type ApiRequest, type Operation, type ParamDeclaration } from '../operation.js';
+import type { Reply } from '../reply.js';
+
+const PATH_PARAMS = new Set(['id', 'blob_id', 'rule_id']);
+const humanize = (name: string) => (name.charAt(0).toUpperCase() + name.slice(1)).replaceAll('_', ' ');
+
+function fieldsFor(req: ApiRequest, target: Operation): FormField[] {
+  const declared: ParamDeclaration[] = (target.params ?? []).filter((p) => !PATH_PARAMS.has(p.name));
+  const features = advertisedFeatures(req.driver.declaration.features[target.collection as CollectionName], target.collection)
+    .filter((f) => f.operation === target.name);
+  for (const f of features) {
+    for (const p of f.params) {
+      if (!declared.some((d) => d.name === p.name)) declared.push({ name: p.type === 'array' ? `${p.name}1` : p.name });
+    }
+  }
+  return declared.map((p) => ({
+    name: p.name,
+    label: p.label ?? humanize(p.name),
+    type: p.type === 'file' ? 'file' : /password|private_key/.test(p.name) ? 'password' : 'text',
+    required: p.required,
+    value: optParam(req, p.name),
+  }));
+}
+
+interface FormDeclaration {
+  path: string;
+  title: string;
+  target: (ops: Operation[]) => Operation | undefined;
+  /** Where the form posts; default: the target's path with this request's path parameters. */
+  action?: (req: ApiRequest) => string;
+  /** A query parameter the page needs (e.g. `image_id` for the launch form); absent → 404. */
+  needs?: string;
+  multipart?: boolean;
+  extraFields?: FormField[];
+}
+
+const find = (collection: string, name: string) => (ops: Operation[]) => ops.find((o) => o.collection === collection && o.name === name && o.method !== 'GET');
+
+const FORMS: FormDeclaration[] = [
+  { path: '/instances/new', title: 'Launch instance', target: find('instances', 'create'), needs: 'image_id' },
+  { path: '/instances/:id/run', title: 'Run a command', target: find('instances', 'run') },
+  { path: '/images/new', title: 'Create image from instance', target: find('images', 'create'), needs: 'instance_id' },
+  { path: '/keys/new', title: 'Create new SSH key', target: find('keys', 'create') },
+  { path: '/buckets/new', title: 'Create bucket', target: find('buckets', 'create') },
+  {
+    path: '/buckets/:id/new_blob_form_d15cfd90', title: 'Upload blob', target: find('buckets', 'create_blob'), multipart: true,
+    action: (req) => req.view.href('buckets', req.pathParams.id!),
+    extraFields: [
+      { name: 'meta_params', label: 'Metadata items', type: 'hidden', value: '1' },
+      { name: 'meta_name1', label: 'Metadata name', type: 'text' },
+      { name: 'meta_value1', label: 'Metadata value', type: 'text' },
+    ],
+  },
+  { path: '/storage_volumes/new', title: 'Create storage volume', target: find('storage_volumes', 'create') },
+  { path: '/storage_volumes/:id/attach_instance', title: 'Attach storage volume', target: find('storage_volumes', 'attach') },
+  { path: '/storage_snapshots/new', title: 'Create storage snapshot', target: find('storage_snapshots', 'create') },
+  { path: '/addresses/:id/associate', title: 'Associate address', target: find('addresses', 'associate') },
+  { path: '/firewalls/new', title: 'Create firewall', target: find('firewalls', 'create') },
+  {
+    path: '/firewalls/:id/new_rule', title: 'Add firewall rule', target: find('firewalls', 'rules'),
+    extraFields: [
+      { name: 'ip_address1', label: 'Source address (CIDR)', type: 'text' },
+      { name: 'group1', label: 'Source group', type: 'text' },
+      { name: 'group1owner', label: 'Source group owner', type: 'text' },
+    ],
+  },
+  { path: '/load_balancers/new', title: 'Create load balancer', target: find('load_balancers', 'create') },
+  { path: '/networks/new', title: 'Create network', target: find('networks', 'create') },
+  { path: '/subnets/new', title: 'Create subnet', target: find('subnets', 'create') },
+  {
+    path: '/network_interfaces/new', title: 'Create network interface', target: find('network_interfaces', 'create'),
+    extraFields: [{ name: 'subnet', label: 'Subnet (where the driver needs one)', type: 'text' }],
+  },
+];
+
+function fillPath(path: string, req: ApiRequest): string {
+  return req.base + path.replace(/:([a-z_]+)/g, (_, name: string) => encodeURIComponent(req.pathParams[name] ?? ''));
+}
+
+export function makeFormOperations(apiOperations: Operation[]): Operation[] {
+  return FORMS.flatMap((form) => {
+    const target = form.target(apiOperations);
+    if (!target) return [];
+    const op: Operation = {
+      collection: target.collection, name: `${target.name}_form`, method: 'GET', path: form.path,
+      capability: target.capability, formats: HTML_ONLY,
+      params: form.path.includes(':id') ? [{ name: 'id', required: true }] : [],
+      async run(req): Promise<Reply> {
+        if (form.needs && optParam(req, form.needs) === undefined) throw new NotFound();
+        const html = renderFormPage({
+          title: form.title,
+          action: form.action ? form.action(req) : fillPath(target.path, req),
+          multipart: form.multipart,
+          fields: [...fieldsFor(req, target), ...(form.extraFields ?? [])],
+          submitLabel: form.title,
+        }, { apiUrl: req.base, selfUrl: fillPath(form.path, req), driver: req.driverId, provider: req.provider });
+        return { status: 200, body: { kind: 'html', html } };
+      },
+    };
+    return [op];
+  });
+}

@@ -1,0 +1,264 @@
+// Storage volumes, snapshots, buckets and blobs (spec §11.8–§11.10).
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { BlobData } from '../../../core/driver.js';
+import { MethodNotAllowed, NotFound, ValidationFailure } from '../../../core/errors.js';
+import type { Blob, Bucket, StorageSnapshot, StorageVolume } from '../../../core/model.js';
+import { optParam, param, type ApiRequest, type Operation } from '../operation.js';
+import { emptyReply, type Reply } from '../reply.js';
+import { blobView, bucketView, storageSnapshotView, storageVolumeView } from '../views/storage.js';
+import { driverMethod, fetchOne, memberReply, readAndDestroy } from './standard.js';
+
+const volumes: Operation[] = [
+  ...readAndDestroy('storage_volumes', storageVolumeView, 'destroy_storage_volume'),
+  {
+    collection: 'storage_volumes', name: 'create', method: 'POST', path: '/storage_volumes', capability: 'create_storage_volume',
+    params: [{ name: 'capacity' }, { name: 'realm_id' }, { name: 'snapshot_id' }, { name: 'name' }, { name: 'description' }],
+    async run(req) {
+      const capacity = optParam(req, 'capacity');
+      if (capacity !== undefined && capacity !== '' && !/^\d+(\.\d+)?$/.test(capacity)) {
+        throw new ValidationFailure('capacity must be a number of GB');
+      }
+      const volume = (await driverMethod(req, 'create_storage_volume')(req.ctx, {
+        capacity: capacity || undefined, realmId: optParam(req, 'realm_id') || undefined,
+        snapshotId: optParam(req, 'snapshot_id') || undefined, name: optParam(req, 'name') || undefined,
+        description: optParam(req, 'description') || undefined,
+      })) as StorageVolume;
+      const location = req.view.href('storage_volumes', volume.id);
+      return { ...memberReply(req, 201, storageVolumeView, volume, { location }), htmlRedirect: location };
+    },
+  },
+  {
+    collection: 'storage_volumes', name: 'attach', method: 'POST', path: '/storage_volumes/:id/attach', capability: 'attach_storage_volume',
+    params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }, { name: 'device', required: true }],
+    async run(req) {
+      const volume = (await driverMethod(req, 'attach_storage_volume')(req.ctx, {
+        id: req.pathParams.id!, instanceId: param(req, 'instance_id'), device: param(req, 'device'),
+      })) as StorageVolume;
+      return { ...memberReply(req, 202, storageVolumeView, volume), htmlRedirect: req.view.href('storage_volumes', volume.id) };
+    },
+  },
+  {
+    collection: 'storage_volumes', name: 'detach', method: 'POST', path: '/storage_volumes/:id/detach', capability: 'detach_storage_volume',
+    params: [{ name: 'id', required: true }],
+    async run(req) {
+      // Detach uses the volume's current instance and device (spec §11.8).
+      const current = await fetchOne<StorageVolume>(req, 'storage_volumes', 'storage_volume', req.pathParams.id!);
+      if (!current) throw new NotFound();
+      if (current.instanceId === undefined) throw new MethodNotAllowed('Storage volume is not attached');
+      const volume = (await driverMethod(req, 'detach_storage_volume')(req.ctx, {
+        id: current.id, instanceId: current.instanceId, device: current.device,
+      })) as StorageVolume;
+      return { ...memberReply(req, 202, storageVolumeView, volume), htmlRedirect: req.view.href('storage_volumes', volume.id) };
+    },
+  },
+];
+
+const snapshots: Operation[] = [
+  ...readAndDestroy('storage_snapshots', storageSnapshotView, 'destroy_storage_snapshot'),
+  {
+    collection: 'storage_snapshots', name: 'create', method: 'POST', path: '/storage_snapshots', capability: 'create_storage_snapshot',
+    params: [{ name: 'volume_id', required: true }, { name: 'name' }, { name: 'description' }],
+    async run(req) {
+      const snapshot = (await driverMethod(req, 'create_storage_snapshot')(req.ctx, {
+        volumeId: param(req, 'volume_id'), name: optParam(req, 'name') || undefined, description: optParam(req, 'description') || undefined,
+      })) as StorageSnapshot;
+      const location = req.view.href('storage_snapshots', snapshot.id);
+      return { ...memberReply(req, 201, storageSnapshotView, snapshot, { location }), htmlRedirect: location };
+    },
+  },
+];
+
+const METADATA_HEADER = /^x[-_]deltacloud[-_]blobmeta[-_](.+)$/i;
+
+/** User metadata from `X-Deltacloud-Blobmeta-*` request headers, keys lower-cased (spec §11.10.4). */
+export function metadataFromHeaders(req: ApiRequest): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    const m = METADATA_HEADER.exec(name);
+    if (m && value !== undefined) meta[m[1]!.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return meta;
+}
+
+// Header values must be visible ASCII (plus space/tab); anything else is percent-encoded.
+const HEADER_SAFE = /^[\t\x20-\x7e]*$/;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export function metadataHeaders(meta: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(meta)) {
+    if (!TOKEN.test(key)) continue;
+    headers[`X-Deltacloud-Blobmeta-${key}`] = HEADER_SAFE.test(value) ? value : encodeURIComponent(value);
+  }
+  return headers;
+}
+
+function metadataFromForm(req: ApiRequest): Record<string, string> {
+  const meta: Record<string, string> = {};
+  const count = Number(optParam(req, 'meta_params') ?? '0');
+  for (let i = 1; Number.isInteger(count) && i <= Math.min(count, 1000); i++) {
+    const name = optParam(req, `meta_name${i}`);
+    if (name) meta[name.toLowerCase()] = optParam(req, `meta_value${i}`) ?? '';
+  }
+  return meta;
+}
+
+const blobPath = '/buckets/:id/:blob_id';
+const blobIdParams = [{ name: 'id', required: true }, { name: 'blob_id', required: true }];
+
+const isSegmented = (req: Pick<ApiRequest, 'params' | 'headers'>) =>
+  String(req.headers['x-deltacloud-blobtype'] ?? req.params.blob_type ?? '').toLowerCase() === 'segmented';
+const segmentedUploadId = (req: Pick<ApiRequest, 'params' | 'headers'>) =>
+  (req.headers['x-deltacloud-segmentedblob'] as string | undefined) ?? (req.params.segmented_blob as string | undefined);
+const segmentOrder = (req: Pick<ApiRequest, 'params' | 'headers'>) =>
+  (req.headers['x-deltacloud-segmentorder'] as string | undefined) ?? (req.params.segment_order as string | undefined);
+
+/** Which capability a PUT needs: plain upload, or one step of a segmented upload (spec §11.10.7). */
+function putCapability(req: Pick<ApiRequest, 'params' | 'headers'>): string {
+  if (!isSegmented(req)) return 'create_blob';
+  if (segmentedUploadId(req) === undefined) return 'init_segmented_blob';
+  return segmentOrder(req) === undefined ? 'finalize_segmented_blob' : 'blob_segment';
+}
+
+function contentLength(req: ApiRequest): number | undefined {
+  const v = req.headers['content-length'];
+  return v === undefined ? undefined : Number(v);
+}
+
+async function readManifest(stream: Readable): Promise<Array<{ order: number; id: string }>> {
+  let text = '';
+  for await (const chunk of stream) {
+    text += chunk;
+    if (text.length > 1024 * 1024) throw new ValidationFailure('Segment manifest too large');
+  }
+  const segments = text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const eq = entry.indexOf('=');
+    const order = Number(entry.slice(0, eq));
+    if (eq <= 0 || !Number.isInteger(order)) throw new ValidationFailure(`Malformed segment manifest entry '${entry}'`);
+    return { order, id: entry.slice(eq + 1).trim() };
+  });
+  return segments.sort((a, b) => a.order - b.order);
+}
+
+async function putBlob(req: ApiRequest): Promise<Reply> {
+  const bucketId = req.pathParams.id!;
+  const blobId = req.pathParams.blob_id!;
+  const contentType = (req.headers['content-type'] as string | undefined) ?? '';
+  const metadata = metadataFromHeaders(req);
+  const capability = putCapability(req);
+  if (capability === 'init_segmented_blob') {
+    const uploadId = (await driverMethod(req, capability)(req.ctx, { bucketId, blobId, contentType, metadata })) as string;
+    return emptyReply(204, { 'X-Deltacloud-SegmentedBlob': uploadId });
+  }
+  if (capability === 'blob_segment') {
+    const order = Number(segmentOrder(req));
+    if (!Number.isInteger(order) || order < 1) throw new ValidationFailure('Segment order must be a positive whole number');
+    const segmentId = (await driverMethod(req, capability)(req.ctx, {
+      bucketId, blobId, uploadId: segmentedUploadId(req)!, order, data: req.raw, contentLength: contentLength(req),
+    })) as string;
+    return emptyReply(204, { 'X-Deltacloud-BlobSegmentId': segmentId });
+  }
+  if (capability === 'finalize_segmented_blob') {
+    const blob = (await driverMethod(req, capability)(req.ctx, {
+      bucketId, blobId, uploadId: segmentedUploadId(req)!, segments: await readManifest(req.raw),
+    })) as Blob;
+    return memberReply(req, 200, blobView, blob);
+  }
+  const blob = (await driverMethod(req, 'create_blob')(req.ctx, {
+    bucketId, blobId, data: req.raw, contentType, contentLength: contentLength(req), metadata,
+  })) as Blob;
+  return memberReply(req, 200, blobView, blob);
+}
+
+async function requireBlob(req: ApiRequest): Promise<Blob> {
+  const blob = (await driverMethod(req, 'blob')(req.ctx, req.pathParams.id!, req.pathParams.blob_id!)) as Blob | undefined;
+  if (!blob) throw new NotFound();
+  return blob;
+}
+
+const metadataOperation = (path: string): Operation => ({
+  // Answered whatever format was negotiated: the answer has no body (spec §11.10.6).
+  collection: 'buckets', name: 'blob_metadata', method: 'HEAD', path, capability: 'blob_metadata',
+  params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'],
+  async run(req) {
+    const meta = (await driverMethod(req, 'blob_metadata')(req.ctx, req.pathParams.id!, req.pathParams.blob_id!)) as Record<string, string> | undefined;
+    if (!meta) throw new NotFound();
+    return emptyReply(204, metadataHeaders(meta));
+  },
+});
+
+const buckets: Operation[] = [
+  ...readAndDestroy('buckets', bucketView, 'delete_bucket'),
+  {
+    collection: 'buckets', name: 'create', method: 'POST', path: '/buckets', capability: 'create_bucket',
+    params: [{ name: 'name', required: true }, { name: 'location' }],
+    async run(req) {
+      const name = param(req, 'name');
+      if (name === '') throw new ValidationFailure('Bucket name must not be empty');
+      const bucket = (await driverMethod(req, 'create_bucket')(req.ctx, { name, location: optParam(req, 'location') || undefined })) as Bucket;
+      const location = req.view.href('buckets', bucket.id);
+      return { ...memberReply(req, 201, bucketView, bucket, { location }), htmlRedirect: location };
+    },
+  },
+  {
+    collection: 'buckets', name: 'show_blob', method: 'GET', path: blobPath, capability: 'blob', params: blobIdParams,
+    async run(req) {
+      return memberReply(req, 200, blobView, await requireBlob(req));
+    },
+  },
+  {
+    collection: 'buckets', name: 'blob_content', method: 'GET', path: `${blobPath}/content`, capability: 'blob_data',
+    params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'],
+    async run(req) {
+      const data = (await driverMethod(req, 'blob_data')(req.ctx, req.pathParams.id!, req.pathParams.blob_id!)) as BlobData | undefined;
+      if (!data) throw new NotFound();
+      const headers: Record<string, string> = {
+        // Only characters that need no quoting in a header parameter; others become `_`.
+        'Content-Disposition': `attachment; filename=${req.pathParams.blob_id!.replace(/[^A-Za-z0-9._-]/g, '_')}`,
+      };
+      if (data.contentLength !== undefined) headers['Content-Length'] = String(data.contentLength);
+      return { status: 200, headers, body: { kind: 'stream', stream: data.stream, contentType: data.contentType || 'application/octet-stream' } };
+    },
+  },
+  { collection: 'buckets', name: 'create_blob', method: 'PUT', path: blobPath, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob },
+  { collection: 'buckets', name: 'create_blob', method: 'PUT', path: `${blobPath}/stream`, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob },
+  {
+    collection: 'buckets', name: 'create_blob', method: 'POST', path: '/buckets/:id', capability: 'create_blob',
+    params: [{ name: 'id', required: true }, { name: 'blob_id', required: true }, { name: 'blob_data', required: true, type: 'file' }],
+    async run(req) {
+      const file = req.files.find((f) => f.field === 'blob_data');
+      const text = file ? undefined : param(req, 'blob_data');
+      const blob = (await driverMethod(req, 'create_blob')(req.ctx, {
+        bucketId: req.pathParams.id!,
+        blobId: param(req, 'blob_id'),
+        data: file ? createReadStream(file.path) : Readable.from([Buffer.from(text!, 'utf8')]),
+        contentType: file ? file.contentType : 'text/plain',
+        contentLength: file ? file.size : Buffer.byteLength(text!),
+        metadata: metadataFromForm(req),
+      })) as Blob;
+      return { ...memberReply(req, 201, blobView, blob), htmlRedirect: req.view.href('buckets', blob.bucketId, blob.id) };
+    },
+  },
+  metadataOperation(blobPath),
+  metadataOperation(`${blobPath}/metadata`),
+  {
+    collection: 'buckets', name: 'update_blob_metadata', method: 'POST', path: blobPath, capability: 'update_blob_metadata',
+    params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'],
+    async run(req) {
+      const meta = metadataFromHeaders(req);
+      const found = (await driverMethod(req, 'update_blob_metadata')(req.ctx, req.pathParams.id!, req.pathParams.blob_id!, meta)) as boolean;
+      if (!found) throw new NotFound();
+      return emptyReply(204, metadataHeaders(meta));
+    },
+  },
+  {
+    collection: 'buckets', name: 'delete_blob', method: 'DELETE', path: blobPath, capability: 'delete_blob', params: blobIdParams,
+    async run(req) {
+      await driverMethod(req, 'delete_blob')(req.ctx, req.pathParams.id!, req.pathParams.blob_id!);
+      return emptyReply(204, undefined, req.view.href('buckets', req.pathParams.id!));
+    },
+  },
+];
+
+export const storageOperations: Operation[] = [...volumes, ...snapshots, ...buckets];

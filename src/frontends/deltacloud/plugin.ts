@@ -1,0 +1,408 @@
+// The Deltacloud front end mounted on a Fastify app: request processing in
+// the order of spec §2, and the one place where replies become XML, JSON or
+// HTML bytes.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasCapability, providersOf, RequestContext, type Credentials, type Driver, type DriverDeclaration } from '../../core/driver.js';
+import { CapabilityMissing, CredentialsRequired, DeltacloudError, PayloadTooLarge, ProviderTimeout, UnsupportedMediaType } from '../../core/errors.js';
+import { advertisedFeatures } from '../../core/features.js';
+import { errorJson, errorXml, genericMessage, type ErrorInfo } from './errors.js';
+import { renderErrorPage, renderResourcePage } from './html.js';
+import { chooseFormat, CONTENT_TYPES, rankFormats, type Format } from './negotiation.js';
+import { DEFAULT_FORMATS, validateParams, type ApiRequest, type HttpMethod, type Operation, type UploadedFile } from './operation.js';
+import { computeOperations } from './operations/compute.js';
+import { entryOperations, makeDriverOperations } from './operations/entry.js';
+import { makeFormOperations } from './operations/forms.js';
+import { networkOperations } from './operations/network.js';
+import { storageOperations } from './operations/storage.js';
+import { addParam, BadPath, parsePath, parseQuery, str, type Params } from './params.js';
+import type { Reply } from './reply.js';
+import { Router } from './router.js';
+import { ViewContext } from './views/view.js';
+import { serializeXml } from './xml.js';
+
+export interface DriverSource {
+  /** Declarations of every driver this server ships. */
+  declarations(): DriverDeclaration[];
+  /** The loaded driver, or undefined for an unknown id. */
+  get(id: string): Promise<Driver | undefined>;
+}
+
+export interface DeltacloudOptions {
+  drivers: DriverSource;
+  defaultDriver: string;
+  defaultProvider?: string;
+  /** Per-request limit for driver calls. */
+  timeoutMs: number;
+  /** Credentials the operator fixed for every request (API_USER/API_PASSWORD). */
+  fixedCredentials?: Credentials;
+  /** Used in the WWW-Authenticate realm. */
+  serverHostname: string;
+  /** Largest multipart file accepted (form uploads). */
+  maxUploadBytes: number;
+}
+
+export const MOUNT = '/api';
+const SERVER_HEADER = 'Apache-Deltacloud/1.1.3';
+/** Marker for bodies left unparsed for the operation to stream. */
+const RAW_BODY = Symbol('raw body');
+
+function collectionClassName(collection: string): string {
+  return `Deltacloud::Rabbit::${collection.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}Collection`;
+}
+
+function credentialsFrom(header: string | undefined): Credentials | undefined {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** Absolute URL of the mount from the request, honouring X-Forwarded-* (spec §1.1). */
+function mountUrl(req: FastifyRequest): string {
+  const h = req.headers;
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
+  const proto = first(h['x-forwarded-proto']) || req.protocol;
+  let host = first(h['x-forwarded-host']) || h.host || 'localhost';
+  const port = first(h['x-forwarded-port']);
+  if (port && /^\d+$/.test(port) && !/:\d+$/.test(host)) {
+    const defaultPort = proto === 'https' ? '443' : '80';
+    if (port !== defaultPort) host = `${host}:${port}`;
+  }
+  // Only a plausible host[:port] may become part of links; anything else falls back.
+  if (!/^[A-Za-z0-9.\-_[\]:]+$/.test(host)) host = 'localhost';
+  return `${proto === 'https' ? 'https' : 'http'}://${host}${MOUNT}`;
+}
+
+interface RequestState {
+  driverId: string;
+  provider?: string;
+  params: Params;
+  urlPath: string;
+  format: Format;
+  operation?: Operation;
+  uploads: UploadedFile[];
+  uploadDir?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    deltacloud?: RequestState;
+  }
+}
+
+export async function registerDeltacloud(app: FastifyInstance, options: DeltacloudOptions): Promise<void> {
+  const apiOperations = [...entryOperations, ...makeDriverOperations(() => options.drivers.declarations()), ...computeOperations, ...storageOperations, ...networkOperations];
+  const formOperations = makeFormOperations(apiOperations);
+  const router = new Router([...apiOperations, ...formOperations]);
+  /** HTML buttons for actions that need input lead to the form that asks for it. */
+  const formFor = new Map<Operation, Operation>();
+  for (const form of formOperations) {
+    const target = apiOperations.find((o) => o.collection === form.collection && `${o.name}_form` === form.name && o.method !== 'GET');
+    if (target) formFor.set(target, form);
+  }
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseQuery(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+  // Everything else (blob uploads, manifests) is streamed by the operation itself.
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, RAW_BODY));
+  await app.register((await import('@fastify/multipart')).default, {
+    limits: { fileSize: options.maxUploadBytes, files: 10, fields: 1000, fieldSize: 1024 * 1024 },
+  });
+
+  app.addHook('onResponse', async (req) => {
+    const dir = req.deltacloud?.uploadDir;
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    reply.header('Server', SERVER_HEADER);
+    const rawUrl = req.raw.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const query = q < 0 ? '' : rawUrl.slice(q + 1);
+    const state: RequestState = {
+      driverId: options.defaultDriver, provider: options.defaultProvider, params: {}, urlPath: rawPath, format: 'xml', uploads: [],
+    };
+    req.deltacloud = state;
+    reply.header('X-Deltacloud-Driver', state.driverId);
+
+    if (!req.headers.host) return reply.code(400).type('text/plain').send('Unable to find HTTP Host header');
+
+    let parsed;
+    try {
+      parsed = parsePath(rawPath);
+      parseQuery(query, state.params);
+    } catch (e) {
+      if (e instanceof BadPath || e instanceof URIError) return sendError(req, reply, new DeltacloudError(400, 'Malformed request path'));
+      throw e;
+    }
+    state.urlPath = '/' + parsed.segments.join('/');
+    if (parsed.segments[0] !== 'api') return sendError(req, reply, new DeltacloudError(404));
+
+    // Form body, multipart fields and files.
+    const body: unknown = req.body;
+    if (body && typeof body === 'object') {
+      for (const [k, v] of Object.entries(body as Params)) state.params[k] = v;
+    }
+    if (req.isMultipart()) await readMultipart(req, state);
+
+    // Matrix parameters nest under their segment; the last segment's also count as plain ones (spec §1.2).
+    for (const [segment, values] of Object.entries(parsed.matrix)) {
+      for (const [k, v] of Object.entries(values)) addParam(state.params, `${segment}[${k}]`, v);
+    }
+    for (const [k, v] of Object.entries(parsed.lastSegmentMatrix)) if (state.params[k] === undefined) state.params[k] = v;
+
+    // Driver and provider for this request (spec §3).
+    const api = state.params.api;
+    const apiChoice = api && typeof api === 'object' && !Array.isArray(api) ? api : {};
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    state.driverId = (apiChoice.driver ?? header('x-deltacloud-driver') ?? options.defaultDriver).toLowerCase();
+    state.provider = apiChoice.provider ?? header('x-deltacloud-provider') ?? options.defaultProvider;
+    reply.header('X-Deltacloud-Driver', state.driverId);
+    if (state.provider !== undefined) reply.header('X-Deltacloud-Provider', state.provider);
+    const driver = await options.drivers.get(state.driverId);
+    if (!driver) {
+      const known = options.drivers.declarations().map((d) => d.id).join(', ');
+      return sendError(req, reply, new DeltacloudError(400, `Driver '${state.driverId}' is not available (known drivers: ${known})`));
+    }
+
+    const ranked = rankFormats(str(state.params, 'format'), req.headers.accept);
+    if (ranked.length === 0) return reply.code(406).send();
+    state.format = ranked.find((f) => f === 'xml' || f === 'json' || f === 'html') ?? 'xml';
+
+    let method = req.method.toUpperCase() as HttpMethod | 'OPTIONS';
+    const override = str(state.params, '_method');
+    if (method === 'POST' && override) method = override.toUpperCase() as HttpMethod;
+
+    const below = parsed.segments.slice(1);
+    if (method === 'OPTIONS') return answerOptions(reply, driver, below);
+
+    const lookup = method === 'HEAD' ? 'GET' : method;
+    let match = router.match(lookup as HttpMethod, below);
+    if (method === 'HEAD') {
+      const headMatch = router.match('HEAD', below);
+      if (headMatch.kind === 'found') match = headMatch;
+      else if (match.kind === 'method-not-allowed') return reply.code(200).send(); // HEAD on an action URL (spec §9.1)
+    }
+    if (match.kind === 'not-found') return sendError(req, reply, new DeltacloudError(404));
+    if (match.kind === 'method-not-allowed') {
+      reply.header('Allow', match.allowed.join(', '));
+      return sendError(req, reply, new DeltacloudError(405));
+    }
+    const op = match.op;
+    state.operation = op;
+
+    const format = chooseFormat(ranked, op.formats ?? DEFAULT_FORMATS);
+    if (!format) return reply.code(406).send();
+    state.format = format;
+
+    const capability = typeof op.capability === 'function' ? op.capability({ params: state.params, headers: req.headers }) : op.capability;
+    if (capability !== undefined && capability !== 'instance_states' && !hasCapability(driver, capability)) {
+      return sendError(req, reply, new CapabilityMissing(capability));
+    }
+    if (capability === 'instance_states' && !driver.declaration.stateMachine) return sendError(req, reply, new CapabilityMissing(capability));
+
+    const params = state.params;
+    for (const [k, v] of Object.entries(match.pathParams)) params[k] = v;
+    try {
+      validateParams(op, params);
+    } catch (e) {
+      const form = formFor.get(op);
+      if (format === 'html' && form) return reply.redirect(formUrl(req, form, match.pathParams), 303);
+      throw e;
+    }
+    if (!op.rawBody && body === RAW_BODY && hasBody(req)) {
+      return sendError(req, reply, new UnsupportedMediaType(`Unsupported Media Type: send form data (application/x-www-form-urlencoded or multipart/form-data)`));
+    }
+
+    const credentials = options.fixedCredentials ?? credentialsFrom(req.headers.authorization);
+    // Streamed uploads last as long as the client sends; other driver calls get the request timeout.
+    const signal = op.rawBody ? new AbortController().signal : AbortSignal.timeout(options.timeoutMs);
+    const base = mountUrl(req);
+    const apiRequest: ApiRequest = {
+      method: lookup as HttpMethod, driver, driverId: state.driverId, provider: state.provider,
+      ctx: new RequestContext(state.provider, credentials, signal), params, pathParams: match.pathParams,
+      view: new ViewContext(base, driver), format, headers: req.headers, raw: req.raw, files: state.uploads, base,
+      serverHostname: options.serverHostname,
+      driverIds: options.drivers.declarations().map((d) => ({ id: d.id, name: d.name, providers: providersOf(d) })),
+    };
+    const started = process.hrtime.bigint();
+    const result = await withTimeout(op.run(apiRequest), signal);
+    const runtime = Number(process.hrtime.bigint() - started) / 1e9;
+    return sendReply(req, reply, apiRequest, result, runtime);
+  };
+
+  function formUrl(req: FastifyRequest, form: Operation, pathParams: Record<string, string>): string {
+    return mountUrl(req) + form.path.replace(/:([a-z_]+)/g, (_, n: string) => encodeURIComponent(pathParams[n] ?? ''));
+  }
+
+  function answerOptions(reply: FastifyReply, driver: Driver, below: string[]) {
+    reply.code(200);
+    if (below.length === 0) {
+      const names = [...new Set(apiOperations.map((o) => o.collection))].filter((c) => c !== 'api')
+        .filter((c) => c === 'drivers' || (c === 'instance_states' ? !!driver.declaration.stateMachine : hasCapability(driver, c)));
+      return reply.header('Allow', names.sort().map(collectionClassName).join(',')).send();
+    }
+    const collection = below[0]!;
+    const ops = router.ofCollection(collection).filter((o) => !o.name.endsWith('_form'));
+    if (ops.length === 0) return sendError(reply.request, reply, new DeltacloudError(404));
+    if (below.length === 1) {
+      const methods = [...new Set(ops.map((o) => o.method))];
+      return reply.header('Allow', ['OPTIONS', ...methods].join(',')).send();
+    }
+    // `/collection/<operation>` for standard operations, `/collection/:id/<action>` for actions.
+    const opName = below.length === 2 ? below[1]! : below[2]!;
+    const op = ops.find((o) => o.name === opName);
+    if (!op) return sendError(reply.request, reply, new DeltacloudError(404));
+    const declared = (op.params ?? []).map((p) => `${p.name}:${p.type === 'array' ? 'array' : 'string'}:${p.required ? 'required' : 'optional'}`);
+    const features = advertisedFeatures(driver.declaration.features[collection as keyof typeof driver.declaration.features], collection)
+      .filter((f) => f.operation === op.name)
+      .flatMap((f) => f.params.map((p) => `${p.name}:${p.type}:optional`));
+    return reply.header('Allow', [...new Set([...declared, ...features])].join(',')).send();
+  }
+
+  async function readMultipart(req: FastifyRequest, state: RequestState) {
+    for await (const part of req.parts()) {
+      if (part.type === 'field') {
+        addParam(state.params, part.fieldname, String(part.value));
+        continue;
+      }
+      // Files go to a private temporary directory, never into memory whole.
+      state.uploadDir ??= await mkdtemp(join(tmpdir(), 'deltacloud-upload-'));
+      const path = join(state.uploadDir, String(state.uploads.length));
+      await pipeline(part.file, createWriteStream(path, { mode: 0o600 }));
+      if (part.file.truncated) throw new PayloadTooLarge(`Uploaded file exceeds ${options.maxUploadBytes} bytes`);
+      state.uploads.push({ field: part.fieldname, filename: part.filename, contentType: part.mimetype, path, size: part.file.bytesRead });
+      addParam(state.params, part.fieldname, part.filename);
+    }
+  }
+
+  function sendReply(req: FastifyRequest, reply: FastifyReply, apiReq: ApiRequest, result: Reply, runtime: number) {
+    const format = apiReq.format;
+    for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+    if (format === 'html' && result.htmlRedirect && result.status < 300) return reply.redirect(result.htmlRedirect, 303);
+    reply.code(result.status);
+    const body = result.body;
+    if (!body) {
+      if (result.typedEmpty) return reply.type(CONTENT_TYPES[format]).header('Content-Length', '0').send('');
+      return reply.send();
+    }
+    switch (body.kind) {
+      case 'stream':
+        return reply.type(body.contentType).send(body.stream);
+      case 'text':
+        return reply.type(body.contentType).send(body.text);
+      case 'html':
+        return sendBytes(reply, 'text/html', body.html, result.status);
+      case 'document': {
+        reply.header('X-Backend-Runtime', runtime.toFixed(6));
+        let text: string;
+        if (format === 'json') text = JSON.stringify(body.json());
+        else if (format === 'html') {
+          text = renderResourcePage(body.xml(), {
+            title: body.title, newFormUrl: body.newFormUrl, apiUrl: apiReq.base,
+            selfUrl: apiReq.base + req.deltacloud!.urlPath.slice(MOUNT.length), driver: apiReq.driverId, provider: apiReq.provider,
+          });
+        } else text = serializeXml(body.xml(), body.xmlDeclaration);
+        return sendBytes(reply, CONTENT_TYPES[format === 'json' || format === 'html' ? format : 'xml'], text, result.status);
+      }
+    }
+  }
+
+  function sendBytes(reply: FastifyReply, contentType: string, text: string, status: number) {
+    const bytes = Buffer.from(text, 'utf8');
+    if ((status === 200 || status === 201) && bytes.length > 0) {
+      reply.header('ETag', createHash('md5').update(bytes).digest('hex'));
+      reply.header('Cache-Control', 'max-age=0, private, must-revalidate');
+    }
+    return reply.type(contentType).send(bytes);
+  }
+
+  function sendError(req: FastifyRequest, reply: FastifyReply, error: DeltacloudError) {
+    const state = req.deltacloud;
+    const status = error.status;
+    // Listings answer the generic text of the status (spec §8.2).
+    const listing = state?.operation?.name === 'index' && state.operation.collection !== 'api';
+    const message = listing ? genericMessage(status) : error.message;
+    if (error instanceof CredentialsRequired) {
+      reply.header('WWW-Authenticate', `Basic realm="${state?.driverId ?? options.defaultDriver}-deltacloud@${options.serverHostname}"`);
+    }
+    if (error instanceof CapabilityMissing) reply.header('Expect', error.capability);
+    if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+    const info: ErrorInfo = {
+      status, message, url: state?.urlPath ?? '/', driver: state?.driverId ?? options.defaultDriver, provider: state?.provider,
+      params: state?.params ?? {},
+    };
+    const format = state?.format ?? 'xml';
+    reply.code(status);
+    if (format === 'json') return reply.type('application/json').send(errorJson(info));
+    if (format === 'html') {
+      const base = mountUrl(req);
+      return reply.type('text/html').send(renderErrorPage(status, message, {
+        apiUrl: base, selfUrl: base + (state?.urlPath ?? MOUNT).slice(MOUNT.length), driver: info.driver, provider: info.provider,
+        requestUri: base + (state?.urlPath ?? MOUNT).slice(MOUNT.length),
+      }));
+    }
+    return reply.type('application/xml').send(errorXml(info));
+  }
+
+  app.setErrorHandler((error: Error, req, reply) => {
+    if (reply.sent) return;
+    if (!reply.getHeader('Server')) reply.header('Server', SERVER_HEADER);
+    if (error instanceof DeltacloudError) return sendError(req, reply, error);
+    const code = (error as { code?: string }).code ?? '';
+    const statusCode = (error as { statusCode?: number }).statusCode;
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT' || statusCode === 413) {
+      return sendError(req, reply, new PayloadTooLarge());
+    }
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || statusCode === 415) return sendError(req, reply, new UnsupportedMediaType());
+    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+      return sendError(req, reply, new DeltacloudError(400, 'Bad Request'));
+    }
+    // Unexpected: log the class and message (never the stack or the request's secrets), answer neutrally.
+    req.log.error({ err: { type: error.name, message: error.message } }, 'unhandled error');
+    return sendError(req, reply, new DeltacloudError(500, 'Internal Server Error'));
+  });
+
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api', handler });
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api/*', handler });
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api;*', handler });
+}
+
+function hasBody(req: FastifyRequest): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return Number(length) > 0;
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+async function withTimeout<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) throw new ProviderTimeout();
+  let onAbort: (() => void) | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new ProviderTimeout());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+

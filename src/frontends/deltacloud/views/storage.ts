@@ -1,0 +1,100 @@
+// Representations of storage volumes, snapshots, buckets and blobs (spec §11.8–§11.10).
+import type { Blob, Bucket, StorageSnapshot, StorageVolume } from '../../../core/model.js';
+import { cdataEl, el, textEl } from '../xml.js';
+import { link, type View } from './view.js';
+
+const present = <T>(v: T | undefined): v is T => v !== undefined;
+
+export const storageVolumeView: View<StorageVolume> = {
+  singular: 'storage_volume',
+  plural: 'storage_volumes',
+  xml: (s, v) => {
+    const self = v.href('storage_volumes', s.id);
+    const attached = present(s.instanceId);
+    return el('storage_volume', { href: self, id: s.id }, [
+      present(s.created) ? textEl('created', s.created) : undefined,
+      textEl('capacity', s.capacity, { unit: 'GB' }),
+      present(s.kind) ? textEl('kind', s.kind) : undefined,
+      textEl('name', s.name ?? s.id),
+      attached && present(s.device) ? textEl('device', s.device) : undefined,
+      ...(present(s.realmId) ? [el('realm', { href: v.href('realms', s.realmId), id: s.realmId }), textEl('realm_id', s.realmId)] : []),
+      present(s.state) ? textEl('state', s.state) : undefined,
+      attached
+        ? el('mount', {}, [
+            el('instance', { href: v.href('instances', s.instanceId!), id: s.instanceId }),
+            present(s.device) ? el('device', { name: s.device }) : undefined,
+          ])
+        : undefined,
+      s.actions && s.actions.length > 0
+        ? el('actions', {}, s.actions.map((a) => link(a === 'destroy' ? self : `${self}/${a}`, a, 'post')))
+        : undefined,
+    ]);
+  },
+  json: (s, v) => {
+    const self = v.href('storage_volumes', s.id);
+    return {
+      id: s.id, href: self, name: s.name ?? null, description: s.description ?? null, state: s.state ?? null,
+      created: s.created ?? null,
+      realm: { id: s.realmId ?? null, href: v.refHref('realms', s.realmId), rel: 'realm' },
+      device: s.device ?? null, kind: s.kind ?? null, capacity: s.capacity ?? null,
+      actions: (s.actions ?? []).map((a) => ({ href: a === 'destroy' ? self : `${self}/${a}`, rel: a })),
+      instance: present(s.instanceId) ? { id: s.instanceId, href: v.href('instances', s.instanceId), rel: 'instance' } : {},
+    };
+  },
+};
+
+export const storageSnapshotView: View<StorageSnapshot> = {
+  singular: 'storage_snapshot',
+  plural: 'storage_snapshots',
+  // `<name>` carries the id, as the original did (spec §11.9).
+  xml: (s, v) =>
+    el('storage_snapshot', { href: v.href('storage_snapshots', s.id), id: s.id }, [
+      textEl('name', s.id),
+      present(s.created) ? textEl('created', s.created) : undefined,
+      present(s.volumeId) ? el('storage_volume', { href: v.href('storage_volumes', s.volumeId), id: s.volumeId }) : undefined,
+    ]),
+  json: (s, v) => ({
+    id: s.id, href: v.href('storage_snapshots', s.id), state: s.state ?? null,
+    storage_volume: { id: s.volumeId ?? null, href: v.refHref('storage_volumes', s.volumeId), rel: 'storage_volume' },
+    created: s.created ?? null,
+  }),
+};
+
+export const bucketView: View<Bucket> = {
+  singular: 'bucket',
+  plural: 'buckets',
+  xml: (b, v) =>
+    el('bucket', { href: v.href('buckets', b.id), id: b.id }, [
+      textEl('name', b.name ?? b.id),
+      textEl('size', b.size),
+      ...b.blobIds.map((id) => el('blob', { href: v.href('buckets', b.id, id), id })),
+    ]),
+  json: (b, v) => ({
+    id: b.id, href: v.href('buckets', b.id), name: b.name ?? b.id, size: b.size ?? null,
+    blob_list: b.blobIds.map((id) => ({ rel: 'blob', href: v.href('buckets', b.id, id), id })),
+  }),
+};
+
+export const blobView: View<Blob> = {
+  singular: 'blob',
+  plural: 'blobs',
+  xml: (b, v) =>
+    el('blob', { href: v.href('buckets', b.bucketId, b.id), id: b.id }, [
+      textEl('bucket', b.bucketId),
+      textEl('content_length', b.contentLength),
+      textEl('content_type', b.contentType),
+      textEl('last_modified', b.lastModified),
+      el('user_metadata', {}, Object.entries(b.userMetadata).map(([key, value]) => cdataEl('entry', value, { key }))),
+      el('content', { href: v.href('buckets', b.bucketId, b.id, 'content'), rel: 'blob_content' }),
+    ]),
+  json: (b, v) => ({
+    id: b.id,
+    href: v.href('buckets', b.bucketId, b.id),
+    bucket: { rel: 'bucket', href: v.href('buckets', b.bucketId), id: b.bucketId },
+    content_length: b.contentLength ?? null,
+    content_type: b.contentType ?? null,
+    last_modified: b.lastModified ?? null,
+    content: b.content ?? null,
+    user_metadata: b.userMetadata,
+  }),
+};

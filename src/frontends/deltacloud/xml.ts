@@ -1,0 +1,86 @@
+// A minimal XML tree and serializer. Representations build trees; the XML
+// renderer serializes them and the HTML renderer walks the same trees, so each
+// resource's shape is written once.
+
+export interface XmlElement {
+  name: string;
+  attrs: Record<string, string | number | undefined | null>;
+  children: XmlChild[];
+}
+export interface XmlCData {
+  cdata: string;
+}
+export type XmlChild = XmlElement | XmlCData | string;
+
+export function el(name: string, attrs: XmlElement['attrs'] = {}, children: Array<XmlChild | undefined | null | false> = []): XmlElement {
+  return { name, attrs, children: children.filter((c): c is XmlChild => c !== undefined && c !== null && c !== false) };
+}
+
+/** An element holding one text child (empty string when the value is unset). */
+export function textEl(name: string, value: unknown, attrs: XmlElement['attrs'] = {}): XmlElement {
+  return el(name, attrs, [value === undefined || value === null ? '' : String(value)]);
+}
+
+export function cdataEl(name: string, value: unknown, attrs: XmlElement['attrs'] = {}): XmlElement {
+  return el(name, attrs, [{ cdata: value === undefined || value === null ? '' : String(value) }]);
+}
+
+export function isElement(c: XmlChild): c is XmlElement {
+  return typeof c === 'object' && 'name' in c;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;' };
+const NEEDS_ESCAPE = /[&<>'"]/;
+// Characters XML 1.0 cannot carry at all; dropped rather than producing a broken document.
+const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
+export function escapeXml(value: string): string {
+  const clean = value.replace(INVALID_XML_CHARS, '');
+  return NEEDS_ESCAPE.test(clean) ? clean.replace(/[&<>'"]/g, (c) => ESCAPES[c]!) : clean;
+}
+
+function cdata(text: string): string {
+  // `]]>` cannot appear inside a CDATA section: split it across two sections.
+  return `<![CDATA[${text.replace(INVALID_XML_CHARS, '').replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
+}
+
+function openTag(e: XmlElement): string {
+  let s = '<' + e.name;
+  for (const key of Object.keys(e.attrs).sort()) {
+    const v = e.attrs[key];
+    if (v === undefined || v === null) continue;
+    s += ` ${key}='${escapeXml(String(v))}'`;
+  }
+  return s;
+}
+
+function write(e: XmlElement, indent: string, out: string[]): void {
+  const open = openTag(e);
+  if (e.children.length === 0) {
+    out.push(`${indent}${open} />`);
+    return;
+  }
+  const onlyText = e.children.every((c) => !isElement(c));
+  if (onlyText) {
+    let body = '';
+    for (const c of e.children) body += typeof c === 'string' ? escapeXml(c) : cdata((c as XmlCData).cdata);
+    out.push(`${indent}${open}>${body}</${e.name}>`);
+    return;
+  }
+  out.push(`${indent}${open}>`);
+  const inner = indent + '  ';
+  for (const c of e.children) {
+    if (typeof c === 'string') out.push(inner + escapeXml(c));
+    else if (isElement(c)) write(c, inner, out);
+    else out.push(inner + cdata(c.cdata));
+  }
+  out.push(`${indent}</${e.name}>`);
+}
+
+export const XML_DECLARATION = "<?xml version='1.0' encoding='utf-8' ?>\n";
+
+export function serializeXml(root: XmlElement, declaration = true): string {
+  const out: string[] = [];
+  write(root, '', out);
+  return (declaration ? XML_DECLARATION : '') + out.join('\n') + '\n';
+}

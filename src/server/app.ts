@@ -1,0 +1,118 @@
+// Assembles the HTTP server: Fastify, logging with secrets redacted, the
+// driver registry and the front ends.
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Driver, DriverFactory } from '../core/driver.js';
+import { DRIVER_FACTORIES } from '../drivers/index.js';
+import { STYLESHEET, STYLESHEET_PATH } from '../frontends/deltacloud/html.js';
+import { MOUNT, registerDeltacloud, type DriverSource } from '../frontends/deltacloud/plugin.js';
+import { isSensitive } from '../frontends/deltacloud/errors.js';
+import { ConfigError, type ServerConfig } from './config.js';
+
+/** Loads each driver once, on first use, and closes them at shutdown. */
+export class DriverRegistry implements DriverSource {
+  private readonly loaded = new Map<string, Promise<Driver>>();
+  constructor(private readonly factories: readonly DriverFactory[], private readonly config: ServerConfig) {}
+
+  declarations() {
+    return this.factories.map((f) => f.declaration);
+  }
+
+  async get(id: string): Promise<Driver | undefined> {
+    const factory = this.factories.find((f) => f.declaration.id === id);
+    if (!factory) return undefined;
+    let driver = this.loaded.get(id);
+    if (!driver) {
+      driver = factory.load({
+        options: this.config.driverOptions[id] ?? {},
+        dataDir: id === 'mock' ? this.config.mockStorage : this.config.mockStorage.replace(/mock$/, id),
+      });
+      this.loaded.set(id, driver);
+      driver.catch(() => this.loaded.delete(id));
+    }
+    return driver;
+  }
+
+  async close(): Promise<void> {
+    for (const driver of this.loaded.values()) {
+      try {
+        await (await driver).close?.();
+      } catch {
+        // A driver that failed to load has nothing to close.
+      }
+    }
+    this.loaded.clear();
+  }
+}
+
+/** The URL as logged: query values of sensitive parameters replaced. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of [...params.keys()]) if (isSensitive(key)) params.set(key, '[FILTERED]');
+  return `${url.slice(0, q)}?${params.toString()}`;
+}
+
+export interface BuiltServer {
+  app: FastifyInstance;
+  registry: DriverRegistry;
+  close(): Promise<void>;
+}
+
+export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
+  const unknown = config.frontends.filter((f) => f !== 'deltacloud');
+  if (unknown.length > 0) throw new ConfigError(`Unknown front end(s): ${unknown.join(', ')} (available: deltacloud)`);
+  const registry = new DriverRegistry(DRIVER_FACTORIES, config);
+  if (!registry.declarations().some((d) => d.id === config.driver)) {
+    throw new ConfigError(`Unknown driver '${config.driver}' (available: ${registry.declarations().map((d) => d.id).join(', ')})`);
+  }
+  const app = Fastify({
+    bodyLimit: config.bodyLimit,
+    https: config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : null,
+    return503OnClosing: true,
+    // Access logs cost throughput; they are on with --verbose.
+    disableRequestLogging: !config.verbose,
+    logger: {
+      level: config.verbose ? 'debug' : config.environment === 'production' ? 'warn' : 'info',
+      ...(config.logFile ? { file: config.logFile } : {}),
+      // Never log headers (Authorization) or secret query values.
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+  }) as unknown as FastifyInstance;
+
+  await registerDeltacloud(app, {
+    drivers: registry,
+    defaultDriver: config.driver,
+    defaultProvider: config.provider,
+    timeoutMs: config.timeoutMs,
+    fixedCredentials: config.fixedCredentials,
+    serverHostname: config.hostname,
+    maxUploadBytes: config.maxUploadBytes,
+  });
+
+  app.get(STYLESHEET_PATH, async (_req, reply) => reply.type('text/css').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
+  app.get('/robots.txt', async (_req, reply) => reply.type('text/plain').send('User-agent: *\nDisallow: /\n'));
+  // `/` is a page for browsers; API clients are sent to the API (spec §1).
+  app.get('/', async (req, reply) => {
+    const accept = req.headers.accept ?? '';
+    if (!/text\/html|\*\/\*/.test(accept)) return reply.redirect(MOUNT, 302);
+    return reply.type('text/html').send(
+      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+      `<title>Deltacloud API</title><link rel="stylesheet" href="${STYLESHEET_PATH}"></head><body><main><h1>Deltacloud API</h1>` +
+      `<ul><li><a href="${MOUNT}">deltacloud</a> — the Deltacloud REST API</li></ul></main></body></html>`,
+    );
+  });
+
+  return {
+    app,
+    registry,
+    async close() {
+      await app.close();
+      await registry.close();
+    },
+  };
+}

@@ -1,0 +1,170 @@
+// Server configuration: command-line options over environment over an
+// optional JSON file. Operator secrets come from the environment or from files
+// only the owner can read; they are never logged.
+import { readFileSync, statSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface ServerConfig {
+  driver: string;
+  provider?: string;
+  host: string;
+  port: number;
+  frontends: string[];
+  timeoutMs: number;
+  ssl?: { keyFile: string; certFile: string };
+  logFile?: string;
+  verbose: boolean;
+  environment: string;
+  /** Root of the server's state; the mock driver keeps its store here unless DELTACLOUD_MOCK_STORAGE says otherwise. */
+  mockStorage: string;
+  fixedCredentials?: { user: string; password: string };
+  /** Largest form body (bytes); bigger → 413. */
+  bodyLimit: number;
+  /** Largest multipart file upload (bytes). */
+  maxUploadBytes: number;
+  /** Per-driver operator settings from the config file (allow-lists, endpoints). */
+  driverOptions: Record<string, Record<string, unknown>>;
+  hostname: string;
+}
+
+export interface CliRequest {
+  config: ServerConfig;
+  listDrivers: boolean;
+  reset: boolean;
+  help: boolean;
+}
+
+export const USAGE = `Usage: deltacloudd [options]
+
+Options:
+  -i, --driver DRIVER      driver to serve by default (default: mock; env API_DRIVER)
+  -P, --provider PROVIDER  default provider for the driver (env API_PROVIDER)
+  -r, --hostname HOST      address to bind (default: localhost; env API_HOST)
+  -p, --port PORT          port to listen on (default: 3001; 0 picks a free one; env API_PORT)
+  -f, --frontends LIST     front ends to mount, comma-separated (default: deltacloud)
+  -c, --config FILE        JSON configuration file (see README)
+  -e, --env ENV            environment: production or development (default: development)
+  -l, --drivers            list the available drivers and exit
+  -L, --log FILE           write the log to FILE instead of standard output
+  -s, --ssl                serve HTTPS (needs --ssl-key and --ssl-cert)
+  -k, --ssl-key FILE       TLS private key (PEM)
+  -C, --ssl-cert FILE      TLS certificate (PEM)
+  -t, --timeout SECONDS    per-request limit for back-end calls (default: 60)
+  -V, --verbose            log debugging detail
+      --reset              restore the mock driver's seed data and exit
+  -h, --help               show this help and exit
+
+Environment: API_DRIVER, API_PROVIDER, API_HOST, API_PORT, API_USER and API_PASSWORD
+(fixed back-end credentials for every request), DELTACLOUD_MOCK_STORAGE (mock state directory).`;
+
+export class ConfigError extends Error {}
+
+function defaultMockStorage(env: NodeJS.ProcessEnv): string {
+  const dataHome = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(dataHome, 'deltacloud-ts', 'mock');
+}
+
+interface FileConfig {
+  driver?: string;
+  provider?: string;
+  host?: string;
+  port?: number;
+  timeout?: number;
+  frontends?: string[];
+  bodyLimit?: number;
+  maxUploadBytes?: number;
+  drivers?: Record<string, Record<string, unknown>>;
+}
+
+const SECRET_KEY = /secret|password|token|credential/i;
+
+function containsSecrets(value: unknown): boolean {
+  if (!value || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => SECRET_KEY.test(k) || containsSecrets(v));
+}
+
+/** A config file holding secrets must not be readable by group or others. */
+export function readConfigFile(path: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`Cannot read configuration file ${path}`);
+  }
+  let parsed: FileConfig;
+  try {
+    parsed = JSON.parse(text) as FileConfig;
+  } catch {
+    throw new ConfigError(`Configuration file ${path} is not valid JSON`);
+  }
+  if (containsSecrets(parsed) && (statSync(path).mode & 0o077) !== 0) {
+    throw new ConfigError(`Configuration file ${path} holds secrets but is readable by others; chmod 600 it`);
+  }
+  return parsed;
+}
+
+function positiveInt(value: string | number | undefined, what: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${what} must be a whole number, got '${value}'`);
+  return n;
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): CliRequest {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        driver: { type: 'string', short: 'i' },
+        provider: { type: 'string', short: 'P' },
+        hostname: { type: 'string', short: 'r' },
+        port: { type: 'string', short: 'p' },
+        frontends: { type: 'string', short: 'f' },
+        config: { type: 'string', short: 'c' },
+        env: { type: 'string', short: 'e' },
+        drivers: { type: 'boolean', short: 'l' },
+        log: { type: 'string', short: 'L' },
+        ssl: { type: 'boolean', short: 's' },
+        'ssl-key': { type: 'string', short: 'k' },
+        'ssl-cert': { type: 'string', short: 'C' },
+        timeout: { type: 'string', short: 't' },
+        verbose: { type: 'boolean', short: 'V' },
+        reset: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  const file = values.config ? readConfigFile(values.config) : {};
+  const port = positiveInt(values.port ?? env.API_PORT ?? file.port, 'port') ?? 3001;
+  if (port > 65535) throw new ConfigError('port must be at most 65535');
+  const timeout = positiveInt(values.timeout ?? file.timeout, 'timeout') ?? 60;
+  if (values.ssl && !(values['ssl-key'] && values['ssl-cert'])) throw new ConfigError('--ssl needs --ssl-key and --ssl-cert');
+  const user = env.API_USER;
+  const password = env.API_PASSWORD;
+  const config: ServerConfig = {
+    driver: (values.driver ?? env.API_DRIVER ?? file.driver ?? 'mock').toLowerCase(),
+    provider: values.provider ?? env.API_PROVIDER ?? file.provider,
+    host: values.hostname ?? env.API_HOST ?? file.host ?? 'localhost',
+    port,
+    frontends: (values.frontends?.split(',') ?? file.frontends ?? ['deltacloud']).map((f) => f.trim().toLowerCase()).filter(Boolean),
+    timeoutMs: (timeout || 60) * 1000,
+    ssl: values.ssl ? { keyFile: resolve(values['ssl-key']!), certFile: resolve(values['ssl-cert']!) } : undefined,
+    logFile: values.log,
+    verbose: values.verbose ?? false,
+    environment: values.env ?? env.RACK_ENV ?? 'development',
+    mockStorage: resolve(env.DELTACLOUD_MOCK_STORAGE || defaultMockStorage(env)),
+    fixedCredentials: user && password ? { user, password } : undefined,
+    bodyLimit: file.bodyLimit ?? 1024 * 1024,
+    maxUploadBytes: file.maxUploadBytes ?? 1024 * 1024 * 1024,
+    driverOptions: file.drivers ?? {},
+    hostname: hostname(),
+  };
+  return { config, listDrivers: values.drivers ?? false, reset: values.reset ?? false, help: values.help ?? false };
+}
