@@ -63,6 +63,8 @@ export interface Operation {
   params?: ParamDeclaration[];
   /** Formats offered; default XML, JSON and HTML. */
   formats?: Format[];
+  /** Collection listings answer errors with the generic text of the status (spec §8.2). */
+  genericErrors?: boolean;
   /** Operations that read a raw body (blob upload) instead of form data. */
   rawBody?: boolean;
   run(req: ApiRequest): Promise<Reply>;

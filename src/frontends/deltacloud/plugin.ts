@@ -339,8 +339,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     const state = req.deltacloud;
     const status = error.status;
     // Listings answer the generic text of the status (spec §8.2).
-    const listing = state?.operation?.name === 'index' && state.operation.collection !== 'api';
-    const message = listing ? genericMessage(status) : error.message;
+    const message = state?.operation?.genericErrors ? genericMessage(status) : error.message;
     if (error instanceof CredentialsRequired) {
       reply.header('WWW-Authenticate', `Basic realm="${state?.driverId ?? options.defaultDriver}-deltacloud@${options.serverHostname}"`);
     }

@@ -71,7 +71,7 @@ export async function fetchOne<T>(req: ApiRequest, collection: string, singular:
 
 export function listOperation<T>(collection: string, view: View<T>, newForm?: boolean): Operation {
   return {
-    collection, name: 'index', method: 'GET', path: `/${collection}`, capability: collection,
+    collection, name: 'index', method: 'GET', path: `/${collection}`, capability: collection, genericErrors: true,
     async run(req) {
       const items = (await driverMethod(req, collection)(req.ctx, filterFrom(req))) as T[];
       return listReply(req, view, items, newForm ? req.view.href(collection, 'new') : undefined);
