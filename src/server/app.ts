@@ -1,6 +1,7 @@
 // Assembles the HTTP server: Fastify, logging with secrets redacted, the
 // driver registry and the front ends.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Driver, DriverFactory } from '../core/driver.js';
 import { DRIVER_FACTORIES } from '../drivers/index.js';
@@ -25,7 +26,7 @@ export class DriverRegistry implements DriverSource {
     if (!driver) {
       driver = factory.load({
         options: this.config.driverOptions[id] ?? {},
-        dataDir: id === 'mock' ? this.config.mockStorage : this.config.mockStorage.replace(/mock$/, id),
+        dataDir: id === 'mock' ? this.config.mockStorage : join(this.config.dataDir, id),
       });
       this.loaded.set(id, driver);
       driver.catch(() => this.loaded.delete(id));

@@ -17,7 +17,9 @@ export interface ServerConfig {
   logFile?: string;
   verbose: boolean;
   environment: string;
-  /** Root of the server's state; the mock driver keeps its store here unless DELTACLOUD_MOCK_STORAGE says otherwise. */
+  /** Root of the server's own state (driver stores live in `<dataDir>/<driver>`); env DELTACLOUD_DATA_DIR. */
+  dataDir: string;
+  /** The mock driver's store: DELTACLOUD_MOCK_STORAGE, else `<dataDir>/mock`. */
   mockStorage: string;
   fixedCredentials?: { user: string; password: string };
   /** Largest form body (bytes); bigger → 413. */
@@ -57,13 +59,13 @@ Options:
   -h, --help               show this help and exit
 
 Environment: API_DRIVER, API_PROVIDER, API_HOST, API_PORT, API_USER and API_PASSWORD
-(fixed back-end credentials for every request), DELTACLOUD_MOCK_STORAGE (mock state directory).`;
+(fixed back-end credentials for every request), DELTACLOUD_MOCK_STORAGE (mock state directory), DELTACLOUD_DATA_DIR (server state root).`;
 
 export class ConfigError extends Error {}
 
-function defaultMockStorage(env: NodeJS.ProcessEnv): string {
+function defaultDataDir(env: NodeJS.ProcessEnv): string {
   const dataHome = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
-  return join(dataHome, 'deltacloud-ts', 'mock');
+  return join(dataHome, 'deltacloud-ts');
 }
 
 interface FileConfig {
@@ -146,6 +148,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   if (port > 65535) throw new ConfigError('port must be at most 65535');
   const timeout = positiveInt(values.timeout ?? file.timeout, 'timeout') ?? 60;
   if (values.ssl && !(values['ssl-key'] && values['ssl-cert'])) throw new ConfigError('--ssl needs --ssl-key and --ssl-cert');
+  const dataDir = resolve(env.DELTACLOUD_DATA_DIR || defaultDataDir(env));
   const user = env.API_USER;
   const password = env.API_PASSWORD;
   const config: ServerConfig = {
@@ -159,7 +162,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     logFile: values.log,
     verbose: values.verbose ?? false,
     environment: values.env ?? env.RACK_ENV ?? 'development',
-    mockStorage: resolve(env.DELTACLOUD_MOCK_STORAGE || defaultMockStorage(env)),
+    dataDir,
+    mockStorage: resolve(env.DELTACLOUD_MOCK_STORAGE || join(dataDir, 'mock')),
     fixedCredentials: user && password ? { user, password } : undefined,
     bodyLimit: file.bodyLimit ?? 1024 * 1024,
     maxUploadBytes: file.maxUploadBytes ?? 1024 * 1024 * 1024,
