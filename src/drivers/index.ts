@@ -1,6 +1,9 @@
 // Every driver this server ships. Declarations are cheap; `load` brings in a
 // driver's SDKs only when a request first selects it.
 import type { DriverFactory } from '../core/driver.js';
+import { ec2DriverFactory } from './ec2/index.js';
+import { libvirtDriverFactory } from './libvirt/index.js';
 import { mockDriverFactory } from './mock/index.js';
+import { openstackDriverFactory } from './openstack/index.js';
 
-export const DRIVER_FACTORIES: readonly DriverFactory[] = [mockDriverFactory];
+export const DRIVER_FACTORIES: readonly DriverFactory[] = [mockDriverFactory, openstackDriverFactory, libvirtDriverFactory, ec2DriverFactory];

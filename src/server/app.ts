@@ -8,6 +8,7 @@ import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../frontends/deltacloud/html.js';
 import { MOUNT, registerDeltacloud, type DriverSource } from '../frontends/deltacloud/plugin.js';
 import { isSensitive } from '../frontends/deltacloud/errors.js';
+import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from './config.js';
 
 /** Loads each driver once, on first use, and closes them at shutdown. */
@@ -62,8 +63,8 @@ export interface BuiltServer {
 }
 
 export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
-  const unknown = config.frontends.filter((f) => f !== 'deltacloud');
-  if (unknown.length > 0) throw new ConfigError(`Unknown front end(s): ${unknown.join(', ')} (available: deltacloud)`);
+  const unknown = config.frontends.filter((f) => f !== 'deltacloud' && f !== 'ec2');
+  if (unknown.length > 0) throw new ConfigError(`Unknown front end(s): ${unknown.join(', ')} (available: deltacloud, ec2)`);
   const registry = new DriverRegistry(DRIVER_FACTORIES, config);
   if (!registry.declarations().some((d) => d.id === config.driver)) {
     throw new ConfigError(`Unknown driver '${config.driver}' (available: ${registry.declarations().map((d) => d.id).join(', ')})`);
@@ -85,6 +86,9 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     },
   }) as unknown as FastifyInstance;
 
+  // Let a request without Host reach the API, which answers the spec's 400 text (§2 step 1), not Node's bare 400.
+  (app.server as { requireHostHeader?: boolean }).requireHostHeader = false;
+
   await registerDeltacloud(app, {
     drivers: registry,
     defaultDriver: config.driver,
@@ -94,6 +98,8 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     serverHostname: config.hostname,
     maxUploadBytes: config.maxUploadBytes,
   });
+
+  if (config.frontends.includes('ec2')) await registerEc2(app, ec2OptionsFrom(config, registry));
 
   app.get(STYLESHEET_PATH, async (_req, reply) => reply.type('text/css').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
   app.get('/robots.txt', async (_req, reply) => reply.type('text/plain').send('User-agent: *\nDisallow: /\n'));
@@ -112,7 +118,14 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     app,
     registry,
     async close() {
-      await app.close();
+      // In-flight requests finish; keep-alive connections are dropped as soon as they go idle, so a client
+      // holding one open cannot delay the shutdown (Node closes only the connections idle at close time).
+      const dropIdle = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(dropIdle);
+      }
       await registry.close();
     },
   };

@@ -28,6 +28,8 @@ export interface ServerConfig {
   maxUploadBytes: number;
   /** Per-driver operator settings from the config file (allow-lists, endpoints). */
   driverOptions: Record<string, Record<string, unknown>>;
+  /** The config file's `ec2` section (EC2 access keys → back ends), checked by the EC2 front end. */
+  ec2?: unknown;
   hostname: string;
 }
 
@@ -78,6 +80,7 @@ interface FileConfig {
   bodyLimit?: number;
   maxUploadBytes?: number;
   drivers?: Record<string, Record<string, unknown>>;
+  ec2?: unknown;
 }
 
 const SECRET_KEY = /secret|password|token|credential/i;
@@ -168,6 +171,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     bodyLimit: file.bodyLimit ?? 1024 * 1024,
     maxUploadBytes: file.maxUploadBytes ?? 1024 * 1024 * 1024,
     driverOptions: file.drivers ?? {},
+    ec2: file.ec2,
     hostname: hostname(),
   };
   return { config, listDrivers: values.drivers ?? false, reset: values.reset ?? false, help: values.help ?? false };

@@ -179,6 +179,8 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     if (state.provider !== undefined) reply.header('X-Deltacloud-Provider', state.provider);
     const driver = await options.drivers.get(state.driverId);
     if (!driver) {
+      // The error document still comes in the format the client negotiates (§5 "errors are rendered in the negotiated format").
+      state.format = rankFormats(str(state.params, 'format'), req.headers.accept).find((f) => f === 'xml' || f === 'json' || f === 'html') ?? 'xml';
       const known = options.drivers.declarations().map((d) => d.id).join(', ');
       return sendError(req, reply, new DeltacloudError(400, `Driver '${state.driverId}' is not available (known drivers: ${known})`));
     }
@@ -202,10 +204,8 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       else if (match.kind === 'method-not-allowed') return reply.code(200).send(); // HEAD on an action URL (spec §9.1)
     }
     if (match.kind === 'not-found') return sendError(req, reply, new DeltacloudError(404));
-    if (match.kind === 'method-not-allowed') {
-      reply.header('Allow', match.allowed.join(', '));
-      return sendError(req, reply, new DeltacloudError(405));
-    }
+    // Unknown path or method → 404 (spec §2 step 5); 405 is for instance states and driver refusals.
+    if (match.kind === 'method-not-allowed') return sendError(req, reply, new DeltacloudError(404));
     const op = match.op;
     state.operation = op;
 
@@ -264,7 +264,10 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     const ops = router.ofCollection(collection).filter((o) => !o.name.endsWith('_form'));
     if (ops.length === 0) return sendError(reply.request, reply, new DeltacloudError(404));
     if (below.length === 1) {
-      const methods = [...new Set(ops.map((o) => o.method))];
+      // The collection's own operations (blobs are a sub-collection), in the original's order: index/show, create, destroy (§9.2).
+      const ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
+      const own = ops.filter((o) => !o.name.includes('blob'));
+      const methods = [...new Set(own.map((o) => o.method))].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
       return reply.header('Allow', ['OPTIONS', ...methods].join(',')).send();
     }
     // `/collection/<operation>` for standard operations, `/collection/:id/<action>` for actions.
@@ -296,12 +299,16 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
 
   function sendReply(req: FastifyRequest, reply: FastifyReply, apiReq: ApiRequest, result: Reply, runtime: number) {
     const format = apiReq.format;
-    for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+    for (const [k, v] of Object.entries(result.headers ?? {})) {
+      // Fastify lower-cases header names; the blob metadata key in the name is data and keeps its case (§11.10.4).
+      if (/^x-deltacloud-blobmeta-/i.test(k)) reply.raw.setHeader(k, v);
+      else reply.header(k, v);
+    }
     if (format === 'html' && result.htmlRedirect && result.status < 300) return reply.redirect(result.htmlRedirect, 303);
     reply.code(result.status);
     const body = result.body;
     if (!body) {
-      if (result.typedEmpty) return reply.type(CONTENT_TYPES[format]).header('Content-Length', '0').send('');
+      if (result.typedEmpty) return reply.type(CONTENT_TYPES[format]).header('Content-Length', '0').send(Buffer.alloc(0)); // no `; charset` (§5)
       return reply.send();
     }
     switch (body.kind) {
@@ -351,7 +358,8 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     };
     const format = state?.format ?? 'xml';
     reply.code(status);
-    if (format === 'json') return reply.type('application/json').send(errorJson(info));
+    // A Buffer: Fastify would append `; charset=utf-8` to a JSON string's type (spec §5 wants the bare type).
+    if (format === 'json') return reply.type('application/json').send(Buffer.from(errorJson(info), 'utf8'));
     if (format === 'html') {
       const base = mountUrl(req);
       return reply.type('text/html').send(renderErrorPage(status, message, {
@@ -365,6 +373,22 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
   app.setErrorHandler((error: Error, req, reply) => {
     if (reply.sent) return;
     if (!reply.getHeader('Server')) reply.header('Server', SERVER_HEADER);
+    if (!req.deltacloud) {
+      // The body parser failed before the handler ran (413, 415): still negotiate the error's format and echo the driver (§5, §6).
+      const rawUrl = req.raw.url ?? '/';
+      const q = rawUrl.indexOf('?');
+      let urlPath = MOUNT;
+      let query: Params = {};
+      try {
+        urlPath = '/' + parsePath(q < 0 ? rawUrl : rawUrl.slice(0, q)).segments.join('/');
+        query = parseQuery(q < 0 ? '' : rawUrl.slice(q + 1));
+      } catch {
+        // keep the defaults
+      }
+      const format = rankFormats(str(query, 'format'), req.headers.accept).find((f) => f === 'xml' || f === 'json' || f === 'html') ?? 'xml';
+      req.deltacloud = { driverId: options.defaultDriver, provider: options.defaultProvider, params: {}, urlPath, format, uploads: [] };
+      reply.header('X-Deltacloud-Driver', options.defaultDriver);
+    }
     if (error instanceof DeltacloudError) return sendError(req, reply, error);
     const code = (error as { code?: string }).code ?? '';
     const statusCode = (error as { statusCode?: number }).statusCode;

@@ -1,0 +1,192 @@
+// SDK clients, cached per (service, provider endpoint, region, access key id,
+// digest of secret + session token), sharing two keep-alive agents. Each
+// request gets an AwsSession: the clients for its provider and credentials,
+// and `call`/`pages` helpers that pass the request's AbortSignal and turn
+// every failure into a DeltacloudError.
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Credentials, RequestContext } from '../../core/driver.js';
+import { NotSupported, ProviderTimeout } from '../../core/errors.js';
+import { offers, resolveProvider, type Ec2Options, type ResolvedProvider, type ServiceKind } from './config.js';
+import { mapAwsError } from './errors.js';
+
+/**
+ * The session token travels in this request header (documented in the
+ * README). The driver reads it from the request context when the front end
+ * exposes request headers (`ctx.headers`) or from `credentials.sessionToken`.
+ */
+export const SESSION_TOKEN_HEADER = 'x-deltacloud-aws-session-token';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** Request headers, when the context carries them (duck-typed: the core contract does not define them yet). */
+function headerOf(ctx: RequestContext, name: string): string | undefined {
+  const c = ctx as unknown as { headers?: Record<string, string | string[] | undefined>; header?: (n: string) => string | undefined };
+  if (typeof c.header === 'function') return c.header(name);
+  const v = c.headers?.[name] ?? c.headers?.[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Basic user = access key id, password = secret access key; optional session
+ * token. Basic auth ends the user name at the first `:`, but some S3-compatible
+ * stores have access keys with a colon (Swift's tempauth: `account:user`). AWS
+ * secrets never contain `:`, so a password with colons is read as the rest of
+ * the access key up to its last `:`, then the secret: `test:tester:testing` →
+ * access key `test:tester`, secret `testing`.
+ */
+export function awsCredentials(ctx: RequestContext): AwsCredentials {
+  const basic = ctx.requireCredentials() as Credentials & { sessionToken?: string };
+  const token = basic.sessionToken ?? headerOf(ctx, SESSION_TOKEN_HEADER);
+  const colon = basic.password.lastIndexOf(':');
+  const [accessKeyId, secretAccessKey] = colon < 0
+    ? [basic.user, basic.password]
+    : [`${basic.user}:${basic.password.slice(0, colon)}`, basic.password.slice(colon + 1)];
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...(token ? { sessionToken: token.trim() } : {}),
+  };
+}
+
+type AnyClient = EC2Client | S3Client | ElasticLoadBalancingClient | CloudWatchClient;
+
+export class ClientPool {
+  private readonly clients = new Map<string, AnyClient>();
+  readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
+  readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
+
+  constructor(readonly options: Ec2Options) {}
+
+  get<K extends ServiceKind>(kind: K, provider: ResolvedProvider, creds: AwsCredentials): ClientOf<K> {
+    const endpoint = provider.custom?.[kind];
+    const digest = createHash('sha256').update(`${creds.secretAccessKey}\0${creds.sessionToken ?? ''}`).digest('base64url');
+    const key = [kind, provider.name, endpoint ?? '', provider.region, creds.accessKeyId, digest].join('|');
+    let client = this.clients.get(key);
+    if (client) {
+      // Most recently used last.
+      this.clients.delete(key);
+      this.clients.set(key, client);
+      return client as ClientOf<K>;
+    }
+    client = this.create(kind, provider, creds, endpoint);
+    this.clients.set(key, client);
+    // Evicted clients are only dropped, never destroyed: their agents are shared, and a request may still use them.
+    while (this.clients.size > this.options.clientCacheSize) this.clients.delete(this.clients.keys().next().value!);
+    return client as ClientOf<K>;
+  }
+
+  private create(kind: ServiceKind, provider: ResolvedProvider, creds: AwsCredentials, endpoint: string | undefined): AnyClient {
+    const common = {
+      region: provider.region,
+      credentials: { ...creds },
+      maxAttempts: this.options.maxAttempts,
+      retryMode: 'standard',
+      // Only this configuration decides endpoints (not AWS_ENDPOINT_URL* or ~/.aws/config).
+      ignoreConfiguredEndpointUrls: true,
+      requestHandler: {
+        httpAgent: this.httpAgent,
+        httpsAgent: this.httpsAgent,
+        connectionTimeout: this.options.connectTimeoutMs,
+        requestTimeout: this.options.socketTimeoutMs,
+      },
+      ...(endpoint ? { endpoint } : {}),
+    } as const;
+    switch (kind) {
+      case 'ec2': return new EC2Client(common);
+      case 'elb': return new ElasticLoadBalancingClient(common);
+      case 'cloudwatch': return new CloudWatchClient(common);
+      case 's3': return new S3Client({
+        ...common,
+        forcePathStyle: provider.custom?.forcePathStyle ?? false,
+        // S3-compatible stores differ in checksum support; AWS itself gets the SDK's default integrity checks.
+        requestChecksumCalculation: provider.custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+        responseChecksumValidation: provider.custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+        followRegionRedirects: provider.custom === undefined,
+      });
+    }
+  }
+
+  close(): void {
+    this.clients.clear();
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+export type ClientOf<K extends ServiceKind> =
+  K extends 'ec2' ? EC2Client : K extends 's3' ? S3Client : K extends 'elb' ? ElasticLoadBalancingClient : CloudWatchClient;
+
+const SERVICE_NAMES: Record<ServiceKind, string> = { ec2: 'EC2', s3: 'S3', elb: 'Elastic Load Balancing', cloudwatch: 'CloudWatch' };
+
+/** One request's view of AWS. */
+export class AwsSession {
+  readonly provider: ResolvedProvider;
+  readonly creds: AwsCredentials;
+  readonly options: Ec2Options;
+
+  constructor(readonly ctx: RequestContext, private readonly pool: ClientPool) {
+    this.options = pool.options;
+    // Provider first: an unknown provider is refused before credentials are even looked at.
+    this.provider = resolveProvider(pool.options, ctx.provider);
+    this.creds = awsCredentials(ctx);
+  }
+
+  get signal(): AbortSignal {
+    return this.ctx.signal;
+  }
+
+  has(kind: ServiceKind): boolean {
+    return offers(this.provider, kind);
+  }
+
+  client<K extends ServiceKind>(kind: K): ClientOf<K> {
+    if (!offers(this.provider, kind)) {
+      throw new NotSupported(`Provider '${this.provider.name}' offers no ${SERVICE_NAMES[kind]} endpoint`);
+    }
+    return this.pool.get(kind, this.provider, this.creds);
+  }
+
+  ec2(): EC2Client { return this.client('ec2'); }
+  s3(): S3Client { return this.client('s3'); }
+  elb(): ElasticLoadBalancingClient { return this.client('elb'); }
+  cloudwatch(): CloudWatchClient { return this.client('cloudwatch'); }
+
+  /** Errors → DeltacloudErrors with the provider's message (secret and token scrubbed). */
+  mapError(error: unknown): unknown {
+    return mapAwsError(error, [this.creds.secretAccessKey, this.creds.sessionToken]);
+  }
+
+  /** One SDK call with the request's AbortSignal. */
+  async call<R>(fn: (options: { abortSignal: AbortSignal }) => Promise<R>): Promise<R> {
+    if (this.signal.aborted) throw new ProviderTimeout();
+    try {
+      return await fn({ abortSignal: this.signal });
+    } catch (error) {
+      throw this.mapError(error);
+    }
+  }
+
+  /** Every page of an SDK paginator (never only the first), flattened. */
+  async pages<P, T>(paginator: (options: { abortSignal: AbortSignal }) => AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
+    const all: T[] = [];
+    try {
+      for await (const page of paginator({ abortSignal: this.signal })) {
+        all.push(...(items(page) ?? []));
+        if (this.signal.aborted) throw new ProviderTimeout();
+      }
+    } catch (error) {
+      throw this.mapError(error);
+    }
+    return all;
+  }
+}

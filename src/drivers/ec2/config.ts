@@ -1,0 +1,151 @@
+// Operator configuration of the ec2 driver and the one place where a
+// request's provider becomes service endpoints.
+//
+// A provider is either an AWS region name (the SDK then derives the official
+// *.amazonaws.com endpoints itself) or the name of an endpoint set the
+// operator listed under `options.endpoints`. Nothing a client sends is ever
+// used as a URL or host: an unknown provider is refused before any
+// connection is made (the original used unknown values as host names).
+import { ValidationFailure } from '../../core/errors.js';
+
+export type ServiceKind = 'ec2' | 's3' | 'elb' | 'cloudwatch';
+export const SERVICE_KINDS: readonly ServiceKind[] = ['ec2', 's3', 'elb', 'cloudwatch'];
+
+/** An operator-listed endpoint set, e.g. an S3-compatible store or a private EC2 API. */
+export interface EndpointSet {
+  ec2?: string;
+  s3?: string;
+  elb?: string;
+  cloudwatch?: string;
+  /** Signing region. */
+  region: string;
+  /** S3 path-style addressing (most S3-compatible stores need it). */
+  forcePathStyle?: boolean;
+  /** Image owners listed when the request names none (default: all images of the endpoint). */
+  imageOwners?: string[];
+}
+
+export interface Ec2Options {
+  /** Region used when the request names no provider. */
+  defaultRegion: string;
+  /** Whether AWS region names are accepted as providers (false: only `endpoints`). */
+  awsRegions: boolean;
+  endpoints: Record<string, EndpointSet>;
+  /** Image owners listed on AWS when the request names none (`owner_id`); default `amazon`, as the original. */
+  imageOwners: string[];
+  /** SDK attempts per call (first try + retries, with jittered back-off). */
+  maxAttempts: number;
+  /** Multipart upload part size (bytes) and parts in flight. */
+  partSize: number;
+  queueSize: number;
+  /** Seconds to wait for a TCP connection; socket idle limit. */
+  connectTimeoutMs: number;
+  socketTimeoutMs: number;
+  /** Most distinct (endpoint, credentials) client sets kept. */
+  clientCacheSize: number;
+  /** How long instance types stay cached (ms). */
+  instanceTypeCacheMs: number;
+}
+
+/** An AWS region id: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-7` … */
+export const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+const MIN_PART = 5 * 1024 * 1024;
+
+function fail(message: string): never {
+  throw new Error(`ec2 driver configuration: ${message}`);
+}
+
+function httpUrl(value: unknown, where: string): string {
+  if (typeof value !== 'string') fail(`${where} must be a URL string`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(`${where} is not a valid URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${where} must be http or https`);
+  if (url.username || url.password) fail(`${where} must not carry credentials`);
+  return value.replace(/\/+$/, '');
+}
+
+function stringList(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) fail(`${where} must be a list of strings`);
+  return value as string[];
+}
+
+function intOption(raw: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const v = raw[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be a whole number from ${min} to ${max}`);
+  return v;
+}
+
+export function parseOptions(raw: Record<string, unknown>): Ec2Options {
+  const endpoints: Record<string, EndpointSet> = {};
+  const rawEndpoints = raw.endpoints ?? {};
+  if (typeof rawEndpoints !== 'object' || rawEndpoints === null || Array.isArray(rawEndpoints)) fail('endpoints must be an object');
+  for (const [name, value] of Object.entries(rawEndpoints as Record<string, unknown>)) {
+    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(name)) fail(`endpoint set name '${name}' may only use letters, digits, '.', '_', ':', '-'`);
+    if (typeof value !== 'object' || value === null) fail(`endpoints.${name} must be an object`);
+    const v = value as Record<string, unknown>;
+    if (typeof v.region !== 'string' || v.region === '') fail(`endpoints.${name}.region is required`);
+    const set: EndpointSet = { region: v.region };
+    for (const kind of SERVICE_KINDS) if (v[kind] !== undefined) set[kind] = httpUrl(v[kind], `endpoints.${name}.${kind}`);
+    if (!SERVICE_KINDS.some((k) => set[k] !== undefined)) fail(`endpoints.${name} lists no service (ec2, s3, elb, cloudwatch)`);
+    if (v.forcePathStyle !== undefined) {
+      if (typeof v.forcePathStyle !== 'boolean') fail(`endpoints.${name}.forcePathStyle must be true or false`);
+      set.forcePathStyle = v.forcePathStyle;
+    }
+    if (v.imageOwners !== undefined) set.imageOwners = stringList(v.imageOwners, `endpoints.${name}.imageOwners`);
+    endpoints[name] = set;
+  }
+  const defaultRegion = raw.defaultRegion ?? 'us-east-1';
+  if (typeof defaultRegion !== 'string' || !AWS_REGION.test(defaultRegion)) fail('defaultRegion must be an AWS region id');
+  if (raw.awsRegions !== undefined && typeof raw.awsRegions !== 'boolean') fail('awsRegions must be true or false');
+  return {
+    defaultRegion,
+    awsRegions: raw.awsRegions !== false,
+    endpoints,
+    imageOwners: raw.imageOwners === undefined ? ['amazon'] : stringList(raw.imageOwners, 'imageOwners'),
+    maxAttempts: intOption(raw, 'maxAttempts', 3, 1, 10),
+    partSize: intOption(raw, 'partSize', 8 * 1024 * 1024, MIN_PART, 5 * 1024 * 1024 * 1024),
+    queueSize: intOption(raw, 'queueSize', 2, 1, 16),
+    connectTimeoutMs: intOption(raw, 'connectTimeoutMs', 10_000, 100, 600_000),
+    socketTimeoutMs: intOption(raw, 'socketTimeoutMs', 120_000, 1_000, 3_600_000),
+    clientCacheSize: intOption(raw, 'clientCacheSize', 64, 1, 10_000),
+    instanceTypeCacheMs: intOption(raw, 'instanceTypeCacheMs', 3_600_000, 0, 86_400_000),
+  };
+}
+
+/** Where one request's calls go. */
+export interface ResolvedProvider {
+  /** The provider as named (region or endpoint set name). */
+  name: string;
+  region: string;
+  /** Operator-listed endpoints; undefined for AWS itself. */
+  custom?: EndpointSet;
+}
+
+/** The provider of a request → region and endpoints, or 400 without contacting anything. */
+export function resolveProvider(options: Ec2Options, provider: string | undefined): ResolvedProvider {
+  const name = provider === undefined || provider === '' || provider === 'default' ? options.defaultRegion : provider;
+  const custom = Object.prototype.hasOwnProperty.call(options.endpoints, name) ? options.endpoints[name] : undefined;
+  if (custom) return { name, region: custom.region, custom };
+  if (options.awsRegions && AWS_REGION.test(name)) return { name, region: name };
+  const listed = Object.keys(options.endpoints);
+  throw new ValidationFailure(
+    `Provider '${truncate(name)}' is neither an AWS region${listed.length ? ' nor one of the configured endpoints (' + listed.join(', ') + ')' : ''}; ` +
+    'other endpoints must be added to the server configuration by its operator',
+  );
+}
+
+function truncate(s: string): string {
+  const clean = s.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
+}
+
+/** Whether the provider offers a service (AWS regions offer all four). */
+export function offers(provider: ResolvedProvider, kind: ServiceKind): boolean {
+  return provider.custom === undefined || provider.custom[kind] !== undefined;
+}

@@ -1,0 +1,36 @@
+// What every group of operations shares: the client pool, the options, and
+// a session factory for one request.
+import type { RequestContext } from '../../../core/driver.js';
+import { AwsSession, type ClientPool } from '../clients.js';
+import type { Ec2Options } from '../config.js';
+
+export interface Deps {
+  pool: ClientPool;
+  options: Ec2Options;
+  session(ctx: RequestContext): AwsSession;
+}
+
+export function makeDeps(pool: ClientPool): Deps {
+  return { pool, options: pool.options, session: (ctx) => new AwsSession(ctx, pool) };
+}
+
+/** Runs `fn`; a 404 from the back end becomes `undefined` (show methods). */
+export async function orUndefined<T>(fn: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Runs a listing; a 404 (e.g. a filter naming an id that does not exist) becomes an empty list. */
+export async function orEmpty<T>(fn: () => Promise<T[]>): Promise<T[]> {
+  return (await orUndefined(fn)) ?? [];
+}
+
+/** Filter value, when given and not blank. */
+export function filterValue(filter: Record<string, string | undefined>, name: string): string | undefined {
+  const v = filter[name];
+  return v === undefined || v === '' ? undefined : v;
+}

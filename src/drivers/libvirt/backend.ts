@@ -1,0 +1,135 @@
+// What every operation of the libvirt driver works with: the operator's
+// options, the key/metadata store, and per request the libvirt connection the
+// client's provider selects (from the operator's allow-list only).
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { RequestContext } from '../../core/driver.js';
+import { AuthenticationFailure, Forbidden, ValidationFailure } from '../../core/errors.js';
+import type { HardwareProfile } from '../../core/model.js';
+import { Libvirt, UriState } from './libvirt.js';
+import type { LibvirtOptions } from './options.js';
+import { hardwareProfiles, MAX_STORAGE_GB } from './profiles.js';
+import type { LibvirtStore } from './store.js';
+import { isKind, Virsh } from './virsh.js';
+
+export class LibvirtBackend {
+  private readonly states = new Map<string, UriState>();
+
+  constructor(readonly opts: LibvirtOptions, readonly store: LibvirtStore) {}
+
+  /** The connection URI a request selects: its provider, which must be on the allow-list, else the default. */
+  uriOf(ctx: RequestContext): string {
+    const provider = ctx.provider?.trim();
+    if (!provider || provider === 'default') return this.opts.defaultUri;
+    if (!this.opts.allowedUris.includes(provider)) {
+      throw new Forbidden(`Provider '${provider}' is not allowed; this server offers: ${this.opts.allowedUris.join(', ')}`);
+    }
+    return provider;
+  }
+
+  /** When the operator set drivers.libvirt.user/password, requests must carry them (Basic auth). */
+  authorize(ctx: RequestContext): void {
+    if (this.opts.user === undefined || this.opts.password === undefined) return;
+    const given = ctx.requireCredentials();
+    if (!same(given.user, this.opts.user) || !same(given.password, this.opts.password)) throw new AuthenticationFailure();
+  }
+
+  /** Authorises the request and opens (lazily: virsh runs per call) the connection it selects. */
+  connect(ctx: RequestContext): Libvirt {
+    this.authorize(ctx);
+    const uri = this.uriOf(ctx);
+    let state = this.states.get(uri);
+    if (!state) {
+      state = new UriState();
+      this.states.set(uri, state);
+    }
+    return new Libvirt(new Virsh(uri, this.opts.virsh, this.opts.commandTimeoutMs), state, this.opts, ctx.signal);
+  }
+
+  /** The host's profiles: sizes from its CPUs and memory, storage from the instance pool's size. */
+  async profiles(lv: Libvirt): Promise<HardwareProfile[]> {
+    const node = await lv.nodeInfo();
+    let storageGB = 1024;
+    try {
+      const { capacity } = await lv.poolInfo(this.opts.pool);
+      if (capacity > 0) storageGB = Math.floor(capacity / 1024 ** 3);
+    } catch (e) {
+      if (!isKind(e, 'no-pool')) throw e;
+    }
+    return hardwareProfiles({ cpus: node.cpus, memoryMiB: node.memoryMiB, arch: node.arch, storageGB: Math.min(MAX_STORAGE_GB, Math.max(1, storageGB)) });
+  }
+
+  /** The one realm of a connection: its host. */
+  async realmId(lv: Libvirt): Promise<string> {
+    return (await lv.nodeInfo()).hostname;
+  }
+
+  async checkRealm(lv: Libvirt, realmId: string | undefined): Promise<string> {
+    const id = await this.realmId(lv);
+    if (realmId !== undefined && realmId !== id) throw new ValidationFailure(`Realm '${realmId}' does not exist`);
+    return id;
+  }
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** `<prefix>-<8 hex>`: ids of instances, volumes, snapshots and unnamed images. */
+export function newId(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Resolves after `ms`, or earlier when `signal` aborts (never rejects). */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Maps with at most `limit` calls in flight, keeping order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Runs `work` in the background under `key` (one at a time per key) and waits
+ * for it at most `waitMs` (or until the request aborts). Resolves true when it
+ * finished in time; a failure within the wait is thrown to the caller.
+ */
+export async function runJob(state: UriState, key: string, work: () => Promise<void>, waitMs: number, signal?: AbortSignal): Promise<boolean> {
+  const job = work().finally(() => {
+    if (state.jobs.get(key) === job) state.jobs.delete(key);
+  });
+  state.jobs.set(key, job);
+  job.catch(() => undefined); // failures after the wait are cleaned up by `work` itself
+  let finished = false;
+  await Promise.race([job.then(() => (finished = true)), pause(waitMs, signal)]);
+  return finished;
+}
+
+export function isoTime(seconds: number | undefined): string | undefined {
+  return seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
+}
+
+export function gigabytes(bytes: number): number {
+  return Math.round((bytes / 1024 ** 3) * 100) / 100;
+}

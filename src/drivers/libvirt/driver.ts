@@ -1,0 +1,30 @@
+// The libvirt Driver: the declaration plus one group of operations per area,
+// all working on the same backend (options, store, connections).
+import type { Driver } from '../../core/driver.js';
+import { LibvirtBackend } from './backend.js';
+import { libvirtDeclaration } from './declaration.js';
+import { hostOperations } from './ops/host.js';
+import { imageOperations } from './ops/images.js';
+import { instanceOperations } from './ops/instances.js';
+import { keyOperations } from './ops/keys.js';
+import { metricOperations } from './ops/metrics.js';
+import { storageOperations } from './ops/storage.js';
+
+export function createLibvirtDriver(backend: LibvirtBackend): Driver {
+  const { opts } = backend;
+  return {
+    declaration: libvirtDeclaration(opts.allowedUris, opts.user !== undefined),
+    verify_credentials: async (ctx) => {
+      backend.authorize(ctx);
+    },
+    ...hostOperations(backend),
+    ...imageOperations(backend),
+    ...instanceOperations(backend),
+    ...keyOperations(backend),
+    ...storageOperations(backend),
+    ...metricOperations(backend),
+    close: async () => {
+      backend.store.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// Realms (the connected host) and hardware profiles (sized from it).
+import type { Driver } from '../../../core/driver.js';
+import type { Realm } from '../../../core/model.js';
+import type { LibvirtBackend } from '../backend.js';
+
+type Ops = Pick<Driver, 'realms' | 'realm' | 'hardware_profiles' | 'hardware_profile'>;
+
+export function hostOperations(backend: LibvirtBackend): Ops {
+  const realm = async (ctx: Parameters<NonNullable<Driver['realms']>>[0]): Promise<Realm> => {
+    const lv = backend.connect(ctx);
+    const node = await lv.nodeInfo();
+    return { id: node.hostname, name: `${node.hostname} (${lv.uri}, ${node.cpus} CPUs, ${node.memoryMiB} MiB)`, state: 'AVAILABLE' };
+  };
+  return {
+    realms: async (ctx, filter) => {
+      const r = await realm(ctx);
+      return filter.id === undefined || filter.id === r.id ? [r] : [];
+    },
+    realm: async (ctx, id) => {
+      const r = await realm(ctx);
+      return r.id === id ? r : undefined;
+    },
+    hardware_profiles: async (ctx, filter) => {
+      const profiles = await backend.profiles(backend.connect(ctx));
+      return profiles
+        .filter((p) => filter.id === undefined || p.id === filter.id)
+        .filter((p) => filter.architecture === undefined || p.properties.some((x) => x.name === 'architecture' && String(x.value) === filter.architecture));
+    },
+    hardware_profile: async (ctx, id) => (await backend.profiles(backend.connect(ctx))).find((p) => p.id === id),
+  };
+}

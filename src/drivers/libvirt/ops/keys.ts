@@ -1,0 +1,52 @@
+// Keys: SSH key pairs the server generates (the private key is returned once,
+// at creation, and never stored) or public keys it imports; kept in the
+// driver's SQLite store and put into instances through cloud-init.
+import type { Driver } from '../../../core/driver.js';
+import { Forbidden, NotFound, ValidationFailure } from '../../../core/errors.js';
+import type { Key } from '../../../core/model.js';
+import type { LibvirtBackend } from '../backend.js';
+import { generateSshKeyPair, parsePublicKey } from '../ssh-keys.js';
+import type { KeyRecord } from '../store.js';
+
+type Ops = Pick<Driver, 'keys' | 'key' | 'create_key' | 'destroy_key'>;
+
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$/;
+
+const toKey = (k: KeyRecord): Key => ({ id: k.id, name: k.id, credentialType: 'key', fingerprint: k.fingerprint, state: 'AVAILABLE' });
+
+export function keyOperations(backend: LibvirtBackend): Ops {
+  const { store } = backend;
+  return {
+    keys: async (ctx, filter) => {
+      backend.authorize(ctx);
+      return store.keys().filter((k) => filter.id === undefined || k.id === filter.id).map(toKey);
+    },
+    key: async (ctx, id) => {
+      backend.authorize(ctx);
+      const k = store.key(id);
+      return k && toKey(k);
+    },
+    create_key: async (ctx, { name, publicKey }) => {
+      backend.authorize(ctx);
+      if (!KEY_NAME.test(name)) throw new ValidationFailure('Key name must be letters, digits and . _ @ + - (at most 128)');
+      if (store.key(name)) throw new Forbidden('Key with same name already exists');
+      const created = new Date().toISOString();
+      if (publicKey !== undefined) {
+        const parsed = parsePublicKey(publicKey, name);
+        if (!store.insertKey({ id: name, publicKey: parsed.publicKey, fingerprint: parsed.fingerprint, imported: true, created })) {
+          throw new Forbidden('Key with same name already exists');
+        }
+        return toKey(store.key(name)!);
+      }
+      const pair = await generateSshKeyPair(name);
+      if (!store.insertKey({ id: name, publicKey: pair.publicKey, fingerprint: pair.fingerprint, imported: false, created })) {
+        throw new Forbidden('Key with same name already exists');
+      }
+      return { ...toKey(store.key(name)!), pem: pair.privateKeyPem };
+    },
+    destroy_key: async (ctx, id) => {
+      backend.authorize(ctx);
+      if (!store.deleteKey(id)) throw new NotFound(`Key '${id}' not found`);
+    },
+  };
+}

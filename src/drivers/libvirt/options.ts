@@ -1,0 +1,129 @@
+// The operator's settings for the libvirt driver (`drivers.libvirt` in the
+// server's JSON configuration file), validated once at load. Clients never set
+// these: a client only picks one of `allowedUris` as its provider.
+
+export type NetworkChoice =
+  | { kind: 'auto' }
+  | { kind: 'none' }
+  | { kind: 'user' }
+  | { kind: 'network'; name: string }
+  | { kind: 'bridge'; name: string };
+
+export interface LibvirtOptions {
+  /** Connection URIs a client may select as its provider (X-Deltacloud-Provider / ;provider=). */
+  allowedUris: string[];
+  /** The URI used when the request names no provider. */
+  defaultUri: string;
+  /** Dir pool holding instance disks (qcow2 overlays), cloud-init seeds, serial logs, volumes and snapshots. */
+  pool: string;
+  /** Dir pool whose disk volumes are the images. */
+  imagePool: string;
+  /** How new instances are networked: auto (libvirt network `default` when active, else user-mode NAT), none, user, network:NAME, bridge:NAME. */
+  network: NetworkChoice;
+  /** `qemu` (software emulation, works everywhere) or `kvm` (hardware virtualisation). */
+  domainType: 'qemu' | 'kvm';
+  /** QEMU machine type of new domains. */
+  machine: string;
+  /** Graceful stop: how long the guest may take to power off after ACPI shutdown before it is forced off. */
+  shutdownTimeoutMs: number;
+  /** How long a request waits for a slow operation (stop, disk copies, detach) before answering with the in-between state. */
+  waitMs: number;
+  /** Limit of one virsh call. */
+  commandTimeoutMs: number;
+  /** Limit of one disk copy (image from instance, snapshot, volume from snapshot). */
+  copyTimeoutMs: number;
+  /** List every domain of the host, not only those this driver created (others cannot be destroyed or imaged). */
+  listAllDomains: boolean;
+  /** Give new domains a VNC display on 127.0.0.1 (reported as a `vnc` address). */
+  vnc: boolean;
+  /** Largest `instance_count`. */
+  maxInstanceCount: number;
+  /** Basic credentials the API then requires; unset = none required (libvirt access is local to the server). */
+  user?: string;
+  password?: string;
+  /** The virsh binary. */
+  virsh: string;
+}
+
+export const DEFAULT_ALLOWED_URIS = ['qemu:///system', 'test:///default'];
+
+export class LibvirtConfigError extends Error {}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
+
+function str(raw: Record<string, unknown>, key: string, fallback: string): string {
+  const v = raw[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'string' || v === '') throw new LibvirtConfigError(`drivers.libvirt.${key} must be a non-empty string`);
+  return v;
+}
+
+function num(raw: Record<string, unknown>, key: string, fallback: number, min: number): number {
+  const v = raw[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new LibvirtConfigError(`drivers.libvirt.${key} must be a number >= ${min}`);
+  return v;
+}
+
+function bool(raw: Record<string, unknown>, key: string, fallback: boolean): boolean {
+  const v = raw[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'boolean') throw new LibvirtConfigError(`drivers.libvirt.${key} must be true or false`);
+  return v;
+}
+
+export function parseNetwork(value: string): NetworkChoice {
+  if (value === 'auto' || value === 'none' || value === 'user') return { kind: value };
+  const m = /^(network|bridge):(.+)$/.exec(value);
+  if (m && NAME.test(m[2]!)) return { kind: m[1] as 'network' | 'bridge', name: m[2]! };
+  throw new LibvirtConfigError(`drivers.libvirt.network must be auto, none, user, network:NAME or bridge:NAME, got '${value}'`);
+}
+
+/** A libvirt URI: scheme[+transport]://[host]/path[?query]; no whitespace, no shell or XML specials. */
+export function isPlausibleUri(uri: string): boolean {
+  return /^[a-z][a-z0-9+]*:\/\/[^\s'"<>`\\]*$/i.test(uri);
+}
+
+export function parseOptions(raw: Record<string, unknown> = {}): LibvirtOptions {
+  let allowedUris = DEFAULT_ALLOWED_URIS;
+  if (raw.allowedUris !== undefined) {
+    if (!Array.isArray(raw.allowedUris) || raw.allowedUris.length === 0 || !raw.allowedUris.every((u) => typeof u === 'string' && isPlausibleUri(u))) {
+      throw new LibvirtConfigError('drivers.libvirt.allowedUris must be a non-empty array of libvirt URIs');
+    }
+    allowedUris = [...new Set(raw.allowedUris as string[])];
+  }
+  const defaultUri = str(raw, 'defaultUri', allowedUris[0]!);
+  if (!allowedUris.includes(defaultUri)) throw new LibvirtConfigError(`drivers.libvirt.defaultUri '${defaultUri}' is not in allowedUris`);
+  const pool = str(raw, 'pool', 'deltacloud');
+  const imagePool = str(raw, 'imagePool', 'deltacloud-images');
+  for (const [k, v] of [['pool', pool], ['imagePool', imagePool]] as const) {
+    if (!NAME.test(v)) throw new LibvirtConfigError(`drivers.libvirt.${k} must be a plain pool name`);
+  }
+  if (pool === imagePool) throw new LibvirtConfigError('drivers.libvirt.pool and imagePool must be different pools');
+  const domainType = str(raw, 'domainType', 'qemu');
+  if (domainType !== 'qemu' && domainType !== 'kvm') throw new LibvirtConfigError("drivers.libvirt.domainType must be 'qemu' or 'kvm'");
+  const machine = str(raw, 'machine', 'pc');
+  if (!/^[A-Za-z0-9_.-]+$/.test(machine)) throw new LibvirtConfigError('drivers.libvirt.machine must be a machine type name');
+  const user = raw.user === undefined ? undefined : str(raw, 'user', '');
+  const password = raw.password === undefined ? undefined : str(raw, 'password', '');
+  if ((user === undefined) !== (password === undefined)) throw new LibvirtConfigError('drivers.libvirt.user and password must be set together');
+  return {
+    allowedUris,
+    defaultUri,
+    pool,
+    imagePool,
+    network: parseNetwork(str(raw, 'network', 'auto')),
+    domainType,
+    machine,
+    shutdownTimeoutMs: num(raw, 'shutdownTimeoutMs', 60_000, 0),
+    waitMs: num(raw, 'waitMs', 20_000, 0),
+    commandTimeoutMs: num(raw, 'commandTimeoutMs', 30_000, 100),
+    copyTimeoutMs: num(raw, 'copyTimeoutMs', 30 * 60_000, 1000),
+    listAllDomains: bool(raw, 'listAllDomains', false),
+    vnc: bool(raw, 'vnc', false),
+    maxInstanceCount: num(raw, 'maxInstanceCount', 10, 1),
+    user,
+    password,
+    virsh: str(raw, 'virsh', 'virsh'),
+  };
+}

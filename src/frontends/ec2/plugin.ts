@@ -1,0 +1,178 @@
+// The EC2 Query API front end, mounted at /ec2: GET or form-POST requests
+// with `Action`, every one SigV4-verified before anything else happens, then
+// the action run on the driver the access key maps to, answered in EC2's XML.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasCapability, RequestContext } from '../../core/driver.js';
+import { DeltacloudError } from '../../core/errors.js';
+import type { ServerConfig } from '../../server/config.js';
+import { isSensitive } from '../deltacloud/errors.js';
+import type { DriverSource } from '../deltacloud/plugin.js';
+import { ACTIONS } from './actions/index.js';
+import type { ActionRequest } from './actions/common.js';
+import { loadCredentialStore, type Ec2Account, type Ec2CredentialStore } from './credentials.js';
+import { authFailure, Ec2Error, invalidValue, missingParameter, toEc2Error, unsupported } from './errors.js';
+import { ClientTokens, Reservations } from './memory.js';
+import { flag, type QueryParams } from './params.js';
+import { checkRequestTime, parseSignature, verifySignature, type RawRequest } from './sigv4.js';
+import { errorResponse, response } from './xml.js';
+
+export const EC2_MOUNT = '/ec2';
+const CONTENT_TYPE = 'text/xml;charset=UTF-8';
+const FORM = 'application/x-www-form-urlencoded';
+
+export interface Ec2Options {
+  drivers: DriverSource;
+  defaultDriver: string;
+  defaultProvider?: string;
+  /** Per-request limit for driver calls. */
+  timeoutMs: number;
+  credentials: Ec2CredentialStore;
+  /** The server's clock (tests move it). */
+  now?: () => Date;
+}
+
+/** Options from the server configuration: its `ec2` section and DELTACLOUD_EC2_CREDENTIALS_FILE. */
+export function ec2OptionsFrom(config: ServerConfig, drivers: DriverSource, env: NodeJS.ProcessEnv = process.env): Ec2Options {
+  const known = drivers.declarations().map((d) => d.id);
+  return {
+    drivers,
+    defaultDriver: config.driver,
+    defaultProvider: config.provider,
+    timeoutMs: config.timeoutMs,
+    credentials: loadCredentialStore(config.ec2, env, config.driver, known),
+  };
+}
+
+/** The URL as logged: presigned signatures (bearer tokens until they expire) and secret-looking values hidden. */
+function redactedUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of [...params.keys()]) {
+    if (isSensitive(key) || /^(x-amz-signature|userdata)$/i.test(key)) params.set(key, '[FILTERED]');
+  }
+  return `${url.slice(0, q)}?${params.toString()}`;
+}
+
+function rawRequest(req: FastifyRequest): RawRequest {
+  const url = req.raw.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    method: req.method,
+    rawPath: q < 0 ? url : url.slice(0, q),
+    rawQuery: q < 0 ? '' : url.slice(q + 1),
+    rawHeaders: req.raw.rawHeaders,
+    body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+  };
+}
+
+/** Query parameters (less the presigning ones) and, for form POSTs, the body's. */
+function requestParams(raw: RawRequest, contentType: string | undefined): QueryParams {
+  const params: QueryParams = {};
+  for (const [k, v] of new URLSearchParams(raw.rawQuery)) if (!k.startsWith('X-Amz-')) params[k] = v;
+  if (raw.body.length > 0) {
+    if ((contentType ?? '').split(';')[0]!.trim().toLowerCase() !== FORM) throw invalidValue(`Send parameters in the query string or as ${FORM}`);
+    for (const [k, v] of new URLSearchParams(raw.body.toString('utf8'))) params[k] = v;
+  }
+  return params;
+}
+
+async function withTimeout<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort: (() => void) | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Ec2Error('Unavailable', 'The back end did not answer in time', 503));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
+export async function registerEc2(app: FastifyInstance, options: Ec2Options): Promise<void> {
+  const now = options.now ?? (() => new Date());
+  const clientTokens = new ClientTokens();
+  const reservations = new Reservations();
+  const requestIds = new WeakMap<FastifyRequest, string>();
+
+  /** The account whose secret signed this request; throws before any action runs otherwise. */
+  function authenticate(raw: RawRequest): { account: Ec2Account; region: string } {
+    const claim = parseSignature(raw);
+    if (!claim) throw authFailure('The request must be signed with AWS Signature Version 4 (an Authorization header or a presigned URL)');
+    const entry = options.credentials.lookup(claim.accessKeyId);
+    if (!entry) throw authFailure();
+    checkRequestTime(claim, now());
+    verifySignature(raw, claim, entry.secret);
+    return { account: entry.account, region: claim.region };
+  }
+
+  function send(reply: FastifyReply, status: number, requestId: string, body: string) {
+    return reply.code(status).type(CONTENT_TYPE).header('x-amzn-requestid', requestId).send(body);
+  }
+
+  async function handler(req: FastifyRequest, reply: FastifyReply) {
+    const requestId = randomUUID();
+    requestIds.set(req, requestId);
+    const raw = rawRequest(req);
+    const { account, region } = authenticate(raw);
+    const params = requestParams(raw, req.headers['content-type']);
+    const actionName = params.Action;
+    if (!actionName) throw missingParameter('Action');
+    const action = Object.hasOwn(ACTIONS, actionName) ? ACTIONS[actionName] : undefined;
+    if (!action) throw new Ec2Error('InvalidAction', `The action ${actionName} is not valid for this web service.`);
+    const driver = await options.drivers.get(account.driver);
+    if (!driver) throw new Ec2Error('InternalError', 'The back end of this access key is not available', 500);
+    const missing = action.needs.find((c) => !hasCapability(driver, c));
+    if (missing) throw unsupported(`${actionName} (capability '${missing}')`, driver.declaration.id);
+    if (flag(params, 'DryRun')) throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+
+    const provider = account.provider ?? (account.driver === options.defaultDriver ? options.defaultProvider : undefined);
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    const actionRequest: ActionRequest = {
+      action: actionName, params, driver, ctx: new RequestContext(provider, account.backend, signal), account, region,
+      endpoint: req.headers.host ?? 'localhost', clientTokens, reservations,
+      backendScope: [account.driver, provider ?? '', account.backend?.user ?? ''].join('\n'),
+    };
+    let children;
+    try {
+      children = await withTimeout(action.run(actionRequest), signal);
+    } catch (error) {
+      if (!(error instanceof Ec2Error) && !(error instanceof DeltacloudError)) {
+        // Class and message only: never the stack, parameters or credentials.
+        req.log.error({ err: { type: (error as Error)?.name, message: (error as Error)?.message } }, 'EC2 action failed');
+      }
+      throw toEc2Error(error, action.errors, driver.declaration.id);
+    }
+    return send(reply, 200, requestId, response(actionName, requestId, children));
+  }
+
+  await app.register(async (scope) => {
+    // Signatures cover the body's exact bytes: keep them raw, parse them ourselves.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+    scope.setErrorHandler((error: Error, req, reply) => {
+      const requestId = requestIds.get(req) ?? randomUUID();
+      let ec2: Ec2Error;
+      const statusCode = (error as { statusCode?: number }).statusCode;
+      if (error instanceof Ec2Error || error instanceof DeltacloudError) ec2 = toEc2Error(error);
+      else if (statusCode === 413) ec2 = new Ec2Error('InvalidParameterValue', 'The request is too large', 413);
+      else if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) ec2 = invalidValue('The request could not be read');
+      else {
+        req.log.error({ err: { type: error.name, message: error.message } }, 'unhandled error');
+        ec2 = toEc2Error(error);
+      }
+      return send(reply, ec2.status, requestId, errorResponse(ec2.code, ec2.message, requestId));
+    });
+
+    for (const url of [EC2_MOUNT, `${EC2_MOUNT}/`]) scope.route({ method: ['GET', 'POST'], url, handler });
+  }, {
+    // Fastify types serializers as returning strings; pino accepts objects.
+    logSerializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactedUrl(req.url), remoteAddress: req.ip }),
+    } as unknown as Record<string, (value: unknown) => string>,
+  });
+}

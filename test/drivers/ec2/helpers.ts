@@ -1,0 +1,163 @@
+// Shared by the ec2 driver's tests: the Swift S3 back end (present, or the
+// test fails in CI and skips loudly elsewhere), a server on the ec2 driver
+// with a private configuration file, memory sampling of the server process,
+// and streamed data with a running SHA-256.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { startServer, type TestServer } from '../../helpers/server.js';
+
+export const SWIFT_S3 = process.env.SWIFT_S3_ENDPOINT ?? 'http://127.0.0.1:8080';
+/** Swift tempauth's S3 credentials: access key `test:tester`, secret `testing` (Basic: `test:tester:testing`). */
+export const SWIFT_AUTH = 'Basic ' + Buffer.from('test:tester:testing').toString('base64');
+export const SWIFT_ACCESS_KEY = 'test:tester';
+export const SWIFT_SECRET = 'testing';
+
+/**
+ * Whether Swift's S3 API answers. In CI (`CI` set) its absence is a failure
+ * (thrown); elsewhere the caller skips with a loud message.
+ */
+export async function swiftAvailable(): Promise<boolean> {
+  const ok = await new Promise<boolean>((resolve) => {
+    const req = http.get(`${SWIFT_S3}/healthcheck`, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => { req.destroy(); resolve(false); });
+  });
+  if (ok) return true;
+  const message = `Swift's S3 API is not answering at ${SWIFT_S3}: start it with \`bash scripts/swift-s3/setup.sh\``;
+  if (process.env.CI) throw new Error(`CI: ${message}`);
+  console.error(`\n*** SKIPPING the live S3 tests of the ec2 driver: ${message} ***\n`);
+  return false;
+}
+
+export interface Ec2Server {
+  server: TestServer;
+  configDir: string;
+  stop(): Promise<void>;
+}
+
+/** The server on the ec2 driver with `options` (the `drivers.ec2` block) in a 0600 configuration file. */
+export async function startEc2Server(options: Record<string, unknown>, provider: string, extraArgs: string[] = []): Promise<Ec2Server> {
+  const configDir = mkdtempSync(join(tmpdir(), 'deltacloud-ec2-test-'));
+  const config = join(configDir, 'config.json');
+  writeFileSync(config, JSON.stringify({ drivers: { ec2: options } }), { mode: 0o600 });
+  const server = await startServer({ args: ['-i', 'ec2', '-P', provider, '-c', config, ...extraArgs] });
+  return {
+    server,
+    configDir,
+    async stop() {
+      await server.stop();
+      rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resident set size of a process, in bytes (Linux). */
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Samples a process's RSS every `ms` until stopped; reports the peak. */
+export function sampleRss(pid: number, ms = 50): { stop(): number } {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssOf(pid));
+    } catch {
+      // the process may have exited
+    }
+  }, ms);
+  return {
+    stop() {
+      clearInterval(timer);
+      try {
+        peak = Math.max(peak, rssOf(pid));
+      } catch {
+        // ignore
+      }
+      return peak;
+    },
+  };
+}
+
+/**
+ * `size` bytes of pseudo-random data in 1 MiB chunks, each stamped with its
+ * index (so reordered parts change the digest), hashed as it is produced.
+ */
+export function patternStream(size: number, seed = 1): { stream: Readable; digest(): string } {
+  const CHUNK = 1024 * 1024;
+  const base = Buffer.alloc(CHUNK);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < CHUNK; i += 4) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    base.writeUInt32LE(x, i);
+  }
+  const hash = createHash('sha256');
+  let sent = 0;
+  let index = 0;
+  const stream = new Readable({
+    read() {
+      if (sent >= size) {
+        this.push(null);
+        return;
+      }
+      const n = Math.min(CHUNK, size - sent);
+      const chunk = Buffer.from(base.subarray(0, n));
+      if (n >= 8) chunk.writeBigUInt64LE(BigInt(index), 0);
+      index++;
+      sent += n;
+      hash.update(chunk);
+      this.push(chunk);
+    },
+  });
+  let hex: string | undefined;
+  return { stream, digest: () => (hex ??= hash.digest('hex')) };
+}
+
+export interface StreamResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** PUT a stream with a known length, reading the whole (small) answer. */
+export function putStream(port: number, path: string, data: Readable, length: number, headers: Record<string, string>): Promise<StreamResult> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1', port, method: 'PUT', path,
+      headers: { Host: `localhost:${port}`, 'Content-Length': String(length), ...headers },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    data.on('error', reject);
+    data.pipe(req);
+  });
+}
+
+/** GET a body, hashing it as it streams in (never held whole). */
+export function getDigest(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; length: number; sha256: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'GET', path, headers: { Host: `localhost:${port}`, ...headers } }, (res) => {
+      const hash = createHash('sha256');
+      let length = 0;
+      res.on('data', (c: Buffer) => { hash.update(c); length += c.length; });
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, length, sha256: hash.digest('hex') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export const MiB = 1024 * 1024;
