@@ -21,11 +21,23 @@ export interface Credentials {
 
 /** Everything a driver may know about the request it serves. */
 export class RequestContext {
+  private abortSignal: AbortSignal | undefined;
+
+  /**
+   * `signal` may be given as a factory: most requests never look at it, and
+   * creating a timeout signal per request is measurable on the hot path.
+   */
   constructor(
     readonly provider: string | undefined,
     readonly credentials: Credentials | undefined,
-    readonly signal: AbortSignal,
+    private readonly signalSource: AbortSignal | (() => AbortSignal),
   ) {}
+
+  /** Aborts when the request's time is up (or the client went away). */
+  get signal(): AbortSignal {
+    this.abortSignal ??= typeof this.signalSource === 'function' ? this.signalSource() : this.signalSource;
+    return this.abortSignal;
+  }
 
   /** The credentials, or a 401 challenge when the client sent none. */
   requireCredentials(): Credentials {
@@ -234,11 +246,18 @@ export interface Driver {
   create_network_interface?: Op<[{ instanceId: Id; networkId: Id; name?: string; params: Record<string, string> }], NetworkInterface>;
   destroy_network_interface?: Op<[Id], void>;
 
+  /**
+   * A value that changes whenever anything readable through this driver may
+   * have changed. Drivers that can tell cheaply (an embedded store) offer it,
+   * and the front end then reuses renderings of reads while it is unchanged.
+   */
+  revision?(): string;
+
   /** Release resources (database handles, sockets) at shutdown. */
   close?(): Promise<void>;
 }
 
-export type Capability = Exclude<keyof Driver, 'declaration' | 'close' | 'verify_credentials' | 'supported_collections'>;
+export type Capability = Exclude<keyof Driver, 'declaration' | 'close' | 'verify_credentials' | 'supported_collections' | 'revision'>;
 
 export function hasCapability(driver: Driver, capability: string): boolean {
   return typeof (driver as unknown as Record<string, unknown>)[capability] === 'function';

@@ -33,6 +33,7 @@ export function createMockDriver(backend: MockBackend): Driver {
     ...networkOperations(backend),
     ...firewallOperations(backend),
     ...loadBalancerOperations(backend),
+    revision: () => backend.store.revision(),
     close: async () => {
       backend.store.close();
     },

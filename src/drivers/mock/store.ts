@@ -49,6 +49,7 @@ function prepareStatements(db: Database.Database) {
                       ON CONFLICT (bucket, id) DO UPDATE SET data = excluded.data`),
     blobDelete: prepare('DELETE FROM blobs WHERE bucket = ? AND id = ?'),
     metaGet: pluck('SELECT value FROM meta WHERE key = ?'),
+    dataVersion: pluck('PRAGMA data_version'),
     metaPut: prepare(`INSERT INTO meta (key, value) VALUES (?, ?)
                       ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
   };
@@ -58,6 +59,8 @@ type Statements = ReturnType<typeof prepareStatements>;
 export class MockStore {
   private readonly db: Database.Database;
   private readonly stmt: Statements;
+  /** Writes through this connection; SQLite's data_version only counts other connections' commits. */
+  private localWrites = 0;
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(readonly dir: string) {
@@ -77,7 +80,11 @@ export class MockStore {
    * writes inside `fn` are atomic together; a throw rolls everything back.
    */
   write<T>(fn: () => T): T {
-    return this.runInTransaction.immediate(fn) as T;
+    try {
+      return this.runInTransaction.immediate(fn) as T;
+    } finally {
+      this.localWrites++;
+    }
   }
 
   get<C extends StoredCollection>(collection: C, id: string): RecordTypes[C] | undefined {
@@ -100,11 +107,13 @@ export class MockStore {
 
   put<C extends StoredCollection>(collection: C, record: RecordTypes[C]): RecordTypes[C] {
     this.stmt.put.run(collection, record.id, JSON.stringify(record));
+    this.localWrites++;
     return record;
   }
 
   /** Whether a record was deleted. */
   delete(collection: StoredCollection, id: string): boolean {
+    this.localWrites++;
     return this.stmt.delete.run(collection, id).changes > 0;
   }
 
@@ -139,10 +148,12 @@ export class MockStore {
 
   putBlob(record: BlobRecord): BlobRecord {
     this.stmt.blobPut.run(record.bucketId, record.id, JSON.stringify(record));
+    this.localWrites++;
     return record;
   }
 
   deleteBlob(bucketId: string, blobId: string): boolean {
+    this.localWrites++;
     return this.stmt.blobDelete.run(bucketId, blobId).changes > 0;
   }
 
@@ -157,6 +168,11 @@ export class MockStore {
   /** Removes every record, blob record and meta entry (content files are the caller's business). */
   clear(): void {
     this.db.exec('DELETE FROM records; DELETE FROM blobs; DELETE FROM meta;');
+  }
+
+  /** Changes whenever any committed state may differ: ours (counted) or another process's (data_version). */
+  revision(): string {
+    return `${this.stmt.dataVersion.get() as number}:${this.localWrites}`;
   }
 
   close(): void {

@@ -63,6 +63,8 @@ export interface Operation {
   params?: ParamDeclaration[];
   /** Formats offered; default XML, JSON and HTML. */
   formats?: Format[];
+  /** Reads whose answer changes without any state change (random metric samples): never cached. */
+  volatile?: boolean;
   /** Collection listings answer errors with the generic text of the status (spec §8.2). */
   genericErrors?: boolean;
   /** Operations that read a raw body (blob upload) instead of form data. */

@@ -1,7 +1,7 @@
 // The Deltacloud front end mounted on a Fastify app: request processing in
 // the order of spec §2, and the one place where replies become XML, JSON or
 // HTML bytes.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { networkOperations } from './operations/network.js';
 import { storageOperations } from './operations/storage.js';
 import { addParam, BadPath, parsePath, parseQuery, str, type Params } from './params.js';
 import type { Reply } from './reply.js';
+import { RenderCache } from './render-cache.js';
 import { Router } from './router.js';
 import { ViewContext } from './views/view.js';
 import { serializeXml } from './xml.js';
@@ -123,10 +124,9 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     limits: { fileSize: options.maxUploadBytes, files: 10, fields: 1000, fieldSize: 1024 * 1024 },
   });
 
-  app.addHook('onResponse', async (req) => {
-    const dir = req.deltacloud?.uploadDir;
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const renderCache = new RenderCache();
+  // Declarations are static: the driver pickers' data is computed once.
+  const driverChoices = options.drivers.declarations().map((d) => ({ id: d.id, name: d.name, providers: providersOf(d) }));
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     reply.header('Server', SERVER_HEADER);
@@ -232,21 +232,41 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       return sendError(req, reply, new UnsupportedMediaType(`Unsupported Media Type: send form data (application/x-www-form-urlencoded or multipart/form-data)`));
     }
 
+    const base = mountUrl(req);
+    // Reads of drivers that report a revision are answered from earlier renderings while nothing changed.
+    let cacheSlot: { key: string; revision: string } | undefined;
+    if (op.method === 'GET' && !op.volatile && driver.revision && (format === 'xml' || format === 'json' || format === 'html')) {
+      const key = RenderCache.key({
+        driver: state.driverId, provider: state.provider, format, base, url: rawUrl,
+        authorization: options.fixedCredentials ? undefined : req.headers.authorization,
+      });
+      const revision = driver.revision();
+      const hit = renderCache.get(key, revision);
+      if (hit) {
+        reply.header('X-Backend-Runtime', '0.000000');
+        return sendBytes(reply, hit.contentType, hit.bytes, 200, hit.etag);
+      }
+      cacheSlot = { key, revision };
+    }
+
     const credentials = options.fixedCredentials ?? credentialsFrom(req.headers.authorization);
     // Streamed uploads last as long as the client sends; other driver calls get the request timeout.
-    const signal = op.rawBody ? new AbortController().signal : AbortSignal.timeout(options.timeoutMs);
-    const base = mountUrl(req);
+    const signalSource = op.rawBody ? () => new AbortController().signal : () => AbortSignal.timeout(options.timeoutMs);
     const apiRequest: ApiRequest = {
       method: lookup as HttpMethod, driver, driverId: state.driverId, provider: state.provider,
-      ctx: new RequestContext(state.provider, credentials, signal), params, pathParams: match.pathParams,
+      ctx: new RequestContext(state.provider, credentials, signalSource), params, pathParams: match.pathParams,
       view: new ViewContext(base, driver), format, headers: req.headers, raw: req.raw, files: state.uploads, base,
       serverHostname: options.serverHostname,
-      driverIds: options.drivers.declarations().map((d) => ({ id: d.id, name: d.name, providers: providersOf(d) })),
+      driverIds: driverChoices,
     };
+    if (state.uploadDir) {
+      const dir = state.uploadDir;
+      reply.raw.once('close', () => void rm(dir, { recursive: true, force: true }));
+    }
     const started = process.hrtime.bigint();
-    const result = await withTimeout(op.run(apiRequest), signal);
+    const result = op.rawBody ? await op.run(apiRequest) : await withTimeout(op.run(apiRequest), options.timeoutMs);
     const runtime = Number(process.hrtime.bigint() - started) / 1e9;
-    return sendReply(req, reply, apiRequest, result, runtime);
+    return sendReply(req, reply, apiRequest, result, runtime, cacheSlot);
   };
 
   function formUrl(req: FastifyRequest, form: Operation, pathParams: Record<string, string>): string {
@@ -297,7 +317,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     }
   }
 
-  function sendReply(req: FastifyRequest, reply: FastifyReply, apiReq: ApiRequest, result: Reply, runtime: number) {
+  function sendReply(req: FastifyRequest, reply: FastifyReply, apiReq: ApiRequest, result: Reply, runtime: number, cacheSlot?: { key: string; revision: string }) {
     const format = apiReq.format;
     for (const [k, v] of Object.entries(result.headers ?? {})) {
       // Fastify lower-cases header names; the blob metadata key in the name is data and keeps its case (§11.10.4).
@@ -317,7 +337,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       case 'text':
         return reply.type(body.contentType).send(body.text);
       case 'html':
-        return sendBytes(reply, 'text/html', body.html, result.status);
+        return sendBytes(reply, 'text/html', Buffer.from(body.html, 'utf8'), result.status);
       case 'document': {
         reply.header('X-Backend-Runtime', runtime.toFixed(6));
         let text: string;
@@ -328,15 +348,19 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
             selfUrl: apiReq.base + req.deltacloud!.urlPath.slice(MOUNT.length), driver: apiReq.driverId, provider: apiReq.provider,
           });
         } else text = serializeXml(body.xml(), body.xmlDeclaration);
-        return sendBytes(reply, CONTENT_TYPES[format === 'json' || format === 'html' ? format : 'xml'], text, result.status);
+        const contentType = CONTENT_TYPES[format === 'json' || format === 'html' ? format : 'xml'];
+        const bytes = Buffer.from(text, 'utf8');
+        const etag = hash('md5', bytes);
+        if (cacheSlot && result.status === 200 && !result.headers) renderCache.set(cacheSlot.key, cacheSlot.revision, { contentType, bytes, etag });
+        return sendBytes(reply, contentType, bytes, result.status, etag);
       }
     }
   }
 
-  function sendBytes(reply: FastifyReply, contentType: string, text: string, status: number) {
-    const bytes = Buffer.from(text, 'utf8');
+  /** A body with ETag (unquoted MD5) and Cache-Control on 200/201 (spec §6). */
+  function sendBytes(reply: FastifyReply, contentType: string, bytes: Buffer, status: number, etag?: string) {
     if ((status === 200 || status === 201) && bytes.length > 0) {
-      reply.header('ETag', createHash('md5').update(bytes).digest('hex'));
+      reply.header('ETag', etag ?? hash('md5', bytes));
       reply.header('Cache-Control', 'max-age=0, private, must-revalidate');
     }
     return reply.type(contentType).send(bytes);
@@ -415,17 +439,20 @@ function hasBody(req: FastifyRequest): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-async function withTimeout<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) throw new ProviderTimeout();
-  let onAbort: (() => void) | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new ProviderTimeout());
-    signal.addEventListener('abort', onAbort, { once: true });
+/** The operation's result, or 504 when the driver takes longer than the request timeout. */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new ProviderTimeout()), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
-  }
 }
 

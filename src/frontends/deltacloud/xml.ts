@@ -30,13 +30,14 @@ export function isElement(c: XmlChild): c is XmlElement {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;' };
-const NEEDS_ESCAPE = /[&<>'"]/;
 // Characters XML 1.0 cannot carry at all; dropped rather than producing a broken document.
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+// One test for the common case of a value that needs nothing done.
+const NEEDS_WORK = /[&<>'"\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 export function escapeXml(value: string): string {
-  const clean = value.replace(INVALID_XML_CHARS, '');
-  return NEEDS_ESCAPE.test(clean) ? clean.replace(/[&<>'"]/g, (c) => ESCAPES[c]!) : clean;
+  if (!NEEDS_WORK.test(value)) return value;
+  return value.replace(INVALID_XML_CHARS, '').replace(/[&<>'"]/g, (c) => ESCAPES[c]!);
 }
 
 function cdata(text: string): string {
@@ -44,9 +45,10 @@ function cdata(text: string): string {
   return `<![CDATA[${text.replace(INVALID_XML_CHARS, '').replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
 }
 
+// Attributes come out in the order the view wrote them (views write them alphabetically, like the original).
 function openTag(e: XmlElement): string {
   let s = '<' + e.name;
-  for (const key of Object.keys(e.attrs).sort()) {
+  for (const key in e.attrs) {
     const v = e.attrs[key];
     if (v === undefined || v === null) continue;
     s += ` ${key}='${escapeXml(String(v))}'`;

@@ -202,7 +202,8 @@ const keys: Operation[] = [
   },
 ];
 
-const metrics: Operation[] = [listOperation('metrics', metricView), showOperation('metrics', metricView)];
+// Samples are fresh on every read, so metric shows are never served from the render cache.
+const metrics: Operation[] = [listOperation('metrics', metricView), { ...showOperation('metrics', metricView), volatile: true }];
 
 export const computeOperations: Operation[] = [...realms, ...hardwareProfiles, ...images, ...instances, ...instanceStates, ...keys, ...metrics];
 
