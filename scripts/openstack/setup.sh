@@ -98,6 +98,9 @@ if [[ ! -f $K/keystone.db ]]; then
 use_stderr = true
 [database]
 connection = sqlite:///$K/keystone.db
+[identity]
+# A test Keystone: cheap bcrypt, so that each login takes milliseconds, not most of a second.
+password_hash_rounds = 4
 [token]
 provider = fernet
 expiration = 3600

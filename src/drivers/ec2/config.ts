@@ -38,7 +38,9 @@ export interface Ec2Options {
   /** Multipart upload part size (bytes) and parts in flight. */
   partSize: number;
   queueSize: number;
-  /** Seconds to wait for a TCP connection; socket idle limit. */
+  /** Uploaded bytes between requested garbage collections (bounds memory of big uploads; 0 = never). */
+  collectEveryBytes: number;
+  /** Milliseconds to wait for a TCP connection; socket idle limit. */
   connectTimeoutMs: number;
   socketTimeoutMs: number;
   /** Most distinct (endpoint, credentials) client sets kept. */
@@ -111,6 +113,7 @@ export function parseOptions(raw: Record<string, unknown>): Ec2Options {
     maxAttempts: intOption(raw, 'maxAttempts', 3, 1, 10),
     partSize: intOption(raw, 'partSize', 8 * 1024 * 1024, MIN_PART, 5 * 1024 * 1024 * 1024),
     queueSize: intOption(raw, 'queueSize', 2, 1, 16),
+    collectEveryBytes: intOption(raw, 'collectEveryBytes', 16 * 1024 * 1024, 0, 1024 ** 4),
     connectTimeoutMs: intOption(raw, 'connectTimeoutMs', 10_000, 100, 600_000),
     socketTimeoutMs: intOption(raw, 'socketTimeoutMs', 120_000, 1_000, 3_600_000),
     clientCacheSize: intOption(raw, 'clientCacheSize', 64, 1, 10_000),

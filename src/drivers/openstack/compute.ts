@@ -235,7 +235,7 @@ export async function createInstance(s: Session, req: InstanceCreate): Promise<I
 }
 
 async function serverAction(s: Session, id: string, action: Record<string, unknown>): Promise<Instance> {
-  await s.request('compute', 'POST', `/servers/${enc(id)}/action`, { json: action });
+  await s.exec('compute', 'POST', `/servers/${enc(id)}/action`, { json: action });
   return (await instance(s, id)) ?? { id, state: 'FINISH', publicAddresses: [], privateAddresses: [], storageVolumes: [], canCreateImage: false };
 }
 
@@ -258,7 +258,7 @@ export function rebootInstance(s: Session, id: string): Promise<Instance> {
 }
 
 export async function destroyInstance(s: Session, id: string): Promise<void> {
-  await s.request('compute', 'DELETE', `/servers/${enc(id)}`);
+  await s.exec('compute', 'DELETE', `/servers/${enc(id)}`);
 }
 
 /** Nova createImage: the new image id comes in the body (2.45+) or the Location header (older). */
@@ -317,7 +317,7 @@ export async function createKey(s: Session, args: { name: string; publicKey?: st
 }
 
 export async function destroyKey(s: Session, id: string): Promise<void> {
-  await s.request('compute', 'DELETE', `/os-keypairs/${enc(id)}`);
+  await s.exec('compute', 'DELETE', `/os-keypairs/${enc(id)}`);
 }
 
 // ---------------------------------------------------------------- volume attachments
@@ -325,13 +325,13 @@ export async function destroyKey(s: Session, id: string): Promise<void> {
 export async function attachVolume(s: Session, volumeId: string, instanceId: string, device: string): Promise<void> {
   const volumeAttachment: Record<string, string> = { volumeId };
   if (device) volumeAttachment.device = device;
-  await s.request('compute', 'POST', `/servers/${enc(instanceId)}/os-volume_attachments`, { json: { volumeAttachment } });
+  await s.exec('compute', 'POST', `/servers/${enc(instanceId)}/os-volume_attachments`, { json: { volumeAttachment } });
 }
 
 export async function detachVolume(s: Session, volumeId: string, instanceId: string): Promise<void> {
-  await s.request('compute', 'DELETE', `/servers/${enc(instanceId)}/os-volume_attachments/${enc(volumeId)}`);
+  await s.exec('compute', 'DELETE', `/servers/${enc(instanceId)}/os-volume_attachments/${enc(volumeId)}`);
 }
 
 export async function attachPort(s: Session, instanceId: string, portId: string): Promise<void> {
-  await s.request('compute', 'POST', `/servers/${enc(instanceId)}/os-interface`, { json: { interfaceAttachment: { port_id: portId } } });
+  await s.exec('compute', 'POST', `/servers/${enc(instanceId)}/os-interface`, { json: { interfaceAttachment: { port_id: portId } } });
 }

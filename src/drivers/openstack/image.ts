@@ -46,5 +46,5 @@ export async function image(s: Session, id: string): Promise<Image | undefined> 
 }
 
 export async function destroyImage(s: Session, id: string): Promise<void> {
-  await s.request('image', 'DELETE', `/v2/images/${encodeURIComponent(id)}`);
+  await s.exec('image', 'DELETE', `/v2/images/${encodeURIComponent(id)}`);
 }

@@ -81,7 +81,7 @@ export async function createAddress(s: Session): Promise<Address> {
 
 export async function destroyAddress(s: Session, ip: string): Promise<void> {
   const f = await requireFloatingIp(s, ip);
-  await s.request('network', 'DELETE', `/v2.0/floatingips/${enc(f.id)}`);
+  await s.exec('network', 'DELETE', `/v2.0/floatingips/${enc(f.id)}`);
 }
 
 /** Associating = pointing the floating IP at the instance's (first) port. */
@@ -91,12 +91,12 @@ export async function associateAddress(s: Session, args: { id: string; instanceI
   const port = ports.find((p) => p.device_id === args.instanceId && (p.fixed_ips ?? []).some((ip) => !ip.ip_address.includes(':')))
     ?? ports.find((p) => p.device_id === args.instanceId);
   if (!port) throw new NotFound(`Instance '${args.instanceId}' has no network port to associate an address with`);
-  await s.request('network', 'PUT', `/v2.0/floatingips/${enc(f.id)}`, { json: { floatingip: { port_id: id(port.id) } } });
+  await s.exec('network', 'PUT', `/v2.0/floatingips/${enc(f.id)}`, { json: { floatingip: { port_id: id(port.id) } } });
 }
 
 export async function disassociateAddress(s: Session, ip: string): Promise<void> {
   const f = await requireFloatingIp(s, ip);
-  await s.request('network', 'PUT', `/v2.0/floatingips/${enc(f.id)}`, { json: { floatingip: { port_id: null } } });
+  await s.exec('network', 'PUT', `/v2.0/floatingips/${enc(f.id)}`, { json: { floatingip: { port_id: null } } });
 }
 
 // ---------------------------------------------------------------- security groups
@@ -207,7 +207,7 @@ export async function createFirewall(s: Session, args: { name: string; descripti
 }
 
 export async function deleteFirewall(s: Session, fid: string): Promise<void> {
-  await s.request('network', 'DELETE', `/v2.0/security-groups/${enc(fid)}`);
+  await s.exec('network', 'DELETE', `/v2.0/security-groups/${enc(fid)}`);
 }
 
 function port(value: string, what: string): number | null {
@@ -241,7 +241,7 @@ export async function createFirewallRule(s: Session, rule: FirewallRuleCreate): 
     }
   }
   for (const security_group_rule of bodies) {
-    await s.request('network', 'POST', '/v2.0/security-group-rules', { json: { security_group_rule } });
+    await s.exec('network', 'POST', '/v2.0/security-group-rules', { json: { security_group_rule } });
   }
   const updated = await firewall(s, rule.firewallId);
   if (!updated) throw new NotFound(`Firewall '${rule.firewallId}' not found`);
@@ -249,7 +249,7 @@ export async function createFirewallRule(s: Session, rule: FirewallRuleCreate): 
 }
 
 export async function deleteFirewallRule(s: Session, args: { firewallId: string; ruleId: string }): Promise<void> {
-  await s.request('network', 'DELETE', `/v2.0/security-group-rules/${enc(args.ruleId)}`);
+  await s.exec('network', 'DELETE', `/v2.0/security-group-rules/${enc(args.ruleId)}`);
 }
 
 // ---------------------------------------------------------------- networks and subnets
@@ -321,7 +321,7 @@ export async function createNetwork(s: Session, args: { addressBlock?: string; n
       subnets.push(await postSubnet(s, created.network.id, args.addressBlock, args.name));
     } catch (e) {
       // No half-made network: remove it when its subnet is refused.
-      await s.request('network', 'DELETE', `/v2.0/networks/${enc(created.network.id)}`, { accept: [404, 409] }).catch(() => {});
+      await s.exec('network', 'DELETE', `/v2.0/networks/${enc(created.network.id)}`, { accept: [404, 409] }).catch(() => {});
       throw e;
     }
   }
@@ -338,7 +338,7 @@ async function postSubnet(s: Session, networkId: string, cidr: string, name?: st
 }
 
 export async function destroyNetwork(s: Session, nid: string): Promise<void> {
-  await s.request('network', 'DELETE', `/v2.0/networks/${enc(nid)}`);
+  await s.exec('network', 'DELETE', `/v2.0/networks/${enc(nid)}`);
 }
 
 export async function subnets(s: Session, filter: Filter): Promise<Subnet[]> {
@@ -359,7 +359,7 @@ export async function createSubnet(s: Session, args: { networkId: string; addres
 }
 
 export async function destroySubnet(s: Session, sid: string): Promise<void> {
-  await s.request('network', 'DELETE', `/v2.0/subnets/${enc(sid)}`);
+  await s.exec('network', 'DELETE', `/v2.0/subnets/${enc(sid)}`);
 }
 
 // ---------------------------------------------------------------- ports
@@ -410,7 +410,7 @@ export async function createNetworkInterface(s: Session, args: { instanceId: str
   try {
     await attachPort(s, args.instanceId, created.port.id);
   } catch (e) {
-    await s.request('network', 'DELETE', `/v2.0/ports/${enc(created.port.id)}`, { accept: [404] }).catch(() => {});
+    await s.exec('network', 'DELETE', `/v2.0/ports/${enc(created.port.id)}`, { accept: [404] }).catch(() => {});
     throw e;
   }
   const attached = (await networkInterface(s, created.port.id)) ?? interfaceOf(created.port);
@@ -419,5 +419,5 @@ export async function createNetworkInterface(s: Session, args: { instanceId: str
 
 export async function destroyNetworkInterface(s: Session, pid: string): Promise<void> {
   // Deleting the port detaches it from its server (Nova is told by Neutron).
-  await s.request('network', 'DELETE', `/v2.0/ports/${enc(pid)}`);
+  await s.exec('network', 'DELETE', `/v2.0/ports/${enc(pid)}`);
 }

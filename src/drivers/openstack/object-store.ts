@@ -147,9 +147,9 @@ export async function createBucket(s: Session, args: { name: string }): Promise<
 
 export async function deleteBucket(s: Session, id: string): Promise<void> {
   checkContainer(id);
-  await s.request('object-store', 'DELETE', containerPath(id));
+  await s.exec('object-store', 'DELETE', containerPath(id));
   // The segments container goes too once nothing is left in it.
-  await s.request('object-store', 'DELETE', containerPath(segmentsOf(id)), { accept: [404, 409] }).then((r) => r.body?.cancel(), () => {});
+  await s.exec('object-store', 'DELETE', containerPath(segmentsOf(id)), { accept: [404, 409] }).catch(() => {});
 }
 
 async function requireContainer(s: Session, c: string): Promise<void> {
@@ -312,8 +312,7 @@ async function deletePaths(s: Session, paths: string[]): Promise<void> {
   for (const p of paths) {
     const slash = p.indexOf('/', 1);
     if (slash < 0) continue;
-    await s.request('object-store', 'DELETE', objectPath(p.slice(1, slash), p.slice(slash + 1)), { accept: [404] })
-      .then((r) => r.body?.cancel(), () => {});
+    await s.exec('object-store', 'DELETE', objectPath(p.slice(1, slash), p.slice(slash + 1)), { accept: [404] }).catch(() => {});
   }
 }
 
@@ -414,7 +413,7 @@ export async function deleteBlob(s: Session, c: string, o: string): Promise<void
     if (status >= 400 && status !== 404) throw new ProviderError(`Swift could not delete all segments of '${o}': ${result?.['Response Status']}`);
     return;
   }
-  await s.request('object-store', 'DELETE', objectPath(c, o));
+  await s.exec('object-store', 'DELETE', objectPath(c, o));
 }
 
 // ---------------------------------------------------------------- segmented uploads (spec §11.10.7)

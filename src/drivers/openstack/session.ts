@@ -224,6 +224,13 @@ export class Session {
     }
   }
 
+  /** A call whose answer body is of no interest (it is discarded, freeing the connection); resolves to the status. */
+  async exec(kind: ServiceKind, method: string, path: string, opts: CallOptions = {}): Promise<number> {
+    const res = await this.request(kind, method, path, opts);
+    await res.body?.cancel().catch(() => {});
+    return res.status;
+  }
+
   /** A call answering JSON (undefined for an empty body, or for a status in `accept`). */
   async json<T>(kind: ServiceKind, method: string, path: string, opts: CallOptions = {}): Promise<T | undefined> {
     const res = await this.request(kind, method, path, opts);

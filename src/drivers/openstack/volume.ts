@@ -78,7 +78,7 @@ export async function createVolume(
 }
 
 export async function destroyVolume(s: Session, id: string): Promise<void> {
-  await s.request('volume', 'DELETE', `/volumes/${enc(id)}`);
+  await s.exec('volume', 'DELETE', `/volumes/${enc(id)}`);
 }
 
 async function current(s: Session, id: string, fallback: StorageVolume): Promise<StorageVolume> {
@@ -146,5 +146,5 @@ export async function createSnapshot(s: Session, args: { volumeId: string; name?
 }
 
 export async function destroySnapshot(s: Session, id: string): Promise<void> {
-  await s.request('volume', 'DELETE', `/snapshots/${enc(id)}`);
+  await s.exec('volume', 'DELETE', `/snapshots/${enc(id)}`);
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -333,7 +333,7 @@ if (problem) {
     });
 
     test('a large object (> segment size) streams in and out byte-exact, with bounded server memory', async () => {
-      const size = 48 * MiB + 12345;
+      const size = 64 * MiB + 12345;
       const chunk = 64 * 1024;
       const upHash = createHash('sha256');
       async function* body() {
@@ -372,7 +372,7 @@ if (problem) {
       const memAfter = memoryOf(pid);
       const growth = memAfter.hwm - memBefore.hwm;
       console.log(`# large object ${(size / MiB).toFixed(1)} MiB: upload ${uploadMs} ms, download ${downloadMs} ms; server peak RSS ${(memBefore.hwm / MiB).toFixed(0)} → ${(memAfter.hwm / MiB).toFixed(0)} MiB`);
-      assert.ok(growth < 32 * MiB, `server peak memory grew by ${(growth / MiB).toFixed(1)} MiB for a ${(size / MiB).toFixed(0)} MiB blob`);
+      assert.ok(growth < 40 * MiB, `server peak memory grew by ${(growth / MiB).toFixed(1)} MiB for a ${(size / MiB).toFixed(0)} MiB blob`);
 
       // Stored as a static large object: segments of SEGMENT bytes in <bucket>_segments.
       const segments = await api('GET', `/api/buckets/${bucket}_segments`);
@@ -407,11 +407,19 @@ if (problem) {
       assert.equal((await api('DELETE', `/api/buckets/${bucket}/chunked.bin`)).status, 204);
     });
 
-    test('a body shorter than its Content-Length fails and leaves the old blob intact', async () => {
+    test('a client that goes away mid-upload leaves the old blob intact', async () => {
       assert.equal((await api('PUT', `/api/buckets/${bucket}/keep.txt`, { body: 'original', headers: { 'Content-Type': 'text/plain' } })).status, 200);
-      // A form-encoded body is consumed by the form parser: the blob upload sees none of its bytes.
-      const short = await api('PUT', `/api/buckets/${bucket}/keep.txt`, { body: 'x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
-      assert.ok(short.status >= 400, `status ${short.status}`);
+      // Announce 1 MiB, send 10 bytes, hang up.
+      await new Promise<void>((done, fail) => {
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write(`PUT /api/buckets/${bucket}/keep.txt HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${DEMO}\r\n` +
+            `Content-Type: text/plain\r\nContent-Length: ${MiB}\r\n\r\n0123456789`);
+          setTimeout(() => socket.destroy(), 500);
+        });
+        socket.on('close', () => done());
+        socket.on('error', fail);
+      });
+      await new Promise((r) => setTimeout(r, 1000));
       assert.equal((await api('GET', `/api/buckets/${bucket}/keep.txt/content`)).text, 'original');
       assert.equal((await api('DELETE', `/api/buckets/${bucket}/keep.txt`)).status, 204);
     });

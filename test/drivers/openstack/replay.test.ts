@@ -655,6 +655,14 @@ describe('back-end failures map to the spec\'s statuses', () => {
     assert.ok(Date.now() - started < 10_000);
   });
 
+  test('tokens and passwords never reach the server\'s log', async () => {
+    await api('GET', '/api/hardware_profiles');
+    await api('GET', '/api/realms', { auth: 'Basic ' + Buffer.from('admin@admin:wrong-password-123').toString('base64') });
+    const log = server.output();
+    assert.ok(!log.includes('replay-token-'), 'no token in the log');
+    assert.ok(!log.includes(PASSWORD + '"') && !log.includes('wrong-password-123'), 'no password in the log');
+  });
+
   test('the service\'s own message travels with the error', async () => {
     // Nova answers the attachment to an unknown server with its itemNotFound document.
     const res = await api('POST', '/api/storage_volumes/cd76a3a1-c4ce-40f6-9b9f-07a61508938d/attach', { body: form({ instance_id: '12064', device: '/dev/vdc' }) });

@@ -9,6 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { BlobData, Driver } from '../../../core/driver.js';
 import { ValidationFailure } from '../../../core/errors.js';
 import type { Blob, Bucket } from '../../../core/model.js';
@@ -55,6 +57,37 @@ export function copySource(bucket: string, key: string): string {
 }
 
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
+
+// Multipart uploads hold each part in a `partSize` buffer for as long as the
+// part takes to send: long enough for V8 to move it to the old generation,
+// where only a full collection frees it, and V8 starts one by itself only
+// after about 64 MB of such garbage. To keep a big upload's memory to a few
+// parts, the driver asks V8 for a concurrent full collection every
+// `collectEveryBytes` uploaded (across all uploads; 0 disables it).
+type Collector = (options?: { type: 'major'; execution: 'async' }) => void;
+let collector: Collector | null | undefined;
+let uploadedSinceCollect = 0;
+
+function collectorFunction(): Collector | null {
+  if (collector !== undefined) return collector;
+  const existing = (globalThis as { gc?: Collector }).gc;
+  if (typeof existing === 'function') return (collector = existing);
+  try {
+    setFlagsFromString('--expose-gc');
+    collector = runInNewContext('gc') as Collector;
+  } catch {
+    collector = null;
+  }
+  return collector;
+}
+
+function uploaded(bytes: number, every: number): void {
+  if (every <= 0) return;
+  uploadedSinceCollect += bytes;
+  if (uploadedSinceCollect < every) return;
+  uploadedSinceCollect = 0;
+  collectorFunction()?.({ type: 'major', execution: 'async' });
+}
 
 /** The AbortSignal only until the answer's headers: a long download must not be cut by the request timeout. */
 async function untilHeaders<R>(s: AwsSession, send: (signal: AbortSignal) => Promise<R>): Promise<R> {
@@ -192,6 +225,12 @@ export function bucketOperations(deps: Deps): Ops {
           queueSize: deps.options.queueSize,
           leavePartsOnError: false,
           abortController,
+        });
+        let reported = 0;
+        uploader.on('httpUploadProgress', (p) => {
+          const loaded = p.loaded ?? 0;
+          if (loaded > reported) uploaded(loaded - reported, deps.options.collectEveryBytes);
+          reported = Math.max(reported, loaded);
         });
         await s.call(() => uploader.done());
       } finally {
