@@ -19,7 +19,7 @@ OUT=$(realpath -m "${1:?usage: $0 OUTDIR}")
 mkdir -p "$OUT"
 need=()
 for p in syslinux syslinux-common mtools dosfstools qemu-utils cpio fdisk; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
+  [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]] || need+=("$p")
 done
 if ((${#need[@]})); then
   [[ $(id -u) -eq 0 ]] || { echo "missing packages: ${need[*]} (run as root to install them)" >&2; exit 1; }
@@ -30,9 +30,15 @@ trap 'rm -rf "$W"' EXIT
 cd "$W"
 chmod 755 "$W"   # apt-get download runs as _apt where it can
 
-KPKG=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-[[ -n $KPKG ]] || { echo "cannot resolve linux-image-cloud-amd64 (run apt-get update)" >&2; exit 1; }
-apt-get download "$KPKG" busybox-static >/dev/null 2>&1 || { echo "apt-get download $KPKG busybox-static failed" >&2; exit 1; }
+kernel_package() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
+KPKG=$(kernel_package)
+if [[ -z $KPKG ]] || ! apt-get download "$KPKG" busybox-static >/dev/null 2>&1; then
+  # Package lists missing or stale (a fresh machine): refresh them once and retry.
+  [[ $(id -u) -eq 0 ]] && apt-get update -qq >/dev/null 2>&1
+  KPKG=$(kernel_package)
+  [[ -n $KPKG ]] || { echo "cannot resolve linux-image-cloud-amd64 (run apt-get update)" >&2; exit 1; }
+  apt-get download "$KPKG" busybox-static >/dev/null 2>&1 || { echo "apt-get download $KPKG busybox-static failed" >&2; exit 1; }
+fi
 for f in *.deb; do dpkg-deb -x "$f" root; done
 BB=$W/root/bin/busybox
 KDIR=$(ls -d root/lib/modules/*)

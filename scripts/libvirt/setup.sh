@@ -5,6 +5,7 @@
 #      re-probes QEMU on every domain start);
 #   3. start virtlogd + libvirtd by hand when systemd is not running them (idempotent);
 #   4. define, build and autostart the driver's two dir storage pools.
+# The daemons it starts by hand are recorded in /run/deltacloud-libvirt/*.pid; teardown.sh stops those only.
 # Usage: scripts/libvirt/setup.sh [--no-install]
 # Env: DC_LIBVIRT_URI (qemu:///system), DC_LIBVIRT_POOL (deltacloud), DC_LIBVIRT_IMAGE_POOL
 #      (deltacloud-images), DC_LIBVIRT_DIR (/var/lib/libvirt/deltacloud): must match the driver's
@@ -23,7 +24,7 @@ ms() { echo $(( ($(date +%s%N) - t0) / 1000000 )); }
 
 if [[ ${1:-} != --no-install ]]; then
   missing=()
-  for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+  for p in "${PACKAGES[@]}"; do [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]] || missing+=("$p"); done
   if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     if [[ $(id -u) -ne 0 ]]; then echo "setup.sh must run as root to install packages" >&2; exit 1; fi
@@ -48,7 +49,8 @@ else
     alive "$RUN/virtlogd.pid" || { rm -f "$RUN/virtlogd.pid"; virtlogd -d -p "$RUN/virtlogd.pid"; }
     alive "$RUN/libvirtd.pid" || { rm -f "$RUN/libvirtd.pid"; libvirtd -d -p "$RUN/libvirtd.pid"; }
   fi
-  for _ in $(seq 1 300); do virsh -c "$URI" version >/dev/null 2>&1 && break; sleep 0.1; done
+  # First start probes QEMU's capabilities (~8 s on 2 cores); allow a loaded machine much more.
+  for _ in $(seq 1 900); do virsh -c "$URI" version >/dev/null 2>&1 && break; sleep 0.1; done
   virsh -c "$URI" version >/dev/null || { echo "libvirtd did not come up on $URI" >&2; exit 1; }
   log "libvirtd ready after $(ms) ms"
 fi
@@ -62,12 +64,13 @@ ensure_pool() { # name path
     log "defined pool $name at $path"
   fi
   virsh -c "$URI" pool-autostart "$name" >/dev/null 2>&1 || true
-  if ! virsh -c "$URI" pool-info "$name" | grep -Eq '^State:\s+running'; then
-    virsh -c "$URI" pool-start "$name" >/dev/null
+  # (libvirtd may be autostarting it right now: starting an active pool is no error here.)
+  running() { [[ $(virsh -c "$URI" pool-info "$name" 2>/dev/null) =~ State:[[:space:]]+running ]]; }
+  if ! running; then
+    virsh -c "$URI" pool-start "$name" >/dev/null 2>&1 || running || { echo "cannot start storage pool $name" >&2; exit 1; }
   fi
   virsh -c "$URI" pool-refresh "$name" >/dev/null
 }
 ensure_pool "$IMAGE_POOL" "$BASE/images"
 ensure_pool "$POOL" "$BASE/pool"
-mkdir -p "$BASE/console"
-log "ready in $(ms) ms: $URI, pools $IMAGE_POOL ($BASE/images) and $POOL ($BASE/pool), consoles in $BASE/console"
+log "ready in $(ms) ms: $URI, pools $IMAGE_POOL ($BASE/images: the images) and $POOL ($BASE/pool: instance disks, seeds, serial logs, volumes, snapshots)"

@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NotFound, ProviderError, ProviderTimeout } from '../../core/errors.js';
+import { ProviderError, ProviderTimeout } from '../../core/errors.js';
 import { domainStateFromNumber, domainStateFromWords, parseDomainXml, type DomainInfo, type DomainState } from './domain.js';
 import type { LibvirtOptions } from './options.js';
 import { isKind, Virsh, type RunOptions } from './virsh.js';
@@ -268,6 +268,15 @@ export class Libvirt {
     });
   }
 
+  /** Refreshes a pool at most every `everyMs` (files dropped into its directory appear); failures ignored. */
+  async refreshEvery(pool: string, everyMs: number): Promise<void> {
+    const key = `refreshed:${pool}`;
+    const hit = this.state.cache.get(key);
+    if (hit && hit.until > Date.now()) return;
+    this.state.cache.set(key, { value: true, until: Date.now() + everyMs });
+    await this.refresh(pool).catch(() => undefined);
+  }
+
   async refresh(pool: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -360,18 +369,4 @@ export class Libvirt {
       throw e;
     }
   }
-
-  /** The volume, refreshing the pool once when libvirt has not seen the file yet. */
-  async volumeAfterRefresh(pool: string, name: string): Promise<VolumeInfo | undefined> {
-    const found = await this.volume(pool, name);
-    if (found) return found;
-    await this.refresh(pool);
-    return this.volume(pool, name);
-  }
-
-  requireVolume(found: VolumeInfo | undefined, what: string): VolumeInfo {
-    if (!found) throw new NotFound(`${what} not found`);
-    return found;
-  }
 }
-

@@ -19,6 +19,9 @@ const DISK_FORMATS = new Set(['qcow2', 'raw']);
 /** Ids a client may give an image (through its name) and that name volumes safely. */
 export const IMAGE_ID = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$/;
 
+/** Image files the operator copies into the pool's directory show up within this time. */
+const REFRESH_MS = 30_000;
+
 export const imageIdOf = (volumeName: string) => volumeName.replace(EXTENSION, '');
 
 export interface FoundImage {
@@ -28,9 +31,10 @@ export interface FoundImage {
 
 /** The image of that id, or undefined. */
 export async function findImage(backend: LibvirtBackend, lv: Libvirt, id: string): Promise<FoundImage | undefined> {
-  if (!IMAGE_ID.test(id) && !/^[^/\u0000-\u001f]{1,255}$/.test(id)) return undefined;
+  if (!/^[^/\u0000-\u001f]{1,255}$/.test(id)) return undefined;
   const pool = backend.opts.imagePool;
   if (!(await lv.hasPool(pool))) return undefined;
+  await lv.refreshEvery(pool, REFRESH_MS);
   const names = await lv.volumeNames(pool);
   const entry = names.find((v) => imageIdOf(v.name) === id);
   if (!entry) return undefined;
@@ -59,6 +63,7 @@ async function toImage(backend: LibvirtBackend, lv: Libvirt, found: FoundImage):
 async function listImages(backend: LibvirtBackend, lv: Libvirt, filter: Record<string, string | undefined>): Promise<Image[]> {
   const pool = backend.opts.imagePool;
   if (!(await lv.hasPool(pool))) return [];
+  await lv.refreshEvery(pool, REFRESH_MS);
   let names = await lv.volumeNames(pool);
   if (filter.id !== undefined) names = names.filter((v) => imageIdOf(v.name) === filter.id);
   const volumes = await mapLimit(names, 6, (v) => lv.volume(pool, v.name));

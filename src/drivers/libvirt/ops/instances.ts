@@ -2,6 +2,7 @@
 // NoCloud seed, a serial log, the domain defined and started. Stop: ACPI
 // shutdown, repeated, then forced at the deadline. Destroy: off, undefine,
 // and every file the driver made for the domain deleted.
+import { rm } from 'node:fs/promises';
 import type { Driver, InstanceCreate } from '../../../core/driver.js';
 import { Conflict, MethodNotAllowed, NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { Instance, InstanceAddress } from '../../../core/model.js';
@@ -254,8 +255,18 @@ async function destroyDomain(lv: Libvirt, id: string): Promise<void> {
   }
   await bg.undefine(id);
   const { pool, rootVolume, seedVolume, consoleVolume } = info.meta;
-  await bg.refresh(pool); // the serial log was made by QEMU, not through the pool
-  for (const v of [rootVolume, seedVolume, consoleVolume]) if (v) await bg.deleteVolume(pool, v);
+  await bg.refresh(pool).catch(() => undefined); // the serial log was made by QEMU, not through the pool
+  for (const v of [rootVolume, seedVolume]) if (v) await bg.deleteVolume(pool, v);
+  if (!(await bg.deleteVolume(pool, consoleVolume)) && isLocalUri(bg.uri)) {
+    // Not (yet) seen by the pool: on this host the file can go directly.
+    const path = info.serialLog;
+    if (path && path === `${await bg.poolPath(pool)}/${consoleVolume}`) await rm(path, { force: true });
+  }
+}
+
+/** A URI of this machine's libvirt (no host part). */
+function isLocalUri(uri: string): boolean {
+  return /^[a-z0-9+]+:\/\/\//i.test(uri);
 }
 
 /** The graceful stop: ACPI power button every 3 s until the guest is off, forced off at the deadline. */
