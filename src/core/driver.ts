@@ -31,7 +31,17 @@ export class RequestContext {
     readonly provider: string | undefined,
     readonly credentials: Credentials | undefined,
     private readonly signalSource: AbortSignal | (() => AbortSignal),
+    private readonly requestHeaders: Readonly<Record<string, string | string[] | undefined>> = {},
   ) {}
+
+  /**
+   * A request header (lower-case name), for the few per-request driver options
+   * that travel as headers (e.g. `x-deltacloud-aws-session-token`).
+   */
+  header(name: string): string | undefined {
+    const value = this.requestHeaders[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  }
 
   /** Aborts when the request's time is up (or the client went away). */
   get signal(): AbortSignal {

@@ -97,6 +97,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     fixedCredentials: config.fixedCredentials,
     serverHostname: config.hostname,
     maxUploadBytes: config.maxUploadBytes,
+    bodyLimit: config.bodyLimit,
   });
 
   if (config.frontends.includes('ec2')) await registerEc2(app, ec2OptionsFrom(config, registry));

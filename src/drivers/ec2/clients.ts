@@ -28,12 +28,8 @@ export interface AwsCredentials {
   sessionToken?: string;
 }
 
-/** Request headers, when the context carries them (duck-typed: the core contract does not define them yet). */
-function headerOf(ctx: RequestContext, name: string): string | undefined {
-  const c = ctx as unknown as { headers?: Record<string, string | string[] | undefined>; header?: (n: string) => string | undefined };
-  if (typeof c.header === 'function') return c.header(name);
-  const v = c.headers?.[name] ?? c.headers?.[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
+export function headerOf(ctx: RequestContext, name: string): string | undefined {
+  return ctx.header(name);
 }
 
 /**

@@ -84,11 +84,11 @@ function intOption(raw: Record<string, unknown>, name: string, fallback: number,
 }
 
 export function parseOptions(raw: Record<string, unknown>): Ec2Options {
-  const endpoints: Record<string, EndpointSet> = {};
+  const endpoints: Record<string, EndpointSet> = Object.create(null) as Record<string, EndpointSet>;
   const rawEndpoints = raw.endpoints ?? {};
   if (typeof rawEndpoints !== 'object' || rawEndpoints === null || Array.isArray(rawEndpoints)) fail('endpoints must be an object');
   for (const [name, value] of Object.entries(rawEndpoints as Record<string, unknown>)) {
-    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(name)) fail(`endpoint set name '${name}' may only use letters, digits, '.', '_', ':', '-'`);
+    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(name) || ['__proto__', 'constructor', 'prototype'].includes(name)) fail(`endpoint set name '${name}' may only use letters, digits, '.', '_', ':', '-'`);
     if (typeof value !== 'object' || value === null) fail(`endpoints.${name} must be an object`);
     const v = value as Record<string, unknown>;
     if (typeof v.region !== 'string' || v.region === '') fail(`endpoints.${name}.region is required`);

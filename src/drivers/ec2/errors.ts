@@ -63,7 +63,7 @@ const BAD_REQUEST_CODES = new Set([
   'InvalidDigest', 'BadDigest', 'InvalidRange', 'KeyTooLongError', 'MetadataTooLarge', 'InvalidTag', 'MalformedPolicy',
   'InvalidConfigurationRequest', 'InvalidConfigurationRequestException', 'InvalidSchemeException', 'InvalidSubnet',
   'InvalidSecurityGroup', 'InvalidEndPoint', 'InvalidEndPointException', 'CertificateNotFound', 'ListenerNotFound',
-  'InvalidInput', 'InvalidKeyPair.Format', 'InvalidBlockDeviceMapping', 'InvalidUserData.Malformed', 'InvalidAction',
+  'InvalidInput', 'InvalidKeyPair.Format', 'InvalidBlockDeviceMapping', 'InvalidUserData.Malformed',
   'InvalidQueryParameter', 'MalformedQueryString', 'InvalidParameter', 'UnknownParameter', 'XAmzContentSHA256Mismatch',
 ]);
 
@@ -91,7 +91,8 @@ export function statusForCode(code: string, httpStatus?: number): number | undef
   if (NOT_FOUND_CODES.has(code) || code.endsWith('.NotFound') || /^Invalid\w*ID\.(NotFound|Malformed)$/.test(code) || /NotFound(Exception)?$/.test(code)) return 404;
   if (CONFLICT_CODES.has(code) || code.endsWith('.Duplicate') || code.endsWith('.InUse') || /LimitExceeded$/.test(code)) return 409;
   if (code === 'EntityTooLarge') return 413;
-  if (code === 'UnsupportedOperation' || code === 'NotImplemented' || code === 'OperationNotSupportedException') return 501;
+  // The endpoint does not offer the action at all (an EC2-compatible API with fewer actions).
+  if (code === 'UnsupportedOperation' || code === 'InvalidAction' || code === 'NotImplemented' || code === 'OperationNotSupportedException') return 501;
   if (BAD_REQUEST_CODES.has(code) || /^InvalidParameter/.test(code) || /^Invalid[A-Z]/.test(code) || code.endsWith('.Malformed')) return 400;
   if (code === 'InternalError' || code === 'InternalFailure' || code === 'InternalServerError' || code === 'ServerError') return 502;
   if (httpStatus !== undefined) {

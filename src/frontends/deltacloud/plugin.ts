@@ -44,6 +44,8 @@ export interface DeltacloudOptions {
   fixedCredentials?: Credentials;
   /** Used in the WWW-Authenticate realm. */
   serverHostname: string;
+  /** Largest form body accepted (bytes); more → 413. */
+  bodyLimit: number;
   /** Largest multipart file accepted (form uploads). */
   maxUploadBytes: number;
 }
@@ -111,12 +113,10 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
   }
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseQuery(body as string));
-    } catch (e) {
-      done(e as Error, undefined);
-    }
+  app.addContentTypeParser('application/x-www-form-urlencoded', (req, payload, done) => {
+    // A PUT body is blob data whatever its type (curl --data-binary labels it a form): leave it to stream.
+    if (req.method === 'PUT') return done(null, RAW_BODY);
+    readLimited(payload, options.bodyLimit).then((text) => done(null, parseQuery(text)), (e: Error) => done(e, undefined));
   });
   // Everything else (blob uploads, manifests) is streamed by the operation itself.
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, RAW_BODY));
@@ -158,7 +158,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     if (body && typeof body === 'object') {
       for (const [k, v] of Object.entries(body as Params)) state.params[k] = v;
     }
-    if (req.isMultipart()) await readMultipart(req, state);
+    if (req.method !== 'PUT' && req.isMultipart()) await readMultipart(req, state);
 
     // Matrix parameters nest under their segment; the last segment's also count as plain ones (spec §1.2).
     for (const [segment, values] of Object.entries(parsed.matrix)) {
@@ -254,7 +254,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     const signalSource = op.rawBody ? () => new AbortController().signal : () => AbortSignal.timeout(options.timeoutMs);
     const apiRequest: ApiRequest = {
       method: lookup as HttpMethod, driver, driverId: state.driverId, provider: state.provider,
-      ctx: new RequestContext(state.provider, credentials, signalSource), params, pathParams: match.pathParams,
+      ctx: new RequestContext(state.provider, credentials, signalSource, req.headers), params, pathParams: match.pathParams,
       view: new ViewContext(base, driver), format, headers: req.headers, raw: req.raw, files: state.uploads, base,
       serverHostname: options.serverHostname,
       driverIds: driverChoices,
@@ -431,6 +431,18 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api', handler });
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api/*', handler });
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api;*', handler });
+}
+
+/** A form body as text, refusing more than `limit` bytes (413). */
+async function readLimited(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new PayloadTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function hasBody(req: FastifyRequest): boolean {

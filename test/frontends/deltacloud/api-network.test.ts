@@ -308,6 +308,7 @@ describe('firewalls (mock addition; §11.13)', () => {
     ]);
 
     const json = (await getJson(server, '/api/firewalls/Devel_Group')).json().firewall;
+    assert.deepEqual(Object.keys(json), ['id', 'href', 'name', 'description', 'owner_id', 'rules']);
     assert.equal(json.id, 'Devel_Group');
     assert.equal(json.href, self);
     assert.equal(json.name, 'Devel_Group');

@@ -264,7 +264,7 @@ describe('blobs (§11.10.3–§11.10.7, mock §4.9, §6.7)', () => {
       ['bucket2/blob5', 'application/pdf', 'content of blob 5'],
     ];
     for (const [path, type, content] of cases) {
-      for (const accept of [undefined, JSON_TYPE]) {
+      for (const accept of [undefined, JSON_TYPE, '*/*']) {
         const res = await get(server, `/api/buckets/${path}/content`, { accept });
         assert.equal(res.status, 200);
         assertType(res, type);

@@ -12,7 +12,7 @@ import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elasti
 import type { Driver, Filter, InstanceCreate } from '../../../core/driver.js';
 import { NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { HardwareProfile, Image, Instance } from '../../../core/model.js';
-import type { AwsSession } from '../clients.js';
+import { headerOf, type AwsSession } from '../clients.js';
 import {
   cpuOptionsFor, ec2StatesFor, profileAdmits, tagSpecifications, toHardwareProfile, toImage, toInstance, toKey, toRealm,
 } from '../mappings.js';
@@ -29,8 +29,17 @@ const PAGE = { instances: 1000, images: 1000, instanceTypes: 100 } as const;
 /** A client token (RunInstances idempotency): printable ASCII, at most 64 characters. */
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 
-export function clientTokenFor(params: Record<string, string>): string {
-  const given = params.client_token ?? params.idempotency_key;
+/** Request header naming the idempotency key, read when the front end passes headers to drivers. */
+export const IDEMPOTENCY_HEADER = 'x-deltacloud-idempotency-key';
+
+/**
+ * The ClientToken of a launch: the client's idempotency key (parameter
+ * `client_token`, or the X-Deltacloud-Idempotency-Key header) so that a
+ * client retrying its own request gets the first launch back, else a fresh
+ * UUID that the SDK's own retries resend unchanged.
+ */
+export function clientTokenFor(params: Record<string, string>, header?: string): string {
+  const given = params.client_token ?? params.idempotency_key ?? header;
   if (given === undefined || given === '') return randomUUID();
   if (!CLIENT_TOKEN.test(given)) throw new ValidationFailure('client_token must be 1 to 64 printable ASCII characters');
   return given;
@@ -246,7 +255,7 @@ export function computeOperations(deps: Deps): Ops {
         ...profile,
         // One token per create request, sent unchanged by every SDK retry: a retried
         // launch returns the first launch's instances instead of starting new ones.
-        ClientToken: clientTokenFor(req.params),
+        ClientToken: clientTokenFor(req.params, headerOf(ctx, IDEMPOTENCY_HEADER)),
       };
       if (blockDevices.length) input.BlockDeviceMappings = [...(input.BlockDeviceMappings ?? []), ...blockDevices];
       const out = await s.call((o) => s.ec2().send(new RunInstancesCommand(input), o));

@@ -1,0 +1,146 @@
+// A local stand-in for EC2, Classic ELB and CloudWatch that answers with the
+// recorded exchanges of test/fixtures/aws/ (SDK v3 ↔ moto), never with
+// invented bodies. A test lists the exchanges it expects; each request must
+// match the first unused one of its service and Action (requests may arrive
+// in parallel), and the listed key parameters must equal the recorded ones.
+// It also checks the SigV4 credential scope and counts TCP connections.
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'aws');
+
+/** The dummy credentials the corpus was recorded with. */
+export const FIXTURE_ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
+export const FIXTURE_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+export const FIXTURE_AUTH = 'Basic ' + Buffer.from(`${FIXTURE_ACCESS_KEY}:${FIXTURE_SECRET}`).toString('base64');
+
+interface Exchange {
+  service: 'ec2' | 'elb' | 'cloudwatch' | string;
+  action: string;
+  request: { params?: Record<string, string>; body?: unknown };
+  response: { status: number; headers: Record<string, string>; body: string; bodyEncoding?: string };
+}
+
+export interface Expectation {
+  /** The fixture's number, e.g. '017'. */
+  file: string;
+  /** Parameters (query protocol) or top-level JSON members (CloudWatch) that must equal the recording's. */
+  check?: string[];
+  /** Hang up on the first matching attempt without answering (the SDK retries), then answer. */
+  dropFirstAttempt?: boolean;
+}
+
+interface Pending extends Expectation {
+  exchange: Exchange;
+  used: boolean;
+  attempts: Array<Record<string, unknown>>;
+}
+
+const SIGNING_NAME: Record<string, string> = { ec2: 'ec2', elb: 'elasticloadbalancing', cloudwatch: 'monitoring' };
+const VERSION_SERVICE: Record<string, string> = { '2016-11-15': 'ec2', '2012-06-01': 'elb' };
+
+export function loadExchange(file: string): Exchange {
+  const name = readdir().find((f) => f.startsWith(`${file}-`));
+  if (!name) throw new Error(`no fixture ${file} in ${FIXTURES}`);
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Exchange;
+}
+
+let listing: string[] | undefined;
+function readdir(): string[] {
+  listing ??= readdirSync(FIXTURES).filter((f) => /^\d{3}-.*\.json$/.test(f)).sort();
+  return listing;
+}
+
+export class ReplayStub {
+  private server!: http.Server;
+  private pending: Pending[] = [];
+  /** Problems seen (unexpected requests, parameter mismatches, bad signatures). */
+  readonly failures: string[] = [];
+  /** TCP connections accepted so far. */
+  connections = 0;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', () => this.connections++);
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Replaces the expected exchanges (and clears earlier failures). */
+  expect(list: Expectation[]): void {
+    this.failures.length = 0;
+    this.pending = list.map((e) => ({ ...e, exchange: loadExchange(e.file), used: false, attempts: [] }));
+  }
+
+  /** Every expected exchange was requested, and nothing went wrong. */
+  assertDone(): void {
+    const unused = this.pending.filter((p) => !p.used).map((p) => `${p.file} ${p.exchange.action}`);
+    const problems = [...this.failures, ...(unused.length ? [`not requested: ${unused.join(', ')}`] : [])];
+    if (problems.length) throw new Error(`replay stub:\n  ${problems.join('\n  ')}`);
+  }
+
+  /** The request parameters of each attempt at an expectation (for checks beyond equality). */
+  attemptsOf(file: string): Array<Record<string, unknown>> {
+    return this.pending.find((p) => p.file === file)?.attempts ?? [];
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const target = req.headers['x-amz-target'];
+    let service: string;
+    let action: string;
+    let params: Record<string, unknown>;
+    if (typeof target === 'string') {
+      service = 'cloudwatch';
+      action = target.slice(target.lastIndexOf('.') + 1);
+      params = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } else {
+      params = Object.fromEntries(new URLSearchParams(text));
+      service = VERSION_SERVICE[String(params.Version)] ?? 'unknown';
+      action = String(params.Action ?? '');
+    }
+    const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ''));
+    if (!scope || scope[1] !== FIXTURE_ACCESS_KEY || scope[2] !== 'us-east-1' || scope[3] !== SIGNING_NAME[service]) {
+      this.failures.push(`${service} ${action}: unexpected signature scope ${scope ? scope.slice(1).join('/') : '(none)'}`);
+    }
+    const match = this.pending.find((p) => !p.used && p.exchange.service === service && p.exchange.action === action);
+    if (!match) {
+      this.failures.push(`unexpected request: ${service} ${action} ${JSON.stringify(params)}`);
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('replay stub: no recorded exchange for this request');
+      return;
+    }
+    match.attempts.push(params);
+    if (match.dropFirstAttempt && match.attempts.length === 1) {
+      req.socket.destroy(); // as if the connection broke before the answer
+      return;
+    }
+    match.used = true;
+    const recorded = (match.exchange.request.params ?? match.exchange.request.body ?? {}) as Record<string, unknown>;
+    for (const key of match.check ?? []) {
+      if (!isDeepStrictEqual(params[key], recorded[key])) {
+        this.failures.push(`${match.file} ${action}: ${key} = ${JSON.stringify(params[key])}, recorded ${JSON.stringify(recorded[key])}`);
+      }
+    }
+    const r = match.exchange.response;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r.headers)) if (!['content-length', 'date', 'status'].includes(k)) headers[k] = v;
+    const body = r.bodyEncoding === 'base64' ? Buffer.from(r.body, 'base64') : Buffer.from(r.body, 'utf8');
+    res.writeHead(r.status, { ...headers, 'content-length': String(body.length) }).end(body);
+  }
+}
