@@ -179,13 +179,18 @@ interface Row {
 interface Scenario {
   name: string;
   path: string;
+  /** Give every request its own query string, so the server's render cache never answers. */
+  uncached?: boolean;
   headers: Record<string, string>;
   contentType: string;
 }
 
-function cannon(url: string, headers: Record<string, string>, seconds: number): Promise<autocannon.Result> {
+function cannon(url: string, headers: Record<string, string>, seconds: number, uncached = false): Promise<autocannon.Result> {
+  let n = 0;
+  const { pathname } = new URL(url);
+  const requests = uncached ? [{ setupRequest: (r: { path: string }) => ({ ...r, path: `${pathname}?bench=${n++}` }) }] : undefined;
   return new Promise((resolveResult, reject) => {
-    currentCannon = autocannon({ url, headers, connections: settings.connections, duration: seconds, timeout: REQUEST_TIMEOUT_S }, (err, result) => {
+    currentCannon = autocannon({ url, headers, requests, connections: settings.connections, duration: seconds, timeout: REQUEST_TIMEOUT_S } as autocannon.Options, (err, result) => {
       currentCannon = undefined;
       if (err) reject(err instanceof Error ? err : new Error(String(err)));
       else resolveResult(result);
@@ -194,9 +199,9 @@ function cannon(url: string, headers: Record<string, string>, seconds: number): 
 }
 
 /** Warm-up (discarded), then the measured run. */
-async function measure(url: string, headers: Record<string, string>): Promise<autocannon.Result> {
-  if (settings.warmup > 0) await cannon(url, headers, settings.warmup);
-  return cannon(url, headers, settings.duration);
+async function measure(url: string, headers: Record<string, string>, uncached = false): Promise<autocannon.Result> {
+  if (settings.warmup > 0) await cannon(url, headers, settings.warmup, uncached);
+  return cannon(url, headers, settings.duration, uncached);
 }
 
 /** One request first, so a broken scenario fails loudly instead of benchmarking error pages. */
@@ -341,6 +346,8 @@ async function main(): Promise<void> {
     { name: 'GET /api (XML)', path: '/api', headers: xml, contentType: 'application/xml' },
     { name: 'GET /api/instances (XML)', path: '/api/instances', headers: { ...xml, Authorization: AUTH }, contentType: 'application/xml' },
     { name: 'GET /api/instances (JSON)', path: '/api/instances', headers: { Accept: 'application/json', Authorization: AUTH }, contentType: 'application/json' },
+    // The same read with the render cache defeated: what a driver call + rendering costs every time.
+    { name: 'GET /api/instances (XML), uncached', path: '/api/instances', headers: { ...xml, Authorization: AUTH }, contentType: 'application/xml', uncached: true },
     { name: 'GET /api/hardware_profiles/m1-large (XML)', path: '/api/hardware_profiles/m1-large', headers: xml, contentType: 'application/xml' },
   ];
   const instancesXml = scenarios[1]!;
@@ -352,7 +359,7 @@ async function main(): Promise<void> {
   for (const s of scenarios) {
     if (interrupted) return;
     process.stderr.write(`running: ${s.name} …\n`);
-    const result = await measure(origin + s.path, s.headers);
+    const result = await measure(origin + s.path, s.headers, s.uncached);
     if (!alive(server)) throw new Error(`the server died during '${s.name}':\n${server.output()}`);
     rows.push(fromCannon(s.name, result, rssMiB(server.proc.pid)));
     if (s === instancesXml) oursRps = result.requests.average;
