@@ -7,7 +7,7 @@
 //
 // Settings (environment): BENCH_S3_MB (size in MiB, default 256), BENCH_S3_ENDPOINT
 // (default http://127.0.0.1:8080). A measurement, not a test: exits 0 whatever the
-// numbers; non-zero only when it could not measure (no Swift, server did not start).
+// numbers or when Swift is not running (says so); non-zero only when the server did not start.
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -110,8 +110,9 @@ function extraOptions(): Record<string, unknown> {
 
 async function main(): Promise<number> {
   if (!(await swiftUp())) {
-    console.error(`Swift's S3 API is not answering at ${ENDPOINT}; start it with: bash scripts/swift-s3/setup.sh`);
-    return 2;
+    // Part of `npm run bench`: without Swift the S3 figures are skipped, loudly, and the rest still counts.
+    console.error(`!!! S3 throughput SKIPPED: Swift's S3 API is not answering at ${ENDPOINT}; start it with: bash scripts/swift-s3/setup.sh`);
+    return 0;
   }
   const dir = mkdtempSync(join(tmpdir(), 'deltacloud-bench-s3-'));
   const config = join(dir, 'config.json');
