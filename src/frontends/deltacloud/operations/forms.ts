@@ -1,15 +1,35 @@
 // HTML helper forms (spec §13). Each form is derived from the operation it
 // posts to: its declared parameters plus the parameters of the features the
 // driver advertises for it, so a form never drifts from the API.
-import type { CollectionName } from '../../../core/driver.js';
+import { hasCapability, type CollectionName } from '../../../core/driver.js';
 import { NotFound } from '../../../core/errors.js';
 import { advertisedFeatures } from '../../../core/features.js';
 import { renderFormPage, type FormField } from '../html.js';
 import { HTML_ONLY, optParam, type ApiRequest, type Operation, type ParamDeclaration } from '../operation.js';
 import type { Reply } from '../reply.js';
+import { driverMethod } from './standard.js';
 
 const PATH_PARAMS = new Set(['id', 'blob_id', 'rule_id']);
 const humanize = (name: string) => (name.charAt(0).toUpperCase() + name.slice(1)).replaceAll('_', ' ');
+
+/** Parameters that name a member of a collection: the form offers the driver's members to choose from. */
+const CHOICES: Record<string, string> = {
+  realm_id: 'realms', hwp_id: 'hardware_profiles', keyname: 'keys', image_id: 'images', instance_id: 'instances',
+  instance: 'instances', volume_id: 'storage_volumes', snapshot_id: 'storage_snapshots', network_id: 'networks',
+  subnet: 'subnets', load_balancer_id: 'load_balancers', firewalls1: 'firewalls',
+};
+
+/** Turns id fields into drop-downs of the driver's members (left as text when the driver cannot list them). */
+async function withChoices(req: ApiRequest, fields: FormField[]): Promise<FormField[]> {
+  return Promise.all(fields.map(async (field) => {
+    const collection = CHOICES[field.name];
+    if (!collection || !hasCapability(req.driver, collection)) return field;
+    const items = (await driverMethod(req, collection)(req.ctx, {})) as Array<{ id: string; name?: string }>;
+    const options = items.map((i) => ({ value: i.id, label: i.name && i.name !== i.id ? `${i.name} (${i.id})` : i.id }));
+    if (!field.required) options.unshift({ value: '', label: '(default)' });
+    return { ...field, type: 'select' as const, options };
+  }));
+}
 
 function fieldsFor(req: ApiRequest, target: Operation): FormField[] {
   const declared: ParamDeclaration[] = (target.params ?? []).filter((p) => !PATH_PARAMS.has(p.name));
@@ -98,7 +118,7 @@ export function makeFormOperations(apiOperations: Operation[]): Operation[] {
           title: form.title,
           action: form.action ? form.action(req) : fillPath(target.path, req),
           multipart: form.multipart,
-          fields: [...fieldsFor(req, target), ...(form.extraFields ?? [])],
+          fields: await withChoices(req, [...fieldsFor(req, target), ...(form.extraFields ?? [])]),
           submitLabel: form.title,
         }, { apiUrl: req.base, selfUrl: fillPath(form.path, req), driver: req.driverId, provider: req.provider });
         return { status: 200, body: { kind: 'html', html } };
