@@ -259,8 +259,8 @@ describe('credentials', () => {
     assert.throws(() => awsCredentials(ctx()), (e: DeltacloudError) => e.status === 401);
   });
 
-  test(`the session token comes from the ${SESSION_TOKEN_HEADER} header when the context carries headers`, () => {
-    const c = Object.assign(ctx(undefined, { user: 'ASIA1', password: 'secret' }), { headers: { [SESSION_TOKEN_HEADER]: ' TOKEN== ' } });
+  test(`the session token comes from the ${SESSION_TOKEN_HEADER} request header`, () => {
+    const c = new RequestContext(undefined, { user: 'ASIA1', password: 'secret' }, new AbortController().signal, { [SESSION_TOKEN_HEADER]: ' TOKEN== ' });
     assert.deepEqual(awsCredentials(c), { accessKeyId: 'ASIA1', secretAccessKey: 'secret', sessionToken: 'TOKEN==' });
     const viaCredentials = ctx(undefined, { user: 'ASIA1', password: 'secret', sessionToken: 'T2' } as Credentials);
     assert.equal(awsCredentials(viaCredentials).sessionToken, 'T2');
