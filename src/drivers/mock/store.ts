@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { BlobRecord, RecordTypes, StoredCollection } from './records.js';
 
 export const DATABASE_FILE = 'mock.sqlite3';
+/** How stale another process's writes may look to this one's revision (ms). */
+export const OTHER_WRITERS_MS = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (
@@ -61,6 +63,8 @@ export class MockStore {
   private readonly stmt: Statements;
   /** Writes through this connection; SQLite's data_version only counts other connections' commits. */
   private localWrites = 0;
+  private dataVersion = 0;
+  private dataVersionReadAt = -Infinity;
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(readonly dir: string) {
@@ -170,9 +174,18 @@ export class MockStore {
     this.db.exec('DELETE FROM records; DELETE FROM blobs; DELETE FROM meta;');
   }
 
-  /** Changes whenever any committed state may differ: ours (counted) or another process's (data_version). */
+  /**
+   * Changes whenever committed state may differ: at once for our own writes
+   * (counted), and within OTHER_WRITERS_MS for another process's commits
+   * (SQLite's data_version, polled at most that often: it costs a query).
+   */
   revision(): string {
-    return `${this.stmt.dataVersion.get() as number}:${this.localWrites}`;
+    const now = performance.now();
+    if (now - this.dataVersionReadAt >= OTHER_WRITERS_MS) {
+      this.dataVersion = this.stmt.dataVersion.get() as number;
+      this.dataVersionReadAt = now;
+    }
+    return `${this.dataVersion}:${this.localWrites}`;
   }
 
   close(): void {

@@ -19,11 +19,26 @@ const MEDIA_TYPES: Array<[Format, string[]]> = [
   ['gv', ['application/ghostscript']],
 ];
 
+// Clients send few distinct Accept headers: remember the ranking of the last ones seen.
+const rankedByAccept = new Map<string, readonly Format[]>();
+const MAX_REMEMBERED = 64;
+
 /** Formats acceptable to the client, best first; empty when none is (→ 406). */
-export function rankFormats(formatParam: string | undefined, accept: string | undefined): Format[] {
+export function rankFormats(formatParam: string | undefined, accept: string | undefined): readonly Format[] {
   if (formatParam !== undefined) {
     return MEDIA_TYPES.some(([f]) => f === formatParam) ? [formatParam as Format] : [];
   }
+  const key = accept ?? '';
+  let ranked = rankedByAccept.get(key);
+  if (!ranked) {
+    ranked = rankAccept(accept);
+    if (rankedByAccept.size >= MAX_REMEMBERED) rankedByAccept.clear();
+    rankedByAccept.set(key, ranked);
+  }
+  return ranked;
+}
+
+function rankAccept(accept: string | undefined): Format[] {
   const entries = parseAccept(accept && accept.trim() !== '' ? accept : 'application/xml');
   // Stable sort by q ascending: among equal q the later entry ranks higher.
   const ordered = entries.map((e, index) => ({ ...e, index })).sort((a, b) => a.q - b.q || a.index - b.index);

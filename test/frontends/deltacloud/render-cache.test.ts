@@ -52,6 +52,8 @@ test('a change committed by another process is seen (SQLite data_version)', asyn
   } finally {
     db.close();
   }
+  // Another process's commits are noticed within a few milliseconds (the mock polls SQLite's data_version).
+  await new Promise((r) => setTimeout(r, 50));
   const second = await call(server, 'GET', '/api/keys/test-key', { accept: 'application/json' });
   assert.equal(second.json().key.state, 'CHANGED-ELSEWHERE');
 });
