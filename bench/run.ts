@@ -22,6 +22,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'server', 'cli.js');
 const CEILING = join(ROOT, 'bench', 'ceiling.ts');
+/** Alternating rounds of ours vs the ceiling for the share-of-ceiling verdict, and their length (s). */
+const PAIRED_ROUNDS = 5;
+const PAIRED_SECONDS = 4;
 const AUTH = 'Basic ' + Buffer.from('mockuser:mockpassword').toString('base64');
 
 const TARGET_RPS = 5_000;
@@ -380,8 +383,19 @@ async function main(): Promise<void> {
   const { child: ceiling, match: ceilingMatch } = await startChild(
     'ceiling server', ['--import', 'tsx', CEILING, cannedFile], process.env, /listening on (\d+)/,
   );
-  const ceilingResult = await measure(`http://127.0.0.1:${ceilingMatch[1]}${instancesXml.path}`, instancesXml.headers);
+  const ceilingUrl = `http://127.0.0.1:${ceilingMatch[1]}${instancesXml.path}`;
+  const ceilingResult = await measure(ceilingUrl, instancesXml.headers);
   const ceilingRow = fromCannon(`ceiling: bare node:http, same ${fmtInt(sample.body.length)} bytes`, ceilingResult, rssMiB(ceiling.proc.pid));
+  // On a shared machine the host's other load drifts by tens of percent within a minute, so the
+  // share of the ceiling is judged on alternating rounds (ours, ceiling, ours, …): a drift then
+  // hits both sides of a round alike. The verdict uses the median round.
+  const rounds: Array<{ ours: number; ceiling: number }> = [];
+  for (let i = 0; i < PAIRED_ROUNDS && !interrupted; i++) {
+    process.stderr.write(`running: paired round ${i + 1}/${PAIRED_ROUNDS} (ours, then the ceiling) …\n`);
+    const ours = (await cannon(origin + instancesXml.path, instancesXml.headers, PAIRED_SECONDS)).requests.average;
+    const bare = (await cannon(ceilingUrl, instancesXml.headers, PAIRED_SECONDS)).requests.average;
+    rounds.push({ ours, ceiling: bare });
+  }
   await stopChild(ceiling);
 
   // create → stop → destroy with real requests.
@@ -414,11 +428,18 @@ async function main(): Promise<void> {
   console.log('Errors = connection errors and timeouts; Non-2xx = unexpected statuses. RSS = the server\'s VmRSS after the scenario.');
   console.log('');
 
-  const share = ceilingResult.requests.average > 0 ? oursRps / ceilingResult.requests.average : 0;
+  const singleShare = ceilingResult.requests.average > 0 ? oursRps / ceilingResult.requests.average : 0;
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
-  console.log(`GET /api/instances (XML): ${fmtInt(oursRps)} req/s = ${(share * 100).toFixed(1)} % of the ceiling (${fmtInt(ceilingResult.requests.average)} req/s)`);
+  console.log(`GET /api/instances (XML), table rows: ${fmtInt(oursRps)} req/s = ${(singleShare * 100).toFixed(1)} % of the ceiling (${fmtInt(ceilingResult.requests.average)} req/s), measured a minute apart`);
+  for (const [i, r] of rounds.entries()) {
+    console.log(`  paired round ${i + 1}: ours ${fmtInt(r.ours)} req/s, ceiling ${fmtInt(r.ceiling)} req/s = ${((r.ours / r.ceiling) * 100).toFixed(1)} %`);
+  }
+  const byShare = [...rounds].sort((a, b) => a.ours / a.ceiling - b.ours / b.ceiling);
+  const median = byShare[Math.floor(byShare.length / 2)] ?? { ours: oursRps, ceiling: ceilingResult.requests.average };
+  const share = median.ceiling > 0 ? median.ours / median.ceiling : 0;
+  console.log(`GET /api/instances (XML), median paired round: ${fmtInt(median.ours)} req/s = ${(share * 100).toFixed(1)} % of the ceiling (${fmtInt(median.ceiling)} req/s)`);
   const target = (label: string, ok: boolean) => console.log(`  ${`${label} `.padEnd(36, '.')} ${verdict(ok)}`);
-  target(`target ≥ ${fmtInt(TARGET_RPS)} req/s`, oursRps >= TARGET_RPS);
+  target(`target ≥ ${fmtInt(TARGET_RPS)} req/s`, median.ours >= TARGET_RPS);
   target(`target ≥ ${TARGET_CEILING_SHARE * 100} % of the ceiling`, share >= TARGET_CEILING_SHARE);
   console.log('');
   console.log(`Server RSS at the end: ${fmtMiB(rssMiB(server.proc.pid))}`);
