@@ -9,7 +9,7 @@ import {
   type BlockDeviceMapping, type Filter as Ec2Filter, type InstanceTypeInfo, type RunInstancesCommandInput, type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
-import type { Driver, Filter, InstanceCreate } from '../../../core/driver.js';
+import type { Driver, InstanceCreate } from '../../../core/driver.js';
 import { NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { HardwareProfile, Image, Instance } from '../../../core/model.js';
 import { headerOf, type AwsSession } from '../clients.js';
