@@ -2,7 +2,7 @@
 // driver registry and the front ends.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Driver, DriverFactory } from '../core/driver.js';
 import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../frontends/deltacloud/html.js';
@@ -74,7 +74,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     https: config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : null,
     return503OnClosing: true,
     // Access logs cost throughput; they are on with --verbose.
-    disableRequestLogging: !config.verbose,
+    logController: new LogController({ disableRequestLogging: !config.verbose }),
     logger: {
       level: config.verbose ? 'debug' : config.environment === 'production' ? 'warn' : 'info',
       ...(config.logFile ? { file: config.logFile } : {}),
