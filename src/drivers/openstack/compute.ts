@@ -7,7 +7,7 @@ import type { HardwareProfile, Image, Instance, InstanceAddress, Key, Realm } fr
 import { instanceState } from './declaration.js';
 import { image as glanceImage } from './image.js';
 import { securityGroupIdsByName } from './network.js';
-import type { Session } from './session.js';
+import { asList, type Session } from './session.js';
 
 const enc = encodeURIComponent;
 
@@ -58,10 +58,7 @@ async function allFlavors(s: Session): Promise<Flavor[]> {
 }
 
 export async function hardwareProfiles(s: Session, filter: Filter): Promise<HardwareProfile[]> {
-  if (filter.id !== undefined) {
-    const one = await hardwareProfile(s, filter.id);
-    return one ? [one] : [];
-  }
+  if (filter.id !== undefined) return asList(await hardwareProfile(s, filter.id));
   const profiles = (await allFlavors(s)).map(profileOf);
   // Flavors have no architecture: an architecture filter matches none of them.
   return filter.architecture !== undefined ? [] : profiles;
@@ -295,10 +292,7 @@ function keyOf(k: Keypair): Key {
 }
 
 export async function keys(s: Session, filter: Filter): Promise<Key[]> {
-  if (filter.id !== undefined) {
-    const one = await key(s, filter.id);
-    return one ? [one] : [];
-  }
+  if (filter.id !== undefined) return asList(await key(s, filter.id));
   const wrapped = await s.listAll<{ keypair: Keypair }>('compute', '/os-keypairs', 'keypairs', {});
   return wrapped.map((w) => keyOf(w.keypair));
 }

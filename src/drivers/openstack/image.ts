@@ -1,7 +1,7 @@
 // Glance (image v2): images.
 import type { Filter } from '../../core/driver.js';
 import type { Image } from '../../core/model.js';
-import type { Session } from './session.js';
+import { asList, type Session } from './session.js';
 
 interface GlanceImage {
   id: string;
@@ -29,10 +29,7 @@ function imageOf(g: GlanceImage): Image {
 }
 
 export async function images(s: Session, filter: Filter): Promise<Image[]> {
-  if (filter.id !== undefined) {
-    const one = await image(s, filter.id);
-    return one ? [one] : [];
-  }
+  if (filter.id !== undefined) return asList(await image(s, filter.id));
   const owner = filter.owner_id === 'self' ? s.projectId : filter.owner_id;
   let all = (await s.listAll<GlanceImage>('image', '/v2/images', 'images', { query: { owner } })).map(imageOf);
   if (owner) all = all.filter((i) => i.ownerId === owner);

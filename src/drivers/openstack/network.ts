@@ -4,7 +4,7 @@ import type { Filter, FirewallRuleCreate } from '../../core/driver.js';
 import { NotFound, ValidationFailure } from '../../core/errors.js';
 import type { Address, Firewall, FirewallRule, FirewallSource, Network, NetworkInterface, Subnet } from '../../core/model.js';
 import { attachPort } from './compute.js';
-import type { Session } from './session.js';
+import { asList, type Session } from './session.js';
 
 const enc = encodeURIComponent;
 const id = (v: string | number) => String(v);
@@ -177,10 +177,7 @@ export async function securityGroupIdsByName(s: Session): Promise<Map<string, st
 }
 
 export async function firewalls(s: Session, filter: Filter): Promise<Firewall[]> {
-  if (filter.id !== undefined) {
-    const one = await firewall(s, filter.id);
-    return one ? [one] : [];
-  }
+  if (filter.id !== undefined) return asList(await firewall(s, filter.id));
   const all = await allSecurityGroups(s);
   const index = new Map(all.map((g) => [id(g.id), g]));
   return all.map((g) => firewallOf(g, index));
@@ -286,10 +283,7 @@ function subnetOf(x: NeutronSubnet): Subnet {
 }
 
 export async function networks(s: Session, filter: Filter): Promise<Network[]> {
-  if (filter.id !== undefined) {
-    const one = await network(s, filter.id);
-    return one ? [one] : [];
-  }
+  if (filter.id !== undefined) return asList(await network(s, filter.id));
   const [all, subs] = await Promise.all([
     s.listAll<NeutronNetwork>('network', '/v2.0/networks', 'networks'),
     s.listAll<NeutronSubnet>('network', '/v2.0/subnets', 'subnets'),
@@ -342,10 +336,7 @@ export async function destroyNetwork(s: Session, nid: string): Promise<void> {
 }
 
 export async function subnets(s: Session, filter: Filter): Promise<Subnet[]> {
-  if (filter.id !== undefined) {
-    const one = await subnet(s, filter.id);
-    return one ? [one] : [];
-  }
+  if (filter.id !== undefined) return asList(await subnet(s, filter.id));
   return (await s.listAll<NeutronSubnet>('network', '/v2.0/subnets', 'subnets')).map(subnetOf);
 }
 
@@ -386,10 +377,7 @@ function interfaceOf(p: Port): NetworkInterface {
 }
 
 export async function networkInterfaces(s: Session, filter: Filter): Promise<NetworkInterface[]> {
-  if (filter.id !== undefined) {
-    const one = await networkInterface(s, filter.id);
-    return one ? [one] : [];
-  }
+  if (filter.id !== undefined) return asList(await networkInterface(s, filter.id));
   return (await s.listAll<Port>('network', '/v2.0/ports', 'ports')).map(interfaceOf);
 }
 

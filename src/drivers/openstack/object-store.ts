@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { BlobData, BlobUpload, Filter } from '../../core/driver.js';
 import { NotFound, ProviderError, ValidationFailure } from '../../core/errors.js';
 import type { Blob, Bucket } from '../../core/model.js';
-import type { Session } from './session.js';
+import { asList, type Session } from './session.js';
 
 const SEGMENTS_SUFFIX = '_segments';
 /** Swift's default max_manifest_segments. */
@@ -108,10 +108,7 @@ interface ObjectEntry {
 }
 
 export async function buckets(s: Session, filter: Filter): Promise<Bucket[]> {
-  if (filter.id !== undefined) {
-    const one = await bucket(s, filter.id);
-    return one ? [one] : [];
-  }
+  if (filter.id !== undefined) return asList(await bucket(s, filter.id));
   const containers = await s.listAll<ContainerEntry>('object-store', '', undefined, { query: { format: 'json' }, markerOf: (c) => c.name });
   // Blobs are listed when one bucket is shown.
   return containers.map((c) => ({ id: c.name, name: c.name, size: c.count ?? 0, blobIds: [] }));

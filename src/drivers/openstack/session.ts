@@ -317,3 +317,8 @@ async function readBounded(res: Response, max: number): Promise<string> {
   }
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
+
+/** A listing filtered by id is a show: its result as a list of zero or one. */
+export function asList<T>(one: T | undefined): T[] {
+  return one === undefined ? [] : [one];
+}

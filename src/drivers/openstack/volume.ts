@@ -4,7 +4,7 @@ import type { Filter } from '../../core/driver.js';
 import { ValidationFailure } from '../../core/errors.js';
 import type { StorageSnapshot, StorageVolume } from '../../core/model.js';
 import { attachVolume as novaAttach, detachVolume as novaDetach } from './compute.js';
-import type { Session } from './session.js';
+import { asList, type Session } from './session.js';
 
 const enc = encodeURIComponent;
 
@@ -45,10 +45,7 @@ function volumeOf(v: CinderVolume): StorageVolume {
 }
 
 export async function volumes(s: Session, filter: Filter): Promise<StorageVolume[]> {
-  if (filter.id !== undefined) {
-    const one = await volume(s, filter.id);
-    return one ? [one] : [];
-  }
+  if (filter.id !== undefined) return asList(await volume(s, filter.id));
   return (await s.listAll<CinderVolume>('volume', '/volumes/detail', 'volumes')).map(volumeOf);
 }
 
@@ -123,10 +120,7 @@ function snapshotOf(x: CinderSnapshot): StorageSnapshot {
 }
 
 export async function snapshots(s: Session, filter: Filter): Promise<StorageSnapshot[]> {
-  if (filter.id !== undefined) {
-    const one = await snapshot(s, filter.id);
-    return one ? [one] : [];
-  }
+  if (filter.id !== undefined) return asList(await snapshot(s, filter.id));
   return (await s.listAll<CinderSnapshot>('volume', '/snapshots/detail', 'snapshots')).map(snapshotOf);
 }
 
