@@ -1,6 +1,8 @@
 // Assembles the HTTP server: Fastify, logging with secrets redacted, the
 // driver registry and the front ends.
 import { readFileSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import { join } from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Driver, DriverFactory } from '../core/driver.js';
@@ -69,9 +71,23 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   if (!registry.declarations().some((d) => d.id === config.driver)) {
     throw new ConfigError(`Unknown driver '${config.driver}' (available: ${registry.declarations().map((d) => d.id).join(', ')})`);
   }
+  // Repeated reads are answered before Fastify sees them (see RenderCache); everything else goes to Fastify.
+  let answerEarly: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
+  const tls = config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : undefined;
   const app = Fastify({
     bodyLimit: config.bodyLimit,
-    https: config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : null,
+    serverFactory: (fastifyHandler, opts) => {
+      const listener = (req: IncomingMessage, res: ServerResponse) => {
+        if (!answerEarly(req, res)) fastifyHandler(req, res);
+      };
+      const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
+      // What Fastify does to a server it creates itself (it has filled in the defaults by now).
+      const timeouts = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
+      server.keepAliveTimeout = timeouts.keepAliveTimeout;
+      server.requestTimeout = timeouts.requestTimeout;
+      server.setTimeout(timeouts.connectionTimeout);
+      return server;
+    },
     return503OnClosing: true,
     // Access logs cost throughput; they are on with --verbose.
     logController: new LogController({ disableRequestLogging: !config.verbose }),
@@ -89,7 +105,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   // Let a request without Host reach the API, which answers the spec's 400 text (§2 step 1), not Node's bare 400.
   (app.server as { requireHostHeader?: boolean }).requireHostHeader = false;
 
-  await registerDeltacloud(app, {
+  const deltacloud = await registerDeltacloud(app, {
     drivers: registry,
     defaultDriver: config.driver,
     defaultProvider: config.provider,
@@ -99,6 +115,10 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     maxUploadBytes: config.maxUploadBytes,
     bodyLimit: config.bodyLimit,
   });
+
+  // With --verbose every request takes the full path, so each one is logged.
+  if (config.verbose) deltacloud.stopRepeats();
+  else answerEarly = deltacloud.answerRepeat;
 
   if (config.frontends.includes('ec2')) await registerEc2(app, ec2OptionsFrom(config, registry));
 
@@ -121,6 +141,9 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     async close() {
       // In-flight requests finish; keep-alive connections are dropped as soon as they go idle, so a client
       // holding one open cannot delay the shutdown (Node closes only the connections idle at close time).
+      // From now on Fastify answers every request (503 on connections still open).
+      answerEarly = () => false;
+      deltacloud.stopRepeats();
       const dropIdle = setInterval(() => app.server.closeIdleConnections(), 50);
       try {
         await app.close();

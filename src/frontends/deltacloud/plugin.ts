@@ -4,6 +4,7 @@
 import { hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -84,6 +85,14 @@ function mountUrl(req: FastifyRequest): string {
   return `${proto === 'https' ? 'https' : 'http'}://${host}${MOUNT}`;
 }
 
+/** Where a fresh rendering of a cacheable read goes. */
+interface CacheSlot {
+  key: string;
+  revision: string;
+  revisionOf(): string;
+  identity: Record<string, string>;
+}
+
 interface RequestState {
   driverId: string;
   provider?: string;
@@ -101,7 +110,15 @@ declare module 'fastify' {
   }
 }
 
-export async function registerDeltacloud(app: FastifyInstance, options: DeltacloudOptions): Promise<void> {
+/** What the server assembly needs from this front end besides its routes. */
+export interface DeltacloudHandle {
+  /** Answers a repeated read before the framework sees it (see RenderCache); false if it is not one. */
+  answerRepeat(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Stops answering repeats early (every request then takes the full path: access logs, shutdown 503s). */
+  stopRepeats(): void;
+}
+
+export async function registerDeltacloud(app: FastifyInstance, options: DeltacloudOptions): Promise<DeltacloudHandle> {
   const apiOperations = [...entryOperations, ...makeDriverOperations(() => options.drivers.declarations()), ...computeOperations, ...storageOperations, ...networkOperations];
   const formOperations = makeFormOperations(apiOperations);
   const router = new Router([...apiOperations, ...formOperations]);
@@ -234,19 +251,21 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
 
     const base = mountUrl(req);
     // Reads of drivers that report a revision are answered from earlier renderings while nothing changed.
-    let cacheSlot: { key: string; revision: string } | undefined;
+    let cacheSlot: CacheSlot | undefined;
     if (op.method === 'GET' && !op.volatile && driver.revision && (format === 'xml' || format === 'json' || format === 'html')) {
       const key = RenderCache.key({
         driver: state.driverId, provider: state.provider, format, base, url: rawUrl,
         authorization: options.fixedCredentials ? undefined : req.headers.authorization,
       });
       const revision = driver.revision();
+      const revisionOf = driver.revision.bind(driver);
+      const identity = identityHeaders(state);
       const hit = renderCache.get(key, revision);
       if (hit) {
-        reply.header('X-Backend-Runtime', '0.000000');
-        return sendBytes(reply, hit.contentType, hit.bytes, 200, hit.etag);
+        renderCache.rememberRepeat(req.raw, key, revisionOf, identity);
+        return reply.code(200).headers(RenderCache.headers(identity, hit)).send(hit.bytes);
       }
-      cacheSlot = { key, revision };
+      cacheSlot = { key, revision, revisionOf, identity };
     }
 
     const credentials = options.fixedCredentials ?? credentialsFrom(req.headers.authorization);
@@ -268,6 +287,13 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     const runtime = Number(process.hrtime.bigint() - started) / 1e9;
     return sendReply(req, reply, apiRequest, result, runtime, cacheSlot);
   };
+
+  /** The headers naming who answered: the same on every answer to the same request. */
+  function identityHeaders(state: RequestState): Record<string, string> {
+    const identity: Record<string, string> = { server: SERVER_HEADER, 'x-deltacloud-driver': state.driverId };
+    if (state.provider !== undefined) identity['x-deltacloud-provider'] = state.provider;
+    return identity;
+  }
 
   function formUrl(req: FastifyRequest, form: Operation, pathParams: Record<string, string>): string {
     return mountUrl(req) + form.path.replace(/:([a-z_]+)/g, (_, n: string) => encodeURIComponent(pathParams[n] ?? ''));
@@ -317,7 +343,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     }
   }
 
-  function sendReply(req: FastifyRequest, reply: FastifyReply, apiReq: ApiRequest, result: Reply, runtime: number, cacheSlot?: { key: string; revision: string }) {
+  function sendReply(req: FastifyRequest, reply: FastifyReply, apiReq: ApiRequest, result: Reply, runtime: number, cacheSlot?: CacheSlot) {
     const format = apiReq.format;
     for (const [k, v] of Object.entries(result.headers ?? {})) {
       // Fastify lower-cases header names; the blob metadata key in the name is data and keeps its case (§11.10.4).
@@ -351,7 +377,10 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
         const contentType = CONTENT_TYPES[format === 'json' || format === 'html' ? format : 'xml'];
         const bytes = Buffer.from(text, 'utf8');
         const etag = hash('md5', bytes);
-        if (cacheSlot && result.status === 200 && !result.headers) renderCache.set(cacheSlot.key, cacheSlot.revision, { contentType, bytes, etag });
+        if (cacheSlot && result.status === 200 && isEmpty(result.headers)) {
+          renderCache.set(cacheSlot.key, cacheSlot.revision, { contentType, bytes, etag });
+          renderCache.rememberRepeat(req.raw, cacheSlot.key, cacheSlot.revisionOf, cacheSlot.identity);
+        }
         return sendBytes(reply, contentType, bytes, result.status, etag);
       }
     }
@@ -431,6 +460,13 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api', handler });
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api/*', handler });
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api;*', handler });
+
+  return {
+    answerRepeat: (req, res) => renderCache.answerRepeat(req, res),
+    stopRepeats: () => {
+      renderCache.repeatsEnabled = false;
+    },
+  };
 }
 
 /** A form body as text, refusing more than `limit` bytes (413). */
@@ -443,6 +479,12 @@ async function readLimited(stream: NodeJS.ReadableStream, limit: number): Promis
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** True for no headers: a cached rendering replays only the standard ones. */
+function isEmpty(headers: Record<string, string> | undefined): boolean {
+  for (const _ in headers) return false;
+  return true;
 }
 
 function hasBody(req: FastifyRequest): boolean {

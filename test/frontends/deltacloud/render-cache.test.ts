@@ -64,3 +64,79 @@ test('metric samples are fresh on every read (never cached)', async () => {
   assert.equal(a.status, 200);
   assert.notEqual(b.headers.get('x-backend-runtime'), '0.000000');
 });
+
+// Repeats of the same request are answered before the framework (RenderCache.answerRepeat):
+// they must be indistinguishable from answers of the full path.
+
+/** Headers of a response that must agree between two answers of the same request. */
+const stableHeaders = (headers: Headers) => [...headers].filter(([name]) => name !== 'date');
+
+test('a repeated read is answered exactly as the full path answers it', async () => {
+  for (const accept of ['application/xml', 'application/json', 'text/html']) {
+    for (const path of ['/api/instances', '/api/hardware_profiles/m1-large', '/api;driver=mock/realms/us', '/api']) {
+      // A header nothing reads makes this client's requests distinct from every earlier one: the
+      // first is answered by the full path (from the rendering cache), the second as a repeat.
+      if (path === '/api' && accept === 'text/html') continue; // the HTML entry page is not a cached rendering
+      const headers = { 'X-Test-Client': `${accept} ${path}` };
+      await call(server, 'GET', path, { accept }); // renders, if nothing has yet
+      const fullPath = await call(server, 'GET', path, { accept, headers });
+      const repeat = await call(server, 'GET', path, { accept, headers });
+      assert.equal(fullPath.status, 200, `${path} ${accept}`);
+      assert.equal(repeat.status, 200);
+      assert.equal(repeat.text, fullPath.text);
+      assert.deepEqual(stableHeaders(repeat.headers), stableHeaders(fullPath.headers), `${path} ${accept}`);
+      assert.equal(fullPath.headers.get('x-backend-runtime'), '0.000000', `${path} ${accept}: the full path answered from the rendering cache`);
+    }
+  }
+});
+
+test('every header that shapes an answer keeps repeats apart', async () => {
+  const links = async (forwardedHost: string) => {
+    const headers = { 'X-Forwarded-Host': forwardedHost, 'X-Forwarded-Proto': 'https' };
+    const first = await call(server, 'GET', '/api/realms', { accept: 'application/xml', headers });
+    const again = await call(server, 'GET', '/api/realms', { accept: 'application/xml', headers });
+    assert.equal(again.text, first.text);
+    return first.text;
+  };
+  assert.match(await links('a.example'), /href='https:\/\/a\.example\/api\/realms\/us'/);
+  assert.match(await links('b.example'), /href='https:\/\/b\.example\/api\/realms\/us'/);
+
+  for (let i = 0; i < 2; i++) {
+    assert.match((await call(server, 'GET', '/api/realms', { accept: 'application/json' })).headers.get('content-type')!, /^application\/json/);
+    assert.match((await call(server, 'GET', '/api/realms', { accept: 'application/xml' })).headers.get('content-type')!, /^application\/xml/);
+  }
+  // The driver header: the repeat of a good request does not answer for an unknown driver.
+  for (let i = 0; i < 2; i++) {
+    assert.equal((await call(server, 'GET', '/api/realms', { accept: 'application/xml', headers: { 'X-Deltacloud-Driver': 'mock' } })).status, 200);
+    assert.equal((await call(server, 'GET', '/api/realms', { accept: 'application/xml', headers: { 'X-Deltacloud-Driver': 'nosuch' } })).status, 400);
+  }
+  // Credentials: after good ones were answered twice, bad ones still get 401.
+  const wrong = 'Basic ' + Buffer.from('mockuser:nope').toString('base64');
+  assert.equal((await call(server, 'GET', '/api/instances', { accept: 'application/xml', auth: wrong })).status, 401);
+});
+
+test('a repeated show sees a write made in between', async () => {
+  const path = '/api/keys/test-key';
+  const accept = 'application/json';
+  assert.equal((await call(server, 'GET', path, { accept })).status, 200);
+  assert.equal((await call(server, 'GET', path, { accept })).status, 200);
+  assert.equal((await call(server, 'DELETE', path, { accept })).status, 204);
+  assert.equal((await call(server, 'GET', path, { accept })).status, 404);
+  const created = await call(server, 'POST', '/api/keys', { accept, body: new URLSearchParams({ name: 'test-key' }) });
+  assert.equal(created.status, 201);
+  const shown = await call(server, 'GET', path, { accept });
+  assert.equal(shown.status, 200);
+  assert.equal(shown.json().key.fingerprint, created.json().key.fingerprint);
+});
+
+test('with --verbose every repeated read is logged', async () => {
+  const verbose = await startServer({ args: ['-V'] });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await call(verbose, 'GET', '/api/realms?repeat=yes', { accept: 'application/xml' })).status, 200);
+    await new Promise((r) => setTimeout(r, 100));
+    const logged = verbose.output().split('\n').filter((line) => line.includes('/api/realms?repeat=yes') && line.includes('incoming request'));
+    assert.equal(logged.length, 3, verbose.output());
+  } finally {
+    await verbose.stop();
+  }
+});

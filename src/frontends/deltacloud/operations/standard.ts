@@ -51,8 +51,9 @@ export interface MemberReplyOptions {
 
 export function memberReply<T extends { id: string }>(req: ApiRequest, status: number, view: View<T>, item: T, opts: MemberReplyOptions = {}): Reply {
   const v = req.view;
-  const headers = { ...opts.headers };
-  if (opts.location) headers.Location = opts.location;
+  // No headers at all unless there are some: only header-less answers may be replayed from the render cache.
+  const headers = opts.headers || opts.location ? { ...opts.headers } : undefined;
+  if (opts.location) headers!.Location = opts.location;
   return documentReply(status, {
     xml: () => view.xml(item, v),
     json: () => (opts.unwrappedJson ? view.json(item, v) : { [view.singular]: view.json(item, v) }),
