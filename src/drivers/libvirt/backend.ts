@@ -3,7 +3,7 @@
 // client's provider selects (from the operator's allow-list only).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RequestContext } from '../../core/driver.js';
-import { AuthenticationFailure, Forbidden, ValidationFailure } from '../../core/errors.js';
+import { AuthenticationFailure, ValidationFailure } from '../../core/errors.js';
 import type { HardwareProfile } from '../../core/model.js';
 import { Libvirt, UriState } from './libvirt.js';
 import type { LibvirtOptions } from './options.js';
@@ -21,7 +21,7 @@ export class LibvirtBackend {
     const provider = ctx.provider?.trim();
     if (!provider || provider === 'default') return this.opts.defaultUri;
     if (!this.opts.allowedUris.includes(provider)) {
-      throw new Forbidden(`Provider '${provider}' is not allowed; this server offers: ${this.opts.allowedUris.join(', ')}`);
+      throw new ValidationFailure(`Provider '${provider}' is not allowed; this server offers: ${this.opts.allowedUris.join(', ')}`);
     }
     return provider;
   }
