@@ -25,6 +25,8 @@ const MOCK_DEFAULT = { secret: 'mockpassword', driver: 'mock', user: 'mockuser',
 interface Entry {
   account: Ec2Account;
   secret: string;
+  /** Temporary (STS-style) keys: the X-Amz-Security-Token every request of this key must carry. */
+  sessionToken?: string;
 }
 
 export class Ec2CredentialStore {
@@ -38,8 +40,8 @@ export class Ec2CredentialStore {
     return this.#entries.size;
   }
 
-  /** The account and its secret (for verifying a signature), or undefined for an unknown key. */
-  lookup(accessKeyId: string): { account: Ec2Account; secret: string } | undefined {
+  /** The account, its secret and session token (for verifying a request), or undefined for an unknown key. */
+  lookup(accessKeyId: string): Readonly<Entry> | undefined {
     return this.#entries.get(accessKeyId);
   }
 
@@ -71,7 +73,9 @@ function entriesFrom(section: unknown, origin: string, defaultDriver: string, kn
     if ((user === undefined) !== (password === undefined)) throw new ConfigError(`${where}: give both "user" and "password" or neither`);
     const account: Ec2Account = { accessKeyId, driver, provider: optional('provider') };
     if (user !== undefined) account.backend = { user, password: password! };
-    return { account, secret };
+    const sessionToken = optional('sessionToken');
+    if (sessionToken === '') throw new ConfigError(`${where}: "sessionToken" must not be empty`);
+    return { account, secret, ...(sessionToken !== undefined ? { sessionToken } : {}) };
   });
 }
 

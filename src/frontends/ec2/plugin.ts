@@ -14,7 +14,7 @@ import { loadCredentialStore, type Ec2Account, type Ec2CredentialStore } from '.
 import { authFailure, Ec2Error, invalidValue, missingParameter, toEc2Error, unsupported } from './errors.js';
 import { ClientTokens, Reservations } from './memory.js';
 import { flag, type QueryParams } from './params.js';
-import { checkRequestTime, parseSignature, verifySignature, type RawRequest } from './sigv4.js';
+import { checkRequestTime, parseSignature, verifySessionToken, verifySignature, type RawRequest } from './sigv4.js';
 import { errorResponse, response } from './xml.js';
 
 export const EC2_MOUNT = '/ec2';
@@ -106,6 +106,7 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
     if (!entry) throw authFailure();
     checkRequestTime(claim, now());
     verifySignature(raw, claim, entry.secret);
+    verifySessionToken(raw, claim, entry.sessionToken);
     return { account: entry.account, region: claim.region };
   }
 

@@ -210,6 +210,30 @@ export function signingKey(secret: string, date: string, region: string): Buffer
 }
 
 /** Throws SignatureDoesNotMatch unless `claim.signature` is what `secret` produces for this request. */
+const INVALID_TOKEN = 'The security token included in the request is invalid';
+
+/**
+ * Checks the session token of temporary credentials, after the signature:
+ * a key configured with one must present it (signed, as SDKs send it), and a
+ * key without one must not present any, as AWS answers for long-term keys.
+ */
+export function verifySessionToken(req: RawRequest, claim: SignatureClaim, expected: string | undefined): void {
+  let given: string | undefined;
+  if (claim.presigned) given = new URLSearchParams(req.rawQuery).get('X-Amz-Security-Token') ?? undefined; // the whole query is signed
+  else {
+    given = header(req, 'x-amz-security-token');
+    if (given !== undefined && !claim.signedHeaders.includes('x-amz-security-token')) {
+      throw signatureMismatch("'X-Amz-Security-Token' must be a signed header");
+    }
+  }
+  if (expected === undefined && given === undefined) return;
+  const a = Buffer.from(given ?? '', 'utf8');
+  const b = Buffer.from(expected ?? '', 'utf8');
+  if (given === undefined || expected === undefined || a.length !== b.length || !timingSafeEqual(a, b)) {
+    throw new Ec2Error('AuthFailure', INVALID_TOKEN, 401);
+  }
+}
+
 export function verifySignature(req: RawRequest, claim: SignatureClaim, secret: string): void {
   const head = [
     req.method.toUpperCase(),

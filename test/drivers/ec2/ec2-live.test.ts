@@ -5,6 +5,9 @@
 // /ec2. Every action the front end offers is exercised through B's
 // Deltacloud API.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { req, type Res } from '../../helpers/api.js';
 import { MOCK_AUTH, startServer, type TestServer } from '../../helpers/server.js';
@@ -14,10 +17,24 @@ let front: TestServer | undefined;
 let ec2: Ec2Server;
 let A: string;
 
+/** A temporary (STS-style) key of server A: requests must carry its session token. */
+const TEMP_KEY = { user: 'ASIALIVEEXAMPLE', password: 'temp-secret', token: 'IQoJb3JpZ2luX2VjEXAMPLE/live+token=' };
+const keysDir = mkdtempSync(join(tmpdir(), 'ec2-live-keys-'));
+
+/** Server A's access keys (a 0600 file): the usual mockuser, and the temporary key. */
+function frontEndKeys(): string {
+  const file = join(keysDir, 'credentials.json');
+  const mock = { driver: 'mock', user: 'mockuser', password: 'mockpassword' };
+  writeFileSync(file, JSON.stringify({
+    credentials: { mockuser: { secret: 'mockpassword', ...mock }, [TEMP_KEY.user]: { secret: TEMP_KEY.password, sessionToken: TEMP_KEY.token, ...mock } },
+  }), { mode: 0o600 });
+  return file;
+}
+
 /** Server A, or undefined (with a loud message; an error in CI) when the EC2 front end is not available. */
 async function startFrontEnd(): Promise<TestServer | undefined> {
   try {
-    return await startServer({ args: ['-f', 'deltacloud,ec2'] });
+    return await startServer({ args: ['-f', 'deltacloud,ec2'], env: { DELTACLOUD_EC2_CREDENTIALS_FILE: frontEndKeys() } });
   } catch (error) {
     const message = `the EC2 Query API front end could not be started (-f deltacloud,ec2): ${(error as Error).message.split('\n')[0]}`;
     if (process.env.CI) throw new Error(`CI: ${message}`);
@@ -40,6 +57,21 @@ describe('ec2 driver: EC2 compute, live through this server\'s EC2 front end on 
   after(async () => {
     await ec2?.stop();
     await front?.stop();
+    rmSync(keysDir, { recursive: true, force: true });
+  });
+
+  test('temporary credentials: the X-Deltacloud-Aws-Session-Token header reaches the provider as the signed security token', async () => {
+    const auth = 'Basic ' + Buffer.from(`${TEMP_KEY.user}:${TEMP_KEY.password}`).toString('base64');
+    const withToken = (token?: string) => call('GET', '/api/realms', { ...json, auth, headers: token === undefined ? {} : { 'X-Deltacloud-Aws-Session-Token': token } });
+    const ok = await withToken(TEMP_KEY.token);
+    assert.equal(ok.status, 200, ok.text);
+    assert.deepEqual(ok.json().realms.map((r: { id: string }) => r.id), ['us', 'eu']);
+    for (const token of [undefined, 'IQoJb3JpZ2luX2VjEXAMPLE/live+tokeX=']) {
+      const refused = await withToken(token);
+      assert.equal(refused.status, 401, `token ${token}`);
+      assert.doesNotMatch(refused.text, /live\+tok/);
+    }
+    assert.ok(!ec2.server.output().includes(TEMP_KEY.token) && !front!.output().includes(TEMP_KEY.token), 'the token is never logged');
   });
 
   test('entry point: EC2 collections (no S3, ELB or CloudWatch endpoint for this provider); credentials checked with DescribeRegions', async () => {

@@ -47,7 +47,7 @@ class Sha256 {
   }
 }
 
-export function signer(credentials = MOCK_KEYS): SignatureV4 {
+export function signer(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = MOCK_KEYS): SignatureV4 {
   return new SignatureV4({ service: 'ec2', region: REGION, credentials, sha256: Sha256 as never, uriEscapePath: true });
 }
 
@@ -80,12 +80,14 @@ export async function postForm(
 }
 
 /** A presigned GET URL for these Query parameters. */
-export async function presignedUrl(port: number, params: Record<string, string>, opts: { expiresIn?: number; signingDate?: Date } = {}): Promise<string> {
+export async function presignedUrl(
+  port: number, params: Record<string, string>, opts: { expiresIn?: number; signingDate?: Date; credentials?: Parameters<typeof signer>[0] } = {},
+): Promise<string> {
   const request = {
     method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port, path: '/ec2/',
     query: { Version: '2016-11-15', ...params }, headers: { host: `127.0.0.1:${port}` }, body: undefined,
   };
-  const signed = await signer().presign(request, { expiresIn: opts.expiresIn ?? 300, signingDate: opts.signingDate });
+  const signed = await signer(opts.credentials).presign(request, { expiresIn: opts.expiresIn ?? 300, signingDate: opts.signingDate });
   const query = Object.entries(signed.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
   return `http://127.0.0.1:${port}/ec2/?${query}`;
 }

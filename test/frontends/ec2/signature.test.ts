@@ -177,6 +177,42 @@ test('DELTACLOUD_EC2_CREDENTIALS_FILE (0600) maps access keys; the default mocku
   }
 });
 
+test('temporary keys: a key configured with a session token needs it, signed; other keys must not send one', async () => {
+  const TEMP_KEY = { accessKeyId: 'ASIATEMPEXAMPLE', secretAccessKey: 'temp-secret', sessionToken: 'FQoGZXIvYXdzEXAMPLE//token+value=' };
+  const file = writeJson('ec2-credentials-sts.json', {
+    credentials: {
+      ...credentials(),
+      [TEMP_KEY.accessKeyId]: { secret: TEMP_KEY.secretAccessKey, driver: 'mock', user: 'mockuser', password: 'mockpassword', sessionToken: TEMP_KEY.sessionToken },
+    },
+  }, 0o600);
+  const configured = await startServer({ args: ['-f', 'deltacloud,ec2', '-V'], env: { DELTACLOUD_EC2_CREDENTIALS_FILE: file } });
+  try {
+    const { Regions } = await ec2Client(configured.port, { credentials: TEMP_KEY }).send(new DescribeRegionsCommand({}));
+    assert.equal(Regions?.length, 1);
+    const withToken = (sessionToken?: string) => ec2Client(configured.port, { credentials: { ...TEMP_KEY, sessionToken } });
+    const wrong = await rejectsWith(withToken('FQoGZXIvYXdzEXAMPLE//token+valuX=').send(new DescribeRegionsCommand({})), 'AuthFailure', 401);
+    assert.match(wrong.message, /security token included in the request is invalid/);
+    await rejectsWith(withToken(undefined).send(new DescribeRegionsCommand({})), 'AuthFailure', 401);
+    // A long-term key presenting a token is refused, as AWS does.
+    await rejectsWith(ec2Client(configured.port, { credentials: { ...TEAM_KEY, sessionToken: 'anything' } }).send(new DescribeRegionsCommand({})), 'AuthFailure', 401);
+    // Nothing ran for the refused requests; the token never reaches the log.
+    const before = await (async () => {
+      const { Reservations = [] } = await ec2Client(configured.port, { credentials: TEMP_KEY }).send(new DescribeInstancesCommand({}));
+      return Reservations.flatMap((r) => r.Instances ?? []).length;
+    })();
+    await rejectsWith(withToken('not-it').send(new RunInstancesCommand(RUN)), 'AuthFailure', 401);
+    const { Reservations = [] } = await ec2Client(configured.port, { credentials: TEMP_KEY }).send(new DescribeInstancesCommand({}));
+    assert.equal(Reservations.flatMap((r) => r.Instances ?? []).length, before);
+    // A presigned URL carries the token in its (signed) query.
+    const presigned = await presignedUrl(configured.port, { Action: 'DescribeRegions' }, { credentials: TEMP_KEY });
+    assert.equal((await get(presigned)).status, 200);
+    assert.ok(!configured.output().includes(TEMP_KEY.sessionToken), 'the session token is not logged');
+    assert.ok(!configured.output().includes('token+value'), 'not even partly');
+  } finally {
+    await configured.stop();
+  }
+});
+
 test('a credentials file others can read is refused at start-up', async () => {
   const file = writeJson('ec2-credentials-open.json', { credentials: credentials() }, 0o644);
   await assert.rejects(startServer({ args: ['-f', 'deltacloud,ec2'], env: { DELTACLOUD_EC2_CREDENTIALS_FILE: file } }), /readable by others/);
