@@ -13,6 +13,8 @@ BASE=${DC_LIBVIRT_DIR:-/var/lib/libvirt/deltacloud}
 RUN=/run/deltacloud-libvirt
 NS=http://deltacloud.apache.org/ns/libvirt/1
 PURGE=0; [[ ${1:-} == --purge ]] && PURGE=1
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib/common.sh"
 log() { echo "[libvirt-teardown] $*"; }
 
 if command -v virsh >/dev/null && virsh -c "$URI" version >/dev/null 2>&1; then
@@ -34,16 +36,12 @@ if command -v virsh >/dev/null && virsh -c "$URI" version >/dev/null 2>&1; then
   fi
 fi
 
+# The daemons write these PID files themselves, so there is no marker to check: a live PID is stopped.
 for n in libvirtd virtlogd; do
   f=$RUN/$n.pid
   [[ -f $f ]] || continue
   pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-    log "stopped $n ($pid)"
-  fi
+  if kill -0 "$pid" 2>/dev/null; then terminate "$pid"; log "stopped $n ($pid)"; fi
   rm -f "$f"
 done
 exit 0

@@ -29,64 +29,16 @@ KURL=http://127.0.0.1:$KPORT/v3
 INSTALL=1
 [[ ${1:-} == --no-install ]] && INSTALL=0
 
-t0=$(date +%s%N)
-ms() { echo $(( ($(date +%s%N) - t0) / 1000000 )); }
-log() { echo "[openstack-setup +$(ms) ms] $*"; }
+RUN=$D/run LOGS=$D/log LOG_TAG=openstack-setup
+# shellcheck source-path=SCRIPTDIR source=../lib/swift.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib/swift.sh"
 
-# --- packages ---------------------------------------------------------------------------------
-PKGS=(python3-keystone python3-keystonemiddleware swift swift-proxy swift-account swift-container swift-object memcached curl)
-missing=()
-for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
-if (( ${#missing[@]} > 0 )); then
-  if (( INSTALL == 0 )); then echo "missing packages: ${missing[*]}" >&2; exit 1; fi
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  log "packages installed"
-fi
-
-mkdir -p "$D/run" "$D/log" "$D/swift/srv/node/sdb1"
-# True when the recorded PID of $1 is alive and still the process we started (its command line holds
-# the marker recorded with it), so a PID reused after a reboot or a CI cleanup is never mistaken for ours.
-alive() {
-  local f=$D/run/$1.pid pid marker
-  [[ -f $f && -f $D/run/$1.marker ]] || return 1
-  pid=$(cat "$f"); marker=$(cat "$D/run/$1.marker")
-  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"
-}
-# start NAME MARKER CMD...: runs CMD in its own session in the background, recording its PID (and a
-# fragment of its command line that identifies it) under $D/run.
-start() {
-  local name=$1 marker=$2; shift 2
-  if alive "$name"; then log "$name already running (pid $(cat "$D/run/$name.pid"))"; return; fi
-  printf '%s' "$marker" > "$D/run/$name.marker"
-  setsid "$@" >"$D/log/$name.log" 2>&1 </dev/null & echo $! > "$D/run/$name.pid"
-}
-stop_pid() { # name: stop a process this script started (recorded PID only)
-  local f=$D/run/$1.pid pid
-  [[ -f $f ]] || return 0
-  pid=$(cat "$f")
-  if alive "$1"; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
-  rm -f "$f"
-}
-# Moves $2.new over $2; a running $1 whose configuration changed is stopped so that it restarts with the new one.
-install_conf() {
-  if [[ -f $2 ]] && cmp -s "$2.new" "$2"; then rm -f "$2.new"; return; fi
-  mv "$2.new" "$2"
-  if alive "$1"; then log "configuration of $1 changed: restarting it"; stop_pid "$1"; fi
-}
-wait_http() { # url seconds
-  local i; for (( i = 0; i < $2 * 10; i++ )); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
-  echo "not answering: $1 (logs in $D/log)" >&2; return 1
-}
+need_packages "$INSTALL" python3-keystone python3-keystonemiddleware swift swift-proxy swift-account swift-container swift-object memcached curl
+mkdir -p "$RUN" "$LOGS" "$D/swift/srv/node/sdb1"
+swift_hash_conf
 
 # --- memcached (Swift's cache and keystonemiddleware) -------------------------------------------
-start memcached "-p $MC" memcached -u memcache -l 127.0.0.1 -p "$MC" -m 64 -U 0
+start_memcached "$MC"
 
 # --- Keystone -----------------------------------------------------------------------------------
 K=$D/keystone
@@ -115,10 +67,12 @@ CONF
   "${KM[@]}" db_sync 2>>"$D/log/keystone-setup.log"
   # Without WAL a read transaction left open by one request makes the next write fail ("database is locked").
   $PY -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('journal_mode', c.execute('PRAGMA journal_mode=WAL').fetchone()[0])" "$K/keystone.db" >/dev/null
-  "${KM[@]}" fernet_setup --keystone-user root --keystone-group root 2>>"$D/log/keystone-setup.log"
-  "${KM[@]}" credential_setup --keystone-user root --keystone-group root 2>>"$D/log/keystone-setup.log"
-  "${KM[@]}" bootstrap --bootstrap-password "$ADMIN_PW" --bootstrap-region-id RegionOne \
-    --bootstrap-admin-url "$KURL" --bootstrap-internal-url "$KURL" --bootstrap-public-url "$KURL" 2>>"$D/log/keystone-setup.log"
+  {
+    "${KM[@]}" fernet_setup --keystone-user root --keystone-group root
+    "${KM[@]}" credential_setup --keystone-user root --keystone-group root
+    "${KM[@]}" bootstrap --bootstrap-password "$ADMIN_PW" --bootstrap-region-id RegionOne \
+      --bootstrap-admin-url "$KURL" --bootstrap-internal-url "$KURL" --bootstrap-public-url "$KURL"
+  } 2>>"$D/log/keystone-setup.log"
   $PY -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=WAL')" "$K/keystone.db"
 fi
 start keystone "--port $KPORT" env OS_KEYSTONE_CONFIG_FILES="$K/keystone.conf" /usr/bin/keystone-wsgi-public --host 127.0.0.1 --port "$KPORT"
@@ -197,72 +151,12 @@ log "keystone projects, users and the object-store endpoint are in place"
 S=$D/swift
 if [[ ! -f $S/object.ring.gz ]]; then
   log "building swift rings"
-  i=0
-  for n in object container account; do p=$((BASE + i)); i=$((i + 1))
-    swift-ring-builder "$S/$n.builder" create 10 1 1 >/dev/null
-    swift-ring-builder "$S/$n.builder" add "r1z1-127.0.0.1:$p/sdb1" 100 >/dev/null
-    swift-ring-builder "$S/$n.builder" rebalance >/dev/null || true
-  done
+  swift_build_rings "$S" "$BASE"
 fi
-i=0
-for n in object container account; do p=$((BASE + i)); i=$((i + 1))
-  cat > "$S/$n-server.conf.new" <<CONF
-[DEFAULT]
-devices = $S/srv/node
-mount_check = false
-bind_ip = 127.0.0.1
-bind_port = $p
-workers = 1
-user = root
-swift_dir = $S
-log_level = WARNING
-[pipeline:main]
-pipeline = healthcheck $n-server
-[app:$n-server]
-use = egg:swift#$n
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[${n}-replicator]
-[${n}-updater]
-[${n}-auditor]
-CONF
-  install_conf "swift-$n" "$S/$n-server.conf"
-done
-cat > "$S/proxy-server.conf.new" <<CONF
-[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = $SPORT
-workers = 1
-user = root
-swift_dir = $S
-log_level = WARNING
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk authtoken keystoneauth copy slo dlo proxy-logging proxy-server
-[app:proxy-server]
-use = egg:swift#proxy
-allow_account_management = true
-account_autocreate = true
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = 127.0.0.1:$MC
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:bulk]
-use = egg:swift#bulk
-[filter:copy]
-use = egg:swift#copy
-[filter:slo]
-use = egg:swift#slo
-[filter:dlo]
-use = egg:swift#dlo
+swift_storage_confs "$S" "$BASE" swift-
+{
+  swift_proxy_conf "$S" "$SPORT" "$MC" "catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk authtoken keystoneauth copy slo dlo proxy-logging proxy-server"
+  cat <<CONF
 [filter:authtoken]
 paste.filter_factory = keystonemiddleware.auth_token:filter_factory
 www_authenticate_uri = $KURL
@@ -282,12 +176,10 @@ token_cache_time = $TOKEN_CACHE
 use = egg:swift#keystoneauth
 operator_roles = admin, member
 CONF
+} > "$S/proxy-server.conf.new"
 install_conf swift-proxy "$S/proxy-server.conf"
-for n in object container account; do
-  start "swift-$n" "$S/$n-server.conf" "/usr/bin/swift-$n-server" "$S/$n-server.conf"
-done
-start swift-proxy "$S/proxy-server.conf" /usr/bin/swift-proxy-server "$S/proxy-server.conf"
-for p in $BASE $((BASE + 1)) $((BASE + 2)) "$SPORT"; do wait_http "http://127.0.0.1:$p/healthcheck" 60; done
+swift_start "$S" swift-
+swift_wait_healthy 60 "$BASE" "$SPORT"
 log "swift up at http://127.0.0.1:$SPORT"
 
 # --- end to end: token -> catalogue -> Swift account ------------------------------------------------
