@@ -116,9 +116,9 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     bodyLimit: config.bodyLimit,
   });
 
+  answerEarly = deltacloud.answerRepeat;
   // With --verbose every request takes the full path, so each one is logged.
   if (config.verbose) deltacloud.stopRepeats();
-  else answerEarly = deltacloud.answerRepeat;
 
   if (config.frontends.includes('ec2')) await registerEc2(app, ec2OptionsFrom(config, registry));
 
@@ -139,11 +139,10 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     app,
     registry,
     async close() {
+      // From now on Fastify answers every request (503 on connections still open).
+      deltacloud.stopRepeats();
       // In-flight requests finish; keep-alive connections are dropped as soon as they go idle, so a client
       // holding one open cannot delay the shutdown (Node closes only the connections idle at close time).
-      // From now on Fastify answers every request (503 on connections still open).
-      answerEarly = () => false;
-      deltacloud.stopRepeats();
       const dropIdle = setInterval(() => app.server.closeIdleConnections(), 50);
       try {
         await app.close();

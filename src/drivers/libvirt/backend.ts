@@ -1,9 +1,10 @@
 // What every operation of the libvirt driver works with: the operator's
 // options, the key/metadata store, and per request the libvirt connection the
 // client's provider selects (from the operator's allow-list only).
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../core/driver.js';
 import { AuthenticationFailure, ValidationFailure } from '../../core/errors.js';
+import { sameSecret } from '../../core/secrets.js';
 import type { HardwareProfile } from '../../core/model.js';
 import { Libvirt, UriState } from './libvirt.js';
 import type { LibvirtOptions } from './options.js';
@@ -30,7 +31,7 @@ export class LibvirtBackend {
   authorize(ctx: RequestContext): void {
     if (this.opts.user === undefined || this.opts.password === undefined) return;
     const given = ctx.requireCredentials();
-    if (!same(given.user, this.opts.user) || !same(given.password, this.opts.password)) throw new AuthenticationFailure();
+    if (!sameSecret(given.user, this.opts.user) || !sameSecret(given.password, this.opts.password)) throw new AuthenticationFailure();
   }
 
   /** Authorises the request and opens (lazily: virsh runs per call) the connection it selects. */
@@ -68,12 +69,6 @@ export class LibvirtBackend {
     if (realmId !== undefined && realmId !== id) throw new ValidationFailure(`Realm '${realmId}' does not exist`);
     return id;
   }
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** `<prefix>-<8 hex>`: ids of instances, volumes, snapshots and unnamed images. */

@@ -86,10 +86,17 @@ function mountUrl(req: FastifyRequest): string {
 }
 
 /** Where a fresh rendering of a cacheable read goes. */
+type RevisionedDriver = Driver & { revision(): string };
+
+/** Drivers that can tell cheaply when their state changed: their reads may be cached. */
+function reportsRevision(driver: Driver): driver is RevisionedDriver {
+  return typeof driver.revision === 'function';
+}
+
 interface CacheSlot {
   key: string;
   revision: string;
-  revisionOf(): string;
+  driver: RevisionedDriver;
   identity: Record<string, string>;
 }
 
@@ -252,20 +259,19 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     const base = mountUrl(req);
     // Reads of drivers that report a revision are answered from earlier renderings while nothing changed.
     let cacheSlot: CacheSlot | undefined;
-    if (op.method === 'GET' && !op.volatile && driver.revision && (format === 'xml' || format === 'json' || format === 'html')) {
+    if (op.method === 'GET' && !op.volatile && reportsRevision(driver) && (format === 'xml' || format === 'json' || format === 'html')) {
       const key = RenderCache.key({
         driver: state.driverId, provider: state.provider, format, base, url: rawUrl,
         authorization: options.fixedCredentials ? undefined : req.headers.authorization,
       });
       const revision = driver.revision();
-      const revisionOf = driver.revision.bind(driver);
       const identity = identityHeaders(state);
       const hit = renderCache.get(key, revision);
       if (hit) {
-        renderCache.rememberRepeat(req.raw, key, revisionOf, identity);
+        renderCache.rememberRepeat(req.raw, key, driver, identity);
         return reply.code(200).headers(RenderCache.headers(identity, hit)).send(hit.bytes);
       }
-      cacheSlot = { key, revision, revisionOf, identity };
+      cacheSlot = { key, revision, driver, identity };
     }
 
     const credentials = options.fixedCredentials ?? credentialsFrom(req.headers.authorization);
@@ -379,7 +385,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
         const etag = hash('md5', bytes);
         if (cacheSlot && result.status === 200 && isEmpty(result.headers)) {
           renderCache.set(cacheSlot.key, cacheSlot.revision, { contentType, bytes, etag });
-          renderCache.rememberRepeat(req.raw, cacheSlot.key, cacheSlot.revisionOf, cacheSlot.identity);
+          renderCache.rememberRepeat(req.raw, cacheSlot.key, cacheSlot.driver, cacheSlot.identity);
         }
         return sendBytes(reply, contentType, bytes, result.status, etag);
       }

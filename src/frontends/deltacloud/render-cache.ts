@@ -56,9 +56,14 @@ function fingerprint(req: FingerprintedRequest): string | null {
   return digest;
 }
 
+/** Whose revision tells whether a rendering is current (a Driver). */
+interface Revisioned {
+  revision(): string;
+}
+
 interface Repeat {
   key: string;
-  revision(): string;
+  source: Revisioned;
   /** The identity headers of the answer (Server, X-Deltacloud-Driver, …). */
   identity: Record<string, string>;
   /** The complete headers for `rendering`, rebuilt when the rendering changes. */
@@ -106,11 +111,11 @@ export class RenderCache {
   }
 
   /** Notes that this request is answered by the rendering under `key`, so that its repeats can be answered early. */
-  rememberRepeat(req: IncomingMessage, key: string, revision: () => string, identity: Record<string, string>): void {
+  rememberRepeat(req: IncomingMessage, key: string, source: Revisioned, identity: Record<string, string>): void {
     if (!this.repeatsEnabled) return;
     const print = fingerprint(req);
     if (print === null || this.repeats.get(print)?.key === key) return;
-    bounded(this.repeats, print, this.maxEntries).set(print, { key, revision, identity });
+    bounded(this.repeats, print, this.maxEntries).set(print, { key, source, identity });
   }
 
   /**
@@ -124,7 +129,7 @@ export class RenderCache {
     if (print === null) return false;
     const repeat = this.repeats.get(print);
     if (!repeat) return false;
-    const rendering = this.get(repeat.key, repeat.revision());
+    const rendering = this.get(repeat.key, repeat.source.revision());
     if (!rendering) return false;
     if (repeat.rendering !== rendering) {
       repeat.rendering = rendering;

@@ -3,7 +3,8 @@
 // request" (canonical request → string to sign → HMAC chain). The secret is
 // never sent: we recompute the signature with the secret the operator
 // configured for the access key and compare in constant time.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { sameSecret } from '../../core/secrets.js';
 import { Ec2Error, signatureMismatch } from './errors.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -209,7 +210,6 @@ export function signingKey(secret: string, date: string, region: string): Buffer
   return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), SERVICE), 'aws4_request');
 }
 
-/** Throws SignatureDoesNotMatch unless `claim.signature` is what `secret` produces for this request. */
 const INVALID_TOKEN = 'The security token included in the request is invalid';
 
 /**
@@ -226,14 +226,11 @@ export function verifySessionToken(req: RawRequest, claim: SignatureClaim, expec
       throw signatureMismatch("'X-Amz-Security-Token' must be a signed header");
     }
   }
-  if (expected === undefined && given === undefined) return;
-  const a = Buffer.from(given ?? '', 'utf8');
-  const b = Buffer.from(expected ?? '', 'utf8');
-  if (given === undefined || expected === undefined || a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new Ec2Error('AuthFailure', INVALID_TOKEN, 401);
-  }
+  if (given === undefined && expected === undefined) return;
+  if (given === undefined || expected === undefined || !sameSecret(given, expected)) throw new Ec2Error('AuthFailure', INVALID_TOKEN, 401);
 }
 
+/** Throws SignatureDoesNotMatch unless `claim.signature` is what `secret` produces for this request. */
 export function verifySignature(req: RawRequest, claim: SignatureClaim, secret: string): void {
   const head = [
     req.method.toUpperCase(),
@@ -243,11 +240,9 @@ export function verifySignature(req: RawRequest, claim: SignatureClaim, secret: 
     claim.signedHeaders.join(';'),
   ].join('\n');
   const key = signingKey(secret, claim.amzDate.slice(0, 8), claim.region);
-  const given = Buffer.from(claim.signature, 'utf8');
   const ok = payloadHashes(req).some((payloadHash) => {
     const stringToSign = [ALGORITHM, claim.amzDate, claim.scope, sha256Hex(`${head}\n${payloadHash}`)].join('\n');
-    const expected = Buffer.from(createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex'), 'utf8');
-    return expected.length === given.length && timingSafeEqual(expected, given);
+    return sameSecret(createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex'), claim.signature);
   });
   if (!ok) throw signatureMismatch();
 }

@@ -51,9 +51,7 @@ export interface MemberReplyOptions {
 
 export function memberReply<T extends { id: string }>(req: ApiRequest, status: number, view: View<T>, item: T, opts: MemberReplyOptions = {}): Reply {
   const v = req.view;
-  // No headers at all unless there are some: only header-less answers may be replayed from the render cache.
-  const headers = opts.headers || opts.location ? { ...opts.headers } : undefined;
-  if (opts.location) headers!.Location = opts.location;
+  const headers = opts.location ? { ...opts.headers, Location: opts.location } : opts.headers;
   return documentReply(status, {
     xml: () => view.xml(item, v),
     json: () => (opts.unwrappedJson ? view.json(item, v) : { [view.singular]: view.json(item, v) }),
