@@ -63,10 +63,12 @@ function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-async function startServer(configFile: string): Promise<{ proc: ChildProcess; port: number }> {
+/** The server's data directory lives inside the bench's own temporary directory, removed at the end. */
+async function startServer(configFile: string, dataDir: string, started: (proc: ChildProcess) => void): Promise<{ proc: ChildProcess; port: number }> {
   const proc = spawn(process.execPath, [CLI, '-i', 'ec2', '-P', 'bench-swift', '-c', configFile, '-p', '0', '-r', '127.0.0.1', '-e', 'production'], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DELTACLOUD_DATA_DIR: mkdtempSync(join(tmpdir(), 'deltacloud-bench-')) },
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DELTACLOUD_DATA_DIR: dataDir },
   });
+  started(proc);
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -122,10 +124,10 @@ async function main(): Promise<number> {
     requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const bucket = `dc-bench-${Date.now().toString(36)}`;
-  let server: { proc: ChildProcess; port: number } | undefined;
+  let serverProc: ChildProcess | undefined;
   const rows: Array<[string, number, string]> = [];
   try {
-    server = await startServer(config);
+    const server = await startServer(config, join(dir, 'data'), (proc) => (serverProc = proc));
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     console.log(`S3 throughput, ${SIZE / MIB} MiB blob, part ${PART / MIB} MiB × queue ${QUEUE}, Swift s3api at ${ENDPOINT}`);
 
@@ -171,9 +173,11 @@ async function main(): Promise<number> {
     for (const key of ['direct.bin', 'api.bin', 'warm.bin']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
     await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
     s3.destroy();
-    if (server) {
-      server.proc.kill('SIGTERM');
-      await new Promise((r) => server!.proc.once('exit', r));
+    // Also when the server never became ready: no process and no directory left behind.
+    if (serverProc && serverProc.exitCode === null && serverProc.signalCode === null) {
+      const exited = new Promise((r) => serverProc!.once('exit', r));
+      serverProc.kill('SIGTERM');
+      await exited;
     }
     rmSync(dir, { recursive: true, force: true });
   }

@@ -30,16 +30,27 @@ export interface StartOptions {
   storage?: string;
 }
 
+/** Servers still running and the storage each owns, so a test that fails before stop() leaves nothing behind. */
+const running = new Map<ChildProcess, string | undefined>();
+process.on('exit', () => {
+  for (const [child, ownStorage] of running) {
+    child.kill('SIGKILL');
+    if (ownStorage) rmSync(ownStorage, { recursive: true, force: true });
+  }
+});
+
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const storage = opts.storage ?? mkdtempSync(join(tmpdir(), 'deltacloud-test-'));
   const child = spawn(process.execPath, [CLI, '-p', '0', '-r', '127.0.0.1', ...(opts.args ?? [])], {
     env: { ...process.env, DELTACLOUD_MOCK_STORAGE: storage, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.set(child, opts.storage ? undefined : storage);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const port = await new Promise<number>((resolvePort, reject) => {
+  const started = new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
     const check = () => {
       const m = /listening on https?:\/\/[^:]+:(\d+)\/api/.exec(out);
@@ -54,7 +65,17 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       reject(new Error(`server exited with ${code}:\n${out}`));
     });
   });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let port: number;
+  try {
+    port = await started;
+  } catch (error) {
+    // A server that never came up leaves neither a process nor its storage behind.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    if (!opts.storage) rmSync(storage, { recursive: true, force: true });
+    running.delete(child);
+    throw error;
+  }
   return {
     origin: `http://localhost:${port}`,
     port,
@@ -64,6 +85,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     async stop({ keepStorage = false, signal = 'SIGTERM' } = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const code = await exited;
+      running.delete(child);
       if (!keepStorage && !opts.storage) rmSync(storage, { recursive: true, force: true });
       return code;
     },
