@@ -258,7 +258,7 @@ export async function assertErrorBoth(
   assertJsonError(await req(server, method, path, { ...opts, accept: JSON_TYPE }), { error: ERROR_CLASS[e.status], ...e });
 }
 
-/** `href` of a member: absolute, ending in its id (spec §1.1, §14.6). */
+/** `href` of a member: absolute, ending in its id (spec §1.1, §14 item 6). */
 export function assertHref(href: string | undefined, expected: string): void {
   assert.equal(href, expected);
   assert.match(href!, /^http/);

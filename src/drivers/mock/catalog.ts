@@ -19,7 +19,7 @@ export const REALMS: readonly Realm[] = [
   { id: 'eu', name: 'Europe', state: 'AVAILABLE' },
 ];
 
-/** Realm ids that make client libraries' error tests fail on demand (§6.1). */
+/** Realm ids that make client libraries' error tests fail on demand (mock-driver.md §6.1). */
 export function throwRealmTestError(id: string | undefined): void {
   switch (id) {
     case '500': throw new DeltacloudError(500, 'DeltacloudErrorMessage');

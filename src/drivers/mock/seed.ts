@@ -46,7 +46,7 @@ const INSTANCES: InstanceRecord[] = [
   },
 ];
 
-/** Reproduced byte for byte (§4.5): lines joined by `\n`, no trailing newline. */
+/** Reproduced byte for byte (mock-driver.md §4.5): lines joined by `\n`, no trailing newline. */
 export const TEST_KEY_PEM = [
   '-----BEGIN RSA PRIVATE KEY-----',
   'P9mRXOY7p2SmMzTGA6dwKxUp1NB8LNCIJ7sMGgAljsf=ToAi9qn9myx0EQJkE8FZ8FigUIMHS/T',

@@ -12,7 +12,7 @@ function withProfiles(image: Image): Image {
   return { ...image, hardwareProfileIds: [...HARDWARE_PROFILE_IDS] };
 }
 
-/** Sorted by (owner_id, description), ties by id (§4.3). */
+/** Sorted by (owner_id, description), ties by id (mock-driver.md §4.3). */
 function compareImages(a: Image, b: Image): number {
   const key = (i: Image) => [i.ownerId ?? '', i.description ?? '', i.id];
   const ka = key(a);

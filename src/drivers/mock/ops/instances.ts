@@ -110,7 +110,7 @@ function destroyInstance(store: MockStore, id: string): void {
   });
 }
 
-/** The user's instances, in id order, filtered (§6.2). Shared with metrics. */
+/** The user's instances, in id order, filtered (mock-driver.md §6.2). Shared with metrics. */
 export function listInstances(store: MockStore, user: string, filter: Record<string, string | undefined>): Instance[] {
   const own = store.list('instances').filter((r) => r.ownerId === user);
   return applyFilters(own, filter, {
