@@ -13,7 +13,7 @@ import type { ActionRequest } from './actions/common.js';
 import { loadCredentialStore, type Ec2Account, type Ec2CredentialStore } from './credentials.js';
 import { authFailure, Ec2Error, invalidValue, missingParameter, toEc2Error, unsupported } from './errors.js';
 import { ClientTokens, Reservations } from './memory.js';
-import { flag, type QueryParams } from './params.js';
+import { addParams, emptyParams, flag, type QueryParams } from './params.js';
 import { checkRequestTime, parseSignature, verifySessionToken, verifySignature, type RawRequest } from './sigv4.js';
 import { errorResponse, response } from './xml.js';
 
@@ -69,11 +69,11 @@ function rawRequest(req: FastifyRequest): RawRequest {
 
 /** Query parameters (less the presigning ones) and, for form POSTs, the body's. */
 function requestParams(raw: RawRequest, contentType: string | undefined): QueryParams {
-  const params: QueryParams = {};
-  for (const [k, v] of new URLSearchParams(raw.rawQuery)) if (!k.startsWith('X-Amz-')) params[k] = v;
+  const params = emptyParams();
+  addParams(params, new URLSearchParams(raw.rawQuery), (k) => k.startsWith('X-Amz-'));
   if (raw.body.length > 0) {
     if ((contentType ?? '').split(';')[0]!.trim().toLowerCase() !== FORM) throw invalidValue(`Send parameters in the query string or as ${FORM}`);
-    for (const [k, v] of new URLSearchParams(raw.body.toString('utf8'))) params[k] = v;
+    addParams(params, new URLSearchParams(raw.body.toString('utf8')));
   }
   return params;
 }
