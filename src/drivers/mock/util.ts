@@ -1,4 +1,4 @@
-// Small helpers shared by the mock's operations: clock, id formats, IPv4
+// Small helpers shared by the mock's operations: clock, time formats, IPv4
 // arithmetic and fake key material.
 import { randomBytes, randomInt } from 'node:crypto';
 
@@ -16,15 +16,6 @@ export function formatLocalTime(d = new Date()): string {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} `
     + `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} `
     + `${sign}${pad2(Math.floor(abs / 60))}${pad2(abs % 60)}`;
-}
-
-/** `base`, or `base_2`, `base_3`, … when taken: time-based ids must not collide within a second. */
-export function uniqueId(base: string, taken: (id: string) => boolean): string {
-  if (!taken(base)) return base;
-  for (let n = 2; ; n++) {
-    const id = `${base}_${n}`;
-    if (!taken(id)) return id;
-  }
 }
 
 /** Dotted IPv4 → unsigned 32-bit number, or undefined when not an IPv4 address. */

@@ -1,7 +1,10 @@
 // What the EC2 front end remembers between requests, in memory per server
-// process (bounded LRUs; lost on restart): ClientToken idempotency and the
-// reservation each instance was launched in. Drivers know neither concept.
+// process (bounded; lost on restart): ClientToken idempotency, the
+// reservation each instance was launched in, and instances terminated
+// lately. Drivers know none of these concepts.
 import { createHash } from 'node:crypto';
+import type { Instance } from '../../core/model.js';
+import { ConfigError } from '../../server/config.js';
 import { Ec2Error } from './errors.js';
 
 /** A Map that forgets its least recently used entries beyond `capacity`. */
@@ -87,12 +90,73 @@ export class Reservations {
     return reservationId;
   }
 
-  /** A terminated instance's id may be reused by the back end for a new instance. */
+  /** A back end may reuse a terminated instance's id for a new instance (TerminatedInstances keeps the old placement). */
   forget(scope: string, instanceId: string): void {
     this.byInstance.delete(`${scope}\n${instanceId}`);
   }
 
   of(scope: string, instanceId: string): Placement {
     return this.byInstance.get(`${scope}\n${instanceId}`) ?? { reservationId: Reservations.derive(scope, instanceId), launchIndex: 0 };
+  }
+}
+
+/** How long AWS keeps showing a terminated instance: about an hour. */
+export const DEFAULT_TERMINATED_VISIBLE_SECONDS = 3600;
+
+/** `terminatedVisibleSeconds` of the configuration's `ec2` section (0: not kept at all). */
+export function terminatedVisibleSeconds(section: unknown): number {
+  const value = section && typeof section === 'object' ? (section as Record<string, unknown>).terminatedVisibleSeconds : undefined;
+  if (value === undefined) return DEFAULT_TERMINATED_VISIBLE_SECONDS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new ConfigError('configuration "ec2.terminatedVisibleSeconds" must be a whole number of seconds (0 or more)');
+  }
+  return value;
+}
+
+export interface TerminatedInstance {
+  /** The instance as it was, in state FINISH (terminated), without addresses, volumes or actions. */
+  instance: Instance;
+  placement: Placement;
+}
+
+/**
+ * Instances terminated through this front end stay visible as `terminated`
+ * for a while after the back end has forgotten them, as on AWS: waiters
+ * (`aws ec2 wait instance-terminated`) and scripts poll for that state, and
+ * a NotFound instead fails them. At most `capacity` entries (oldest go first).
+ */
+export class TerminatedInstances {
+  /** In termination order, so the first entries are the first to expire. */
+  private readonly entries = new Map<string, TerminatedInstance & { until: number }>();
+
+  constructor(private readonly visibleMs: number, private readonly now: () => number, private readonly capacity = 10_000) {}
+
+  record(scope: string, instance: Instance, placement: Placement): void {
+    if (this.visibleMs <= 0) return;
+    const key = `${scope}\n${instance.id}`;
+    const gone: Instance = { ...instance, state: 'FINISH', actions: [], publicAddresses: [], privateAddresses: [], storageVolumes: [] };
+    this.entries.delete(key);
+    this.entries.set(key, { instance: gone, placement, until: this.now() + this.visibleMs });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  /** The back end account's terminated instances still visible, in termination order. */
+  list(scope: string): TerminatedInstance[] {
+    this.expire();
+    const prefix = `${scope}\n`;
+    return [...this.entries].filter(([key]) => key.startsWith(prefix)).map(([, entry]) => entry);
+  }
+
+  get(scope: string, instanceId: string): TerminatedInstance | undefined {
+    this.expire();
+    return this.entries.get(`${scope}\n${instanceId}`);
+  }
+
+  private expire(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.until > now) break;
+      this.entries.delete(key);
+    }
   }
 }

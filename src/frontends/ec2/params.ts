@@ -1,10 +1,31 @@
 // Reading EC2 Query parameters: flat `Name.N.Sub` keys become lists and
 // structures; Describe* filters (`Filter.N.Name`, `Filter.N.Value.M`, with
-// `*` and `?` wildcards) and MaxResults/NextToken paging.
+// `*` and `?` wildcards) and MaxResults/NextToken paging. Every map keyed by
+// client-chosen names has no prototype, so no name reaches Object.prototype.
 import { createHash } from 'node:crypto';
 import { Ec2Error, invalidValue, missingParameter } from './errors.js';
+import { MatchBudget, wildcard } from './wildcard.js';
 
 export type QueryParams = Record<string, string>;
+
+/** Name segments that address an object's prototype rather than a parameter. */
+const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A map for client-chosen keys: no prototype, so `__proto__` or `toString` are plain (absent) keys. */
+export function emptyParams(): QueryParams {
+  return Object.create(null) as QueryParams;
+}
+
+/** Adds URL-encoded pairs (less those `skip` names); a name with a prototype-addressing segment is refused. */
+export function addParams(params: QueryParams, pairs: URLSearchParams, skip: (name: string) => boolean = () => false): void {
+  for (const [name, value] of pairs) {
+    if (skip(name)) continue;
+    if (name.split('.').some((segment) => PROTOTYPE_NAMES.has(segment))) {
+      throw new Ec2Error('UnknownParameter', `The parameter ${name} is not recognized`);
+    }
+    params[name] = value;
+  }
+}
 
 export function optional(params: QueryParams, name: string): string | undefined {
   const v = params[name];
@@ -39,7 +60,7 @@ export function members(params: QueryParams, prefix: string): QueryParams[] {
     const dot = rest.indexOf('.');
     const index = Number(dot < 0 ? rest : rest.slice(0, dot));
     if (!Number.isInteger(index)) continue;
-    const member = byIndex.get(index) ?? {};
+    const member = byIndex.get(index) ?? emptyParams();
     member[dot < 0 ? '' : rest.slice(dot + 1)] = value;
     byIndex.set(index, member);
   }
@@ -53,7 +74,7 @@ export function list(params: QueryParams, prefix: string): string[] {
 
 /** Tags for one resource type from `TagSpecification.N` (ResourceType, Tag.M.Key/Value). */
 export function tagSpecification(params: QueryParams, resourceType: string): Record<string, string> {
-  const tags: Record<string, string> = {};
+  const tags = emptyParams();
   for (const spec of members(params, 'TagSpecification')) {
     if (spec.ResourceType !== resourceType) continue;
     for (const tag of members(spec, 'Tag')) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
@@ -68,10 +89,27 @@ export interface Filter {
   values: string[];
 }
 
+/**
+ * Bounds on what one request may ask to match, AWS-like (50 filters, 200
+ * values each; values as long as a tag value), and on the matching work.
+ */
+export const FILTER_LIMITS = { filters: 50, valuesPerFilter: 200, length: 256, matchSteps: 20_000_000 } as const;
+
+const filterLimitExceeded = (message: string) => new Ec2Error('FilterLimitExceeded', message);
+
 export function filters(params: QueryParams): Filter[] {
-  return members(params, 'Filter').map((f) => {
+  const given = members(params, 'Filter');
+  if (given.length > FILTER_LIMITS.filters) throw filterLimitExceeded(`The request may have at most ${FILTER_LIMITS.filters} filters`);
+  return given.map((f) => {
     if (!f.Name) throw missingParameter('Filter.N.Name');
-    return { name: f.Name, values: list(f, 'Value') };
+    const values = list(f, 'Value');
+    if (values.length > FILTER_LIMITS.valuesPerFilter) {
+      throw filterLimitExceeded(`The filter '${f.Name}' may have at most ${FILTER_LIMITS.valuesPerFilter} values`);
+    }
+    for (const text of [f.Name, ...values]) {
+      if ([...text].length > FILTER_LIMITS.length) throw invalidValue(`Filter names and values may be at most ${FILTER_LIMITS.length} characters long`);
+    }
+    return { name: f.Name, values };
   });
 }
 
@@ -81,11 +119,6 @@ export const nameTag = (name: string | undefined): Record<string, string> => (na
 /** How a resource answers a filter: its value(s) for that name, undefined when it has none. */
 export type FilterFields<T> = Record<string, (item: T) => string | number | boolean | Array<string | undefined> | undefined>;
 
-function wildcard(pattern: string): RegExp {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 's');
-}
-
 /**
  * Items matching every filter (a filter matches when any value matches any of
  * the item's values). `tag:<key>`, `tag-key` and `tag-value` read `tagsOf`.
@@ -93,18 +126,28 @@ function wildcard(pattern: string): RegExp {
  */
 export function applyFilters<T>(items: T[], given: Filter[], fields: FilterFields<T>, tagsOf?: (item: T) => Record<string, string>): T[] {
   if (given.length === 0) return items;
+  const budget = new MatchBudget(FILTER_LIMITS.matchSteps,
+    () => filterLimitExceeded('The filters need more matching than one request may do; use fewer or simpler wildcard patterns'));
   const tests = given.map(({ name, values }) => {
     let read: (item: T) => unknown[];
-    if (fields[name]) read = (item) => [fields[name]!(item)].flat();
-    else if (tagsOf && name.startsWith('tag:')) read = (item) => [tagsOf(item)[name.slice(4)]];
+    // Own keys only: a filter named `__proto__` or `toString` is unknown, not Object.prototype's.
+    const field = Object.hasOwn(fields, name) ? fields[name]! : undefined;
+    if (field) read = (item) => [field(item)].flat();
+    else if (tagsOf && name.startsWith('tag:')) read = (item) => [ownValue(tagsOf(item), name.slice(4))];
     else if (tagsOf && name === 'tag-key') read = (item) => Object.keys(tagsOf(item));
     else if (tagsOf && name === 'tag-value') read = (item) => Object.values(tagsOf(item));
     else throw invalidValue(`The filter '${name}' is invalid`);
     const patterns = values.map(wildcard);
-    return (item: T) => read(item).some((v) => v !== undefined && patterns.some((p) => p.test(String(v))));
+    return (item: T) => read(item).some((v) => {
+      if (v === undefined) return false;
+      const text = Array.from(String(v));
+      return patterns.some((p) => p.matches(text, budget));
+    });
   });
   return items.filter((item) => tests.every((t) => t(item)));
 }
+
+const ownValue = (map: Record<string, string>, key: string): string | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
 
 // --- paging ------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ import { ACTIONS } from './actions/index.js';
 import type { ActionRequest } from './actions/common.js';
 import { loadCredentialStore, type Ec2Account, type Ec2CredentialStore } from './credentials.js';
 import { authFailure, Ec2Error, invalidValue, missingParameter, toEc2Error, unsupported } from './errors.js';
-import { ClientTokens, Reservations } from './memory.js';
-import { flag, type QueryParams } from './params.js';
+import { ClientTokens, DEFAULT_TERMINATED_VISIBLE_SECONDS, Reservations, TerminatedInstances, terminatedVisibleSeconds } from './memory.js';
+import { addParams, emptyParams, flag, type QueryParams } from './params.js';
 import { checkRequestTime, parseSignature, verifySessionToken, verifySignature, type RawRequest } from './sigv4.js';
 import { errorResponse, response } from './xml.js';
 
@@ -28,6 +28,8 @@ export interface Ec2Options {
   /** Per-request limit for driver calls. */
   timeoutMs: number;
   credentials: Ec2CredentialStore;
+  /** How long terminated instances stay visible (config `ec2.terminatedVisibleSeconds`; default an hour). */
+  terminatedVisibleSeconds?: number;
   /** The server's clock (tests move it). */
   now?: () => Date;
 }
@@ -41,6 +43,7 @@ export function ec2OptionsFrom(config: ServerConfig, drivers: DriverSource, env:
     defaultProvider: config.provider,
     timeoutMs: config.timeoutMs,
     credentials: loadCredentialStore(config.ec2, env, config.driver, known),
+    terminatedVisibleSeconds: terminatedVisibleSeconds(config.ec2),
   };
 }
 
@@ -69,11 +72,11 @@ function rawRequest(req: FastifyRequest): RawRequest {
 
 /** Query parameters (less the presigning ones) and, for form POSTs, the body's. */
 function requestParams(raw: RawRequest, contentType: string | undefined): QueryParams {
-  const params: QueryParams = {};
-  for (const [k, v] of new URLSearchParams(raw.rawQuery)) if (!k.startsWith('X-Amz-')) params[k] = v;
+  const params = emptyParams();
+  addParams(params, new URLSearchParams(raw.rawQuery), (k) => k.startsWith('X-Amz-'));
   if (raw.body.length > 0) {
     if ((contentType ?? '').split(';')[0]!.trim().toLowerCase() !== FORM) throw invalidValue(`Send parameters in the query string or as ${FORM}`);
-    for (const [k, v] of new URLSearchParams(raw.body.toString('utf8'))) params[k] = v;
+    addParams(params, new URLSearchParams(raw.body.toString('utf8')));
   }
   return params;
 }
@@ -96,6 +99,7 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
   const now = options.now ?? (() => new Date());
   const clientTokens = new ClientTokens();
   const reservations = new Reservations();
+  const terminated = new TerminatedInstances((options.terminatedVisibleSeconds ?? DEFAULT_TERMINATED_VISIBLE_SECONDS) * 1000, () => now().getTime());
   const requestIds = new WeakMap<FastifyRequest, string>();
 
   /** The account whose secret signed this request; throws before any action runs otherwise. */
@@ -134,7 +138,7 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
     const signal = AbortSignal.timeout(options.timeoutMs);
     const actionRequest: ActionRequest = {
       action: actionName, params, driver, ctx: new RequestContext(provider, account.backend, signal), account, region,
-      endpoint: req.headers.host ?? 'localhost', clientTokens, reservations,
+      endpoint: req.headers.host ?? 'localhost', clientTokens, reservations, terminated,
       backendScope: [account.driver, provider ?? '', account.backend?.user ?? ''].join('\n'),
     };
     let children;

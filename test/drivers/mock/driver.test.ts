@@ -316,8 +316,8 @@ test('realms: error test hooks in show and filtered list', async () => {
   });
 });
 
-test('instances: create allocates the smallest free instN and reuses destroyed ids', async () => {
-  await withDriver(async (driver) => {
+test('instances: create allocates inst4, inst5, … and never reuses an id, also after a restart', async () => {
+  await withDriver(async (driver, dir) => {
     const before = Math.floor(Date.now() / 1000);
     const inst4 = await createOne(driver);
     assert.equal(inst4.id, 'inst4');
@@ -339,8 +339,49 @@ test('instances: create allocates the smallest free instN and reuses destroyed i
     await driver.stop_instance(ctx, 'inst4');
     await driver.destroy_instance(ctx, 'inst4');
     assert.equal(await driver.instance(ctx, 'inst4'), undefined);
-    assert.equal((await createOne(driver)).id, 'inst4');
     assert.equal((await createOne(driver)).id, 'inst7');
+    // The highest id destroyed, then a restart: still not issued again.
+    await driver.stop_instance(ctx, 'inst7');
+    await driver.destroy_instance(ctx, 'inst7');
+    await driver.close();
+    const restarted = await load(dir);
+    try {
+      assert.equal((await createOne(restarted)).id, 'inst8');
+    } finally {
+      await restarted.close();
+    }
+  });
+});
+
+test('made-up ids are never reused after a delete: volumes, snapshots, networks, interfaces (same second, clock going back), addresses', async (t) => {
+  let now = 1_700_000_000_000;
+  t.mock.method(Date, 'now', () => now);
+  await withDriver(async (driver) => {
+    const volume = await driver.create_storage_volume(ctx, {});
+    assert.equal(volume.id, 'volume_1700000000');
+    await driver.destroy_storage_volume(ctx, volume.id);
+    assert.equal((await driver.create_storage_volume(ctx, {})).id, 'volume_1700000000_2');
+    now -= 10_000;
+    assert.equal((await driver.create_storage_volume(ctx, {})).id, 'volume_1700000000_3', 'the clock went back');
+    now += 20_000;
+    assert.equal((await driver.create_storage_volume(ctx, {})).id, 'volume_1700000010');
+
+    const snapshot = await driver.create_storage_snapshot(ctx, { volumeId: 'vol1' });
+    await driver.destroy_storage_snapshot(ctx, snapshot.id);
+    assert.notEqual((await driver.create_storage_snapshot(ctx, { volumeId: 'vol1' })).id, snapshot.id);
+
+    const network = await driver.create_network(ctx, { addressBlock: '10.5.0.0/16' });
+    await driver.destroy_network(ctx, network.id);
+    assert.notEqual((await driver.create_network(ctx, { addressBlock: '10.5.0.0/16' })).id, network.id);
+
+    const nic = await driver.create_network_interface(ctx, { instanceId: 'inst0', networkId: 'net1', params: { subnet: 'subnet1' } });
+    await driver.destroy_network_interface(ctx, nic.id);
+    assert.notEqual((await driver.create_network_interface(ctx, { instanceId: 'inst0', networkId: 'net1', params: { subnet: 'subnet1' } })).id, nic.id);
+
+    const address = await driver.create_address(ctx);
+    assert.equal(address.id, '192.168.0.5');
+    await driver.destroy_address(ctx, address.id);
+    assert.equal((await driver.create_address(ctx)).id, '192.168.0.6');
   });
 });
 
@@ -514,7 +555,7 @@ test('addresses: allocate, associate, disassociate and their errors', async () =
 
     await driver.destroy_address(ctx, '192.168.0.6');
     await assert.rejects(driver.destroy_address(ctx, '192.168.0.6'), failsWith(NotFound, 404));
-    assert.equal((await driver.create_address(ctx)).id, '192.168.0.6');
+    assert.equal((await driver.create_address(ctx)).id, '192.168.0.7', 'a released address is not allocated again');
   });
 });
 

@@ -14,7 +14,9 @@ import { call, startServer, type Call, type TestServer } from '../../helpers/ser
 
 // ---------------------------------------------------------------------------
 // Capture order. Reads of seed data first, then the create/act/delete
-// sequences (XML, then the JSON variants, which reuse the freed ids).
+// sequences (XML, then the JSON variants). The original reused a destroyed
+// instance's id, so its JSON sequence shows inst4 again; ours never reuses
+// ids and answers inst5, which is mapped like the created volume ids.
 //
 // Note: GET_api_instances_inst4.xml shows inst4 STOPPED with start/destroy
 // actions, so the original captured it after a stop; it is replayed right
@@ -209,19 +211,20 @@ const INTENTIONAL_DIFFERENCES: IntentionalDifference[] = [
 // ---------------------------------------------------------------------------
 // Replaying one golden file
 
-const VOLUME_ID = /volume_\d+(?:_\d+)?/;
+/** Made-up ids of created resources in a Location path: volume_<epoch>[_N], inst<N>. */
+const CREATED_ID = /\/(?:storage_volumes\/(volume_\d+(?:_\d+)?)|instances\/(inst\d+))$/;
 
 interface Replay {
   server: TestServer;
   ctx: CompareContext;
-  /** golden volume_<epoch> → the id our server returned for the same create. */
-  volumeIds: Map<string, string>;
+  /** golden volume_<epoch> or inst<N> → the id our server returned for the same create. */
+  createdIds: Map<string, string>;
 }
 
-/** The golden text with its origin and the created volume ids replaced by ours. */
+/** The golden text with its origin and the created resources' ids replaced by ours. */
 function substitute(text: string, r: Replay): string {
   let s = text.replaceAll(GOLDEN_ORIGIN, r.ctx.origin);
-  for (const [g, o] of r.volumeIds) s = s.replace(new RegExp(`${g}(?!\\d)`, 'g'), o);
+  for (const [g, o] of r.createdIds) s = s.replace(new RegExp(`${g}(?!\\d)`, 'g'), o);
   return s;
 }
 
@@ -354,12 +357,14 @@ async function replay(name: string, r: Replay): Promise<void> {
   const res = await call(r.server, g.request.method, path, opts);
   const body = Buffer.from(res.text, 'utf8');
 
-  // A created volume: learn its id from the Location headers (README: CREATEDVOL).
+  // A created volume or instance: learn its id from the Location headers (README: CREATEDVOL).
   const ourLocation = res.headers.get('location');
-  if (g.location && ourLocation) {
-    const gId = VOLUME_ID.exec(g.location)?.[0];
-    const oId = /\/storage_volumes\/(volume_\d+(?:_\d+)?)$/.exec(ourLocation)?.[1];
-    if (gId && oId && /\/storage_volumes\/volume_\d+$/.test(g.location)) r.volumeIds.set(gId, oId);
+  if (g.request.method === 'POST' && g.location && ourLocation) {
+    const golden = CREATED_ID.exec(g.location);
+    const ours = CREATED_ID.exec(ourLocation);
+    const gId = golden?.[1] ?? golden?.[2];
+    const oId = ours?.[1] ?? ours?.[2];
+    if (gId && oId) r.createdIds.set(gId, oId);
   }
   // Blobs created by PUT or by a form POST count as created resources too.
   if (g.request.method === 'PUT') r.ctx.created.add(path);
@@ -380,7 +385,7 @@ describe('golden responses of the original server (mock driver)', () => {
 
   before(async () => {
     const server = await startServer();
-    r = { server, ctx: newContext(server.origin), volumeIds: new Map() };
+    r = { server, ctx: newContext(server.origin), createdIds: new Map() };
   });
   after(async () => {
     await r?.server.stop();

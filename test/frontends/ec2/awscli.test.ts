@@ -108,9 +108,14 @@ test('describe, run, stop, start and terminate an instance', { skip }, async () 
 
   const terminated = await awsJson(['terminate-instances', '--instance-ids', id]);
   assert.equal(terminated.TerminatingInstances[0].CurrentState.Name, 'terminated');
-  const gone = await aws(['describe-instances', '--instance-ids', id]);
-  assert.notEqual(gone.code, 0);
-  assert.match(gone.stderr, /InvalidInstanceID\.NotFound/);
+  // The waiter polls DescribeInstances: a terminated instance must still be listed (AWS: about an hour).
+  const waited = await aws(['wait', 'instance-terminated', '--instance-ids', id]);
+  assert.equal(waited.code, 0, `aws ec2 wait instance-terminated failed: ${waited.stderr}`);
+  assert.equal(await stateOf(id), 'terminated');
+
+  // A new instance never gets the terminated one's id.
+  const next = await awsJson(['run-instances', '--image-id', 'img1', '--count', '1']);
+  assert.notEqual(next.Instances[0].InstanceId, id);
 });
 
 test('create and delete a key pair', { skip }, async () => {

@@ -199,13 +199,18 @@ test('state changes check every id first: one unknown id and nothing changes', a
   await rejectsWith(ec2.send(new StartInstancesCommand({ InstanceIds: [] })), 'MissingParameter', 400);
 });
 
-test('TerminateInstances: a running instance is stopped and destroyed; unknown ids are refused', async () => {
+test('TerminateInstances: a running instance is stopped and destroyed, then shown terminated (for an hour by default); unknown ids are refused', async () => {
   const { Instances = [] } = await ec2.send(new RunInstancesCommand({ ImageId: 'img1', MinCount: 1, MaxCount: 1 }));
   const id = Instances[0]!.InstanceId!;
   const { TerminatingInstances } = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
   assert.deepEqual(TerminatingInstances, [{ InstanceId: id, PreviousState: { Code: 16, Name: 'running' }, CurrentState: { Code: 48, Name: 'terminated' } }]);
-  assert.ok(!(await allInstances()).some((i) => i.InstanceId === id));
-  await rejectsWith(ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] })), 'InvalidInstanceID.NotFound', 400);
+  const listed = (await allInstances()).find((i) => i.InstanceId === id);
+  assert.deepEqual(listed?.State, { Code: 48, Name: 'terminated' });
+  assert.equal((await instance(id)).State?.Name, 'terminated');
+  // Terminating it again is no error, as on AWS.
+  const again = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+  assert.deepEqual(again.TerminatingInstances, [{ InstanceId: id, PreviousState: { Code: 48, Name: 'terminated' }, CurrentState: { Code: 48, Name: 'terminated' } }]);
+  await rejectsWith(ec2.send(new TerminateInstancesCommand({ InstanceIds: ['i-nope'] })), 'InvalidInstanceID.NotFound', 400);
 });
 
 test('key pairs: create, import, describe, delete, and their errors', async () => {

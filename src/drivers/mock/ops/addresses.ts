@@ -5,6 +5,7 @@ import { Forbidden, NotFound } from '../../../core/errors.js';
 import type { Address } from '../../../core/model.js';
 import type { MockBackend } from '../backend.js';
 import { authenticate } from '../catalog.js';
+import { countedId } from '../ids.js';
 import type { MockStore } from '../store.js';
 import { ipv4ToNumber, numberToIpv4 } from '../util.js';
 import { applyFilters, byId } from './filters.js';
@@ -15,14 +16,15 @@ type Ops = Pick<Driver,
 /** Used when every address was released (the original crashed then). */
 const FIRST_ADDRESS = '192.168.0.1';
 
-/** The numerically highest existing address + 1. */
+/** The numerically highest existing address + 1, and above every address allocated before (released ones are not reused). */
 function nextAddress(store: MockStore): string {
   let highest: number | undefined;
   for (const id of store.ids('addresses')) {
     const n = ipv4ToNumber(id);
     if (n !== undefined && (highest === undefined || n > highest)) highest = n;
   }
-  return highest === undefined ? FIRST_ADDRESS : numberToIpv4((highest + 1) >>> 0);
+  const floor = highest === undefined ? ipv4ToNumber(FIRST_ADDRESS)! : highest + 1;
+  return countedId(store, 'addresses', floor, (n) => numberToIpv4(n >>> 0), (id) => store.has('addresses', id));
 }
 
 function requireAddress(store: MockStore, id: string): Address {

@@ -6,6 +6,7 @@ import { NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { Instance } from '../../../core/model.js';
 import type { MockBackend } from '../backend.js';
 import { authenticate, HARDWARE_PROFILE_IDS } from '../catalog.js';
+import { countedId } from '../ids.js';
 import { toInstance, type InstanceRecord } from '../records.js';
 import type { MockStore } from '../store.js';
 import { unixNow } from '../util.js';
@@ -18,12 +19,14 @@ type Ops = Pick<Driver,
 /** The properties a client may override, in the order instances render them. */
 const OVERRIDABLE = ['memory', 'storage', 'architecture', 'cpu'] as const;
 
-/** Smallest `inst<N>` not in use: destroyed ids are reused (original). */
+/**
+ * `inst<N>` above every id issued before (after the seed: `inst4`). The
+ * original reused a destroyed instance's id; EC2 clients still see a
+ * terminated instance for an hour by its id, so ids are never reused.
+ */
 function nextInstanceId(store: MockStore): string {
-  const taken = new Set(store.ids('instances'));
-  let n = 0;
-  while (taken.has(`inst${n}`)) n++;
-  return `inst${n}`;
+  const highest = store.ids('instances').reduce((max, id) => (/^inst\d+$/.test(id) ? Math.max(max, Number(id.slice(4))) : max), -1);
+  return countedId(store, 'instances', highest + 1, (n) => `inst${n}`, (id) => store.has('instances', id));
 }
 
 /** `initial_state=STARTED` means RUNNING; any other value is taken verbatim (CIMI leftovers). */

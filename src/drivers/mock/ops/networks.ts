@@ -4,9 +4,10 @@ import { MissingParameter, NotFound, ValidationFailure } from '../../../core/err
 import type { Network, Subnet } from '../../../core/model.js';
 import type { MockBackend } from '../backend.js';
 import { authenticate } from '../catalog.js';
+import { timedId } from '../ids.js';
 import { toNetworkInterface, type NetworkInterfaceRecord } from '../records.js';
 import type { MockStore } from '../store.js';
-import { randomAddressIn, uniqueId, unixNow } from '../util.js';
+import { randomAddressIn } from '../util.js';
 import { applyFilters, byId } from './filters.js';
 
 type Ops = Pick<Driver,
@@ -43,7 +44,7 @@ export function networkOperations({ store }: MockBackend): Ops {
     create_network: async (ctx, { addressBlock, name }) => {
       authenticate(ctx);
       return store.write(() => {
-        const id = name ?? uniqueId(`net_${unixNow()}`, (c) => store.has('networks', c));
+        const id = name ?? timedId(store, 'net_', (c) => store.has('networks', c));
         const network: Network = { id, name: id, addressBlocks: [addressBlock ?? null], subnetIds: [], state: 'UP' };
         return store.put('networks', network);
       });
@@ -71,7 +72,7 @@ export function networkOperations({ store }: MockBackend): Ops {
       return store.write(() => {
         const network = store.get('networks', networkId);
         if (!network) throw new NotFound();
-        const id = name ?? uniqueId(`subnet_${unixNow()}`, (c) => store.has('subnets', c));
+        const id = name ?? timedId(store, 'subnet_', (c) => store.has('subnets', c));
         const existing = store.get('subnets', id);
         if (existing) deleteSubnet(store, existing); // a named subnet replaces its namesake (original)
         const subnet: Subnet = { id, name: id, networkId, addressBlock, state: 'UP', type: null };
@@ -109,7 +110,7 @@ export function networkOperations({ store }: MockBackend): Ops {
         if (!store.has('instances', instanceId)) throw new NotFound();
         const ipAddress = randomAddressIn(subnet.addressBlock ?? '');
         if (ipAddress === undefined) throw new ValidationFailure(`Subnet '${subnetId}' has no IPv4 address block`);
-        const id = name !== undefined && name !== '' ? name : uniqueId(`nic_${unixNow()}`, (c) => store.has('network_interfaces', c));
+        const id = name !== undefined && name !== '' ? name : timedId(store, 'nic_', (c) => store.has('network_interfaces', c));
         const existing = store.get('network_interfaces', id);
         if (existing) deleteInterface(store, existing); // a named interface replaces its namesake
         const nic: NetworkInterfaceRecord = { id, name: id, instanceId, networkId, ipAddress };

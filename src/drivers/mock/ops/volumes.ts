@@ -4,9 +4,10 @@ import { MethodNotAllowed, NotFound } from '../../../core/errors.js';
 import type { StorageSnapshot, StorageVolume } from '../../../core/model.js';
 import type { MockBackend } from '../backend.js';
 import { authenticate } from '../catalog.js';
+import { timedId } from '../ids.js';
 import { toSnapshot, type InstanceRecord } from '../records.js';
 import type { MockStore } from '../store.js';
-import { formatLocalTime, uniqueId, unixNow } from '../util.js';
+import { formatLocalTime } from '../util.js';
 import { applyFilters, byId } from './filters.js';
 
 type Ops = Pick<Driver,
@@ -63,7 +64,7 @@ export function volumeOperations({ store }: MockBackend): Ops {
       authenticate(ctx);
       // realm_id, snapshot_id and description are ignored (original).
       return store.write(() => {
-        const id = uniqueId(`volume_${unixNow()}`, (candidate) => store.has('storage_volumes', candidate));
+        const id = timedId(store, 'volume_', (candidate) => store.has('storage_volumes', candidate));
         const volume: StorageVolume = {
           id,
           name: name ?? `Volume${id}`,
@@ -99,7 +100,7 @@ export function volumeOperations({ store }: MockBackend): Ops {
     create_storage_snapshot: async (ctx, { volumeId, name, description }) => {
       authenticate(ctx);
       return store.write(() => {
-        const id = uniqueId(`store_snapshot_${unixNow()}`, (candidate) => store.has('storage_snapshots', candidate));
+        const id = timedId(store, 'store_snapshot_', (candidate) => store.has('storage_snapshots', candidate));
         // volume_id is not validated (original); name and description are stored, never shown.
         const snapshot: StorageSnapshot = { id, created: formatLocalTime(), state: 'COMPLETED', volumeId };
         if (name !== undefined) snapshot.name = name;

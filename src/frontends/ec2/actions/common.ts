@@ -3,7 +3,7 @@
 import type { Capability, Driver, RequestContext } from '../../../core/driver.js';
 import type { Ec2Account } from '../credentials.js';
 import { Ec2Error, unsupported, type ErrorCodes } from '../errors.js';
-import type { ClientTokens, Reservations } from '../memory.js';
+import type { ClientTokens, Reservations, TerminatedInstances } from '../memory.js';
 import type { QueryParams } from '../params.js';
 import type { Child } from '../xml.js';
 
@@ -21,6 +21,8 @@ export interface ActionRequest {
   endpoint: string;
   clientTokens: ClientTokens;
   reservations: Reservations;
+  /** Instances terminated lately, still shown as `terminated`. */
+  terminated: TerminatedInstances;
   /** Identifies the back end account (driver, provider, user) for remembered reservations. */
   backendScope: string;
 }

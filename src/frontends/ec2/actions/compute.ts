@@ -5,6 +5,7 @@ import type { InstanceCreate } from '../../../core/driver.js';
 import type { Image, Instance, InstanceAction, Key } from '../../../core/model.js';
 import { textEl } from '../../deltacloud/xml.js';
 import { Ec2Error, invalidValue, missingParameter } from '../errors.js';
+import type { Placement } from '../memory.js';
 import { applyFilters, filters, nameTag, integer, list, optional, paginate, required, tagSpecification } from '../params.js';
 import {
   imageItem, imageState, instanceItem, instanceState, instanceTypeItem, itemSet, keyPairItem, opt, profileValue, regionItem,
@@ -113,16 +114,30 @@ async function groupNames(req: ActionRequest, instances: Instance[]): Promise<Ma
   return names;
 }
 
+/** Where an instance was launched: remembered for terminated ones, else from the reservations. */
+function placementOf(req: ActionRequest, i: Instance): Placement {
+  return (isTerminated(i) ? req.terminated.get(req.backendScope, i.id)?.placement : undefined) ?? req.reservations.of(req.backendScope, i.id);
+}
+
 /** Instances grouped by reservation, in first-seen order. */
 async function reservationItems(req: ActionRequest, instances: Instance[]): Promise<Array<Child[]>> {
   const names = await groupNames(req, instances);
   const groups = new Map<string, Instance[]>();
   for (const i of instances) {
-    const { reservationId } = req.reservations.of(req.backendScope, i.id);
+    const { reservationId } = placementOf(req, i);
     groups.set(reservationId, [...(groups.get(reservationId) ?? []), i]);
   }
   return [...groups].map(([reservationId, members]) => reservationChildren(reservationId, members[0]!.ownerId,
-    members.map((i) => instanceItem(i, { placement: req.reservations.of(req.backendScope, i.id), groupNames: names }))));
+    members.map((i) => instanceItem(i, { placement: placementOf(req, i), groupNames: names }))));
+}
+
+const isTerminated = (i: Instance) => instanceState(i.state) === TERMINATED;
+
+/** The back end's instances, then those terminated lately that it no longer lists (as AWS shows them for an hour). */
+async function visibleInstances(req: ActionRequest): Promise<Instance[]> {
+  const live = await listAll(req, 'instances');
+  const liveIds = new Set(live.map((i) => i.id));
+  return [...live, ...req.terminated.list(req.backendScope).map((t) => t.instance).filter((i) => !liveIds.has(i.id))];
 }
 
 const DescribeInstances: Action = {
@@ -132,8 +147,8 @@ const DescribeInstances: Action = {
     if (ids.length > 0 && optional(req.params, 'MaxResults') !== undefined) {
       throw new Ec2Error('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
     }
-    const instances = selectIds(await listAll(req, 'instances'), ids, (i) => i.id, instanceNotFound);
-    const placement = (i: Instance) => req.reservations.of(req.backendScope, i.id);
+    const instances = selectIds(await visibleInstances(req), ids, (i) => i.id, instanceNotFound);
+    const placement = (i: Instance) => placementOf(req, i);
     const matching = applyFilters(instances, filters(req.params), {
       'instance-id': (i) => i.id,
       'instance-state-name': (i) => instanceState(i.state).name,
@@ -239,10 +254,11 @@ function allowedActions(req: ActionRequest, i: Instance): InstanceAction[] | und
   return i.actions ?? req.driver.declaration.stateMachine?.actionsFor(i.state);
 }
 
+/** The instances of `InstanceId.N`, also those terminated lately (in state FINISH, allowing no action). */
 async function instancesNamed(req: ActionRequest): Promise<Instance[]> {
   const ids = list(req.params, 'InstanceId');
   if (ids.length === 0) throw missingParameter('InstanceId');
-  const found = await Promise.all(ids.map((id) => findOne(req, 'instances', id)));
+  const found = await Promise.all(ids.map(async (id) => (await findOne(req, 'instances', id)) ?? req.terminated.get(req.backendScope, id)?.instance));
   const missing = ids.filter((_, n) => found[n] === undefined);
   if (missing.length > 0) throw instanceNotFound(missing);
   return found as Instance[];
@@ -285,6 +301,8 @@ const RebootInstances: Action = {
 /**
  * EC2 terminates running instances; Deltacloud life cycles often destroy
  * only stopped ones (the mock's does). Then the instance is stopped first.
+ * An instance already terminated stays so (success, as on AWS). Terminated
+ * instances are remembered, so DescribeInstances shows them for a while.
  */
 const TerminateInstances: Action = {
   needs: ['destroy_instance'],
@@ -293,6 +311,7 @@ const TerminateInstances: Action = {
     const instances = await instancesNamed(req);
     const stopFirst = new Set<Instance>();
     for (const i of instances) {
+      if (isTerminated(i)) continue;
       const allowed = allowedActions(req, i);
       if (allowed === undefined || allowed.includes('destroy')) continue;
       if (!allowed.includes('stop') || typeof req.driver.stop_instance !== 'function') throw incorrectState(i, 'terminated');
@@ -301,11 +320,16 @@ const TerminateInstances: Action = {
     const items: Array<Child[]> = [];
     for (const i of instances) {
       const previous = instanceState(i.state);
+      if (previous === TERMINATED) {
+        items.push(stateChangeItem(i.id, previous, previous));
+        continue;
+      }
       if (stopFirst.has(i)) {
         const stopped = await call(req, 'stop_instance')(req.ctx, i.id);
         if (allowedActions(req, stopped)?.includes('destroy') === false) throw incorrectState(stopped, 'terminated');
       }
       await call(req, 'destroy_instance')(req.ctx, i.id);
+      req.terminated.record(req.backendScope, i, req.reservations.of(req.backendScope, i.id));
       req.reservations.forget(req.backendScope, i.id);
       const after = await findOne(req, 'instances', i.id);
       const current: InstanceState = after === undefined ? TERMINATED : instanceState(after.state);
