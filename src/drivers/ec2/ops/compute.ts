@@ -11,7 +11,7 @@ import {
 import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import type { Driver, InstanceCreate } from '../../../core/driver.js';
 import { NotFound, ValidationFailure } from '../../../core/errors.js';
-import type { HardwareProfile, Image, Instance } from '../../../core/model.js';
+import type { Image, Instance } from '../../../core/model.js';
 import { headerOf, type AwsSession } from '../clients.js';
 import {
   cpuOptionsFor, ec2StatesFor, profileAdmits, tagSpecifications, toHardwareProfile, toImage, toInstance, toKey, toRealm,
@@ -146,7 +146,7 @@ export function computeOperations(deps: Deps): Ops {
       const id = filterValue(filter, 'id');
       return orEmpty(async () => {
         const out = await s.call((o) => s.ec2().send(new DescribeAvailabilityZonesCommand(id ? { ZoneNames: [id] } : {}), o));
-        return (out.AvailabilityZones ?? []).map(toRealm).filter((r) => !id || r.id === id);
+        return (out.AvailabilityZones ?? []).map(toRealm);
       });
     },
     realm: async (ctx, id) => {
@@ -164,15 +164,11 @@ export function computeOperations(deps: Deps): Ops {
     hardware_profiles: async (ctx, filter) => {
       const s = deps.session(ctx);
       const id = filterValue(filter, 'id');
-      const architecture = filterValue(filter, 'architecture');
-      let profiles: HardwareProfile[];
       if (id) {
         const info = await oneType(s, id);
-        profiles = info ? [toHardwareProfile(info)] : [];
-      } else {
-        profiles = [...(await allTypes(s)).values()].map(toHardwareProfile).sort((a, b) => a.id.localeCompare(b.id));
+        return info ? [toHardwareProfile(info)] : [];
       }
-      return architecture ? profiles.filter((p) => profileAdmits(p, 'architecture', architecture)) : profiles;
+      return [...(await allTypes(s)).values()].map(toHardwareProfile).sort((a, b) => a.id.localeCompare(b.id));
     },
     hardware_profile: async (ctx, id) => {
       const info = await oneType(deps.session(ctx), id);

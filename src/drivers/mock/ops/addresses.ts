@@ -7,7 +7,7 @@ import type { MockBackend } from '../backend.js';
 import { authenticate } from '../catalog.js';
 import type { MockStore } from '../store.js';
 import { ipv4ToNumber, numberToIpv4 } from '../util.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver,
   'addresses' | 'address' | 'create_address' | 'destroy_address' | 'associate_address' | 'disassociate_address'>;
@@ -35,7 +35,7 @@ export function addressOperations({ store }: MockBackend): Ops {
   return {
     addresses: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('addresses'), filter, byId);
+      return applyFilters('addresses', store.list('addresses'), filter);
     },
     address: async (ctx, id) => {
       authenticate(ctx);

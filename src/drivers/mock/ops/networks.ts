@@ -7,7 +7,7 @@ import { authenticate } from '../catalog.js';
 import { toNetworkInterface, type NetworkInterfaceRecord } from '../records.js';
 import type { MockStore } from '../store.js';
 import { randomAddressIn, uniqueId, unixNow } from '../util.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver,
   'networks' | 'network' | 'create_network' | 'destroy_network'
@@ -34,7 +34,7 @@ export function networkOperations({ store }: MockBackend): Ops {
   return {
     networks: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('networks'), filter, byId);
+      return applyFilters('networks', store.list('networks'), filter);
     },
     network: async (ctx, id) => {
       authenticate(ctx);
@@ -60,7 +60,7 @@ export function networkOperations({ store }: MockBackend): Ops {
 
     subnets: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('subnets'), filter, byId);
+      return applyFilters('subnets', store.list('subnets'), filter);
     },
     subnet: async (ctx, id) => {
       authenticate(ctx);
@@ -91,7 +91,7 @@ export function networkOperations({ store }: MockBackend): Ops {
 
     network_interfaces: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('network_interfaces'), filter, byId).map(toNetworkInterface);
+      return applyFilters('network_interfaces', store.list('network_interfaces').map(toNetworkInterface), filter);
     },
     network_interface: async (ctx, id) => {
       authenticate(ctx);
