@@ -1,7 +1,7 @@
 // Starts the real server (the built CLI, dist/server/cli.js) on a free port
 // with its own mock storage, and speaks HTTP to it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,32 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       return code;
     },
   };
+}
+
+/**
+ * The server on one driver (`-i <driver>`), with the operator's
+ * `drivers.<driver>` options in a 0600 configuration file (removed by stop()).
+ */
+export async function startDriverServer(driver: string, options: Record<string, unknown>, opts: StartOptions = {}): Promise<TestServer> {
+  const configDir = mkdtempSync(join(tmpdir(), 'deltacloud-test-config-'));
+  const config = join(configDir, 'config.json');
+  writeFileSync(config, JSON.stringify({ drivers: { [driver]: options } }), { mode: 0o600 });
+  try {
+    const server = await startServer({ ...opts, args: ['-i', driver, '-c', config, ...(opts.args ?? [])] });
+    return {
+      ...server,
+      async stop(stopOpts) {
+        try {
+          return await server.stop(stopOpts);
+        } finally {
+          rmSync(configDir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (error) {
+    rmSync(configDir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 export interface Call {

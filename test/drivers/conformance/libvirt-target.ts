@@ -1,15 +1,14 @@
-// How the libvirt targets start a server: `-i libvirt -P <uri>` with the
-// operator's configuration (allowed URIs and the operator credentials that
-// enable the driver) in a 0600 file, and a private data directory.
+// What the libvirt targets share: the operator's credentials (which enable
+// the driver) and whether virsh can reach a URI.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startDriverServer, type TestServer } from '../../helpers/server.js';
 
 export const LIBVIRT_OPERATOR = { user: 'operator', password: 'conformance-operator-secret' };
 
-/** Why virsh cannot be used, or undefined. */
+/** Why virsh cannot be used on `uri`, or undefined. */
 export function virshUnavailable(uri: string): string | undefined {
   try {
     execFileSync('virsh', ['-q', '-c', uri, 'version'], { stdio: 'ignore', timeout: 30_000 });
@@ -19,16 +18,11 @@ export function virshUnavailable(uri: string): string | undefined {
   }
 }
 
-export function libvirtServer(uri: string, options: Record<string, unknown> = {}): { start(): Promise<TestServer>; stop(): Promise<void> } {
-  const dir = mkdtempSync(join(tmpdir(), 'deltacloud-conformance-libvirt-'));
-  return {
-    async start() {
-      const config = join(dir, 'config.json');
-      writeFileSync(config, JSON.stringify({ drivers: { libvirt: { allowedUris: [uri], ...LIBVIRT_OPERATOR, ...options } } }), { mode: 0o600 });
-      return startServer({ args: ['-i', 'libvirt', '-P', uri, '-c', config, '-t', '150'], env: { DELTACLOUD_DATA_DIR: join(dir, 'data') } });
-    },
-    async stop() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/** `-i libvirt -P <uri>`, only that URI allowed, the operator's credentials, a private data directory. */
+export async function startLibvirtServer(uri: string, options: Record<string, unknown> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'deltacloud-conformance-libvirt-'));
+  const server = await startDriverServer('libvirt', { allowedUris: [uri], ...LIBVIRT_OPERATOR, ...options }, {
+    args: ['-P', uri, '-t', '150'], env: { DELTACLOUD_DATA_DIR: dataDir },
+  });
+  return { ...server, stop: async (o) => server.stop(o).finally(() => rmSync(dataDir, { recursive: true, force: true })) };
 }

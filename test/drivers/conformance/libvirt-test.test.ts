@@ -1,16 +1,14 @@
 // The libvirt driver on libvirt's built-in test driver (`test:///default`:
 // virsh alone, no daemon, a fresh fake host per connection).
 import { describeConformance } from './conformance.js';
-import { LIBVIRT_OPERATOR, libvirtServer, virshUnavailable } from './libvirt-target.js';
+import { LIBVIRT_OPERATOR, startLibvirtServer, virshUnavailable } from './libvirt-target.js';
 
 const URI = 'test:///default';
-const server = libvirtServer(URI, { listAllDomains: true });
 
 describeConformance({
   name: `libvirt ${URI}`,
   unavailable: async () => virshUnavailable(URI),
-  start: server.start,
-  stop: server.stop,
+  start: () => startLibvirtServer(URI, { listAllDomains: true }),
   ...LIBVIRT_OPERATOR,
   driver: 'libvirt',
   provider: URI,
