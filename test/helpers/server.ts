@@ -1,6 +1,7 @@
 // Starts the real server (the built CLI, dist/server/cli.js) on a free port
 // with its own mock storage, and speaks HTTP to it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -96,24 +97,11 @@ export async function startDriverServer(driver: string, options: Record<string, 
   }
 }
 
-export interface Call {
-  status: number;
-  headers: Headers;
-  text: string;
-  json<T = any>(): T;
-}
-
-/** One HTTP request; `auth: false` sends no credentials (default: mock credentials). */
-export async function call(
-  server: TestServer,
-  method: string,
-  path: string,
-  opts: { accept?: string; body?: string | URLSearchParams | FormData | Buffer; headers?: Record<string, string>; auth?: string | false } = {},
-): Promise<Call> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.accept !== undefined) headers.Accept = opts.accept;
-  if (opts.auth !== false) headers.Authorization = opts.auth ?? MOCK_AUTH;
-  const res = await fetch(server.origin + path, { method, headers, body: opts.body as BodyInit | undefined, redirect: 'manual' });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+/** A TCP port on 127.0.0.1 that was free a moment ago (for tests needing a port where nothing listens). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((ok) => probe.close(ok));
+  return port;
 }

@@ -26,7 +26,8 @@ import { CUSTOM_PROFILE, defaultProfileId, hardwareProfiles, profilesFitting, si
 import { hostnameFrom, metaData } from '../../../src/drivers/libvirt/seed.js';
 import { fingerprintOf, generateSshKeyPair, parsePublicKey } from '../../../src/drivers/libvirt/ssh-keys.js';
 import { classifyVirshError, mapFailure, VIRSH_MISSING } from '../../../src/drivers/libvirt/virsh.js';
-import { call, startServer } from '../../helpers/server.js';
+import { call } from '../../helpers/api.js';
+import { startServer } from '../../helpers/server.js';
 
 const signal = new AbortController().signal;
 const ctx = (provider?: string, credentials?: { user: string; password: string }, s = signal) => new RequestContext(provider, credentials, s);
