@@ -56,7 +56,11 @@ export class RequestContext {
   }
 }
 
-/** Filters from the query string; every driver honours `id`. */
+/**
+ * A listing's filters: only the collection's filter names (core/filters.ts),
+ * never an empty value. A driver may push any of them down to its back end;
+ * the core applies them all to the result anyway.
+ */
 export type Filter = Record<string, string | undefined>;
 
 /** Names of the collections of the API (sub-collections excluded). */

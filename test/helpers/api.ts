@@ -27,8 +27,8 @@ export interface ReqOptions {
   /** Accept header; omitted when undefined (the server then negotiates XML). */
   accept?: string;
   headers?: Record<string, string | string[]>;
-  /** Body; objects are sent url-encoded. */
-  body?: string | Buffer | Record<string, string> | URLSearchParams;
+  /** Body; objects are sent url-encoded, FormData as multipart/form-data. */
+  body?: string | Buffer | Record<string, string> | URLSearchParams | FormData;
   /** Authorization header value; default the mock credentials, false for none. */
   auth?: string | false;
   /** Do not send a Host header. */
@@ -38,17 +38,23 @@ export interface ReqOptions {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
 /** One request with node:http, so nothing is added behind our back. */
-export function req(server: TestServer | number, method: string, path: string, opts: ReqOptions = {}): Promise<Res> {
+export async function req(server: TestServer | number, method: string, path: string, opts: ReqOptions = {}): Promise<Res> {
   const port = typeof server === 'number' ? server : server.port;
   const headers: Record<string, string | string[]> = { ...opts.headers };
+  const hasContentType = () => Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
   if (opts.accept !== undefined) headers.Accept = opts.accept;
   if (opts.auth !== false) headers.Authorization = opts.auth ?? MOCK_AUTH;
   let body: Buffer | undefined;
   if (opts.body !== undefined) {
     if (typeof opts.body === 'string' || Buffer.isBuffer(opts.body)) body = Buffer.from(opts.body);
-    else {
+    else if (opts.body instanceof FormData) {
+      // The platform's own multipart encoder (boundary included in its Content-Type).
+      const encoded = new Response(opts.body);
+      body = Buffer.from(await encoded.arrayBuffer());
+      if (!hasContentType()) headers['Content-Type'] = encoded.headers.get('content-type')!;
+    } else {
       body = Buffer.from(new URLSearchParams(opts.body as Record<string, string>).toString());
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      if (!hasContentType()) headers['Content-Type'] = 'application/x-www-form-urlencoded';
     }
     headers['Content-Length'] = String(body.length);
   }
@@ -82,6 +88,24 @@ export function req(server: TestServer | number, method: string, path: string, o
     r.on('error', reject);
     r.end(body);
   });
+}
+
+/** A response as fetch shows it (`headers.get(name)`), for tests written against that shape. */
+export interface Call {
+  status: number;
+  headers: Headers;
+  text: string;
+  json<T = any>(): T;
+}
+
+/** One request (through req()), answered in the Call shape. */
+export async function call(server: TestServer, method: string, path: string, opts: ReqOptions = {}): Promise<Call> {
+  const res = await req(server, method, path, opts);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
+  }
+  return { status: res.status, headers, text: res.text, json: res.json };
 }
 
 export const get = (s: TestServer | number, path: string, opts: ReqOptions = {}) => req(s, 'GET', path, opts);

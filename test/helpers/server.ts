@@ -1,7 +1,8 @@
 // Starts the real server (the built CLI, dist/server/cli.js) on a free port
 // with its own mock storage, and speaks HTTP to it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,24 +93,37 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   };
 }
 
-export interface Call {
-  status: number;
-  headers: Headers;
-  text: string;
-  json<T = any>(): T;
+/**
+ * The server on one driver (`-i <driver>`), with the operator's
+ * `drivers.<driver>` options in a 0600 configuration file (removed by stop()).
+ */
+export async function startDriverServer(driver: string, options: Record<string, unknown>, opts: StartOptions = {}): Promise<TestServer> {
+  const configDir = mkdtempSync(join(tmpdir(), 'deltacloud-test-config-'));
+  const config = join(configDir, 'config.json');
+  writeFileSync(config, JSON.stringify({ drivers: { [driver]: options } }), { mode: 0o600 });
+  try {
+    const server = await startServer({ ...opts, args: ['-i', driver, '-c', config, ...(opts.args ?? [])] });
+    return {
+      ...server,
+      async stop(stopOpts) {
+        try {
+          return await server.stop(stopOpts);
+        } finally {
+          rmSync(configDir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (error) {
+    rmSync(configDir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
-/** One HTTP request; `auth: false` sends no credentials (default: mock credentials). */
-export async function call(
-  server: TestServer,
-  method: string,
-  path: string,
-  opts: { accept?: string; body?: string | URLSearchParams | FormData | Buffer; headers?: Record<string, string>; auth?: string | false } = {},
-): Promise<Call> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.accept !== undefined) headers.Accept = opts.accept;
-  if (opts.auth !== false) headers.Authorization = opts.auth ?? MOCK_AUTH;
-  const res = await fetch(server.origin + path, { method, headers, body: opts.body as BodyInit | undefined, redirect: 'manual' });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+/** A TCP port on 127.0.0.1 that was free a moment ago (for tests needing a port where nothing listens). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((ok) => probe.close(ok));
+  return port;
 }

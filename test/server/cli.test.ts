@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { getJson, getXml } from '../helpers/api.js';
-import { CLI, startServer } from '../helpers/server.js';
+import { CLI, freePort, startServer } from '../helpers/server.js';
 
 function run(args: string[], env: Record<string, string> = {}) {
   const storage = mkdtempSync(join(tmpdir(), 'deltacloud-cli-'));
@@ -24,15 +23,6 @@ function run(args: string[], env: Record<string, string> = {}) {
 function assertCleanMessage(text: string): void {
   assert.doesNotMatch(text, /^\s+at /m, 'no stack trace');
   assert.doesNotMatch(text, /\.(js|ts):\d+/, 'no source positions');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 test('-h / --help prints the usage and exits 0', () => {

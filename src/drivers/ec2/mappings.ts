@@ -139,15 +139,7 @@ export function toHardwareProfile(info: InstanceTypeInfo): HardwareProfile {
   return { id, name: id, properties };
 }
 
-/** Whether a profile admits an architecture (for `?architecture=`). */
-export function profileAdmits(profile: HardwareProfile, name: string, value: string): boolean {
-  const p = profile.properties.find((x) => x.name === name);
-  if (!p) return false;
-  if (p.kind === 'fixed') return String(p.value) === value;
-  if (p.kind === 'enum') return (p.values ?? []).map(String).includes(value);
-  const n = Number(value);
-  return Number.isFinite(n) && n >= (p.first ?? -Infinity) && n <= (p.last ?? Infinity);
-}
+export { profileAdmits } from '../../core/filters.js';
 
 /** `hwp_cpu=N` → CpuOptions (cores × threads per core = N), preferring the type's default threads per core. */
 export function cpuOptionsFor(info: InstanceTypeInfo, vcpus: number): { CoreCount: number; ThreadsPerCore: number } | undefined {

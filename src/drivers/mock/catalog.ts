@@ -2,6 +2,7 @@
 // (mock-driver.md §2, §4.1, §4.2). Not stored, so they survive any reset.
 import type { RequestContext } from '../../core/driver.js';
 import { AuthenticationFailure, DeltacloudError, NotSupported, ProviderError, ProviderTimeout } from '../../core/errors.js';
+import { profileAdmits } from '../../core/filters.js';
 import type { HardwareProfile, Realm } from '../../core/model.js';
 
 export const MOCK_USER = 'mockuser';
@@ -67,10 +68,7 @@ export const HARDWARE_PROFILE_IDS: readonly string[] = HARDWARE_PROFILES.map((p)
 
 /** Whether a profile's architecture property admits `arch` (profiles without one admit nothing). */
 export function profileAdmitsArchitecture(profile: HardwareProfile, arch: string): boolean {
-  const prop = profile.properties.find((p) => p.name === 'architecture');
-  if (!prop) return false;
-  if (prop.kind === 'enum') return (prop.values ?? []).some((v) => String(v) === arch);
-  return String(prop.value) === arch;
+  return profileAdmits(profile, 'architecture', arch);
 }
 
 /** Deep copies, so a caller mutating a result cannot change the catalogue. */

@@ -27,7 +27,7 @@ export async function realms(s: Session, filter: Filter): Promise<Realm[]> {
   const all: Realm[] = zones && zones.length > 0
     ? zones.map((z) => ({ id: z.zoneName, name: z.zoneName, state: z.zoneState?.available === false ? 'UNAVAILABLE' : 'AVAILABLE' }))
     : [DEFAULT_REALM];
-  return filter.id === undefined ? all : all.filter((r) => r.id === filter.id);
+  return all;
 }
 
 /** Nova's zone for a realm id (`default` means "let Nova choose"). */
@@ -60,8 +60,7 @@ async function allFlavors(s: Session): Promise<Flavor[]> {
 export async function hardwareProfiles(s: Session, filter: Filter): Promise<HardwareProfile[]> {
   if (filter.id !== undefined) return asList(await hardwareProfile(s, filter.id));
   const profiles = (await allFlavors(s)).map(profileOf);
-  // Flavors have no architecture: an architecture filter matches none of them.
-  return filter.architecture !== undefined ? [] : profiles;
+  return profiles;
 }
 
 export async function hardwareProfile(s: Session, id: string): Promise<HardwareProfile | undefined> {
@@ -154,10 +153,7 @@ export async function instances(s: Session, filter: Filter): Promise<Instance[]>
   } else {
     servers = await s.listAll<Server>('compute', '/servers/detail', 'servers');
   }
-  let result = await Promise.all(servers.map((x) => instanceOf(s, x)));
-  if (filter.state) result = result.filter((i) => i.state === filter.state!.toUpperCase());
-  if (filter.realm_id) result = result.filter((i) => i.realmId === filter.realm_id);
-  return result;
+  return Promise.all(servers.map((x) => instanceOf(s, x)));
 }
 
 async function server(s: Session, id: string): Promise<Server | undefined> {

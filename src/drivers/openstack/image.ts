@@ -33,7 +33,6 @@ export async function images(s: Session, filter: Filter): Promise<Image[]> {
   const owner = filter.owner_id === 'self' ? s.projectId : filter.owner_id;
   let all = (await s.listAll<GlanceImage>('image', '/v2/images', 'images', { query: { owner } })).map(imageOf);
   if (owner) all = all.filter((i) => i.ownerId === owner);
-  if (filter.architecture) all = all.filter((i) => i.architecture === filter.architecture);
   return all;
 }
 

@@ -3,12 +3,10 @@
 // with a private configuration file, memory sampling of the server process,
 // and streamed data with a running SHA-256.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startDriverServer, type TestServer } from '../../helpers/server.js';
 
 export const SWIFT_S3 = process.env.SWIFT_S3_ENDPOINT ?? 'http://127.0.0.1:8080';
 /** Swift tempauth's S3 credentials: access key `test:tester`, secret `testing` (Basic: `test:tester:testing`). */
@@ -21,7 +19,16 @@ export const SWIFT_SECRET = 'testing';
  * (thrown); elsewhere the caller skips with a loud message.
  */
 export async function swiftAvailable(): Promise<boolean> {
-  const ok = await new Promise<boolean>((resolve) => {
+  if (await swiftAnswers()) return true;
+  const message = `Swift's S3 API is not answering at ${SWIFT_S3}: start it with \`bash scripts/swift-s3/setup.sh\``;
+  if (process.env.CI) throw new Error(`CI: ${message}`);
+  console.error(`\n*** SKIPPING the live S3 tests of the ec2 driver: ${message} ***\n`);
+  return false;
+}
+
+/** Whether Swift's S3 API answers its health check. */
+export function swiftAnswers(): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const req = http.get(`${SWIFT_S3}/healthcheck`, { timeout: 2000 }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
@@ -29,31 +36,20 @@ export async function swiftAvailable(): Promise<boolean> {
     req.on('error', () => resolve(false));
     req.on('timeout', () => { req.destroy(); resolve(false); });
   });
-  if (ok) return true;
-  const message = `Swift's S3 API is not answering at ${SWIFT_S3}: start it with \`bash scripts/swift-s3/setup.sh\``;
-  if (process.env.CI) throw new Error(`CI: ${message}`);
-  console.error(`\n*** SKIPPING the live S3 tests of the ec2 driver: ${message} ***\n`);
-  return false;
 }
 
 export interface Ec2Server {
   server: TestServer;
-  configDir: string;
   stop(): Promise<void>;
 }
 
 /** The server on the ec2 driver with `options` (the `drivers.ec2` block) in a 0600 configuration file. */
 export async function startEc2Server(options: Record<string, unknown>, provider: string, extraArgs: string[] = []): Promise<Ec2Server> {
-  const configDir = mkdtempSync(join(tmpdir(), 'deltacloud-ec2-test-'));
-  const config = join(configDir, 'config.json');
-  writeFileSync(config, JSON.stringify({ drivers: { ec2: options } }), { mode: 0o600 });
-  const server = await startServer({ args: ['-i', 'ec2', '-P', provider, '-c', config, ...extraArgs] });
+  const server = await startDriverServer('ec2', options, { args: ['-P', provider, ...extraArgs] });
   return {
     server,
-    configDir,
     async stop() {
       await server.stop();
-      rmSync(configDir, { recursive: true, force: true });
     },
   };
 }

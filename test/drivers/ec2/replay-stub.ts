@@ -5,11 +5,11 @@
 // in parallel), and the listed key parameters must equal the recorded ones.
 // It also checks the SigV4 credential scope and counts TCP connections.
 import { readdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { startStubServer, type StubServer } from '../../helpers/stub-server.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'aws');
 
@@ -56,28 +56,30 @@ function readdir(): string[] {
 }
 
 export class ReplayStub {
-  private server!: http.Server;
+  private server!: StubServer;
   private pending: Pending[] = [];
   /** Problems seen (unexpected requests, parameter mismatches, bad signatures). */
   readonly failures: string[] = [];
-  /** TCP connections accepted so far. */
-  connections = 0;
-  port = 0;
 
   async start(): Promise<void> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', () => this.connections++);
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.server = await startStubServer((req, body, res) => this.handle(req, body, res));
+  }
+
+  get port(): number {
+    return this.server.port;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.server.url;
+  }
+
+  /** TCP connections accepted so far. */
+  get connections(): number {
+    return this.server.connections;
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.stop();
   }
 
   /** Replaces the expected exchanges (and clears earlier failures). */
@@ -98,10 +100,8 @@ export class ReplayStub {
     return this.pending.find((p) => p.file === file)?.attempts ?? [];
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+  private handle(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse): void {
+    const text = raw.toString('utf8');
     const target = req.headers['x-amz-target'];
     let service: string;
     let action: string;

@@ -251,8 +251,9 @@ describe('EC2 requests checked against the recordings', () => {
     assert.equal(first.state, 'RUNNING');
     assert.equal(first.owner, '123456789012');
     assert.deepEqual(first.actions.map((a: { rel: string }) => a.rel), ['reboot', 'stop', 'create_image']);
-    assert.ok(first.public_addresses.some((a: { type: string }) => a.type === 'ipv4'));
-    assert.ok(first.storage_volumes.length >= 1);
+    assert.ok(first.public_addresses.some((a: { type: string; address: string }) => a.type === 'ipv4' && a.address === '54.214.209.158'));
+    // The recording's one EBS root volume.
+    assert.deepEqual(first.storage_volumes.map((v: { id: string }) => v.id), ['vol-f4d7bbdac899213a5']);
   });
 
   test('an unknown instance (InvalidInstanceID.NotFound) → 404', async () => {
@@ -280,7 +281,11 @@ describe('EC2 requests checked against the recordings', () => {
     assert.equal(net.id, 'vpc-02c2863292708bf11');
     assert.equal(net.state, 'UP');
     assert.deepEqual(net.address_blocks, ['172.31.0.0/16']);
-    assert.ok(net.subnets.length >= 4);
+    // The six subnets of the recorded VPC (fixture 011).
+    assert.deepEqual(net.subnets.map((s: { id: string }) => s.id).sort(), [
+      'subnet-13a8e2113c891ba21', 'subnet-5a81aa19a5831aec2', 'subnet-6f682bbe3ad4bfcb6', 'subnet-72fc4a38d71526e0f',
+      'subnet-926821fbfaf16bf24', 'subnet-ae9df06bd5ea2329c',
+    ]);
 
     stub.expect([{ file: '011' }]);
     const subnets = await call('GET', '/api/subnets', json);

@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { call, ROOT, startServer, type TestServer } from '../../helpers/server.js';
+import { call } from '../../helpers/api.js';
+import { ROOT, startServer, type TestServer } from '../../helpers/server.js';
 
 const run = promisify(execFile);
 const URI = 'qemu:///system';

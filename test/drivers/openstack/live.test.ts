@@ -13,7 +13,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { call, startServer, type TestServer } from '../../helpers/server.js';
+import { call } from '../../helpers/api.js';
+import { startServer, type TestServer } from '../../helpers/server.js';
 
 const KEYSTONE = (process.env.OS_TEST_AUTH_URL ?? 'http://127.0.0.1:5001/v3').replace(/\/+$/, '');
 const ADMIN_PASSWORD = process.env.OS_ADMIN_PASSWORD ?? 'secret';

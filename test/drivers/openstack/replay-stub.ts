@@ -5,10 +5,10 @@
 // can check what the driver sent. The only adaptation of a recorded body: the
 // catalogue URLs of the Keystone token response point at the stub's ports.
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startStubServer, type StubServer } from '../../helpers/stub-server.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'openstack');
 
@@ -50,7 +50,7 @@ const NOT_FOUND: Answer = { status: 404, file: '_os_keypairs_not_found.json' };
 export class ReplayStub {
   readonly requests: Recorded[] = [];
   readonly ports = {} as Record<Service, number>;
-  private readonly servers: Server[] = [];
+  private readonly servers: StubServer[] = [];
   private tokenCount = 0;
   /** Tokens the stub issued and still accepts. */
   readonly validTokens = new Set<string>();
@@ -70,18 +70,14 @@ export class ReplayStub {
 
   async start(): Promise<void> {
     for (const service of ['identity', 'compute', 'image', 'volume', 'network', 'rogue'] as Service[]) {
-      const server = createServer((req, res) => void this.handle(service, req, res));
-      await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-      this.ports[service] = (server.address() as AddressInfo).port;
+      const server = await startStubServer((req, body, res) => this.handle(service, req, body, res));
+      this.ports[service] = server.port;
       this.servers.push(server);
     }
   }
 
   async stop(): Promise<void> {
-    for (const s of this.servers) {
-      s.closeAllConnections();
-      await new Promise((ok) => s.close(ok));
-    }
+    for (const s of this.servers) await s.stop();
   }
 
   get authUrl(): string {
@@ -109,10 +105,8 @@ export class ReplayStub {
     return this.requests.find((r) => r.service === service && r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)));
   }
 
-  private async handle(service: Service, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+  private handle(service: Service, req: IncomingMessage, received: Buffer, res: ServerResponse): void {
+    const raw = received.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://stub');
     let body: unknown;
     try {

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { call, startServer, type TestServer } from '../../helpers/server.js';
+import { call } from '../../helpers/api.js';
+import { freePort, startServer, type TestServer } from '../../helpers/server.js';
 import { PASSWORD, PROJECT, ReplayStub, type Recorded } from './replay-stub.js';
 
 const AUTH = 'Basic ' + Buffer.from(`admin@admin:${PASSWORD}`).toString('base64');
@@ -22,14 +23,6 @@ let configDir: string;
 let silent: Server;
 let silentPort: number;
 let closedPort: number;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((ok) => s.close(ok));
-  return port;
-}
 
 before(async () => {
   stub = new ReplayStub();

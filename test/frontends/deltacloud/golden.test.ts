@@ -10,7 +10,8 @@ import {
   compareJson, compareXml, GOLDEN_ORIGIN, goldenFileNames, newContext, parseXml, readGolden,
   type CompareContext, type GoldenFile, type XNode,
 } from '../../helpers/golden.js';
-import { call, startServer, type Call, type TestServer } from '../../helpers/server.js';
+import { call, type Call } from '../../helpers/api.js';
+import { startServer, type TestServer } from '../../helpers/server.js';
 
 // ---------------------------------------------------------------------------
 // Capture order. Reads of seed data first, then the create/act/delete

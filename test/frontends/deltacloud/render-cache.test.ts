@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { call, startServer, type TestServer } from '../../helpers/server.js';
+import { call } from '../../helpers/api.js';
+import { startServer, type TestServer } from '../../helpers/server.js';
 
 let server: TestServer;
 before(async () => {

@@ -67,7 +67,8 @@ test('the host is the availability zone and the hardware profiles are the instan
 test('instances and key pairs go through libvirt; addresses are UnsupportedOperation', { skip: !present }, async () => {
   const ec2 = ec2Client(server.port, { credentials: KEY });
   const { Reservations } = await ec2.send(new DescribeInstancesCommand({}));
-  assert.ok(Array.isArray(Reservations ?? []));
+  // Without listAllDomains the driver lists only domains it created: none yet.
+  assert.deepEqual(Reservations, []);
   const created = await ec2.send(new CreateKeyPairCommand({ KeyName: 'ec2-over-libvirt' }));
   assert.equal(created.KeyName, 'ec2-over-libvirt');
   assert.match(created.KeyMaterial ?? '', /BEGIN (RSA |OPENSSH )?PRIVATE KEY/);

@@ -11,7 +11,7 @@ import {
 import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import type { Driver, InstanceCreate } from '../../../core/driver.js';
 import { NotFound, ValidationFailure } from '../../../core/errors.js';
-import type { HardwareProfile, Image, Instance } from '../../../core/model.js';
+import type { Image, Instance, Realm } from '../../../core/model.js';
 import { headerOf, type AwsSession } from '../clients.js';
 import {
   cpuOptionsFor, ec2StatesFor, profileAdmits, tagSpecifications, toHardwareProfile, toImage, toInstance, toKey, toRealm,
@@ -54,6 +54,18 @@ export async function describeInstances(s: AwsSession, input: { InstanceIds?: st
     (page) => page.Reservations,
   );
   return reservations.flatMap((r) => (r.Instances ?? []).map((i) => toInstance(i, r.OwnerId)));
+}
+
+/** One availability zone; an unknown zone name is "invalid" (400) to EC2, and not found to us. */
+async function showRealm(s: AwsSession, id: string): Promise<Realm | undefined> {
+  return orUndefined(async () => {
+    const out = await s.call((o) => s.ec2().send(new DescribeAvailabilityZonesCommand({ ZoneNames: [id] }), o));
+    const zone = out.AvailabilityZones?.find((z) => z.ZoneName === id);
+    return zone && toRealm(zone);
+  }).catch((e: unknown) => {
+    if ((e as { status?: number }).status === 400) return undefined;
+    throw e;
+  });
 }
 
 export function computeOperations(deps: Deps): Ops {
@@ -144,35 +156,23 @@ export function computeOperations(deps: Deps): Ops {
     realms: async (ctx, filter) => {
       const s = deps.session(ctx);
       const id = filterValue(filter, 'id');
-      return orEmpty(async () => {
-        const out = await s.call((o) => s.ec2().send(new DescribeAvailabilityZonesCommand(id ? { ZoneNames: [id] } : {}), o));
-        return (out.AvailabilityZones ?? []).map(toRealm).filter((r) => !id || r.id === id);
-      });
+      if (id) {
+        const realm = await showRealm(s, id);
+        return realm ? [realm] : [];
+      }
+      const out = await s.call((o) => s.ec2().send(new DescribeAvailabilityZonesCommand({}), o));
+      return (out.AvailabilityZones ?? []).map(toRealm);
     },
-    realm: async (ctx, id) => {
-      const s = deps.session(ctx);
-      return orUndefined(async () => {
-        const out = await s.call((o) => s.ec2().send(new DescribeAvailabilityZonesCommand({ ZoneNames: [id] }), o));
-        const zone = out.AvailabilityZones?.find((z) => z.ZoneName === id);
-        return zone && toRealm(zone);
-      }).catch((e: unknown) => {
-        if ((e as { status?: number }).status === 400) return undefined; // an unknown zone name is "invalid"
-        throw e;
-      });
-    },
+    realm: async (ctx, id) => showRealm(deps.session(ctx), id),
 
     hardware_profiles: async (ctx, filter) => {
       const s = deps.session(ctx);
       const id = filterValue(filter, 'id');
-      const architecture = filterValue(filter, 'architecture');
-      let profiles: HardwareProfile[];
       if (id) {
         const info = await oneType(s, id);
-        profiles = info ? [toHardwareProfile(info)] : [];
-      } else {
-        profiles = [...(await allTypes(s)).values()].map(toHardwareProfile).sort((a, b) => a.id.localeCompare(b.id));
+        return info ? [toHardwareProfile(info)] : [];
       }
-      return architecture ? profiles.filter((p) => profileAdmits(p, 'architecture', architecture)) : profiles;
+      return [...(await allTypes(s)).values()].map(toHardwareProfile).sort((a, b) => a.id.localeCompare(b.id));
     },
     hardware_profile: async (ctx, id) => {
       const info = await oneType(deps.session(ctx), id);

@@ -29,8 +29,5 @@ export async function orEmpty<T>(fn: () => Promise<T[]>): Promise<T[]> {
   return (await orUndefined(fn)) ?? [];
 }
 
-/** Filter value, when given and not blank. */
-export function filterValue(filter: Record<string, string | undefined>, name: string): string | undefined {
-  const v = filter[name];
-  return v === undefined || v === '' ? undefined : v;
-}
+/** What the listings push down to EC2; the core applies every filter again (core/filters.ts). */
+export { filterValue } from '../../../core/filters.js';

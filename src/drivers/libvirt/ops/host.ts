@@ -12,20 +12,12 @@ export function hostOperations(backend: LibvirtBackend): Ops {
     return { id: node.hostname, name: `${node.hostname} (${lv.uri}, ${node.cpus} CPUs, ${node.memoryMiB} MiB)`, state: 'AVAILABLE' };
   };
   return {
-    realms: async (ctx, filter) => {
-      const r = await realm(ctx);
-      return filter.id === undefined || filter.id === r.id ? [r] : [];
-    },
+    realms: async (ctx) => [await realm(ctx)],
     realm: async (ctx, id) => {
       const r = await realm(ctx);
       return r.id === id ? r : undefined;
     },
-    hardware_profiles: async (ctx, filter) => {
-      const profiles = await backend.profiles(backend.connect(ctx));
-      return profiles
-        .filter((p) => filter.id === undefined || p.id === filter.id)
-        .filter((p) => filter.architecture === undefined || p.properties.some((x) => x.name === 'architecture' && String(x.value) === filter.architecture));
-    },
+    hardware_profiles: async (ctx) => backend.profiles(backend.connect(ctx)),
     hardware_profile: async (ctx, id) => (await backend.profiles(backend.connect(ctx))).find((p) => p.id === id),
   };
 }

@@ -73,7 +73,7 @@ async function listImages(backend: LibvirtBackend, lv: Libvirt, filter: Record<s
     images.push(await toImage(backend, lv, { id: imageIdOf(volume.name), volume }));
   }
   images.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return images.filter((i) => filter.architecture === undefined || i.architecture === filter.architecture);
+  return images;
 }
 
 export function imageOperations(backend: LibvirtBackend): Ops {

@@ -90,9 +90,7 @@ export async function listInstances(backend: LibvirtBackend, lv: Libvirt, filter
     const state = states.get(name) ?? 'nostate';
     return toInstance(info, state, realmId, lv.state.stopping.has(name), await addressesOf(lv, info, state));
   });
-  return found.filter((i): i is Instance => i !== undefined)
-    .filter((i) => filter.state === undefined || i.state === filter.state.toUpperCase())
-    .filter((i) => filter.realm_id === undefined || i.realmId === filter.realm_id);
+  return found.filter((i): i is Instance => i !== undefined);
 }
 
 async function requireInstance(backend: LibvirtBackend, lv: Libvirt, id: string): Promise<Instance> {

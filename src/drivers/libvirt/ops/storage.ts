@@ -152,7 +152,7 @@ export function storageOperations(backend: LibvirtBackend): Ops {
       const vols = await mapLimit(names, 6, (v) => lv.volume(pool, v.name));
       const result: StorageVolume[] = [];
       for (const vol of vols) if (vol) result.push(await toVolume(backend, lv, vol, used.get(vol.path)));
-      return result.sort((a, b) => (a.id < b.id ? -1 : 1)).filter((v) => filter.state === undefined || v.state === filter.state);
+      return result.sort((a, b) => (a.id < b.id ? -1 : 1));
     },
     storage_volume: async (ctx, id) => showVolume(backend, backend.connect(ctx), id),
 

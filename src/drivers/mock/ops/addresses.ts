@@ -8,7 +8,7 @@ import { authenticate } from '../catalog.js';
 import { countedId } from '../ids.js';
 import type { MockStore } from '../store.js';
 import { ipv4ToNumber, numberToIpv4 } from '../util.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver,
   'addresses' | 'address' | 'create_address' | 'destroy_address' | 'associate_address' | 'disassociate_address'>;
@@ -37,7 +37,7 @@ export function addressOperations({ store }: MockBackend): Ops {
   return {
     addresses: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('addresses'), filter, byId);
+      return applyFilters('addresses', store.list('addresses'), filter);
     },
     address: async (ctx, id) => {
       authenticate(ctx);

@@ -7,7 +7,7 @@ import type { MockBackend } from '../backend.js';
 import { authenticate } from '../catalog.js';
 import type { BlobRecord, BucketRecord } from '../records.js';
 import { formatLocalTime } from '../util.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver,
   'buckets' | 'bucket' | 'create_bucket' | 'delete_bucket'
@@ -73,7 +73,7 @@ export function bucketOperations({ store, files }: MockBackend): Ops {
     buckets: async (ctx, filter) => {
       authenticate(ctx);
       const blobIds = store.blobIdsByBucket();
-      return applyFilters(store.list('buckets'), filter, byId).map((b) => toBucket(b, blobIds.get(b.id) ?? []));
+      return applyFilters('buckets', store.list('buckets').map((b) => toBucket(b, blobIds.get(b.id) ?? [])), filter);
     },
     bucket: async (ctx, id) => {
       authenticate(ctx);

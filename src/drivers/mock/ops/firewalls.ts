@@ -6,7 +6,7 @@ import type { Firewall, FirewallRule, FirewallSource } from '../../../core/model
 import type { MockBackend } from '../backend.js';
 import { authenticate } from '../catalog.js';
 import type { MockStore } from '../store.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver,
   'firewalls' | 'firewall' | 'create_firewall' | 'delete_firewall' | 'create_firewall_rule' | 'delete_firewall_rule'>;
@@ -54,7 +54,7 @@ export function firewallOperations({ store }: MockBackend): Ops {
   return {
     firewalls: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('firewalls'), filter, byId);
+      return applyFilters('firewalls', store.list('firewalls'), filter);
     },
     firewall: async (ctx, id) => {
       authenticate(ctx);

@@ -4,7 +4,7 @@ import { BackendError, MissingParameter, NotFound } from '../../../core/errors.j
 import type { Image } from '../../../core/model.js';
 import type { MockBackend } from '../backend.js';
 import { authenticate, HARDWARE_PROFILE_IDS } from '../catalog.js';
-import { applyFilters } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver, 'images' | 'image' | 'create_image' | 'destroy_image'>;
 
@@ -29,11 +29,7 @@ export function imageOperations({ store }: MockBackend): Ops {
     images: async (ctx, filter) => {
       const user = authenticate(ctx);
       const owner = filter.owner_id === 'self' ? user : filter.owner_id;
-      const images = applyFilters(store.list('images'), { ...filter, owner_id: owner }, {
-        id: (i) => i.id,
-        architecture: (i) => i.architecture,
-        owner_id: (i) => i.ownerId,
-      });
+      const images = applyFilters('images', store.list('images'), { ...filter, owner_id: owner });
       return images.sort(compareImages).map(withProfiles);
     },
     image: async (ctx, id) => {

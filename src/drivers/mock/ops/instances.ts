@@ -10,7 +10,7 @@ import { countedId } from '../ids.js';
 import { toInstance, type InstanceRecord } from '../records.js';
 import type { MockStore } from '../store.js';
 import { unixNow } from '../util.js';
-import { applyFilters } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver,
   'instances' | 'instance' | 'create_instance' | 'start_instance' | 'stop_instance' | 'reboot_instance'
@@ -116,11 +116,7 @@ function destroyInstance(store: MockStore, id: string): void {
 /** The user's instances, in id order, filtered (mock-driver.md §6.2). Shared with metrics. */
 export function listInstances(store: MockStore, user: string, filter: Record<string, string | undefined>): Instance[] {
   const own = store.list('instances').filter((r) => r.ownerId === user);
-  return applyFilters(own, filter, {
-    id: (r) => r.id,
-    state: (r) => r.state,
-    realm_id: (r) => r.realmId,
-  }).map(toInstance);
+  return applyFilters('instances', own.map(toInstance), filter);
 }
 
 export function instanceOperations({ store }: MockBackend): Ops {

@@ -5,7 +5,7 @@ import type { Key } from '../../../core/model.js';
 import type { MockBackend } from '../backend.js';
 import { authenticate } from '../catalog.js';
 import { mockFingerprint, mockPem } from '../util.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver, 'keys' | 'key' | 'create_key' | 'destroy_key'>;
 
@@ -13,7 +13,7 @@ export function keyOperations({ store }: MockBackend): Ops {
   return {
     keys: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('keys'), filter, byId);
+      return applyFilters('keys', store.list('keys'), filter);
     },
     key: async (ctx, id) => {
       authenticate(ctx);

@@ -8,7 +8,7 @@ import { authenticate, REALMS } from '../catalog.js';
 import { toInstance, type LoadBalancerRecord } from '../records.js';
 import type { MockStore } from '../store.js';
 import { formatLocalTime } from '../util.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver,
   'load_balancers' | 'load_balancer' | 'create_load_balancer' | 'destroy_load_balancer'
@@ -39,7 +39,7 @@ export function loadBalancerOperations({ store }: MockBackend): Ops {
   return {
     load_balancers: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('load_balancers'), filter, byId).map((r) => toLoadBalancer(store, r));
+      return applyFilters('load_balancers', store.list('load_balancers').map((r) => toLoadBalancer(store, r)), filter);
     },
     load_balancer: async (ctx, id) => {
       authenticate(ctx);

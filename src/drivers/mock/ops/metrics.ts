@@ -6,7 +6,7 @@ import type { Instance, Metric, MetricSample } from '../../../core/model.js';
 import type { MockBackend } from '../backend.js';
 import { authenticate } from '../catalog.js';
 import { unixNow } from '../util.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 import { listInstances } from './instances.js';
 
 type Ops = Pick<Driver, 'metrics' | 'metric'>;
@@ -58,7 +58,7 @@ export function metricOperations({ store }: MockBackend): Ops {
   return {
     metrics: async (ctx, filter) => {
       const instances = listInstances(store, authenticate(ctx), {});
-      return applyFilters(instances.map((i) => metricOf(i, false)), filter, byId);
+      return applyFilters('metrics', instances.map((i) => metricOf(i, false)), filter);
     },
     // The original always answered the first instance's metric; required: the one asked for.
     metric: async (ctx, id) => {

@@ -8,7 +8,7 @@ import { timedId } from '../ids.js';
 import { toNetworkInterface, type NetworkInterfaceRecord } from '../records.js';
 import type { MockStore } from '../store.js';
 import { randomAddressIn } from '../util.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver,
   'networks' | 'network' | 'create_network' | 'destroy_network'
@@ -35,7 +35,7 @@ export function networkOperations({ store }: MockBackend): Ops {
   return {
     networks: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('networks'), filter, byId);
+      return applyFilters('networks', store.list('networks'), filter);
     },
     network: async (ctx, id) => {
       authenticate(ctx);
@@ -61,7 +61,7 @@ export function networkOperations({ store }: MockBackend): Ops {
 
     subnets: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('subnets'), filter, byId);
+      return applyFilters('subnets', store.list('subnets'), filter);
     },
     subnet: async (ctx, id) => {
       authenticate(ctx);
@@ -92,7 +92,7 @@ export function networkOperations({ store }: MockBackend): Ops {
 
     network_interfaces: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('network_interfaces'), filter, byId).map(toNetworkInterface);
+      return applyFilters('network_interfaces', store.list('network_interfaces').map(toNetworkInterface), filter);
     },
     network_interface: async (ctx, id) => {
       authenticate(ctx);

@@ -1,9 +1,9 @@
 // Realms (credentials checked, error test hooks) and hardware profiles (static, no credentials).
 import type { Driver } from '../../../core/driver.js';
 import {
-  authenticate, copyProfile, HARDWARE_PROFILES, profileAdmitsArchitecture, REALMS, throwRealmTestError,
+  authenticate, copyProfile, HARDWARE_PROFILES, REALMS, throwRealmTestError,
 } from '../catalog.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver, 'realms' | 'realm' | 'hardware_profiles' | 'hardware_profile'>;
 
@@ -12,7 +12,7 @@ export function realmAndProfileOperations(): Ops {
     realms: async (ctx, filter) => {
       authenticate(ctx);
       throwRealmTestError(filter.id);
-      return applyFilters(REALMS.map((r) => ({ ...r })), filter, byId);
+      return applyFilters('realms', REALMS.map((r) => ({ ...r })), filter);
     },
     realm: async (ctx, id) => {
       authenticate(ctx);
@@ -21,10 +21,7 @@ export function realmAndProfileOperations(): Ops {
       return realm && { ...realm };
     },
     hardware_profiles: async (_ctx, filter) => {
-      let profiles = applyFilters(HARDWARE_PROFILES.map(copyProfile), filter, byId);
-      const arch = filter.architecture;
-      if (arch !== undefined) profiles = profiles.filter((p) => profileAdmitsArchitecture(p, arch));
-      return profiles;
+      return applyFilters('hardware_profiles', HARDWARE_PROFILES.map(copyProfile), filter);
     },
     hardware_profile: async (_ctx, id) => {
       const profile = HARDWARE_PROFILES.find((p) => p.id === id);

@@ -8,7 +8,7 @@ import { timedId } from '../ids.js';
 import { toSnapshot, type InstanceRecord } from '../records.js';
 import type { MockStore } from '../store.js';
 import { formatLocalTime } from '../util.js';
-import { applyFilters, byId } from './filters.js';
+import { applyFilters } from '../../../core/filters.js';
 
 type Ops = Pick<Driver,
   'storage_volumes' | 'storage_volume' | 'create_storage_volume' | 'destroy_storage_volume'
@@ -54,7 +54,7 @@ export function volumeOperations({ store }: MockBackend): Ops {
   return {
     storage_volumes: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('storage_volumes'), filter, byId);
+      return applyFilters('storage_volumes', store.list('storage_volumes'), filter);
     },
     storage_volume: async (ctx, id) => {
       authenticate(ctx);
@@ -90,7 +90,7 @@ export function volumeOperations({ store }: MockBackend): Ops {
 
     storage_snapshots: async (ctx, filter) => {
       authenticate(ctx);
-      return applyFilters(store.list('storage_snapshots'), filter, byId).map(toSnapshot);
+      return applyFilters('storage_snapshots', store.list('storage_snapshots').map(toSnapshot), filter);
     },
     storage_snapshot: async (ctx, id) => {
       authenticate(ctx);

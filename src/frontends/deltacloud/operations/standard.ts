@@ -1,7 +1,7 @@
 // The operations every collection shares — list, show, destroy — and the
 // replies that render one member or a list of them.
-import type { Filter } from '../../../core/driver.js';
 import { NotFound } from '../../../core/errors.js';
+import { applyFilters, filtersFor, type FilteredCollection, type FilteredItems } from '../../../core/filters.js';
 import type { ApiRequest, Operation } from '../operation.js';
 import { documentReply, emptyReply, type Reply } from '../reply.js';
 import { el } from '../xml.js';
@@ -16,18 +16,6 @@ export function driverMethod(req: ApiRequest, name: string): DriverMethod {
   return fn.bind(req.driver);
 }
 
-const NOT_FILTERS = new Set(['api', 'format', 'force_auth', '_method']);
-
-/** Query parameters handed to the driver as filters (spec §11: all of them; unknown ones ignored by drivers). */
-export function filterFrom(req: ApiRequest): Filter {
-  const filter: Filter = {};
-  for (const [k, v] of Object.entries(req.params)) {
-    if (NOT_FILTERS.has(k)) continue;
-    if (typeof v === 'string') filter[k] = v;
-    else if (Array.isArray(v)) filter[k] = v[0];
-  }
-  return filter;
-}
 
 const title = (s: string) => s.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
 
@@ -68,11 +56,14 @@ export async function fetchOne<T>(req: ApiRequest, collection: string, singular:
   return items.find((i) => (i as { id: string }).id === id);
 }
 
-export function listOperation<T>(collection: string, view: View<T>, newForm?: boolean): Operation {
+export function listOperation<C extends FilteredCollection>(collection: C, view: View<FilteredItems[C]>, newForm?: boolean): Operation {
   return {
     collection, name: 'index', method: 'GET', path: `/${collection}`, capability: collection, genericErrors: true,
     async run(req) {
-      const items = (await driverMethod(req, collection)(req.ctx, filterFrom(req))) as T[];
+      // Drivers push down what their back end filters; the core applies every filter, so results agree across drivers.
+      const filter = filtersFor(collection, req.params);
+      const listed = (await driverMethod(req, collection)(req.ctx, filter)) as FilteredItems[C][];
+      const items = applyFilters(collection, listed, filter);
       return listReply(req, view, items, newForm ? req.view.href(collection, 'new') : undefined);
     },
   };
@@ -102,6 +93,6 @@ export function destroyOperation(collection: string, capability: string): Operat
 }
 
 /** list + show + destroy, the shape most collections share. */
-export function readAndDestroy<T extends { id: string }>(collection: string, view: View<T>, destroyCapability: string, newForm = true): Operation[] {
+export function readAndDestroy<C extends FilteredCollection>(collection: C, view: View<FilteredItems[C]>, destroyCapability: string, newForm = true): Operation[] {
   return [listOperation(collection, view, newForm), showOperation(collection, view), destroyOperation(collection, destroyCapability)];
 }
