@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasCapability, providersOf, RequestContext, type Credentials, type Driver, type DriverDeclaration } from '../../core/driver.js';
 import { CapabilityMissing, CredentialsRequired, DeltacloudError, PayloadTooLarge, ProviderTimeout, UnsupportedMediaType } from '../../core/errors.js';
 import { advertisedFeatures } from '../../core/features.js';
+import { addSecurityHeaders, refuseCrossOrigin } from './browser-safety.js';
 import { errorJson, errorXml, genericMessage, type ErrorInfo } from './errors.js';
 import { renderErrorPage, renderResourcePage } from './html.js';
 import { chooseFormat, CONTENT_TYPES, rankFormats, type Format } from './negotiation.js';
@@ -463,9 +464,12 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     return sendError(req, reply, new DeltacloudError(500, 'Internal Server Error'));
   });
 
-  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api', handler });
-  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api/*', handler });
-  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api;*', handler });
+  // Browsers: cross-origin state changes are refused before any body is read (CSRF); every answer gets the security headers.
+  const onRequest = refuseCrossOrigin((req) => mountUrl(req).slice(0, -MOUNT.length));
+  app.addHook('onSend', addSecurityHeaders);
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api', onRequest, handler });
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api/*', onRequest, handler });
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api;*', onRequest, handler });
 
   return {
     answerRepeat: (req, res) => renderCache.answerRepeat(req, res),
