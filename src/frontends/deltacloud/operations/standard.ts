@@ -31,14 +31,13 @@ export function filterFrom(req: ApiRequest): Filter {
 
 const title = (s: string) => s.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
 
-export function listReply<T>(req: ApiRequest, view: View<T>, items: T[], newFormUrl?: string): Reply {
+export function listReply<T>(req: ApiRequest, view: View<T>, items: T[]): Reply {
   const v = req.view;
   return documentReply(200, {
     xml: () => el(view.plural, {}, (view.xmlListOrder ? view.xmlListOrder(items) : items).map((i) => (view.xmlInList ?? view.xml)(i, v))),
     json: () => ({ [view.plural]: items.map((i) => view.json(i, v)) }),
     xmlDeclaration: true,
     title: title(view.plural),
-    newFormUrl,
   });
 }
 
@@ -68,12 +67,12 @@ export async function fetchOne<T>(req: ApiRequest, collection: string, singular:
   return items.find((i) => (i as { id: string }).id === id);
 }
 
-export function listOperation<T>(collection: string, view: View<T>, newForm?: boolean): Operation {
+export function listOperation<T>(collection: string, view: View<T>): Operation {
   return {
     collection, name: 'index', method: 'GET', path: `/${collection}`, capability: collection, genericErrors: true,
     async run(req) {
       const items = (await driverMethod(req, collection)(req.ctx, filterFrom(req))) as T[];
-      return listReply(req, view, items, newForm ? req.view.href(collection, 'new') : undefined);
+      return listReply(req, view, items);
     },
   };
 }
@@ -102,6 +101,6 @@ export function destroyOperation(collection: string, capability: string): Operat
 }
 
 /** list + show + destroy, the shape most collections share. */
-export function readAndDestroy<T extends { id: string }>(collection: string, view: View<T>, destroyCapability: string, newForm = true): Operation[] {
-  return [listOperation(collection, view, newForm), showOperation(collection, view), destroyOperation(collection, destroyCapability)];
+export function readAndDestroy<T extends { id: string }>(collection: string, view: View<T>, destroyCapability: string): Operation[] {
+  return [listOperation(collection, view), showOperation(collection, view), destroyOperation(collection, destroyCapability)];
 }
