@@ -60,11 +60,12 @@ export function crossOriginRefusal(method: string, headers: IncomingHttpHeaders,
   if (SAFE_METHODS.has(method.toUpperCase())) return undefined;
   if (single(headers['sec-fetch-site'])?.toLowerCase() === 'cross-site') return 'the browser reports it as cross-site';
   const own = originOf(ownOrigin);
+  // Browsers send `Origin: null` from sandboxed frames and opaque origins: never this server's (originOf gives undefined).
+  const sameOrigin = (url: string) => own !== undefined && originOf(url) === own;
   const origin = single(headers.origin);
-  // Browsers send `Origin: null` from sandboxed frames and opaque origins: never this server's.
-  if (origin !== undefined) return originOf(origin) !== undefined && originOf(origin) === own ? undefined : 'its Origin is another site';
+  if (origin !== undefined) return sameOrigin(origin) ? undefined : 'its Origin is another site';
   const referer = single(headers.referer);
-  if (referer !== undefined) return originOf(referer) !== undefined && originOf(referer) === own ? undefined : 'its Referer is another site';
+  if (referer !== undefined) return sameOrigin(referer) ? undefined : 'its Referer is another site';
   return undefined;
 }
 
