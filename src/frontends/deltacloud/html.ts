@@ -28,6 +28,8 @@ export interface FormSpec {
 }
 
 export const STYLESHEET_PATH = '/stylesheets/deltacloud.css';
+/** The entry page's driver/provider pickers; every page's header links there. */
+const PICKER_ID = 'backend';
 
 // ---------------------------------------------------------------- helpers
 
@@ -253,7 +255,7 @@ function layout(title: string, ctx: PageContext, body: string): string {
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
-<header><h1>${esc(title)}</h1><p class="backend">${esc(ctx.driver)}@${esc(ctx.provider ?? 'default')}</p></header>
+<header><h1>${esc(title)}</h1><p class="backend">${esc(ctx.driver)}@${esc(ctx.provider ?? 'default')} ${anchor(`${ctx.apiUrl}#${PICKER_ID}`, 'Change')}</p></header>
 <main id="main">
 ${body}
 </main>
@@ -303,8 +305,9 @@ export function renderEntryPage(
       .map((p) => option(p, p, p === current))
       .join('')}</select><button type="submit">Change provider</button></form>`;
   }
-  const body = `<nav aria-label="Collections"><ul class="collections">${items}</ul></nav>
-<section aria-labelledby="backend-heading"><h2 id="backend-heading">Back end</h2>${pickers}</section>`;
+  // The pickers first: choosing the back end comes before browsing it.
+  const body = `<section id="${PICKER_ID}" aria-labelledby="backend-heading"><h2 id="backend-heading">Back end</h2>${pickers}</section>
+<nav aria-label="Collections"><ul class="collections">${items}</ul></nav>`;
   return layout(`Deltacloud API ${ctx.version}`, ctx, body);
 }
 
@@ -349,6 +352,7 @@ main{flex:1;width:100%;max-width:60rem;margin:0 auto;padding:1rem}
 header{background:#1f3a5f;color:#fff;padding:.75rem 1rem}
 header h1{margin:0;font-size:1.35rem;overflow-wrap:anywhere}
 header .backend{margin:.25rem 0 0;font-size:.9rem;color:#e6edf5}
+header a{color:#fff}
 footer{background:#f0f2f5;border-top:1px solid #c8cdd3;padding:.5rem 1rem}
 footer ul{list-style:none;margin:0 auto;padding:0;display:flex;flex-wrap:wrap;gap:1rem;max-width:60rem}
 a{color:#0b4fb3}

@@ -35,8 +35,10 @@ export interface ApiRequest {
   readonly raw: IncomingMessage;
   /** Parsed multipart body, when the request was multipart/form-data. */
   readonly files: UploadedFile[];
-  /** Absolute URL of the mount (`http://host/api`). */
+  /** Absolute URL of the mount that links start with (`http://host/api`; for HTML with the chosen driver, `http://host/api;driver=ec2`). */
   readonly base: string;
+  /** Absolute URL of the mount alone (`http://host/api`). */
+  readonly mount: string;
   readonly serverHostname: string;
   readonly driverIds: Array<{ id: string; name: string; providers: string[] }>;
 }

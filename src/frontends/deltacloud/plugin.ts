@@ -12,8 +12,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasCapability, providersOf, RequestContext, type Credentials, type Driver, type DriverDeclaration } from '../../core/driver.js';
 import { CapabilityMissing, CredentialsRequired, DeltacloudError, PayloadTooLarge, ProviderTimeout, UnsupportedMediaType } from '../../core/errors.js';
 import { advertisedFeatures } from '../../core/features.js';
+import { addSecurityHeaders, refuseCrossOrigin } from './browser-safety.js';
 import { errorJson, errorXml, genericMessage, type ErrorInfo } from './errors.js';
 import { renderErrorPage, renderResourcePage } from './html.js';
+import { HtmlNavigation, selectionOf } from './html-navigation.js';
 import { chooseFormat, CONTENT_TYPES, rankFormats, type Format } from './negotiation.js';
 import { DEFAULT_FORMATS, validateParams, type ApiRequest, type HttpMethod, type Operation, type UploadedFile } from './operation.js';
 import { computeOperations } from './operations/compute.js';
@@ -127,14 +129,9 @@ export interface DeltacloudHandle {
 
 export async function registerDeltacloud(app: FastifyInstance, options: DeltacloudOptions): Promise<DeltacloudHandle> {
   const apiOperations = [...entryOperations, ...makeDriverOperations(() => options.drivers.declarations()), ...computeOperations, ...storageOperations, ...networkOperations];
-  const formOperations = makeFormOperations(apiOperations);
-  const router = new Router([...apiOperations, ...formOperations]);
-  /** HTML buttons for actions that need input lead to the form that asks for it. */
-  const formFor = new Map<Operation, Operation>();
-  for (const form of formOperations) {
-    const target = apiOperations.find((o) => o.collection === form.collection && `${o.name}_form` === form.name && o.method !== 'GET');
-    if (target) formFor.set(target, form);
-  }
+  const helperForms = makeFormOperations(apiOperations);
+  const router = new Router([...apiOperations, ...helperForms.map((f) => f.form)]);
+  const navigation = new HtmlNavigation(router, apiOperations, helperForms);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', (req, payload, done) => {
@@ -245,18 +242,20 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
 
     const params = state.params;
     for (const [k, v] of Object.entries(match.pathParams)) params[k] = v;
+    const mount = mountUrl(req);
+    // HTML links carry the driver and provider chosen on `/api`, so that the next click stays on that back end.
+    const base = format === 'html' ? mount + selectionOf(params) : mount;
     try {
       validateParams(op, params);
     } catch (e) {
-      const form = formFor.get(op);
-      if (format === 'html' && form) return reply.redirect(formUrl(req, form, match.pathParams), 303);
+      const form = format === 'html' ? navigation.formUrl({ base }, op, match.pathParams) : undefined;
+      if (form) return reply.redirect(form, 303);
       throw e;
     }
     if (!op.rawBody && body === RAW_BODY && hasBody(req)) {
       return sendError(req, reply, new UnsupportedMediaType(`Unsupported Media Type: send form data (application/x-www-form-urlencoded or multipart/form-data)`));
     }
 
-    const base = mountUrl(req);
     // Reads of drivers that report a revision are answered from earlier renderings while nothing changed.
     let cacheSlot: CacheSlot | undefined;
     if (op.method === 'GET' && !op.volatile && reportsRevision(driver) && (format === 'xml' || format === 'json' || format === 'html')) {
@@ -281,7 +280,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       method: lookup as HttpMethod, driver, driverId: state.driverId, provider: state.provider,
       ctx: new RequestContext(state.provider, credentials, signalSource, req.headers), params, pathParams: match.pathParams,
       view: new ViewContext(base, driver), format, headers: req.headers, raw: req.raw, files: state.uploads, base,
-      serverHostname: options.serverHostname,
+      serverHostname: options.serverHostname, mount,
       driverIds: driverChoices,
     };
     if (state.uploadDir) {
@@ -299,10 +298,6 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     const identity: Record<string, string> = { server: SERVER_HEADER, 'x-deltacloud-driver': state.driverId };
     if (state.provider !== undefined) identity['x-deltacloud-provider'] = state.provider;
     return identity;
-  }
-
-  function formUrl(req: FastifyRequest, form: Operation, pathParams: Record<string, string>): string {
-    return mountUrl(req) + form.path.replace(/:([a-z_]+)/g, (_, n: string) => encodeURIComponent(pathParams[n] ?? ''));
   }
 
   function answerOptions(reply: FastifyReply, driver: Driver, below: string[]) {
@@ -375,8 +370,9 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
         let text: string;
         if (format === 'json') text = JSON.stringify(body.json());
         else if (format === 'html') {
-          text = renderResourcePage(body.xml(), {
-            title: body.title, newFormUrl: body.newFormUrl, apiUrl: apiReq.base,
+          const page = navigation.page(apiReq, req.deltacloud!.operation!, body.xml());
+          text = renderResourcePage(page.doc, {
+            title: body.title, newFormUrl: page.newFormUrl, apiUrl: apiReq.base,
             selfUrl: apiReq.base + req.deltacloud!.urlPath.slice(MOUNT.length), driver: apiReq.driverId, provider: apiReq.provider,
           });
         } else text = serializeXml(body.xml(), body.xmlDeclaration);
@@ -420,7 +416,9 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     // A Buffer: Fastify would append `; charset=utf-8` to a JSON string's type (spec §5 wants the bare type).
     if (format === 'json') return reply.type('application/json').send(Buffer.from(errorJson(info), 'utf8'));
     if (format === 'html') {
-      const base = mountUrl(req);
+      // The page's links stay on the chosen back end, unless the choice is what failed (an unknown driver).
+      const known = options.drivers.declarations().some((d) => d.id === state?.driverId);
+      const base = mountUrl(req) + (known ? selectionOf(state?.params) : '');
       return reply.type('text/html').send(renderErrorPage(status, message, {
         apiUrl: base, selfUrl: base + (state?.urlPath ?? MOUNT).slice(MOUNT.length), driver: info.driver, provider: info.provider,
         requestUri: base + (state?.urlPath ?? MOUNT).slice(MOUNT.length),
@@ -463,9 +461,12 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     return sendError(req, reply, new DeltacloudError(500, 'Internal Server Error'));
   });
 
-  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api', handler });
-  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api/*', handler });
-  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api;*', handler });
+  // Browsers: cross-origin state changes are refused before any body is read (CSRF); every answer gets the security headers.
+  const onRequest = refuseCrossOrigin((req) => mountUrl(req).slice(0, -MOUNT.length));
+  app.addHook('onSend', addSecurityHeaders);
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api', onRequest, handler });
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api/*', onRequest, handler });
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'], url: '/api;*', onRequest, handler });
 
   return {
     answerRepeat: (req, res) => renderCache.answerRepeat(req, res),

@@ -12,6 +12,7 @@
 // (credentials, Accept, Host, X-Forwarded-*, driver headers) shapes the key.
 import { hash } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { securityHeaders } from './browser-safety.js';
 
 export interface CachedRendering {
   contentType: string;
@@ -93,6 +94,7 @@ export class RenderCache {
       'cache-control': 'max-age=0, private, must-revalidate',
       'content-type': rendering.contentType,
       'content-length': rendering.bytes.length,
+      ...securityHeaders(rendering.contentType),
     };
   }
 

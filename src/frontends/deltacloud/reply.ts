@@ -12,8 +12,6 @@ export interface DocumentBody {
   xmlDeclaration: boolean;
   /** Page title for HTML. */
   title: string;
-  /** A "create" form for HTML list pages. */
-  newFormUrl?: string;
 }
 
 export interface HtmlBody {

@@ -350,7 +350,13 @@ describe('HTML helper pages (§11 per collection, §13)', () => {
       assert.match(html.text, /<form/, `${path} has a form`);
       assert.equal((await get(server, path, { accept: XML })).status, 406, `${path} in XML`);
     }
-    assert.equal((await get(server, '/api/images/new', { accept: 'text/html' })).status, 404, 'image form without instance_id');
+    // Opened without the id they act on, the image and launch forms offer the instances / images to choose from.
+    for (const [path, name, option] of [['/api/images/new', 'instance_id', 'inst1'], ['/api/instances/new', 'image_id', 'img1']] as const) {
+      const form = await get(server, path, { accept: 'text/html' });
+      assert.equal(form.status, 200, path);
+      const select = new RegExp(`<select id="[^"]+" name="${name}" required>(.*?)</select>`).exec(form.text);
+      assert.ok(select?.[1]?.includes(`<option value="${option}">`), `${path}: a drop-down of ${name}`);
+    }
   });
 
   test('HTML destroy redirects to the collection page', async () => {

@@ -154,7 +154,7 @@ test('footer links: Home, and XML/JSON of the same URL without other query param
   assert.ok(footer.includes(`<a href="${API}/realms?format=xml">XML</a>`));
   assert.ok(footer.includes(`<a href="${API}/realms?format=json">JSON</a>`));
   assert.doesNotMatch(footer, /state=x/);
-  assert.ok(html.includes('<p class="backend">mock@default</p>'), 'provider shown as default when unset');
+  assert.ok(html.includes(`<p class="backend">mock@default <a href="${API}#backend">Change</a></p>`), 'provider shown as default when unset; the picker one click away');
 });
 
 test('list page: one row per member linking to it, summary fields, and a create link', () => {
@@ -245,7 +245,8 @@ test('entry page: heading, backend sub-header, collection links and driver/provi
   assertWellFormed(html);
   assertCommonLayout(html, 'Deltacloud API 1.1.3');
   assert.ok(html.includes('<h1>Deltacloud API 1.1.3</h1>'));
-  assert.ok(html.includes('<p class="backend">ec2@eu-west-1</p>'));
+  assert.ok(html.includes(`<p class="backend">ec2@eu-west-1 <a href="${API}#backend">Change</a></p>`));
+  assert.ok(html.indexOf('<section id="backend"') < html.indexOf('<nav aria-label="Collections">'), 'the pickers come first');
   assert.ok(html.includes(`<a href="${API}/hardware_profiles">Hardware Profiles</a>`));
   assert.ok(html.includes(`<a href="${API}/instances">Instances</a>`));
   assert.equal((html.match(new RegExp(`<form class="picker" method="post" action="${API}">`, 'g')) ?? []).length, 2);
@@ -258,7 +259,7 @@ test('entry page: heading, backend sub-header, collection links and driver/provi
 test('entry page: no provider picker for a driver without providers; default is selected when unset', () => {
   const mock = renderEntryPage(links, drivers, { ...ctx(API), version: '1.1.3' });
   assertWellFormed(mock);
-  assert.ok(mock.includes('<p class="backend">mock@default</p>'));
+  assert.match(mock, /<p class="backend">mock@default </);
   assert.ok(mock.includes('<option value="mock" selected>Mock</option>'));
   assert.doesNotMatch(mock, /name="provider"/);
   const ec2 = renderEntryPage(links, drivers, { ...ctx(API), driver: 'ec2', version: '1.1.3' });

@@ -18,7 +18,7 @@ const hardwareProfiles: Operation[] = [
 ];
 
 const images: Operation[] = [
-  ...readAndDestroy('images', imageView, 'destroy_image', false),
+  ...readAndDestroy('images', imageView, 'destroy_image'),
   {
     collection: 'images', name: 'create', method: 'POST', path: '/images', capability: 'create_image',
     params: [{ name: 'instance_id', required: true }, { name: 'name' }, { name: 'description' }],

@@ -80,20 +80,25 @@ const entry: Operation = {
   },
 };
 
-/** The HTML pickers post here; answer with the URL that selects the choice (spec §3). */
+/**
+ * The HTML pickers post here; answer with the URL that selects the choice
+ * (spec §3). The driver in effect is the one the pickers' page chose (they
+ * post to `/api;driver=D`) or, from older pages, the one in the Referer.
+ */
 const switchDriver: Operation = {
   collection: 'api', name: 'switch', method: 'POST', path: '', formats: ['xml', 'json', 'html', 'png', 'gv'],
   async run(req) {
+    const api = req.params.api;
+    const current = (api && typeof api === 'object' && !Array.isArray(api) ? api.driver : undefined)
+      ?? /;driver=([A-Za-z0-9_.-]+)/.exec(String(req.headers.referer ?? ''))?.[1];
     const driver = optParam(req, 'driver');
     const provider = optParam(req, 'provider');
-    const origin = req.base;
-    let location = `${origin}/`;
-    if (driver) location = `${origin};driver=${encodeURIComponent(driver)}`;
-    else if (provider && provider !== 'default') {
-      const referer = String(req.headers.referer ?? '');
-      const fromDriver = /;driver=([^;/?]+)/.exec(referer)?.[1];
-      location = `${origin}${fromDriver ? `;driver=${fromDriver}` : ''};provider=${encodeURIComponent(provider)}`;
-    }
+    const origin = req.mount;
+    const withDriver = (d: string | undefined) => (d ? `${origin};driver=${encodeURIComponent(d)}` : origin);
+    let location: string;
+    if (driver && driver !== current) location = withDriver(driver); // another driver: its own default provider
+    else if (provider && provider !== 'default') location = `${withDriver(current)};provider=${encodeURIComponent(provider)}`;
+    else location = current ? withDriver(current) : `${origin}/`;
     return { status: 301, headers: { Location: location } };
   },
 };

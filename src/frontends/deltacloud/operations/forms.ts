@@ -2,14 +2,13 @@
 // posts to: its declared parameters plus the parameters of the features the
 // driver advertises for it, so a form never drifts from the API.
 import { hasCapability, type CollectionName } from '../../../core/driver.js';
-import { NotFound } from '../../../core/errors.js';
 import { advertisedFeatures } from '../../../core/features.js';
 import { renderFormPage, type FormField } from '../html.js';
-import { HTML_ONLY, optParam, type ApiRequest, type Operation, type ParamDeclaration } from '../operation.js';
+import { HTML_ONLY, optParam, type ApiRequest, type HttpMethod, type Operation, type ParamDeclaration } from '../operation.js';
 import type { Reply } from '../reply.js';
+import { encodePathSegment } from '../views/view.js';
 import { driverMethod } from './standard.js';
 
-const PATH_PARAMS = new Set(['id', 'blob_id', 'rule_id']);
 const humanize = (name: string) => (name.charAt(0).toUpperCase() + name.slice(1)).replaceAll('_', ' ');
 
 /** Parameters that name a member of a collection: the form offers the driver's members to choose from. */
@@ -32,7 +31,9 @@ async function withChoices(req: ApiRequest, fields: FormField[]): Promise<FormFi
 }
 
 function fieldsFor(req: ApiRequest, target: Operation): FormField[] {
-  const declared: ParamDeclaration[] = (target.params ?? []).filter((p) => !PATH_PARAMS.has(p.name));
+  // What the URL carries is not asked for (the bucket of an upload is; the blob's name is a field).
+  const inPath = new Set(target.path.split('/').filter((s) => s.startsWith(':')).map((s) => s.slice(1)));
+  const declared: ParamDeclaration[] = (target.params ?? []).filter((p) => !inPath.has(p.name));
   const features = advertisedFeatures(req.driver.declaration.features[target.collection as CollectionName], target.collection)
     .filter((f) => f.operation === target.name);
   for (const f of features) {
@@ -53,25 +54,24 @@ interface FormDeclaration {
   path: string;
   title: string;
   target: (ops: Operation[]) => Operation | undefined;
-  /** Where the form posts; default: the target's path with this request's path parameters. */
-  action?: (req: ApiRequest) => string;
-  /** A query parameter the page needs (e.g. `image_id` for the launch form); absent → 404. */
-  needs?: string;
   multipart?: boolean;
   extraFields?: FormField[];
 }
 
-const find = (collection: string, name: string) => (ops: Operation[]) => ops.find((o) => o.collection === collection && o.name === name && o.method !== 'GET');
+const find = (collection: string, name: string, method: HttpMethod = 'POST') => (ops: Operation[]) =>
+  ops.find((o) => o.collection === collection && o.name === name && o.method === method);
 
+// An id the launch and image forms are opened with (`?image_id=`, `?instance_id=`) is preselected; without one, the
+// drop-down offers them all.
 const FORMS: FormDeclaration[] = [
-  { path: '/instances/new', title: 'Launch instance', target: find('instances', 'create'), needs: 'image_id' },
+  { path: '/instances/new', title: 'Launch instance', target: find('instances', 'create') },
   { path: '/instances/:id/run', title: 'Run a command', target: find('instances', 'run') },
-  { path: '/images/new', title: 'Create image from instance', target: find('images', 'create'), needs: 'instance_id' },
+  { path: '/images/new', title: 'Create image from instance', target: find('images', 'create') },
   { path: '/keys/new', title: 'Create new SSH key', target: find('keys', 'create') },
   { path: '/buckets/new', title: 'Create bucket', target: find('buckets', 'create') },
   {
+    // The multipart POST to the bucket (the PUT takes the name from the URL and the data raw: no form can send it).
     path: '/buckets/:id/new_blob_form_d15cfd90', title: 'Upload blob', target: find('buckets', 'create_blob'), multipart: true,
-    action: (req) => req.view.href('buckets', req.pathParams.id!),
     extraFields: [
       { name: 'meta_params', label: 'Metadata items', type: 'hidden', value: '1' },
       { name: 'meta_name1', label: 'Metadata name', type: 'text' },
@@ -100,30 +100,37 @@ const FORMS: FormDeclaration[] = [
   },
 ];
 
-function fillPath(path: string, req: ApiRequest): string {
-  return req.base + path.replace(/:([a-z_]+)/g, (_, name: string) => encodeURIComponent(req.pathParams[name] ?? ''));
+/** `base` + an operation's path with its `:name` parameters filled in. */
+export function fillPath(base: string, path: string, pathParams: Record<string, string>): string {
+  return base + path.replace(/:([a-z_]+)/g, (_, name: string) => encodePathSegment(pathParams[name] ?? ''));
 }
 
-export function makeFormOperations(apiOperations: Operation[]): Operation[] {
-  return FORMS.flatMap((form) => {
-    const target = form.target(apiOperations);
+/** A helper form: the HTML-only GET operation showing it, and the operation it submits to. */
+export interface HelperForm {
+  form: Operation;
+  target: Operation;
+  title: string;
+}
+
+export function makeFormOperations(apiOperations: Operation[]): HelperForm[] {
+  return FORMS.flatMap((declaration) => {
+    const target = declaration.target(apiOperations);
     if (!target) return [];
-    const op: Operation = {
-      collection: target.collection, name: `${target.name}_form`, method: 'GET', path: form.path,
+    const form: Operation = {
+      collection: target.collection, name: `${target.name}_form`, method: 'GET', path: declaration.path,
       capability: target.capability, formats: HTML_ONLY,
-      params: form.path.includes(':id') ? [{ name: 'id', required: true }] : [],
+      params: declaration.path.includes(':id') ? [{ name: 'id', required: true }] : [],
       async run(req): Promise<Reply> {
-        if (form.needs && optParam(req, form.needs) === undefined) throw new NotFound();
         const html = renderFormPage({
-          title: form.title,
-          action: form.action ? form.action(req) : fillPath(target.path, req),
-          multipart: form.multipart,
-          fields: await withChoices(req, [...fieldsFor(req, target), ...(form.extraFields ?? [])]),
-          submitLabel: form.title,
-        }, { apiUrl: req.base, selfUrl: fillPath(form.path, req), driver: req.driverId, provider: req.provider });
+          title: declaration.title,
+          action: fillPath(req.base, target.path, req.pathParams),
+          multipart: declaration.multipart,
+          fields: await withChoices(req, [...fieldsFor(req, target), ...(declaration.extraFields ?? [])]),
+          submitLabel: declaration.title,
+        }, { apiUrl: req.base, selfUrl: fillPath(req.base, declaration.path, req.pathParams), driver: req.driverId, provider: req.provider });
         return { status: 200, body: { kind: 'html', html } };
       },
     };
-    return [op];
+    return [{ form, target, title: declaration.title }];
   });
 }

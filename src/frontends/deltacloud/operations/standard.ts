@@ -19,14 +19,13 @@ export function driverMethod(req: ApiRequest, name: string): DriverMethod {
 
 const title = (s: string) => s.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
 
-export function listReply<T>(req: ApiRequest, view: View<T>, items: T[], newFormUrl?: string): Reply {
+export function listReply<T>(req: ApiRequest, view: View<T>, items: T[]): Reply {
   const v = req.view;
   return documentReply(200, {
     xml: () => el(view.plural, {}, (view.xmlListOrder ? view.xmlListOrder(items) : items).map((i) => (view.xmlInList ?? view.xml)(i, v))),
     json: () => ({ [view.plural]: items.map((i) => view.json(i, v)) }),
     xmlDeclaration: true,
     title: title(view.plural),
-    newFormUrl,
   });
 }
 
@@ -56,7 +55,7 @@ export async function fetchOne<T>(req: ApiRequest, collection: string, singular:
   return items.find((i) => (i as { id: string }).id === id);
 }
 
-export function listOperation<C extends FilteredCollection>(collection: C, view: View<FilteredItems[C]>, newForm?: boolean): Operation {
+export function listOperation<C extends FilteredCollection>(collection: C, view: View<FilteredItems[C]>): Operation {
   return {
     collection, name: 'index', method: 'GET', path: `/${collection}`, capability: collection, genericErrors: true,
     async run(req) {
@@ -64,7 +63,7 @@ export function listOperation<C extends FilteredCollection>(collection: C, view:
       const filter = filtersFor(collection, req.params);
       const listed = (await driverMethod(req, collection)(req.ctx, filter)) as FilteredItems[C][];
       const items = applyFilters(collection, listed, filter);
-      return listReply(req, view, items, newForm ? req.view.href(collection, 'new') : undefined);
+      return listReply(req, view, items);
     },
   };
 }
@@ -93,6 +92,6 @@ export function destroyOperation(collection: string, capability: string): Operat
 }
 
 /** list + show + destroy, the shape most collections share. */
-export function readAndDestroy<C extends FilteredCollection>(collection: C, view: View<FilteredItems[C]>, destroyCapability: string, newForm = true): Operation[] {
-  return [listOperation(collection, view, newForm), showOperation(collection, view), destroyOperation(collection, destroyCapability)];
+export function readAndDestroy<C extends FilteredCollection>(collection: C, view: View<FilteredItems[C]>, destroyCapability: string): Operation[] {
+  return [listOperation(collection, view), showOperation(collection, view), destroyOperation(collection, destroyCapability)];
 }
