@@ -37,6 +37,49 @@ after(async () => {
   await stub.stop();
 });
 
+describe('images list their compatible hardware profiles (fresh server: no cached instance types)', () => {
+  let fresh: Ec2Server;
+  before(async () => {
+    fresh = await startEc2Server({
+      endpoints: { replay: { ec2: stub.url, elb: stub.url, cloudwatch: stub.url, region: 'us-east-1', imageOwners: ['amazon'] } },
+      maxAttempts: 2,
+    }, 'replay');
+  });
+  after(async () => fresh?.stop());
+  const get = (path: string, accept: string) => req(fresh.server.port, 'GET', path, { auth: FIXTURE_AUTH, accept });
+  const X86_HVM_EBS = ['c5.xlarge', 'm5.large', 't2.micro', 't3.small'];
+
+  test('listing: DescribeImages, then DescribeInstanceTypes; each image lists the types of its architecture, virtualization and root device', async () => {
+    stub.expect([{ file: '004', check: ['Owner.1'] }, { file: '003' }]);
+    const res = await get('/api/images', 'application/json');
+    stub.assertDone();
+    assert.equal(res.status, 200, res.text);
+    const images = res.json().images as Array<{ id: string; architecture: string; root_type: string; hardware_profiles: Array<{ id: string; href: string }> }>;
+    assert.equal(images.length, 44);
+    // The recording holds 40 x86_64 HVM EBS images, and 4 that none of its 4 types (all x86_64, HVM, EBS-only) can run.
+    const runnable = images.filter((i) => i.hardware_profiles.length > 0);
+    assert.equal(runnable.length, 40);
+    for (const image of runnable) {
+      assert.equal(image.architecture, 'x86_64');
+      assert.deepEqual(image.hardware_profiles.map((p) => p.id), X86_HVM_EBS, image.id);
+    }
+    assert.equal(runnable[0]!.hardware_profiles[0]!.href, `http://localhost:${fresh.server.port}/api/hardware_profiles/c5.xlarge`);
+    const arm = images.find((i) => i.architecture === 'arm64');
+    assert.ok(arm, 'the recording has an arm64 image');
+    assert.deepEqual(arm.hardware_profiles, [], 'no recorded type runs arm64');
+    assert.ok(images.some((i) => i.root_type === 'transient' && i.hardware_profiles.length === 0), 'instance-store image: no EBS-only type');
+  });
+
+  test('show in XML: <hardware_profiles> with one link per compatible type (types now cached)', async () => {
+    stub.expect([{ file: '005', check: ['ImageId.1'] }]);
+    const res = await get('/api/images/ami-04681a1dbd79675a5', 'application/xml');
+    stub.assertDone();
+    assert.equal(res.status, 200, res.text);
+    const profiles = res.xml().child('hardware_profiles').all('hardware_profile');
+    assert.deepEqual(profiles.map((p) => [p.attrs.id, p.attrs.rel]), X86_HVM_EBS.map((id) => [id, 'hardware_profile']));
+  });
+});
+
 describe('load balancers = Classic ELB (replayed)', () => {
   test('create: CreateLoadBalancer with the listener and zone, then the balancer with its instances', async () => {
     stub.expect([

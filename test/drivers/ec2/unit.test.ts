@@ -12,7 +12,7 @@ import { parseOptions, resolveProvider } from '../../../src/drivers/ec2/config.j
 import { EC2_DECLARATION, EC2_STATE_MACHINE } from '../../../src/drivers/ec2/declaration.js';
 import { DEFAULT_RETRY_AFTER, mapAwsError, statusForCode } from '../../../src/drivers/ec2/errors.js';
 import {
-  cpuOptionsFor, ec2StatesFor, instanceState, parseRuleId, profileAdmits, ruleId, toFirewall, toHardwareProfile, toInstance, toIpPermission,
+  compatibleTypes, cpuOptionsFor, ec2StatesFor, instanceState, parseRuleId, profileAdmits, ruleId, toFirewall, toHardwareProfile, toInstance, toIpPermission,
   vcpuChoices,
 } from '../../../src/drivers/ec2/mappings.js';
 import { clientTokenFor } from '../../../src/drivers/ec2/ops/compute.js';
@@ -105,6 +105,19 @@ describe('hardware profiles from DescribeInstanceTypes', () => {
     assert.deepEqual(p.properties[3], { name: 'architecture', kind: 'enum', value: 'x86_64', values: ['i386', 'x86_64'] });
     assert.deepEqual(toHardwareProfile(c5).properties[2], { name: 'storage', kind: 'range', value: 8, first: 1, last: 16384 });
     assert.deepEqual(toHardwareProfile(c5).properties[3], { name: 'architecture', kind: 'fixed', value: 'x86_64' });
+  });
+
+  test('images: compatible types by architecture (i386 → types that run i386), virtualization and root device type', () => {
+    const t2: InstanceTypeInfo = { InstanceType: 't2.micro', ProcessorInfo: { SupportedArchitectures: ['i386', 'x86_64'] }, SupportedVirtualizationTypes: ['hvm'], SupportedRootDeviceTypes: ['ebs'] };
+    const m1pv: InstanceTypeInfo = { InstanceType: 'm1.small', ProcessorInfo: { SupportedArchitectures: ['i386', 'x86_64'] }, SupportedVirtualizationTypes: ['hvm', 'paravirtual'], SupportedRootDeviceTypes: ['ebs', 'instance-store'] };
+    const c5only: InstanceTypeInfo = { InstanceType: 'c5.large', ProcessorInfo: { SupportedArchitectures: ['x86_64'] }, SupportedVirtualizationTypes: ['hvm'], SupportedRootDeviceTypes: ['ebs'] };
+    const graviton: InstanceTypeInfo = { InstanceType: 't4g.nano', ProcessorInfo: { SupportedArchitectures: ['arm64'] } };
+    const types = [t2, m1pv, c5only, graviton];
+    assert.deepEqual(compatibleTypes({ Architecture: 'x86_64', VirtualizationType: 'hvm', RootDeviceType: 'ebs' }, types), ['c5.large', 'm1.small', 't2.micro']);
+    assert.deepEqual(compatibleTypes({ Architecture: 'i386', VirtualizationType: 'hvm', RootDeviceType: 'ebs' }, types), ['m1.small', 't2.micro']);
+    assert.deepEqual(compatibleTypes({ Architecture: 'i386', VirtualizationType: 'paravirtual', RootDeviceType: 'instance-store' }, types), ['m1.small']);
+    assert.deepEqual(compatibleTypes({ Architecture: 'arm64' }, types), ['t4g.nano'], 'a type that does not say runs any virtualization');
+    assert.deepEqual(compatibleTypes({}, types), [], 'an image of unknown architecture: none');
   });
 
   test('hwp_* values: admitted by the profile, and hwp_cpu → CpuOptions', () => {
