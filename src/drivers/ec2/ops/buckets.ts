@@ -16,6 +16,7 @@ import { ValidationFailure } from '../../../core/errors.js';
 import type { Blob, Bucket } from '../../../core/model.js';
 import type { AwsSession } from '../clients.js';
 import { AWS_REGION } from '../config.js';
+import { checkBlobKey, checkBucketName } from '../s3-names.js';
 import { filterValue, orUndefined, type Deps } from './context.js';
 
 type Ops = Pick<Driver,
@@ -101,6 +102,12 @@ async function untilHeaders<R>(s: AwsSession, send: (signal: AbortSignal) => Pro
   }
 }
 
+/** An existing bucket's name, and a blob key when given, checked before any request. */
+function checkNames(bucketId: string, blobId?: string): void {
+  checkBucketName(bucketId, 'existing');
+  if (blobId !== undefined) checkBlobKey(blobId);
+}
+
 export function bucketOperations(deps: Deps): Ops {
   async function head(s: AwsSession, bucketId: string, blobId: string): Promise<HeadObjectCommandOutput | undefined> {
     return orUndefined(() => s.call((o) => s.s3().send(new HeadObjectCommand({ Bucket: bucketId, Key: blobId }), o)));
@@ -164,6 +171,7 @@ export function bucketOperations(deps: Deps): Ops {
       return buckets.filter((b) => b.Name && (!id || b.Name === id)).map((b): Bucket => ({ id: b.Name!, name: b.Name!, blobIds: [] }));
     },
     bucket: async (ctx, id) => {
+      checkNames(id);
       const s = deps.session(ctx);
       const client = s.s3();
       return orUndefined(async () => {
@@ -176,6 +184,7 @@ export function bucketOperations(deps: Deps): Ops {
       });
     },
     create_bucket: async (ctx, { name, location }) => {
+      checkBucketName(name, 'create');
       const s = deps.session(ctx);
       const client = clientForLocation(s, location);
       const constraint = location && !(s.provider.custom === undefined && location === 'us-east-1') ? location : undefined;
@@ -186,15 +195,18 @@ export function bucketOperations(deps: Deps): Ops {
       return { id: name, name, size: 0, blobIds: [] };
     },
     delete_bucket: async (ctx, id) => {
+      checkNames(id);
       const s = deps.session(ctx);
       await s.call((o) => s.s3().send(new DeleteBucketCommand({ Bucket: id }), o));
     },
 
     blob: async (ctx, bucketId, blobId) => {
+      checkNames(bucketId, blobId);
       const h = await head(deps.session(ctx), bucketId, blobId);
       return h && toBlob(bucketId, blobId, h);
     },
     blob_data: async (ctx, bucketId, blobId): Promise<BlobData | undefined> => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       return orUndefined(async () => {
         const out = await untilHeaders(s, (abortSignal) => s.s3().send(new GetObjectCommand({ Bucket: bucketId, Key: blobId }), { abortSignal }));
@@ -203,6 +215,7 @@ export function bucketOperations(deps: Deps): Ops {
       });
     },
     create_blob: async (ctx, upload) => {
+      checkNames(upload.bucketId, upload.blobId);
       const s = deps.session(ctx);
       const metadata = s3Metadata(upload.metadata);
       const partSize = Math.max(deps.options.partSize, upload.contentLength ? Math.ceil(upload.contentLength / MAX_PARTS) : 0);
@@ -240,13 +253,18 @@ export function bucketOperations(deps: Deps): Ops {
       return toBlob(upload.bucketId, upload.blobId, await headOrFail(s, upload.bucketId, upload.blobId));
     },
     delete_blob: async (ctx, bucketId, blobId) => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       // DeleteObject succeeds for missing keys; look first so a typo answers 404.
       await headOrFail(s, bucketId, blobId);
       await s.call((o) => s.s3().send(new DeleteObjectCommand({ Bucket: bucketId, Key: blobId }), o));
     },
-    blob_metadata: async (ctx, bucketId, blobId) => (await head(deps.session(ctx), bucketId, blobId))?.Metadata ?? undefined,
+    blob_metadata: async (ctx, bucketId, blobId) => {
+      checkNames(bucketId, blobId);
+      return (await head(deps.session(ctx), bucketId, blobId))?.Metadata ?? undefined;
+    },
     update_blob_metadata: async (ctx, bucketId, blobId, metadata) => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       const meta = s3Metadata(metadata);
       const current = await head(s, bucketId, blobId);
@@ -256,6 +274,7 @@ export function bucketOperations(deps: Deps): Ops {
     },
 
     init_segmented_blob: async (ctx, { bucketId, blobId, contentType, metadata }) => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       const out = await s.call((o) => s.s3().send(new CreateMultipartUploadCommand({
         Bucket: bucketId, Key: blobId, ContentType: contentType || 'application/octet-stream', Metadata: s3Metadata(metadata),
@@ -263,6 +282,7 @@ export function bucketOperations(deps: Deps): Ops {
       return out.UploadId!;
     },
     blob_segment: async (ctx, { bucketId, blobId, uploadId, order, data, contentLength }) => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       if (order > MAX_PARTS) throw new ValidationFailure(`Segment order must be at most ${MAX_PARTS}`);
       if (contentLength === undefined || !Number.isFinite(contentLength)) {
@@ -274,6 +294,7 @@ export function bucketOperations(deps: Deps): Ops {
       return unquote(out.ETag);
     },
     finalize_segmented_blob: async (ctx, { bucketId, blobId, uploadId, segments }) => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       if (segments.length === 0) throw new ValidationFailure('The segment manifest lists no segments');
       await s.call((o) => s.s3().send(new CompleteMultipartUploadCommand({
