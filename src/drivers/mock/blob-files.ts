@@ -11,6 +11,7 @@ import {
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { ByteRange } from '../../core/byte-range.js';
 import { ValidationFailure } from '../../core/errors.js';
 
 const TEMP_SUFFIX = '.tmp';
@@ -84,14 +85,14 @@ export class BlobFiles {
    * Opens the content synchronously (so a concurrent overwrite cannot unlink
    * it between lookup and open), then streams it. Undefined when missing.
    */
-  openRead(file: string): ReadStream | undefined {
+  openRead(file: string, range?: ByteRange): ReadStream | undefined {
     let fd: number;
     try {
       fd = openSync(join(this.dir, file), 'r');
     } catch {
       return undefined;
     }
-    return createReadStream('', { fd, autoClose: true });
+    return createReadStream('', { fd, autoClose: true, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   readText(file: string): string | undefined {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasCapability, providersOf, RequestContext, type Credentials, type Driver, type DriverDeclaration } from '../../core/driver.js';
-import { CapabilityMissing, CredentialsRequired, DeltacloudError, PayloadTooLarge, ProviderTimeout, UnsupportedMediaType } from '../../core/errors.js';
+import { CapabilityMissing, CredentialsRequired, DeltacloudError, PayloadTooLarge, ProviderTimeout, RangeNotSatisfiable, UnsupportedMediaType } from '../../core/errors.js';
 import { advertisedFeatures } from '../../core/features.js';
 import { errorJson, errorXml, genericMessage, type ErrorInfo } from './errors.js';
 import { renderErrorPage, renderResourcePage } from './html.js';
@@ -411,6 +411,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     }
     if (error instanceof CapabilityMissing) reply.header('Expect', error.capability);
     if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+    if (error instanceof RangeNotSatisfiable) reply.header('Content-Range', `bytes */${error.size}`);
     const info: ErrorInfo = {
       status, message, url: state?.urlPath ?? '/', driver: state?.driverId ?? options.defaultDriver, provider: state?.provider,
       params: state?.params ?? {},

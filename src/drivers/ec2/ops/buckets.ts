@@ -12,7 +12,8 @@ import type { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { BlobData, Driver } from '../../../core/driver.js';
-import { ValidationFailure } from '../../../core/errors.js';
+import { parseContentRange } from '../../../core/byte-range.js';
+import { RangeNotSatisfiable, ValidationFailure } from '../../../core/errors.js';
 import type { Blob, Bucket } from '../../../core/model.js';
 import type { AwsSession } from '../clients.js';
 import { AWS_REGION } from '../config.js';
@@ -205,13 +206,24 @@ export function bucketOperations(deps: Deps): Ops {
       const h = await head(deps.session(ctx), bucketId, blobId);
       return h && toBlob(bucketId, blobId, h);
     },
-    blob_data: async (ctx, bucketId, blobId): Promise<BlobData | undefined> => {
+    blob_data: async (ctx, bucketId, blobId, range): Promise<BlobData | undefined> => {
       checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       return orUndefined(async () => {
-        const out = await untilHeaders(s, (abortSignal) => s.s3().send(new GetObjectCommand({ Bucket: bucketId, Key: blobId }), { abortSignal }));
-        const stream = out.Body as Readable;
-        return { stream, contentType: out.ContentType, contentLength: out.ContentLength };
+        const Range = range && `bytes=${range.start}-${range.end}`;
+        const out = await untilHeaders(s, (abortSignal) => s.s3().send(new GetObjectCommand({ Bucket: bucketId, Key: blobId, Range }), { abortSignal }))
+          .catch(async (e: unknown) => {
+            // The blob shrank since the front end read its size.
+            if (range && e instanceof ValidationFailure && e.message.startsWith('InvalidRange')) {
+              throw new RangeNotSatisfiable((await headOrFail(s, bucketId, blobId)).ContentLength ?? 0);
+            }
+            throw e;
+          });
+        const served = range && parseContentRange(out.ContentRange);
+        return {
+          stream: out.Body as Readable, contentType: out.ContentType, contentLength: out.ContentLength, acceptRanges: true,
+          ...(served ? { range: served } : {}),
+        };
       });
     },
     create_blob: async (ctx, upload) => {
