@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasCapability, providersOf, RequestContext, type Credentials, type Driver, type DriverDeclaration } from '../../core/driver.js';
 import { CapabilityMissing, CredentialsRequired, DeltacloudError, PayloadTooLarge, ProviderTimeout, RangeNotSatisfiable, UnsupportedMediaType } from '../../core/errors.js';
 import { advertisedFeatures } from '../../core/features.js';
+import { OWNER_TAG } from '../../core/owned-files.js';
 import { errorJson, errorXml, genericMessage, type ErrorInfo } from './errors.js';
 import { renderErrorPage, renderResourcePage } from './html.js';
 import { chooseFormat, CONTENT_TYPES, rankFormats, type Format } from './negotiation.js';
@@ -49,9 +50,13 @@ export interface DeltacloudOptions {
   bodyLimit: number;
   /** Largest multipart file accepted (form uploads). */
   maxUploadBytes: number;
+  /** Where form uploads are spooled (the server's own folder, swept at start); default the OS temp folder. */
+  uploadsDir?: string;
 }
 
 export const MOUNT = '/api';
+/** Names of the per-request folders of spooled form uploads (followed by the owner tag). */
+export const UPLOAD_PREFIX = 'deltacloud-upload-';
 const SERVER_HEADER = 'Apache-Deltacloud/1.1.3';
 /** Marker for bodies left unparsed for the operation to stream. */
 const RAW_BODY = Symbol('raw body');
@@ -340,7 +345,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
         continue;
       }
       // Files go to a private temporary directory, never into memory whole.
-      state.uploadDir ??= await mkdtemp(join(tmpdir(), 'deltacloud-upload-'));
+      state.uploadDir ??= await mkdtemp(join(options.uploadsDir ?? tmpdir(), `${UPLOAD_PREFIX}${OWNER_TAG}-`));
       const path = join(state.uploadDir, String(state.uploads.length));
       await pipeline(part.file, createWriteStream(path, { mode: 0o600 }));
       if (part.file.truncated) throw new PayloadTooLarge(`Uploaded file exceeds ${options.maxUploadBytes} bytes`);
