@@ -187,6 +187,32 @@ describe('metrics = CloudWatch (replayed)', () => {
     assert.deepEqual(net.values[0], { minimum: 512, maximum: 512, average: 512, timestamp: 1795717800, unit: 'Bytes' }, 'statistics CloudWatch left out fall back to the average');
   });
 
+  test('show: the window runs to now; the running period\'s sample is included and flagged partial (JSON and XML)', async () => {
+    // The recording's datapoints (newest at 1795717800), moved so that the newest falls in the running 5-minute period.
+    const running = Math.floor(Date.now() / 300_000) * 300;
+    const shift = (body: string) => body.replace(/"Timestamp": (\d+)/g, (_m, t: string) => `"Timestamp": ${Number(t) - 1795717800 + running}`);
+    for (const accept of ['application/json', 'application/xml']) {
+      stub.expect([{ file: '060' }, { file: '019' }, { file: '061', rewrite: shift }, { file: '062', rewrite: shift }]);
+      const asked = Date.now() / 1000;
+      const res = await call('GET', `/api/metrics/${I1}`, { accept });
+      stub.assertDone();
+      assert.equal(res.status, 200, res.text);
+      const [request] = stub.attemptsOf('061') as Array<{ StartTime: number; EndTime: number }>;
+      assert.ok(request!.EndTime >= asked - 1 && request!.EndTime <= Date.now() / 1000 + 1, `EndTime ${request!.EndTime} is now, not the last whole minute`);
+      assert.equal(request!.StartTime, running - 3600, 'an hour of whole periods before the running one');
+      if (accept === 'application/json') {
+        const cpu = res.json().metric.properties.find((p: { name: string }) => p.name === 'CPUUtilization');
+        assert.deepEqual(cpu.values[0], { minimum: 18, maximum: 18, average: 18, timestamp: running, unit: 'Percent', partial: true });
+        assert.deepEqual(cpu.values[1], { minimum: 41.75, maximum: 41.75, average: 41.75, timestamp: running - 300, unit: 'Percent' });
+      } else {
+        const samples = res.xml().child('properties').child('CPUUtilization').all('sample');
+        assert.deepEqual(samples[0]!.all('property').map((p) => [p.attrs.name, p.attrs.value]),
+          [['minimum', '18'], ['maximum', '18'], ['average', '18'], ['timestamp', String(running)], ['unit', 'Percent'], ['partial', 'true']]);
+        assert.equal(samples[1]!.all('property').length, 5, 'complete samples keep the five fields');
+      }
+    }
+  });
+
   test('show in XML: one element per metric, samples with the five fields', async () => {
     stub.expect([{ file: '060' }, { file: '019' }, { file: '061' }, { file: '062' }]);
     const res = await call('GET', `/api/metrics/${I1}`, xml);

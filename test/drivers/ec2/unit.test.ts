@@ -17,7 +17,7 @@ import {
 } from '../../../src/drivers/ec2/mappings.js';
 import { clientTokenFor } from '../../../src/drivers/ec2/ops/compute.js';
 import { copySource, s3Metadata } from '../../../src/drivers/ec2/ops/buckets.js';
-import { toSample } from '../../../src/drivers/ec2/ops/metrics.js';
+import { metricWindow, toSample } from '../../../src/drivers/ec2/ops/metrics.js';
 import { capacityGiB } from '../../../src/drivers/ec2/ops/volumes.js';
 
 const ctx = (provider?: string, credentials?: Credentials) => new RequestContext(provider, credentials, new AbortController().signal);
@@ -295,8 +295,19 @@ describe('smaller translations', () => {
     assert.equal(copySource('b', 'dir/a b+c.txt'), 'b/dir/a%20b%2Bc.txt');
   });
 
+  test('CloudWatch: the window ends now (the running period included), starts on a period boundary an hour before it; its sample is partial', () => {
+    const now = Date.UTC(2026, 11, 4, 18, 7, 42, 500); // 18:07:42.5 — the running 5-minute period began at 18:05
+    const { start, end } = metricWindow(now);
+    assert.equal(end.getTime(), now);
+    assert.equal(start.toISOString(), '2026-12-04T17:05:00.000Z');
+    const at = (iso: string) => toSample({ Timestamp: new Date(iso), Average: 1, Minimum: 1, Maximum: 1, Unit: 'Percent' }, now);
+    assert.equal(at('2026-12-04T18:05:00Z').partial, true, 'the running period');
+    assert.equal(at('2026-12-04T18:00:00Z').partial, undefined, 'ended at 18:05: complete');
+    assert.ok(!('partial' in at('2026-12-04T17:05:00Z')), 'complete samples carry no partial member');
+  });
+
   test('CloudWatch datapoints → samples; volumes in whole GiB', () => {
-    assert.deepEqual(toSample({ Timestamp: new Date(1_000_000), Sum: 10, SampleCount: 4, Unit: 'Bytes' }), { minimum: 2.5, maximum: 2.5, average: 2.5, timestamp: 1000, unit: 'Bytes' });
+    assert.deepEqual(toSample({ Timestamp: new Date(1_000_000), Sum: 10, SampleCount: 4, Unit: 'Bytes' }, Date.now()), { minimum: 2.5, maximum: 2.5, average: 2.5, timestamp: 1000, unit: 'Bytes' });
     assert.equal(capacityGiB('1.5'), 2);
     assert.equal(capacityGiB(''), undefined);
     assert.throws(() => capacityGiB('-1'), /capacity/);
