@@ -6,6 +6,7 @@
 //     end needs no table mapping one to the other.
 // Drivers know nothing of HTTP, XML or JSON.
 import type { Readable } from 'node:stream';
+import type { ByteRange } from './byte-range.js';
 import { CredentialsRequired } from './errors.js';
 import type { FeatureConstraints } from './features.js';
 import type {
@@ -120,7 +121,12 @@ export interface RunCommand {
 export interface BlobData {
   stream: Readable;
   contentType?: string;
+  /** Of the stream (the range's length when a range is served). */
   contentLength?: number;
+  /** Whether the store serves byte ranges (the front end then advertises `Accept-Ranges: bytes`). */
+  acceptRanges?: boolean;
+  /** Set when the stream holds only the range asked for: the bytes served and the blob's whole size. */
+  range?: ByteRange & { size: number };
 }
 
 export interface BlobUpload {
@@ -211,7 +217,8 @@ export interface Driver {
   create_bucket?: Op<[{ name: string; location?: string }], Bucket>;
   delete_bucket?: Op<[Id], void>;
   blob?: Op<[Id, Id], Blob | undefined>;
-  blob_data?: Op<[Id, Id], BlobData | undefined>;
+  /** The content, or only bytes `range.start`–`range.end` when a range is given (the front end resolved it against the size). */
+  blob_data?: Op<[Id, Id, ByteRange?], BlobData | undefined>;
   create_blob?: Op<[BlobUpload], Blob>;
   delete_blob?: Op<[Id, Id], void>;
   blob_metadata?: Op<[Id, Id], Record<string, string> | undefined>;

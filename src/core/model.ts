@@ -199,8 +199,11 @@ export interface MetricSample {
   minimum: number;
   maximum: number;
   average: number;
+  /** Unix seconds: the start of the period a statistic covers, or the time of a reading. */
   timestamp: number;
   unit: string;
+  /** The period is still running: the values cover it up to now and will change. Absent on complete samples. */
+  partial?: true;
 }
 
 export interface MetricProperty {

@@ -12,6 +12,7 @@ import { MOUNT, registerDeltacloud, type DriverSource } from '../frontends/delta
 import { isSensitive } from '../frontends/deltacloud/errors.js';
 import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from './config.js';
+import { prepareUploadsDir } from './uploads-dir.js';
 
 /** Loads each driver once, on first use, and closes them at shutdown. */
 export class DriverRegistry implements DriverSource {
@@ -114,6 +115,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     serverHostname: config.hostname,
     maxUploadBytes: config.maxUploadBytes,
     bodyLimit: config.bodyLimit,
+    uploadsDir: prepareUploadsDir(config.dataDir),
   });
 
   answerEarly = deltacloud.answerRepeat;

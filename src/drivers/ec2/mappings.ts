@@ -156,7 +156,27 @@ export function cpuOptionsFor(info: InstanceTypeInfo, vcpus: number): { CoreCoun
 // ---------------------------------------------------------------------------
 // Images
 
-export function toImage(image: AwsImage): Image {
+/**
+ * The instance types an image can be launched on: same architecture, and, when
+ * both sides say, the image's virtualization type (hvm / paravirtual) and root
+ * device type (ebs / instance-store). Sorted by type name.
+ */
+export function compatibleTypes(image: AwsImage, types: readonly InstanceTypeInfo[]): string[] {
+  const admits = (supported: readonly string[] | undefined, wanted: string | undefined) =>
+    wanted === undefined || supported === undefined || supported.length === 0 || supported.includes(wanted);
+  const ids: string[] = [];
+  for (const t of types) {
+    if (!t.InstanceType || image.Architecture === undefined) continue;
+    if (!(t.ProcessorInfo?.SupportedArchitectures ?? []).map(String).includes(String(image.Architecture))) continue;
+    if (!admits(t.SupportedVirtualizationTypes?.map(String), image.VirtualizationType)) continue;
+    if (!admits(t.SupportedRootDeviceTypes?.map(String), image.RootDeviceType)) continue;
+    ids.push(t.InstanceType);
+  }
+  return ids.sort((a, b) => a.localeCompare(b));
+}
+
+/** An AMI; with the region's instance types, its compatible hardware profiles too. */
+export function toImage(image: AwsImage, types?: readonly InstanceTypeInfo[]): Image {
   return {
     id: image.ImageId ?? '',
     name: image.Name ?? image.ImageId,
@@ -166,6 +186,7 @@ export function toImage(image: AwsImage): Image {
     state: image.State?.toUpperCase(),
     creationTime: image.CreationDate,
     rootType: image.RootDeviceType === 'ebs' ? 'persistent' : 'transient',
+    ...(types ? { hardwareProfileIds: compatibleTypes(image, types) } : {}),
   };
 }
 

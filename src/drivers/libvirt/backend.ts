@@ -12,6 +12,9 @@ import { hardwareProfiles, MAX_STORAGE_GB } from './profiles.js';
 import type { LibvirtStore } from './store.js';
 import { isKind, Virsh } from './virsh.js';
 
+/** Owner of instances when neither the operator nor the request names one. */
+export const DEFAULT_OWNER = 'libvirt';
+
 export class LibvirtBackend {
   private readonly states = new Map<string, UriState>();
 
@@ -44,6 +47,11 @@ export class LibvirtBackend {
       this.states.set(uri, state);
     }
     return new Libvirt(new Virsh(uri, this.opts.virsh, this.opts.commandTimeoutMs), state, this.opts, ctx.signal);
+  }
+
+  /** Who owns the instances a request sees: the operator's `owner`, else the Basic user. */
+  ownerOf(ctx: RequestContext): string {
+    return this.opts.owner ?? (ctx.credentials?.user || DEFAULT_OWNER);
   }
 
   /** The host's profiles: sizes from its CPUs and memory, storage from the instance pool's size. */

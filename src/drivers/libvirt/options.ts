@@ -34,6 +34,8 @@ export interface LibvirtOptions {
   copyTimeoutMs: number;
   /** List every domain of the host, not only those this driver created (others cannot be destroyed or imaged). */
   listAllDomains: boolean;
+  /** The `owner_id` of every instance; unset = the request's Basic user (else `libvirt`). */
+  owner?: string;
   /** Give new domains a VNC display on 127.0.0.1 (reported as a `vnc` address). */
   vnc: boolean;
   /** Largest `instance_count`. */
@@ -120,6 +122,7 @@ export function parseOptions(raw: Record<string, unknown> = {}): LibvirtOptions 
     commandTimeoutMs: num(raw, 'commandTimeoutMs', 30_000, 100),
     copyTimeoutMs: num(raw, 'copyTimeoutMs', 30 * 60_000, 1000),
     listAllDomains: bool(raw, 'listAllDomains', false),
+    owner: raw.owner === undefined ? undefined : str(raw, 'owner', ''),
     vnc: bool(raw, 'vnc', false),
     maxInstanceCount: num(raw, 'maxInstanceCount', 10, 1),
     user,

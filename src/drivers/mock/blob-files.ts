@@ -11,7 +11,9 @@ import {
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { ByteRange } from '../../core/byte-range.js';
 import { ValidationFailure } from '../../core/errors.js';
+import { OWNER_TAG, sweepLeftovers } from '../../core/owned-files.js';
 
 const TEMP_SUFFIX = '.tmp';
 
@@ -40,7 +42,8 @@ export class BlobFiles {
    */
   async receive(bucketId: string, blobId: string, data: Readable, expectedLength?: number, signal?: AbortSignal): Promise<ReceivedFile> {
     const file = this.newFileName(bucketId, blobId);
-    const temp = join(this.dir, file + TEMP_SUFFIX);
+    // The owner tag lets a restarted server remove this file at once if this process dies mid-upload.
+    const temp = join(this.dir, `${file}.${OWNER_TAG}${TEMP_SUFFIX}`);
     const handle = await open(temp, 'wx', 0o640);
     let length = 0;
     try {
@@ -84,14 +87,14 @@ export class BlobFiles {
    * Opens the content synchronously (so a concurrent overwrite cannot unlink
    * it between lookup and open), then streams it. Undefined when missing.
    */
-  openRead(file: string): ReadStream | undefined {
+  openRead(file: string, range?: ByteRange): ReadStream | undefined {
     let fd: number;
     try {
       fd = openSync(join(this.dir, file), 'r');
     } catch {
       return undefined;
     }
-    return createReadStream('', { fd, autoClose: true });
+    return createReadStream('', { fd, autoClose: true, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   readText(file: string): string | undefined {
@@ -107,12 +110,14 @@ export class BlobFiles {
   }
 
   /**
-   * Deletes files no record references (left by a crash between rename and
-   * commit, or by an interrupted upload) once older than `minAgeMs`, so an
-   * upload still running in another process keeps its temp file.
+   * Deletes files no record references: at once the temp files of uploads
+   * whose process is gone (a crash mid-upload), and any other unreferenced
+   * file (left by a crash between rename and commit) once older than
+   * `minAgeMs`, so an upload still running in another process keeps its file.
    */
   sweep(referenced: Set<string>, minAgeMs: number): void {
     const now = Date.now();
+    sweepLeftovers(this.dir, (name) => name.endsWith(TEMP_SUFFIX));
     for (const name of readdirSync(this.dir)) {
       if (referenced.has(name)) continue;
       const path = join(this.dir, name);

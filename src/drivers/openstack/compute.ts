@@ -5,6 +5,7 @@ import type { Filter, InstanceCreate } from '../../core/driver.js';
 import { NotFound, ValidationFailure } from '../../core/errors.js';
 import type { HardwareProfile, Image, Instance, InstanceAddress, Key, Realm } from '../../core/model.js';
 import { instanceState } from './declaration.js';
+import { allFlavors, type Flavor } from './flavors.js';
 import { image as glanceImage } from './image.js';
 import { securityGroupIdsByName } from './network.js';
 import { asList, type Session } from './session.js';
@@ -37,24 +38,12 @@ function zoneOf(realmId: string | undefined): string | undefined {
 
 // ---------------------------------------------------------------- flavors
 
-interface Flavor {
-  id: string | number;
-  name?: string;
-  vcpus?: number;
-  ram?: number;
-  disk?: number;
-}
-
 function profileOf(f: Flavor): HardwareProfile {
   const properties: HardwareProfile['properties'] = [];
   if (f.vcpus !== undefined) properties.push({ name: 'cpu', kind: 'fixed', value: f.vcpus });
   if (f.ram !== undefined) properties.push({ name: 'memory', kind: 'fixed', value: f.ram });
   if (f.disk !== undefined) properties.push({ name: 'storage', kind: 'fixed', value: f.disk });
   return { id: String(f.id), name: f.name ?? String(f.id), properties };
-}
-
-async function allFlavors(s: Session): Promise<Flavor[]> {
-  return s.listAll<Flavor>('compute', '/flavors/detail', 'flavors');
 }
 
 export async function hardwareProfiles(s: Session, filter: Filter): Promise<HardwareProfile[]> {

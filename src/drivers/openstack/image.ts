@@ -1,9 +1,10 @@
 // Glance (image v2): images.
 import type { Filter } from '../../core/driver.js';
 import type { Image } from '../../core/model.js';
+import { allFlavors, flavorFits, type Flavor, type ImageNeeds } from './flavors.js';
 import { asList, type Session } from './session.js';
 
-interface GlanceImage {
+interface GlanceImage extends ImageNeeds {
   id: string;
   name?: string | null;
   status?: string;
@@ -13,7 +14,8 @@ interface GlanceImage {
   description?: string;
 }
 
-function imageOf(g: GlanceImage): Image {
+/** `flavors` undefined: the cloud offers no compute service, so no profiles are listed. */
+function imageOf(g: GlanceImage, flavors: Flavor[] | undefined): Image {
   const status = (g.status ?? '').toUpperCase();
   return {
     id: g.id,
@@ -25,20 +27,26 @@ function imageOf(g: GlanceImage): Image {
     creationTime: g.created_at,
     // Nova boots images onto the hypervisor's local (ephemeral) disk.
     rootType: 'transient',
+    ...(flavors ? { hardwareProfileIds: flavors.filter((f) => flavorFits(f, g)).map((f) => String(f.id)) } : {}),
   };
+}
+
+function flavorsOf(s: Session): Promise<Flavor[] | undefined> {
+  return s.has('compute') ? allFlavors(s) : Promise.resolve(undefined);
 }
 
 export async function images(s: Session, filter: Filter): Promise<Image[]> {
   if (filter.id !== undefined) return asList(await image(s, filter.id));
   const owner = filter.owner_id === 'self' ? s.projectId : filter.owner_id;
-  let all = (await s.listAll<GlanceImage>('image', '/v2/images', 'images', { query: { owner } })).map(imageOf);
+  const [listed, flavors] = await Promise.all([s.listAll<GlanceImage>('image', '/v2/images', 'images', { query: { owner } }), flavorsOf(s)]);
+  let all = listed.map((g) => imageOf(g, flavors));
   if (owner) all = all.filter((i) => i.ownerId === owner);
   return all;
 }
 
 export async function image(s: Session, id: string): Promise<Image | undefined> {
   const body = await s.getOrUndefined<GlanceImage>('image', `/v2/images/${encodeURIComponent(id)}`);
-  return body?.id ? imageOf(body) : undefined;
+  return body?.id ? imageOf(body, await flavorsOf(s)) : undefined;
 }
 
 export async function destroyImage(s: Session, id: string): Promise<void> {

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { BlobData, BlobUpload, Filter } from '../../core/driver.js';
-import { NotFound, ProviderError, ValidationFailure } from '../../core/errors.js';
+import { parseContentRange, type ByteRange } from '../../core/byte-range.js';
+import { NotFound, ProviderError, RangeNotSatisfiable, ValidationFailure } from '../../core/errors.js';
 import type { Blob, Bucket } from '../../core/model.js';
 import { asList, type Session } from './session.js';
 
@@ -180,21 +181,27 @@ export async function blobMetadata(s: Session, c: string, o: string): Promise<Re
 }
 
 /** The data as a stream straight from Swift (nothing is buffered whole). */
-export async function blobData(s: Session, c: string, o: string): Promise<BlobData | undefined> {
+export async function blobData(s: Session, c: string, o: string, range?: ByteRange): Promise<BlobData | undefined> {
   checkContainer(c);
   checkObject(o);
   const res = await s.request('object-store', 'GET', objectPath(c, o), {
-    accept: [404], timeout: 'headers', headers: { Accept: '*/*', 'Accept-Encoding': 'identity' },
+    accept: [404, 416], timeout: 'headers',
+    headers: { Accept: '*/*', 'Accept-Encoding': 'identity', ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) },
   });
-  if (res.status === 404) {
+  if (res.status === 404 || res.status === 416) {
     await res.body?.cancel().catch(() => {});
-    return undefined;
+    if (res.status === 404) return undefined;
+    // The object shrank since the front end read its size.
+    throw new RangeNotSatisfiable((await blob(s, c, o))?.contentLength ?? 0);
   }
   const length = res.headers.get('content-length');
+  const served = res.status === 206 ? parseContentRange(res.headers.get('content-range')) : undefined;
   return {
     stream: res.body ? Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>) : Readable.from([]),
     contentType: res.headers.get('content-type') ?? undefined,
     contentLength: length === null ? undefined : Number(length),
+    acceptRanges: true,
+    ...(served ? { range: served } : {}),
   };
 }
 

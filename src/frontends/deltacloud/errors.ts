@@ -16,6 +16,7 @@ export const ERROR_CLASSES: Record<number, string> = {
   412: 'Deltacloud::Exceptions::PreconditionFailed',
   413: 'Deltacloud::Exceptions::PayloadTooLarge',
   415: 'Deltacloud::Exceptions::UnsupportedMediaType',
+  416: 'Deltacloud::Exceptions::RangeNotSatisfiable',
   500: 'Deltacloud::Exceptions::BackendError',
   501: 'Deltacloud::Exceptions::NotImplemented',
   502: 'Deltacloud::Exceptions::ProviderError',

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasCapability, providersOf, RequestContext, type Credentials, type Driver, type DriverDeclaration } from '../../core/driver.js';
-import { CapabilityMissing, CredentialsRequired, DeltacloudError, PayloadTooLarge, ProviderTimeout, UnsupportedMediaType } from '../../core/errors.js';
+import { CapabilityMissing, CredentialsRequired, DeltacloudError, PayloadTooLarge, ProviderTimeout, RangeNotSatisfiable, UnsupportedMediaType } from '../../core/errors.js';
 import { advertisedFeatures } from '../../core/features.js';
+import { OWNER_TAG } from '../../core/owned-files.js';
 import { addSecurityHeaders, refuseCrossOrigin } from './browser-safety.js';
 import { errorJson, errorXml, genericMessage, type ErrorInfo } from './errors.js';
 import { renderErrorPage, renderResourcePage } from './html.js';
@@ -51,9 +52,13 @@ export interface DeltacloudOptions {
   bodyLimit: number;
   /** Largest multipart file accepted (form uploads). */
   maxUploadBytes: number;
+  /** Where form uploads are spooled (the server's own folder, swept at start); default the OS temp folder. */
+  uploadsDir?: string;
 }
 
 export const MOUNT = '/api';
+/** Names of the per-request folders of spooled form uploads (followed by the owner tag). */
+export const UPLOAD_PREFIX = 'deltacloud-upload-';
 const SERVER_HEADER = 'Apache-Deltacloud/1.1.3';
 /** Marker for bodies left unparsed for the operation to stream. */
 const RAW_BODY = Symbol('raw body');
@@ -335,7 +340,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
         continue;
       }
       // Files go to a private temporary directory, never into memory whole.
-      state.uploadDir ??= await mkdtemp(join(tmpdir(), 'deltacloud-upload-'));
+      state.uploadDir ??= await mkdtemp(join(options.uploadsDir ?? tmpdir(), `${UPLOAD_PREFIX}${OWNER_TAG}-`));
       const path = join(state.uploadDir, String(state.uploads.length));
       await pipeline(part.file, createWriteStream(path, { mode: 0o600 }));
       if (part.file.truncated) throw new PayloadTooLarge(`Uploaded file exceeds ${options.maxUploadBytes} bytes`);
@@ -407,6 +412,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     }
     if (error instanceof CapabilityMissing) reply.header('Expect', error.capability);
     if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+    if (error instanceof RangeNotSatisfiable) reply.header('Content-Range', `bytes */${error.size}`);
     const info: ErrorInfo = {
       status, message, url: state?.urlPath ?? '/', driver: state?.driverId ?? options.defaultDriver, provider: state?.provider,
       params: state?.params ?? {},

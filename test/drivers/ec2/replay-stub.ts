@@ -1,6 +1,6 @@
 // A local stand-in for EC2, Classic ELB and CloudWatch that answers with the
 // recorded exchanges of test/fixtures/aws/ (SDK v3 ↔ moto), never with
-// invented bodies. A test lists the exchanges it expects; each request must
+// invented bodies (a test may derive one from a recording: `rewrite`). A test lists the exchanges it expects; each request must
 // match the first unused one of its service and Action (requests may arrive
 // in parallel), and the listed key parameters must equal the recorded ones.
 // It also checks the SigV4 credential scope and counts TCP connections.
@@ -32,6 +32,8 @@ export interface Expectation {
   check?: string[];
   /** Hang up on the first matching attempt without answering (the SDK retries), then answer. */
   dropFirstAttempt?: boolean;
+  /** Derives the answer from the recorded body (e.g. datapoints moved to the present); the test says how. */
+  rewrite?: (body: string) => string;
 }
 
 interface Pending extends Expectation {
@@ -140,7 +142,7 @@ export class ReplayStub {
     const r = match.exchange.response;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(r.headers)) if (!['content-length', 'date', 'status'].includes(k)) headers[k] = v;
-    const body = r.bodyEncoding === 'base64' ? Buffer.from(r.body, 'base64') : Buffer.from(r.body, 'utf8');
+    const body = r.bodyEncoding === 'base64' ? Buffer.from(r.body, 'base64') : Buffer.from(match.rewrite ? match.rewrite(r.body) : r.body, 'utf8');
     res.writeHead(r.status, { ...headers, 'content-length': String(body.length) }).end(body);
   }
 }

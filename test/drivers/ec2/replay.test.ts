@@ -37,6 +37,49 @@ after(async () => {
   await stub.stop();
 });
 
+describe('images list their compatible hardware profiles (fresh server: no cached instance types)', () => {
+  let fresh: Ec2Server;
+  before(async () => {
+    fresh = await startEc2Server({
+      endpoints: { replay: { ec2: stub.url, elb: stub.url, cloudwatch: stub.url, region: 'us-east-1', imageOwners: ['amazon'] } },
+      maxAttempts: 2,
+    }, 'replay');
+  });
+  after(async () => fresh?.stop());
+  const get = (path: string, accept: string) => req(fresh.server.port, 'GET', path, { auth: FIXTURE_AUTH, accept });
+  const X86_HVM_EBS = ['c5.xlarge', 'm5.large', 't2.micro', 't3.small'];
+
+  test('listing: DescribeImages, then DescribeInstanceTypes; each image lists the types of its architecture, virtualization and root device', async () => {
+    stub.expect([{ file: '004', check: ['Owner.1'] }, { file: '003' }]);
+    const res = await get('/api/images', 'application/json');
+    stub.assertDone();
+    assert.equal(res.status, 200, res.text);
+    const images = res.json().images as Array<{ id: string; architecture: string; root_type: string; hardware_profiles: Array<{ id: string; href: string }> }>;
+    assert.equal(images.length, 44);
+    // The recording holds 40 x86_64 HVM EBS images, and 4 that none of its 4 types (all x86_64, HVM, EBS-only) can run.
+    const runnable = images.filter((i) => i.hardware_profiles.length > 0);
+    assert.equal(runnable.length, 40);
+    for (const image of runnable) {
+      assert.equal(image.architecture, 'x86_64');
+      assert.deepEqual(image.hardware_profiles.map((p) => p.id), X86_HVM_EBS, image.id);
+    }
+    assert.equal(runnable[0]!.hardware_profiles[0]!.href, `http://localhost:${fresh.server.port}/api/hardware_profiles/c5.xlarge`);
+    const arm = images.find((i) => i.architecture === 'arm64');
+    assert.ok(arm, 'the recording has an arm64 image');
+    assert.deepEqual(arm.hardware_profiles, [], 'no recorded type runs arm64');
+    assert.ok(images.some((i) => i.root_type === 'transient' && i.hardware_profiles.length === 0), 'instance-store image: no EBS-only type');
+  });
+
+  test('show in XML: <hardware_profiles> with one link per compatible type (types now cached)', async () => {
+    stub.expect([{ file: '005', check: ['ImageId.1'] }]);
+    const res = await get('/api/images/ami-04681a1dbd79675a5', 'application/xml');
+    stub.assertDone();
+    assert.equal(res.status, 200, res.text);
+    const profiles = res.xml().child('hardware_profiles').all('hardware_profile');
+    assert.deepEqual(profiles.map((p) => [p.attrs.id, p.attrs.rel]), X86_HVM_EBS.map((id) => [id, 'hardware_profile']));
+  });
+});
+
 describe('load balancers = Classic ELB (replayed)', () => {
   test('create: CreateLoadBalancer with the listener and zone, then the balancer with its instances', async () => {
     stub.expect([
@@ -142,6 +185,32 @@ describe('metrics = CloudWatch (replayed)', () => {
     assert.deepEqual(cpu.values[5], { minimum: 12.5, maximum: 12.5, average: 12.5, timestamp: 1795716300, unit: 'Percent' });
     const net = metric.properties.find((p: { name: string }) => p.name === 'NetworkIn');
     assert.deepEqual(net.values[0], { minimum: 512, maximum: 512, average: 512, timestamp: 1795717800, unit: 'Bytes' }, 'statistics CloudWatch left out fall back to the average');
+  });
+
+  test('show: the window runs to now; the running period\'s sample is included and flagged partial (JSON and XML)', async () => {
+    // The recording's datapoints (newest at 1795717800), moved so that the newest falls in the running 5-minute period.
+    const running = Math.floor(Date.now() / 300_000) * 300;
+    const shift = (body: string) => body.replace(/"Timestamp": (\d+)/g, (_m, t: string) => `"Timestamp": ${Number(t) - 1795717800 + running}`);
+    for (const accept of ['application/json', 'application/xml']) {
+      stub.expect([{ file: '060' }, { file: '019' }, { file: '061', rewrite: shift }, { file: '062', rewrite: shift }]);
+      const asked = Date.now() / 1000;
+      const res = await call('GET', `/api/metrics/${I1}`, { accept });
+      stub.assertDone();
+      assert.equal(res.status, 200, res.text);
+      const [request] = stub.attemptsOf('061') as Array<{ StartTime: number; EndTime: number }>;
+      assert.ok(request!.EndTime >= asked - 1 && request!.EndTime <= Date.now() / 1000 + 1, `EndTime ${request!.EndTime} is now, not the last whole minute`);
+      assert.equal(request!.StartTime, running - 3600, 'an hour of whole periods before the running one');
+      if (accept === 'application/json') {
+        const cpu = res.json().metric.properties.find((p: { name: string }) => p.name === 'CPUUtilization');
+        assert.deepEqual(cpu.values[0], { minimum: 18, maximum: 18, average: 18, timestamp: running, unit: 'Percent', partial: true });
+        assert.deepEqual(cpu.values[1], { minimum: 41.75, maximum: 41.75, average: 41.75, timestamp: running - 300, unit: 'Percent' });
+      } else {
+        const samples = res.xml().child('properties').child('CPUUtilization').all('sample');
+        assert.deepEqual(samples[0]!.all('property').map((p) => [p.attrs.name, p.attrs.value]),
+          [['minimum', '18'], ['maximum', '18'], ['average', '18'], ['timestamp', String(running)], ['unit', 'Percent'], ['partial', 'true']]);
+        assert.equal(samples[1]!.all('property').length, 5, 'complete samples keep the five fields');
+      }
+    }
   });
 
   test('show in XML: one element per metric, samples with the five fields', async () => {

@@ -136,6 +136,33 @@ describe('ec2 driver: S3 buckets and blobs, live against Swift s3api', { skip: !
     assert.deepEqual(listed.blob_list.map((b: { id: string }) => b.id), ['hello.txt']);
   });
 
+  test('Range on content: GetObject with Range → 206 + Content-Range; past the end → 416 with the size; several → 200', async () => {
+    const text = 'Hello from Deltacloud!\n';
+    const path = `/api/buckets/${BUCKET}/hello.txt/content`;
+    const range = (r: string, accept?: string) => call('GET', path, { headers: { Range: r }, ...(accept ? { accept } : {}) });
+    const full = await call('GET', path);
+    assert.equal(full.status, 200);
+    assert.equal(full.headers['accept-ranges'], 'bytes');
+    const first = await range('bytes=0-3');
+    assert.equal(first.status, 206, first.text);
+    assert.equal(first.text, 'Hell');
+    assert.equal(first.headers['content-range'], `bytes 0-3/${text.length}`);
+    assert.equal(first.headers['content-length'], '4');
+    const suffix = await range('bytes=-9');
+    assert.equal(suffix.status, 206);
+    assert.equal(suffix.text, text.slice(-9));
+    const open = await range('bytes=6-');
+    assert.equal(open.status, 206);
+    assert.equal(open.text, text.slice(6));
+    assert.equal(open.headers['content-range'], `bytes 6-${text.length - 1}/${text.length}`);
+    const past = await range(`bytes=${text.length}-`, 'application/json');
+    assert.equal(past.status, 416, past.text);
+    assert.equal(past.headers['content-range'], `bytes */${text.length}`);
+    const several = await range('bytes=0-1,3-4');
+    assert.equal(several.status, 200);
+    assert.equal(several.text, text);
+  });
+
   test('form upload (POST multipart/form-data) → 201', async () => {
     const boundary = '----dcec2' + Date.now();
     const body = Buffer.from(

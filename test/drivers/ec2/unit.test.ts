@@ -12,12 +12,12 @@ import { parseOptions, resolveProvider } from '../../../src/drivers/ec2/config.j
 import { EC2_DECLARATION, EC2_STATE_MACHINE } from '../../../src/drivers/ec2/declaration.js';
 import { DEFAULT_RETRY_AFTER, mapAwsError, statusForCode } from '../../../src/drivers/ec2/errors.js';
 import {
-  cpuOptionsFor, ec2StatesFor, instanceState, parseRuleId, profileAdmits, ruleId, toFirewall, toHardwareProfile, toInstance, toIpPermission,
+  compatibleTypes, cpuOptionsFor, ec2StatesFor, instanceState, parseRuleId, profileAdmits, ruleId, toFirewall, toHardwareProfile, toInstance, toIpPermission,
   vcpuChoices,
 } from '../../../src/drivers/ec2/mappings.js';
 import { clientTokenFor } from '../../../src/drivers/ec2/ops/compute.js';
 import { copySource, s3Metadata } from '../../../src/drivers/ec2/ops/buckets.js';
-import { toSample } from '../../../src/drivers/ec2/ops/metrics.js';
+import { metricWindow, toSample } from '../../../src/drivers/ec2/ops/metrics.js';
 import { capacityGiB } from '../../../src/drivers/ec2/ops/volumes.js';
 
 const ctx = (provider?: string, credentials?: Credentials) => new RequestContext(provider, credentials, new AbortController().signal);
@@ -105,6 +105,19 @@ describe('hardware profiles from DescribeInstanceTypes', () => {
     assert.deepEqual(p.properties[3], { name: 'architecture', kind: 'enum', value: 'x86_64', values: ['i386', 'x86_64'] });
     assert.deepEqual(toHardwareProfile(c5).properties[2], { name: 'storage', kind: 'range', value: 8, first: 1, last: 16384 });
     assert.deepEqual(toHardwareProfile(c5).properties[3], { name: 'architecture', kind: 'fixed', value: 'x86_64' });
+  });
+
+  test('images: compatible types by architecture (i386 → types that run i386), virtualization and root device type', () => {
+    const t2: InstanceTypeInfo = { InstanceType: 't2.micro', ProcessorInfo: { SupportedArchitectures: ['i386', 'x86_64'] }, SupportedVirtualizationTypes: ['hvm'], SupportedRootDeviceTypes: ['ebs'] };
+    const m1pv: InstanceTypeInfo = { InstanceType: 'm1.small', ProcessorInfo: { SupportedArchitectures: ['i386', 'x86_64'] }, SupportedVirtualizationTypes: ['hvm', 'paravirtual'], SupportedRootDeviceTypes: ['ebs', 'instance-store'] };
+    const c5only: InstanceTypeInfo = { InstanceType: 'c5.large', ProcessorInfo: { SupportedArchitectures: ['x86_64'] }, SupportedVirtualizationTypes: ['hvm'], SupportedRootDeviceTypes: ['ebs'] };
+    const graviton: InstanceTypeInfo = { InstanceType: 't4g.nano', ProcessorInfo: { SupportedArchitectures: ['arm64'] } };
+    const types = [t2, m1pv, c5only, graviton];
+    assert.deepEqual(compatibleTypes({ Architecture: 'x86_64', VirtualizationType: 'hvm', RootDeviceType: 'ebs' }, types), ['c5.large', 'm1.small', 't2.micro']);
+    assert.deepEqual(compatibleTypes({ Architecture: 'i386', VirtualizationType: 'hvm', RootDeviceType: 'ebs' }, types), ['m1.small', 't2.micro']);
+    assert.deepEqual(compatibleTypes({ Architecture: 'i386', VirtualizationType: 'paravirtual', RootDeviceType: 'instance-store' }, types), ['m1.small']);
+    assert.deepEqual(compatibleTypes({ Architecture: 'arm64' }, types), ['t4g.nano'], 'a type that does not say runs any virtualization');
+    assert.deepEqual(compatibleTypes({}, types), [], 'an image of unknown architecture: none');
   });
 
   test('hwp_* values: admitted by the profile, and hwp_cpu → CpuOptions', () => {
@@ -282,8 +295,19 @@ describe('smaller translations', () => {
     assert.equal(copySource('b', 'dir/a b+c.txt'), 'b/dir/a%20b%2Bc.txt');
   });
 
+  test('CloudWatch: the window ends now (the running period included), starts on a period boundary an hour before it; its sample is partial', () => {
+    const now = Date.UTC(2026, 11, 4, 18, 7, 42, 500); // 18:07:42.5 — the running 5-minute period began at 18:05
+    const { start, end } = metricWindow(now);
+    assert.equal(end.getTime(), now);
+    assert.equal(start.toISOString(), '2026-12-04T17:05:00.000Z');
+    const at = (iso: string) => toSample({ Timestamp: new Date(iso), Average: 1, Minimum: 1, Maximum: 1, Unit: 'Percent' }, now);
+    assert.equal(at('2026-12-04T18:05:00Z').partial, true, 'the running period');
+    assert.equal(at('2026-12-04T18:00:00Z').partial, undefined, 'ended at 18:05: complete');
+    assert.ok(!('partial' in at('2026-12-04T17:05:00Z')), 'complete samples carry no partial member');
+  });
+
   test('CloudWatch datapoints → samples; volumes in whole GiB', () => {
-    assert.deepEqual(toSample({ Timestamp: new Date(1_000_000), Sum: 10, SampleCount: 4, Unit: 'Bytes' }), { minimum: 2.5, maximum: 2.5, average: 2.5, timestamp: 1000, unit: 'Bytes' });
+    assert.deepEqual(toSample({ Timestamp: new Date(1_000_000), Sum: 10, SampleCount: 4, Unit: 'Bytes' }, Date.now()), { minimum: 2.5, maximum: 2.5, average: 2.5, timestamp: 1000, unit: 'Bytes' });
     assert.equal(capacityGiB('1.5'), 2);
     assert.equal(capacityGiB(''), undefined);
     assert.throws(() => capacityGiB('-1'), /capacity/);

@@ -346,6 +346,24 @@ test('test:///default: realm, profiles from the host, foreign domain listed with
   }
 });
 
+test('test:///default: every instance has an owner — the operator\'s drivers.libvirt.owner, else the Basic user', { skip: virshMissing }, async () => {
+  const open = await load(TEST_OPTIONS);
+  const named = await load({ ...TEST_OPTIONS, owner: 'ops-team' });
+  try {
+    const alice = { user: 'alice', password: 'pw' };
+    assert.deepEqual((await open.instances(ctx(undefined, alice), {})).map((i) => [i.id, i.ownerId]), [['test', 'alice']]);
+    assert.equal((await open.instance(ctx(undefined, alice), 'test'))?.ownerId, 'alice');
+    assert.equal((await open.instances(ctx(), {}))[0]?.ownerId, 'libvirt', 'no credentials, no configured owner: still an owner');
+    assert.equal((await named.instances(ctx(undefined, alice), {}))[0]?.ownerId, 'ops-team');
+    assert.equal((await named.instance(ctx(), 'test'))?.ownerId, 'ops-team');
+    assert.equal((await named.start_instance(ctx(), 'test')).ownerId, 'ops-team', 'action answers carry the owner too');
+    assert.throws(() => parseOptions({ owner: '' }), /drivers\.libvirt\.owner must be a non-empty string/);
+  } finally {
+    await open.close();
+    await named.close();
+  }
+});
+
 test('test:///default: providers only from the allow-list; an unreachable daemon is a 502', { skip: virshMissing }, async () => {
   const driver = await load(TEST_OPTIONS);
   try {
@@ -428,7 +446,7 @@ test('server: -i libvirt on test:///default serves the API without credentials',
     assert.match(drivers.text, /<provider id='qemu:\/\/\/system'>/);
     const instances = await call(server, 'GET', '/api/instances', json);
     assert.equal(instances.status, 200);
-    assert.deepEqual(instances.json().instances.map((i: { id: string; state: string }) => [i.id, i.state]), [['test', 'RUNNING']]);
+    assert.deepEqual(instances.json().instances.map((i: { id: string; state: string; owner: string }) => [i.id, i.state, i.owner]), [['test', 'RUNNING', 'libvirt']]);
     const profile = await call(server, 'GET', '/api/hardware_profiles/custom', { accept: 'application/xml', auth: false });
     assert.match(profile.text, /<property kind='range' name='cpu' unit='count' value='1'>/);
     assert.match(profile.text, /<range first='1' last='16' \/>/);

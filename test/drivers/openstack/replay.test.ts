@@ -202,6 +202,19 @@ describe('images (Glance v2)', () => {
     assert.equal(pages[1]!.query.get('marker'), 'e7a40226-3523-4f0f-87d8-d8dc91bbf4a3');
   });
 
+  test('each image lists the flavors it fits: min_disk (40 GB here) and the image size within the flavor\'s disk', async () => {
+    const res = await api('GET', '/api/images');
+    assert.equal(res.status, 200);
+    // Recorded flavors, in Nova's order: 7 (620 GB), 3 (40), 1 (10), 4 (80), 8 (1200), 5 (160), 2 (20), 6 (320).
+    for (const image of res.json().images) {
+      assert.deepEqual(image.hardware_profiles.map((p: { id: string }) => p.id), ['7', '3', '4', '8', '5', '6'], image.id);
+    }
+    sent('compute', 'GET', `${P}/flavors/detail`);
+    const one = await api('GET', '/api/images/4949f9ee-2421-4c81-8b49-13119446008b', { accept: 'application/xml' });
+    assert.equal(one.status, 200);
+    assert.match(one.text, /<hardware_profiles>\s*<hardware_profile href='[^']*\/api\/hardware_profiles\/7' id='7' rel='hardware_profile' \/>/);
+  });
+
   test('a next link without a marker ends the listing (no endless loop)', async () => {
     stub.imagesVariant = 'invalid-next';
     const res = await api('GET', '/api/images');

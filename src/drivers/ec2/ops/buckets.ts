@@ -12,10 +12,12 @@ import type { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { BlobData, Driver } from '../../../core/driver.js';
-import { ValidationFailure } from '../../../core/errors.js';
+import { parseContentRange } from '../../../core/byte-range.js';
+import { RangeNotSatisfiable, ValidationFailure } from '../../../core/errors.js';
 import type { Blob, Bucket } from '../../../core/model.js';
 import type { AwsSession } from '../clients.js';
 import { AWS_REGION } from '../config.js';
+import { checkBlobKey, checkBucketName } from '../s3-names.js';
 import { filterValue, orUndefined, type Deps } from './context.js';
 
 type Ops = Pick<Driver,
@@ -101,6 +103,12 @@ async function untilHeaders<R>(s: AwsSession, send: (signal: AbortSignal) => Pro
   }
 }
 
+/** An existing bucket's name, and a blob key when given, checked before any request. */
+function checkNames(bucketId: string, blobId?: string): void {
+  checkBucketName(bucketId, 'existing');
+  if (blobId !== undefined) checkBlobKey(blobId);
+}
+
 export function bucketOperations(deps: Deps): Ops {
   async function head(s: AwsSession, bucketId: string, blobId: string): Promise<HeadObjectCommandOutput | undefined> {
     return orUndefined(() => s.call((o) => s.s3().send(new HeadObjectCommand({ Bucket: bucketId, Key: blobId }), o)));
@@ -164,6 +172,7 @@ export function bucketOperations(deps: Deps): Ops {
       return buckets.filter((b) => b.Name && (!id || b.Name === id)).map((b): Bucket => ({ id: b.Name!, name: b.Name!, blobIds: [] }));
     },
     bucket: async (ctx, id) => {
+      checkNames(id);
       const s = deps.session(ctx);
       const client = s.s3();
       return orUndefined(async () => {
@@ -176,6 +185,7 @@ export function bucketOperations(deps: Deps): Ops {
       });
     },
     create_bucket: async (ctx, { name, location }) => {
+      checkBucketName(name, 'create');
       const s = deps.session(ctx);
       const client = clientForLocation(s, location);
       const constraint = location && !(s.provider.custom === undefined && location === 'us-east-1') ? location : undefined;
@@ -186,23 +196,38 @@ export function bucketOperations(deps: Deps): Ops {
       return { id: name, name, size: 0, blobIds: [] };
     },
     delete_bucket: async (ctx, id) => {
+      checkNames(id);
       const s = deps.session(ctx);
       await s.call((o) => s.s3().send(new DeleteBucketCommand({ Bucket: id }), o));
     },
 
     blob: async (ctx, bucketId, blobId) => {
+      checkNames(bucketId, blobId);
       const h = await head(deps.session(ctx), bucketId, blobId);
       return h && toBlob(bucketId, blobId, h);
     },
-    blob_data: async (ctx, bucketId, blobId): Promise<BlobData | undefined> => {
+    blob_data: async (ctx, bucketId, blobId, range): Promise<BlobData | undefined> => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       return orUndefined(async () => {
-        const out = await untilHeaders(s, (abortSignal) => s.s3().send(new GetObjectCommand({ Bucket: bucketId, Key: blobId }), { abortSignal }));
-        const stream = out.Body as Readable;
-        return { stream, contentType: out.ContentType, contentLength: out.ContentLength };
+        const Range = range && `bytes=${range.start}-${range.end}`;
+        const out = await untilHeaders(s, (abortSignal) => s.s3().send(new GetObjectCommand({ Bucket: bucketId, Key: blobId, Range }), { abortSignal }))
+          .catch(async (e: unknown) => {
+            // The blob shrank since the front end read its size.
+            if (range && e instanceof ValidationFailure && e.message.startsWith('InvalidRange')) {
+              throw new RangeNotSatisfiable((await headOrFail(s, bucketId, blobId)).ContentLength ?? 0);
+            }
+            throw e;
+          });
+        const served = range && parseContentRange(out.ContentRange);
+        return {
+          stream: out.Body as Readable, contentType: out.ContentType, contentLength: out.ContentLength, acceptRanges: true,
+          ...(served ? { range: served } : {}),
+        };
       });
     },
     create_blob: async (ctx, upload) => {
+      checkNames(upload.bucketId, upload.blobId);
       const s = deps.session(ctx);
       const metadata = s3Metadata(upload.metadata);
       const partSize = Math.max(deps.options.partSize, upload.contentLength ? Math.ceil(upload.contentLength / MAX_PARTS) : 0);
@@ -240,13 +265,18 @@ export function bucketOperations(deps: Deps): Ops {
       return toBlob(upload.bucketId, upload.blobId, await headOrFail(s, upload.bucketId, upload.blobId));
     },
     delete_blob: async (ctx, bucketId, blobId) => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       // DeleteObject succeeds for missing keys; look first so a typo answers 404.
       await headOrFail(s, bucketId, blobId);
       await s.call((o) => s.s3().send(new DeleteObjectCommand({ Bucket: bucketId, Key: blobId }), o));
     },
-    blob_metadata: async (ctx, bucketId, blobId) => (await head(deps.session(ctx), bucketId, blobId))?.Metadata ?? undefined,
+    blob_metadata: async (ctx, bucketId, blobId) => {
+      checkNames(bucketId, blobId);
+      return (await head(deps.session(ctx), bucketId, blobId))?.Metadata ?? undefined;
+    },
     update_blob_metadata: async (ctx, bucketId, blobId, metadata) => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       const meta = s3Metadata(metadata);
       const current = await head(s, bucketId, blobId);
@@ -256,6 +286,7 @@ export function bucketOperations(deps: Deps): Ops {
     },
 
     init_segmented_blob: async (ctx, { bucketId, blobId, contentType, metadata }) => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       const out = await s.call((o) => s.s3().send(new CreateMultipartUploadCommand({
         Bucket: bucketId, Key: blobId, ContentType: contentType || 'application/octet-stream', Metadata: s3Metadata(metadata),
@@ -263,6 +294,7 @@ export function bucketOperations(deps: Deps): Ops {
       return out.UploadId!;
     },
     blob_segment: async (ctx, { bucketId, blobId, uploadId, order, data, contentLength }) => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       if (order > MAX_PARTS) throw new ValidationFailure(`Segment order must be at most ${MAX_PARTS}`);
       if (contentLength === undefined || !Number.isFinite(contentLength)) {
@@ -274,6 +306,7 @@ export function bucketOperations(deps: Deps): Ops {
       return unquote(out.ETag);
     },
     finalize_segmented_blob: async (ctx, { bucketId, blobId, uploadId, segments }) => {
+      checkNames(bucketId, blobId);
       const s = deps.session(ctx);
       if (segments.length === 0) throw new ValidationFailure('The segment manifest lists no segments');
       await s.call((o) => s.s3().send(new CompleteMultipartUploadCommand({

@@ -107,12 +107,26 @@ export function computeOperations(deps: Deps): Ops {
     });
   }
 
+  /**
+   * The instance types images are matched against for their compatible
+   * profiles; none (and images without profiles) when the credentials may
+   * describe images but not instance types.
+   */
+  async function typesForImages(s: AwsSession): Promise<InstanceTypeInfo[] | undefined> {
+    try {
+      return [...(await allTypes(s)).values()];
+    } catch (e) {
+      if ((e as { status?: number }).status === 403) return undefined;
+      throw e;
+    }
+  }
+
   async function describeImage(s: AwsSession, id: string): Promise<Image | undefined> {
-    return orUndefined(async () => {
+    const image = await orUndefined(async () => {
       const out = await s.call((o) => s.ec2().send(new DescribeImagesCommand({ ImageIds: [id] }), o));
-      const image = out.Images?.find((i) => i.ImageId === id);
-      return image && toImage(image);
+      return out.Images?.find((i) => i.ImageId === id);
     });
+    return image && toImage(image, await typesForImages(s));
   }
 
   async function describeInstance(s: AwsSession, id: string): Promise<Instance | undefined> {
@@ -197,7 +211,8 @@ export function computeOperations(deps: Deps): Ops {
         (o) => paginateDescribeImages({ client, pageSize: PAGE.images, stopOnSameToken: true }, { ...(owners.length ? { Owners: owners } : {}), Filters }, o),
         (page) => page.Images,
       );
-      return images.map(toImage).sort((a, b) => (a.ownerId ?? '').localeCompare(b.ownerId ?? '') || (a.name ?? '').localeCompare(b.name ?? ''));
+      const types = images.length > 0 ? await typesForImages(s) : undefined;
+      return images.map((i) => toImage(i, types)).sort((a, b) => (a.ownerId ?? '').localeCompare(b.ownerId ?? '') || (a.name ?? '').localeCompare(b.name ?? ''));
     },
     image: async (ctx, id) => describeImage(deps.session(ctx), id),
     create_image: async (ctx, { instanceId, name, description }) => {

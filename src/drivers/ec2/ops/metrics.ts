@@ -1,6 +1,7 @@
 // Metrics = CloudWatch `AWS/EC2` metrics per instance (spec §11.14): the list
 // names each instance's metrics; a show reads the last hour of each in
-// 5-minute statistics (minimum, maximum, average), newest first.
+// 5-minute statistics (minimum, maximum, average), newest first, and the
+// running period so far, flagged partial.
 import { GetMetricStatisticsCommand, paginateListMetrics, type Datapoint } from '@aws-sdk/client-cloudwatch';
 import type { Driver } from '../../../core/driver.js';
 import type { Instance, Metric, MetricSample } from '../../../core/model.js';
@@ -38,16 +39,32 @@ async function metricNames(s: AwsSession, instanceId?: string): Promise<Map<stri
   return byInstance;
 }
 
-/** One CloudWatch datapoint → a sample; statistics the service left out fall back to the average. */
-export function toSample(p: Datapoint): MetricSample {
+/**
+ * One CloudWatch datapoint → a sample; statistics the service left out fall
+ * back to the average. A datapoint whose period ends after `nowMs` is the
+ * running period's: flagged partial.
+ */
+export function toSample(p: Datapoint, nowMs: number): MetricSample {
   const average = p.Average ?? (p.Sum !== undefined && p.SampleCount ? p.Sum / p.SampleCount : p.Sum ?? 0);
+  const timestamp = p.Timestamp ? Math.floor(p.Timestamp.getTime() / 1000) : 0;
   return {
     minimum: p.Minimum ?? average,
     maximum: p.Maximum ?? average,
     average,
-    timestamp: p.Timestamp ? Math.floor(p.Timestamp.getTime() / 1000) : 0,
+    timestamp,
     unit: p.Unit ?? 'None',
+    ...((timestamp + METRIC_PERIOD_S) * 1000 > nowMs ? { partial: true as const } : {}),
   };
+}
+
+/**
+ * What a show asks CloudWatch for: the last hour's whole periods (aligned on
+ * period boundaries) and the running period up to now.
+ */
+export function metricWindow(nowMs: number): { start: Date; end: Date } {
+  const periodMs = METRIC_PERIOD_S * 1000;
+  const running = Math.floor(nowMs / periodMs) * periodMs;
+  return { start: new Date(running - METRIC_WINDOW_S * 1000), end: new Date(nowMs) };
 }
 
 export function metricOperations(deps: Deps): Ops {
@@ -77,14 +94,14 @@ export function metricOperations(deps: Deps): Ops {
       const metricList = names.get(id) ?? [];
       const instance = instances?.get(id);
       if (metricList.length === 0 && !instance) return undefined;
-      const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-      const start = new Date(end.getTime() - METRIC_WINDOW_S * 1000);
+      const now = Date.now();
+      const { start, end } = metricWindow(now);
       const properties = await Promise.all(metricList.map(async (name) => {
         const out = await s.call((o) => s.cloudwatch().send(new GetMetricStatisticsCommand({
           Namespace: NAMESPACE, MetricName: name, Dimensions: [{ Name: DIMENSION, Value: id }],
           StartTime: start, EndTime: end, Period: METRIC_PERIOD_S, Statistics: ['Average', 'Minimum', 'Maximum', 'SampleCount'],
         }), o));
-        const samples = (out.Datapoints ?? []).map(toSample).sort((a, b) => b.timestamp - a.timestamp);
+        const samples = (out.Datapoints ?? []).map((p) => toSample(p, now)).sort((a, b) => b.timestamp - a.timestamp);
         return { name, values: samples };
       }));
       return { id, entity: instance?.name ?? id, properties };

@@ -134,7 +134,8 @@ export function imageOperations(backend: LibvirtBackend): Ops {
       // Still copying and not yet visible in the pool: answer what it will be.
       return {
         id, name: wanted || id, description: description?.trim() || `Image of instance ${instanceId}`, state: 'PENDING',
-        architecture: (await lv.nodeInfo()).arch, hardwareProfileIds: [], rootType: 'persistent',
+        // The copy has the instance disk's capacity: the same profiles fit it.
+        architecture: (await lv.nodeInfo()).arch, hardwareProfileIds: profilesFitting(await backend.profiles(lv), source.capacity), rootType: 'persistent',
       };
     },
 

@@ -3,7 +3,7 @@
 // shutdown, repeated, then forced at the deadline. Destroy: off, undefine,
 // and every file the driver made for the domain deleted.
 import { rm } from 'node:fs/promises';
-import type { Driver, InstanceCreate } from '../../../core/driver.js';
+import type { Driver, InstanceCreate, RequestContext } from '../../../core/driver.js';
 import { Conflict, MethodNotAllowed, NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { Instance, InstanceAddress } from '../../../core/model.js';
 import { mapLimit, newId, pause, sleep, type LibvirtBackend } from '../backend.js';
@@ -325,9 +325,14 @@ async function gracefulReboot(lv: Libvirt, id: string, deadline: number): Promis
 
 export function instanceOperations(backend: LibvirtBackend): Ops {
   const { opts } = backend;
+  // libvirt has no owners: every instance a request sees is owned as backend.ownerOf says.
+  const own = (ctx: RequestContext) => (i: Instance): Instance => ({ ...i, ownerId: backend.ownerOf(ctx) });
   return {
-    instances: async (ctx, filter) => listInstances(backend, backend.connect(ctx), filter),
-    instance: async (ctx, id) => showInstance(backend, backend.connect(ctx), id),
+    instances: async (ctx, filter) => (await listInstances(backend, backend.connect(ctx), filter)).map(own(ctx)),
+    instance: async (ctx, id) => {
+      const found = await showInstance(backend, backend.connect(ctx), id);
+      return found && own(ctx)(found);
+    },
 
     create_instance: async (ctx, req) => {
       const lv = backend.connect(ctx);
@@ -343,7 +348,7 @@ export function instanceOperations(backend: LibvirtBackend): Ops {
       }
       const created: Instance[] = [];
       for (const id of ids) created.push(await requireInstance(backend, lv.detached(), id));
-      return created;
+      return created.map(own(ctx));
     },
 
     start_instance: async (ctx, id) => {
@@ -358,7 +363,7 @@ export function instanceOperations(backend: LibvirtBackend): Ops {
       } catch (e) {
         if (!isKind(e, 'exists', 'invalid-state')) throw e; // started meanwhile
       }
-      return requireInstance(backend, lv, id);
+      return own(ctx)(await requireInstance(backend, lv, id));
     },
 
     stop_instance: async (ctx, id) => {
@@ -370,15 +375,15 @@ export function instanceOperations(backend: LibvirtBackend): Ops {
         await lv.destroy(id).catch((e: unknown) => {
           if (!isKind(e, 'invalid-state')) throw e;
         });
-        return requireInstance(backend, lv, id);
+        return own(ctx)(await requireInstance(backend, lv, id));
       }
-      if (!isActive(await lv.domainState(id))) return requireInstance(backend, lv, id);
+      if (!isActive(await lv.domainState(id))) return own(ctx)(await requireInstance(backend, lv, id));
       const deadline = Date.now() + opts.shutdownTimeoutMs;
       lv.state.stopping.set(id, deadline);
       const bg = lv.detached();
       const job = gracefulStop(bg, id, deadline);
       await Promise.race([job, pause(opts.waitMs, ctx.signal)]);
-      return requireInstance(backend, bg, id);
+      return own(ctx)(await requireInstance(backend, bg, id));
     },
 
     reboot_instance: async (ctx, id) => {
@@ -387,7 +392,7 @@ export function instanceOperations(backend: LibvirtBackend): Ops {
       const bg = lv.detached();
       const job = gracefulReboot(bg, id, Date.now() + opts.shutdownTimeoutMs);
       await Promise.race([job, pause(opts.waitMs, ctx.signal)]);
-      return requireInstance(backend, bg, id);
+      return own(ctx)(await requireInstance(backend, bg, id));
     },
 
     destroy_instance: async (ctx, id) => {

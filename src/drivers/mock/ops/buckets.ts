@@ -1,7 +1,7 @@
 // Buckets and blobs (mock-driver.md §6.7). Blob records are keyed by
 // (bucket, blob id); content is streamed to and from files, never buffered.
 import type { Driver, BlobUpload } from '../../../core/driver.js';
-import { BackendError, Forbidden, NotFound } from '../../../core/errors.js';
+import { BackendError, Forbidden, NotFound, RangeNotSatisfiable } from '../../../core/errors.js';
 import type { Blob, Bucket } from '../../../core/model.js';
 import type { MockBackend } from '../backend.js';
 import { authenticate } from '../catalog.js';
@@ -100,16 +100,22 @@ export function bucketOperations({ store, files }: MockBackend): Ops {
       const record = store.getBlob(bucketId, blobId);
       return record && toBlob(record);
     },
-    blob_data: async (ctx, bucketId, blobId) => {
+    blob_data: async (ctx, bucketId, blobId, asked) => {
       authenticate(ctx);
       const record = store.getBlob(bucketId, blobId);
       if (!record) return undefined;
-      const stream = files.openRead(record.file);
+      const size = record.contentLength;
+      // Resolved against the size the front end saw; an overwrite since may have shortened the blob.
+      if (asked && asked.start >= size) throw new RangeNotSatisfiable(size);
+      const range = asked && { start: asked.start, end: Math.min(asked.end, size - 1) };
+      const stream = files.openRead(record.file, range);
       if (!stream) throw new BackendError('Blob content is missing');
       return {
         stream,
         contentType: record.contentType === '' ? 'application/octet-stream' : record.contentType,
-        contentLength: record.contentLength,
+        contentLength: range ? range.end - range.start + 1 : size,
+        acceptRanges: true,
+        ...(range ? { range: { ...range, size } } : {}),
       };
     },
     create_blob: async (ctx, upload) => {

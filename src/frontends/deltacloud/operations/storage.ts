@@ -1,12 +1,12 @@
 // Storage volumes, snapshots, buckets and blobs (spec §11.8–§11.10).
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { BlobData } from '../../../core/driver.js';
 import { MethodNotAllowed, NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { Blob, Bucket, StorageSnapshot, StorageVolume } from '../../../core/model.js';
 import { optParam, param, type ApiRequest, type Operation } from '../operation.js';
 import { emptyReply, type Reply } from '../reply.js';
 import { blobView, bucketView, storageSnapshotView, storageVolumeView } from '../views/storage.js';
+import { blobContent } from './blob-content.js';
 import { driverMethod, fetchOne, memberReply, readAndDestroy } from './standard.js';
 
 const volumes: Operation[] = [
@@ -209,17 +209,7 @@ const buckets: Operation[] = [
   },
   {
     collection: 'buckets', name: 'blob_content', method: 'GET', path: `${blobPath}/content`, capability: 'blob_data',
-    params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'],
-    async run(req) {
-      const data = (await driverMethod(req, 'blob_data')(req.ctx, req.pathParams.id!, req.pathParams.blob_id!)) as BlobData | undefined;
-      if (!data) throw new NotFound();
-      const headers: Record<string, string> = {
-        // Only characters that need no quoting in a header parameter; others become `_`.
-        'Content-Disposition': `attachment; filename=${req.pathParams.blob_id!.replace(/[^A-Za-z0-9._-]/g, '_')}`,
-      };
-      if (data.contentLength !== undefined) headers['Content-Length'] = String(data.contentLength);
-      return { status: 200, headers, body: { kind: 'stream', stream: data.stream, contentType: data.contentType || 'application/octet-stream' } };
-    },
+    params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'], run: blobContent,
   },
   { collection: 'buckets', name: 'create_blob', method: 'PUT', path: blobPath, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob },
   { collection: 'buckets', name: 'create_blob', method: 'PUT', path: `${blobPath}/stream`, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob },

@@ -295,7 +295,11 @@ export const metricView: View<Metric> = {
       textEl('entity', m.entity ?? m.id),
       el('properties', {}, m.properties.filter((p) => XML_NAME.test(p.name)).map((p) =>
         el(p.name, {}, (p.values ?? []).map((s) =>
-          el('sample', {}, SAMPLE_FIELDS.map((f) => el('property', { name: f, value: s[f] }))))))),
+          el('sample', {}, [
+            ...SAMPLE_FIELDS.map((f) => el('property', { name: f, value: s[f] })),
+            // Only on the sample of a period still running (a sixth property, which clients keyed by name ignore).
+            ...(s.partial ? [el('property', { name: 'partial', value: 'true' })] : []),
+          ]))))),
     ]),
   json: (m, v) => ({
     id: m.id, href: v.href('metrics', m.id), entity: m.entity ?? m.id,
