@@ -3,8 +3,7 @@
 // client's provider selects (from the operator's allow-list only).
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../core/driver.js';
-import { AuthenticationFailure, ValidationFailure } from '../../core/errors.js';
-import { sameSecret } from '../../core/secrets.js';
+import { ValidationFailure } from '../../core/errors.js';
 import type { HardwareProfile } from '../../core/model.js';
 import { Libvirt, UriState } from './libvirt.js';
 import type { LibvirtOptions } from './options.js';
@@ -27,16 +26,11 @@ export class LibvirtBackend {
     return provider;
   }
 
-  /** When the operator set drivers.libvirt.user/password, requests must carry them (Basic auth). */
-  authorize(ctx: RequestContext): void {
-    if (this.opts.user === undefined || this.opts.password === undefined) return;
-    const given = ctx.requireCredentials();
-    if (!sameSecret(given.user, this.opts.user) || !sameSecret(given.password, this.opts.password)) throw new AuthenticationFailure();
-  }
-
-  /** Authorises the request and opens (lazily: virsh runs per call) the connection it selects. */
+  /**
+   * Opens (lazily: virsh runs per call) the connection the request selects.
+   * Who may ask was settled by the server (operator credentials) before.
+   */
   connect(ctx: RequestContext): Libvirt {
-    this.authorize(ctx);
     const uri = this.uriOf(ctx);
     let state = this.states.get(uri);
     if (!state) {
