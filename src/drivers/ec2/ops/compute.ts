@@ -12,7 +12,7 @@ import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elasti
 import type { Driver, InstanceCreate } from '../../../core/driver.js';
 import { NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { HardwareProfile, Image, Instance } from '../../../core/model.js';
-import { headerOf, type AwsSession } from '../clients.js';
+import { credentialKey, headerOf, type AwsSession } from '../clients.js';
 import {
   cpuOptionsFor, ec2StatesFor, profileAdmits, tagSpecifications, toHardwareProfile, toImage, toInstance, toKey, toRealm,
 } from '../mappings.js';
@@ -57,11 +57,16 @@ export async function describeInstances(s: AwsSession, input: { InstanceIds?: st
 }
 
 export function computeOperations(deps: Deps): Ops {
-  /** Instance types per (provider, access key), cached: they change rarely and lists are long. */
+  /**
+   * Instance types per (provider, whole credential), cached: they change
+   * rarely and lists are long. The whole credential, so that only a caller
+   * the provider accepted once is answered from the cache.
+   */
   const typeCache = new Map<string, { at: number; types: Promise<Map<string, InstanceTypeInfo>> }>();
+  const typeKey = (s: AwsSession) => `${s.provider.name}|${credentialKey(s.creds)}`;
 
   function allTypes(s: AwsSession): Promise<Map<string, InstanceTypeInfo>> {
-    const key = `${s.provider.name}|${s.creds.accessKeyId}`;
+    const key = typeKey(s);
     const hit = typeCache.get(key);
     if (hit && Date.now() - hit.at < deps.options.instanceTypeCacheMs) return hit.types;
     const client = s.ec2();
@@ -76,7 +81,7 @@ export function computeOperations(deps: Deps): Ops {
   }
 
   async function oneType(s: AwsSession, id: string): Promise<InstanceTypeInfo | undefined> {
-    const key = `${s.provider.name}|${s.creds.accessKeyId}`;
+    const key = typeKey(s);
     const hit = typeCache.get(key);
     if (hit && Date.now() - hit.at < deps.options.instanceTypeCacheMs) {
       try {
