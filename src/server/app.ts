@@ -12,6 +12,7 @@ import { MOUNT, registerDeltacloud, type DriverSource } from '../frontends/delta
 import { isSensitive } from '../frontends/deltacloud/errors.js';
 import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from './config.js';
+import { clientErrorHandler } from './client-errors.js';
 import { DriverOffering } from './offering.js';
 
 /** Loads each offered driver once, on first use, and closes them at shutdown. */
@@ -92,6 +93,9 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
       return server;
     },
     return503OnClosing: true,
+    clientErrorHandler: clientErrorHandler({
+      driver: config.driver, provider: config.provider ?? registry.declarations().find((d) => d.id === config.driver)?.defaultProvider,
+    }),
     // Access logs cost throughput; they are on with --verbose.
     logController: new LogController({ disableRequestLogging: !config.verbose }),
     logger: {

@@ -3,7 +3,7 @@
 // client's provider selects (from the operator's allow-list only).
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../core/driver.js';
-import { ValidationFailure } from '../../core/errors.js';
+import { ProviderNotAllowed, ValidationFailure } from '../../core/errors.js';
 import type { HardwareProfile } from '../../core/model.js';
 import { Libvirt, UriState } from './libvirt.js';
 import type { LibvirtOptions } from './options.js';
@@ -21,7 +21,7 @@ export class LibvirtBackend {
     const provider = ctx.provider?.trim();
     if (!provider || provider === 'default') return this.opts.defaultUri;
     if (!this.opts.allowedUris.includes(provider)) {
-      throw new ValidationFailure(`Provider '${provider}' is not allowed; this server offers: ${this.opts.allowedUris.join(', ')}`);
+      throw new ProviderNotAllowed(provider, `it offers: ${this.opts.allowedUris.join(', ')}`);
     }
     return provider;
   }

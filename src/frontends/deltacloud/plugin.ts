@@ -409,8 +409,8 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
   function sendError(req: FastifyRequest, reply: FastifyReply, error: DeltacloudError) {
     const state = req.deltacloud;
     const status = error.status;
-    // Listings answer the generic text of the status (spec §8.2).
-    const message = state?.operation?.genericErrors ? genericMessage(status) : error.message;
+    // Listings answer the generic text of the status (spec §8.2), unless the cause is the same for any request.
+    const message = state?.operation?.genericErrors && !error.specific ? genericMessage(status) : error.message;
     if (error instanceof CredentialsRequired) {
       reply.header('WWW-Authenticate', `Basic realm="${state?.driverId ?? options.defaultDriver}-deltacloud@${options.serverHostname}"`);
     }

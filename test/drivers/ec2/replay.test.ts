@@ -321,7 +321,7 @@ describe('provider allow-list', () => {
     for (const provider of [stub.url, `127.0.0.1:${stub.port}`, 'evil.example.com', 'http://169.254.169.254/latest']) {
       const byHeader = await call('GET', '/api/instances/i-1', { ...json, headers: { 'X-Deltacloud-Provider': provider } });
       assert.equal(byHeader.status, 400, `${provider}: ${byHeader.text}`);
-      assert.match(byHeader.json().message, /neither an AWS region nor one of the configured endpoints \(replay\)/);
+      assert.match(byHeader.json().message, /is not allowed on this server; it offers AWS regions and the configured endpoints \(replay\)/);
       const byMatrix = await call('GET', `/api;provider=${encodeURIComponent(provider)}/buckets`, json);
       assert.equal(byMatrix.status, 400, `${provider} (matrix): ${byMatrix.text}`);
     }
