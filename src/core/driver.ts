@@ -7,7 +7,7 @@
 // Drivers know nothing of HTTP, XML or JSON.
 import type { Readable } from 'node:stream';
 import type { ByteRange } from './byte-range.js';
-import { CredentialsRequired } from './errors.js';
+import { AuthenticationFailure, CredentialsRequired } from './errors.js';
 import type { FeatureConstraints } from './features.js';
 import type {
   Address, Blob, Bucket, CommandResult, Firewall, HardwareProfile, Id, Image, Instance, Key,
@@ -33,7 +33,14 @@ export class RequestContext {
     readonly credentials: Credentials | undefined,
     private readonly signalSource: AbortSignal | (() => AbortSignal),
     private readonly requestHeaders: Readonly<Record<string, string | string[] | undefined>> = {},
+    /** True when the server has checked the credentials against the ones its operator configured for the driver. */
+    readonly operatorAuthenticated = false,
   ) {}
+
+  /** This request, its credentials vouched for by the server (see server/offering.ts). */
+  asOperatorAuthenticated(): RequestContext {
+    return new RequestContext(this.provider, this.credentials, () => this.signal, this.requestHeaders, true);
+  }
 
   /**
    * A request header (lower-case name), for the few per-request driver options
@@ -50,9 +57,14 @@ export class RequestContext {
     return this.abortSignal;
   }
 
-  /** The credentials, or a 401 challenge when the client sent none. */
+  /**
+   * The credentials, or a 401 challenge when the client sent none. An empty
+   * user or password is refused here, so no driver forwards it to a back end
+   * (some accept an empty secret as anonymous).
+   */
   requireCredentials(): Credentials {
     if (!this.credentials) throw new CredentialsRequired();
+    if (this.credentials.user === '' || this.credentials.password === '') throw new AuthenticationFailure('Empty user name or password');
     return this.credentials;
   }
 }
@@ -72,11 +84,29 @@ export const COLLECTIONS = [
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
+/**
+ * What a driver reaches (who decides whether a server offers it):
+ *   * `remote`: only provider APIs on the operator's allow-list, with the
+ *     client's own credentials — offered by default;
+ *   * `host`: resources of the server's host or operator (a hypervisor, a
+ *     local store) — offered only when the operator enables it, and only to
+ *     clients presenting credentials the operator configured.
+ */
+export type DriverReach = 'remote' | 'host';
+
 export interface DriverDeclaration {
   /** Lower-case id, e.g. `mock`, `ec2`. */
   id: string;
   /** Display name, e.g. `Mock`, `EC2`. */
   name: string;
+  reach: DriverReach;
+  /**
+   * A demonstration driver with public built-in credentials: when it is the
+   * server's own driver (`-i`) it is served without operator credentials.
+   */
+  demo?: boolean;
+  /** The provider used when a request names none (shown in error documents), if the driver has providers. */
+  defaultProvider?: string;
   /** kind → provider id → URL or host (spec §11.1). The providers are the ids, in order of first appearance. */
   entrypoints?: Record<string, Record<string, string>>;
   /** Labels telling a person what to put into Basic auth (not secrets). */
@@ -307,7 +337,14 @@ export function collectionsOf(driver: Driver): CollectionName[] {
 
 /** How the server finds drivers: descriptors are cheap; `load` brings in the SDKs. */
 export interface DriverFactory {
+  /** Identity and reach, before any configuration (e.g. for `--drivers`). */
   declaration: DriverDeclaration;
+  /**
+   * The declaration for the operator's options: providers exactly as the
+   * operator allows them. Computed once by the server; throws on bad options.
+   */
+  declare(options: Record<string, unknown>): DriverDeclaration;
+  /** The driver; its `declaration` must be `declare(config.options)`. */
   load(config: DriverConfig): Promise<Driver>;
 }
 

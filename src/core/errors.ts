@@ -26,6 +26,12 @@ export const GENERIC_MESSAGES: Record<number, string> = {
 
 export class DeltacloudError extends Error {
   readonly status: ErrorStatus;
+  /**
+   * The message names a cause that holds whatever the request (a provider
+   * the server does not allow, a back end that is missing or unreachable):
+   * listings say it too, instead of their generic text (spec §8.2).
+   */
+  readonly specific: boolean = false;
   /** Seconds a client should wait before retrying (503 throttling). */
   retryAfter?: number;
   constructor(status: ErrorStatus, message?: string) {
@@ -88,6 +94,26 @@ export class NotSupported extends DeltacloudError {
 export class ProviderError extends DeltacloudError {
   constructor(message = 'Backend Server Error') { super(502, message); }
 }
+/** The request names a provider the operator does not allow (nothing was contacted). */
+export class ProviderNotAllowed extends ValidationFailure {
+  override readonly specific = true;
+  /** `hint` tells what is allowed instead (names and URLs from the operator's configuration, never secrets). */
+  constructor(provider: string, hint?: string) {
+    super(`Provider '${printable(provider)}' is not allowed on this server${hint ? `; ${hint}` : ''}`);
+  }
+}
+
+/** The back end cannot be reached or is not installed: the same for every operation, so listings say so too. */
+export class BackendUnreachable extends ProviderError {
+  override readonly specific = true;
+}
+
+/** At most 80 printable ASCII characters of a client-given value, for messages. */
+function printable(value: string): string {
+  const clean = value.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
+}
+
 export class ProviderUnavailable extends DeltacloudError {
   constructor(message = 'Service Unavailable', retryAfter?: number) {
     super(503, message);

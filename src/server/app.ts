@@ -12,26 +12,33 @@ import { MOUNT, registerDeltacloud, type DriverSource } from '../frontends/delta
 import { isSensitive } from '../frontends/deltacloud/errors.js';
 import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from './config.js';
+import { clientErrorHandler } from './client-errors.js';
+import { DriverOffering } from './offering.js';
 import { prepareUploadsDir } from './uploads-dir.js';
 
-/** Loads each driver once, on first use, and closes them at shutdown. */
+/** Loads each offered driver once, on first use, and closes them at shutdown. */
 export class DriverRegistry implements DriverSource {
   private readonly loaded = new Map<string, Promise<Driver>>();
-  constructor(private readonly factories: readonly DriverFactory[], private readonly config: ServerConfig) {}
+  /** Which drivers this server offers, and behind which credentials (fixed at start). */
+  private readonly offering: DriverOffering;
+  constructor(private readonly factories: readonly DriverFactory[], private readonly config: ServerConfig) {
+    this.offering = new DriverOffering(factories, config);
+  }
 
+  /** Declarations of the offered drivers only. */
   declarations() {
-    return this.factories.map((f) => f.declaration);
+    return [...this.offering.declarations];
   }
 
   async get(id: string): Promise<Driver | undefined> {
     const factory = this.factories.find((f) => f.declaration.id === id);
-    if (!factory) return undefined;
+    if (!factory || !this.offering.offers(id)) return undefined;
     let driver = this.loaded.get(id);
     if (!driver) {
       driver = factory.load({
         options: this.config.driverOptions[id] ?? {},
         dataDir: id === 'mock' ? this.config.mockStorage : join(this.config.dataDir, id),
-      });
+      }).then((loaded) => this.offering.guard(loaded));
       this.loaded.set(id, driver);
       driver.catch(() => this.loaded.delete(id));
     }
@@ -69,9 +76,6 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   const unknown = config.frontends.filter((f) => f !== 'deltacloud' && f !== 'ec2');
   if (unknown.length > 0) throw new ConfigError(`Unknown front end(s): ${unknown.join(', ')} (available: deltacloud, ec2)`);
   const registry = new DriverRegistry(DRIVER_FACTORIES, config);
-  if (!registry.declarations().some((d) => d.id === config.driver)) {
-    throw new ConfigError(`Unknown driver '${config.driver}' (available: ${registry.declarations().map((d) => d.id).join(', ')})`);
-  }
   // Repeated reads are answered before Fastify sees them (see RenderCache); everything else goes to Fastify.
   let answerEarly: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
   const tls = config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : undefined;
@@ -90,6 +94,9 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
       return server;
     },
     return503OnClosing: true,
+    clientErrorHandler: clientErrorHandler({
+      driver: config.driver, provider: config.provider ?? registry.declarations().find((d) => d.id === config.driver)?.defaultProvider,
+    }),
     // Access logs cost throughput; they are on with --verbose.
     logController: new LogController({ disableRequestLogging: !config.verbose }),
     logger: {

@@ -5,6 +5,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Credentials } from '../core/driver.js';
+import { DRIVER_FACTORIES } from '../drivers/index.js';
+import { operatorCredentialsFrom } from './offering.js';
 
 export interface ServerConfig {
   driver: string;
@@ -28,6 +31,10 @@ export interface ServerConfig {
   maxUploadBytes: number;
   /** Per-driver operator settings from the config file (allow-lists, endpoints). */
   driverOptions: Record<string, Record<string, unknown>>;
+  /** Drivers offered besides `driver` (--enable-drivers, DELTACLOUD_DRIVERS, `drivers.enabled`); default: the remote ones. */
+  enabledDrivers?: string[];
+  /** Basic credentials the operator set per host-reaching driver (see server/offering.ts); never logged. */
+  operatorCredentials: Record<string, Credentials>;
   /** The config file's `ec2` section (EC2 access keys → back ends), checked by the EC2 front end. */
   ec2?: unknown;
   hostname: string;
@@ -48,6 +55,8 @@ Options:
   -r, --hostname HOST      address to bind (default: localhost; env API_HOST)
   -p, --port PORT          port to listen on (default: 3001; 0 picks a free one; env API_PORT)
   -f, --frontends LIST     front ends to mount, comma-separated (default: deltacloud)
+      --enable-drivers LIST drivers offered besides -i, comma-separated (default: the drivers
+                           reaching only remote providers: ec2, openstack; env DELTACLOUD_DRIVERS)
   -c, --config FILE        JSON configuration file (see README)
   -e, --env ENV            environment: production or development (default: development)
   -l, --drivers            list the available drivers and exit
@@ -61,7 +70,9 @@ Options:
   -h, --help               show this help and exit
 
 Environment: API_DRIVER, API_PROVIDER, API_HOST, API_PORT, API_USER and API_PASSWORD
-(fixed back-end credentials for every request), DELTACLOUD_MOCK_STORAGE (mock state directory), DELTACLOUD_DATA_DIR (server state root).`;
+(fixed back-end credentials for every request), DELTACLOUD_MOCK_STORAGE (mock state directory), DELTACLOUD_DATA_DIR (server state root),
+DELTACLOUD_<DRIVER>_USER and DELTACLOUD_<DRIVER>_PASSWORD (operator credentials clients must
+present to a driver reaching this host, e.g. libvirt).`;
 
 export class ConfigError extends Error {}
 
@@ -79,7 +90,8 @@ interface FileConfig {
   frontends?: string[];
   bodyLimit?: number;
   maxUploadBytes?: number;
-  drivers?: Record<string, Record<string, unknown>>;
+  /** Per-driver options, and `enabled`: the list of drivers offered besides `driver`. */
+  drivers?: Record<string, unknown>;
   ec2?: unknown;
 }
 
@@ -117,6 +129,25 @@ function positiveInt(value: string | number | undefined, what: string): number |
   return n;
 }
 
+function driverList(ids: readonly unknown[]): string[] {
+  if (!ids.every((id) => typeof id === 'string')) throw new ConfigError('drivers.enabled must be a list of driver ids');
+  return (ids as string[]).map((id) => id.trim().toLowerCase()).filter(Boolean);
+}
+
+/** The config file's `drivers`: options per driver id, and the `enabled` list. */
+function driverSection(section: Record<string, unknown> | undefined): { enabled?: string[]; options: Record<string, Record<string, unknown>> } {
+  const options: Record<string, Record<string, unknown>> = {};
+  let enabled: string[] | undefined;
+  for (const [key, value] of Object.entries(section ?? {})) {
+    if (key === 'enabled') {
+      if (!Array.isArray(value)) throw new ConfigError('drivers.enabled must be a list of driver ids');
+      enabled = driverList(value);
+    } else if (value && typeof value === 'object' && !Array.isArray(value)) options[key] = value as Record<string, unknown>;
+    else throw new ConfigError(`drivers.${key} must be an object of options`);
+  }
+  return { enabled, options };
+}
+
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): CliRequest {
   let values;
   try {
@@ -128,6 +159,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         hostname: { type: 'string', short: 'r' },
         port: { type: 'string', short: 'p' },
         frontends: { type: 'string', short: 'f' },
+        'enable-drivers': { type: 'string' },
         config: { type: 'string', short: 'c' },
         env: { type: 'string', short: 'e' },
         drivers: { type: 'boolean', short: 'l' },
@@ -152,6 +184,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   const timeout = positiveInt(values.timeout ?? file.timeout, 'timeout') ?? 60;
   if (values.ssl && !(values['ssl-key'] && values['ssl-cert'])) throw new ConfigError('--ssl needs --ssl-key and --ssl-cert');
   const dataDir = resolve(env.DELTACLOUD_DATA_DIR || defaultDataDir(env));
+  const { enabled, options: driverOptions } = driverSection(file.drivers);
+  const enabledList = values['enable-drivers'] ?? env.DELTACLOUD_DRIVERS;
+  const enabledDrivers = enabledList !== undefined ? driverList(enabledList.split(',')) : enabled;
   const user = env.API_USER;
   const password = env.API_PASSWORD;
   const config: ServerConfig = {
@@ -170,7 +205,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     fixedCredentials: user && password ? { user, password } : undefined,
     bodyLimit: file.bodyLimit ?? 1024 * 1024,
     maxUploadBytes: file.maxUploadBytes ?? 1024 * 1024 * 1024,
-    driverOptions: file.drivers ?? {},
+    driverOptions,
+    enabledDrivers,
+    operatorCredentials: operatorCredentialsFrom(driverOptions, DRIVER_FACTORIES.map((f) => f.declaration.id), env),
     ec2: file.ec2,
     hostname: hostname(),
   };

@@ -1,9 +1,9 @@
 // SDK clients, cached per (service, provider endpoint, region, access key id,
-// digest of secret + session token), sharing two keep-alive agents. Each
+// keyed hash of secret + session token), sharing two keep-alive agents. Each
 // request gets an AwsSession: the clients for its provider and credentials,
 // and `call`/`pages` helpers that pass the request's AbortSignal and turn
 // every failure into a DeltacloudError.
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -56,6 +56,19 @@ export function awsCredentials(ctx: RequestContext): AwsCredentials {
 
 type AnyClient = EC2Client | S3Client | ElasticLoadBalancingClient | CloudWatchClient;
 
+/** Cache keys hold an HMAC of the secret under this per-process key, never the secret. */
+const CACHE_KEY_SECRET = randomBytes(32);
+
+/**
+ * Who a request is, for keying anything cached from the back end: access key
+ * id and a keyed hash of secret and session token. A cache keyed by less
+ * would answer a wrong secret from a right one's entry.
+ */
+export function credentialKey(creds: AwsCredentials): string {
+  const digest = createHmac('sha256', CACHE_KEY_SECRET).update(`${creds.secretAccessKey}\0${creds.sessionToken ?? ''}`).digest('base64url');
+  return `${creds.accessKeyId}|${digest}`;
+}
+
 export class ClientPool {
   private readonly clients = new Map<string, AnyClient>();
   readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
@@ -65,8 +78,7 @@ export class ClientPool {
 
   get<K extends ServiceKind>(kind: K, provider: ResolvedProvider, creds: AwsCredentials): ClientOf<K> {
     const endpoint = provider.custom?.[kind];
-    const digest = createHash('sha256').update(`${creds.secretAccessKey}\0${creds.sessionToken ?? ''}`).digest('base64url');
-    const key = [kind, provider.name, endpoint ?? '', provider.region, creds.accessKeyId, digest].join('|');
+    const key = [kind, provider.name, endpoint ?? '', provider.region, credentialKey(creds)].join('|');
     let client = this.clients.get(key);
     if (client) {
       // Most recently used last.

@@ -6,7 +6,7 @@
 // operator listed under `options.endpoints`. Nothing a client sends is ever
 // used as a URL or host: an unknown provider is refused before any
 // connection is made (the original used unknown values as host names).
-import { ValidationFailure } from '../../core/errors.js';
+import { ProviderNotAllowed } from '../../core/errors.js';
 
 export type ServiceKind = 'ec2' | 's3' | 'elb' | 'cloudwatch';
 export const SERVICE_KINDS: readonly ServiceKind[] = ['ec2', 's3', 'elb', 'cloudwatch'];
@@ -137,15 +137,9 @@ export function resolveProvider(options: Ec2Options, provider: string | undefine
   if (custom) return { name, region: custom.region, custom };
   if (options.awsRegions && AWS_REGION.test(name)) return { name, region: name };
   const listed = Object.keys(options.endpoints);
-  throw new ValidationFailure(
-    `Provider '${truncate(name)}' is neither an AWS region${listed.length ? ' nor one of the configured endpoints (' + listed.join(', ') + ')' : ''}; ` +
-    'other endpoints must be added to the server configuration by its operator',
-  );
-}
-
-function truncate(s: string): string {
-  const clean = s.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
+  const regions = options.awsRegions ? 'AWS regions' : '';
+  const endpoints = listed.length ? `the configured endpoints (${listed.join(', ')})` : '';
+  throw new ProviderNotAllowed(name, `it offers ${[regions, endpoints].filter(Boolean).join(' and ') || 'none'}; other endpoints must be added to its configuration by the operator`);
 }
 
 /** Whether the provider offers a service (AWS regions offer all four). */

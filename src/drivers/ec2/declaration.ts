@@ -3,6 +3,8 @@
 // its features, and the EC2 life cycle.
 import type { DriverDeclaration } from '../../core/driver.js';
 import { StateMachine } from '../../core/state-machine.js';
+import { deepFreeze } from '../../core/freeze.js';
+import { SERVICE_KINDS, type Ec2Options } from './config.js';
 
 /** Regions of the original configuration, in its order. */
 export const DECLARED_REGIONS = ['us-west-1', 'us-west-2', 'ap-southeast-1', 'ap-northeast-1', 'eu-west-1', 'us-east-1', 'sa-east-1'] as const;
@@ -45,6 +47,7 @@ export const EC2_STATE_MACHINE = new StateMachine([
 export const EC2_DECLARATION: DriverDeclaration = {
   id: 'ec2',
   name: 'EC2',
+  reach: 'remote',
   entrypoints: EC2_ENTRYPOINTS,
   // The matrix's features, plus the ones this driver also implements
   // (instance names as Name tags, realm filter, load balancer registration,
@@ -61,3 +64,25 @@ export const EC2_DECLARATION: DriverDeclaration = {
   },
   stateMachine: EC2_STATE_MACHINE,
 };
+
+/** Entry-point kind of each service (drivers-matrix §6 calls CloudWatch `mon`). */
+const KIND_OF_SERVICE = { ec2: 'ec2', s3: 's3', elb: 'elb', cloudwatch: 'mon' } as const;
+
+/**
+ * The declaration for the operator's options: the providers a client may
+ * choose — the seven declared AWS regions when AWS regions are accepted, and
+ * every configured endpoint set with the services it offers.
+ */
+export function ec2Declaration(options: Ec2Options): DriverDeclaration {
+  const entrypoints: Record<string, Record<string, string>> = {};
+  const add = (kind: string, provider: string, url: string) => {
+    (entrypoints[kind] ??= {})[provider] = url;
+  };
+  if (options.awsRegions) {
+    for (const [kind, byRegion] of Object.entries(EC2_ENTRYPOINTS)) for (const [region, host] of Object.entries(byRegion)) add(kind, region, host);
+  }
+  for (const [name, set] of Object.entries(options.endpoints)) {
+    for (const service of SERVICE_KINDS) if (set[service] !== undefined) add(KIND_OF_SERVICE[service], name, set[service]);
+  }
+  return deepFreeze({ ...EC2_DECLARATION, entrypoints, defaultProvider: options.defaultRegion });
+}

@@ -7,7 +7,7 @@ import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import type { CollectionName, Driver } from '../../core/driver.js';
 import { ClientPool } from './clients.js';
 import { offers, resolveProvider, type Ec2Options, type ServiceKind } from './config.js';
-import { EC2_DECLARATION } from './declaration.js';
+import { ec2Declaration } from './declaration.js';
 import { bucketOperations } from './ops/buckets.js';
 import { computeOperations } from './ops/compute.js';
 import { makeDeps } from './ops/context.js';
@@ -31,7 +31,7 @@ export function createEc2Driver(options: Ec2Options): Driver {
   const pool = new ClientPool(options);
   const deps = makeDeps(pool);
   return {
-    declaration: EC2_DECLARATION,
+    declaration: ec2Declaration(options),
     supported_collections: async (ctx) => {
       const provider = resolveProvider(options, ctx.provider);
       return (Object.keys(COLLECTIONS_OF) as ServiceKind[]).filter((k) => offers(provider, k)).flatMap((k) => COLLECTIONS_OF[k]);

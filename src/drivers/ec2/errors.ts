@@ -4,7 +4,7 @@
 // Messages are the provider's own, with the caller's secret and session
 // token scrubbed should a service ever echo them.
 import {
-  AuthenticationFailure, GENERIC_MESSAGES, Conflict, DeltacloudError, Forbidden, MethodNotAllowed, NotFound, NotSupported, PayloadTooLarge,
+  AuthenticationFailure, BackendUnreachable, GENERIC_MESSAGES, Conflict, DeltacloudError, Forbidden, MethodNotAllowed, NotFound, NotSupported, PayloadTooLarge,
   ProviderError, ProviderTimeout, ProviderUnavailable, ValidationFailure,
 } from '../../core/errors.js';
 
@@ -150,7 +150,7 @@ export function mapAwsError(error: unknown, secrets: Array<string | undefined> =
   if (isAbort(e)) return new ProviderTimeout(`The back end did not answer in time (${message})`);
   const net = systemCode(e);
   if (net && TIMEOUT_CODES.has(net)) return new ProviderTimeout(`The back end did not answer in time (${net})`);
-  if (net) return new ProviderError(`The back end could not be reached (${net})`);
+  if (net) return new BackendUnreachable(`The back end could not be reached (${net})`);
   const code = codeOf(e);
   if (TIMEOUT_CODES.has(code) && e.$metadata?.httpStatusCode === undefined) return new ProviderTimeout(`The back end did not answer in time (${message})`);
   const isService = e.$metadata !== undefined || e.$fault !== undefined;

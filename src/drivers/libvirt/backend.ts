@@ -3,8 +3,7 @@
 // client's provider selects (from the operator's allow-list only).
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../core/driver.js';
-import { AuthenticationFailure, ValidationFailure } from '../../core/errors.js';
-import { sameSecret } from '../../core/secrets.js';
+import { ProviderNotAllowed, ValidationFailure } from '../../core/errors.js';
 import type { HardwareProfile } from '../../core/model.js';
 import { Libvirt, UriState } from './libvirt.js';
 import type { LibvirtOptions } from './options.js';
@@ -25,21 +24,16 @@ export class LibvirtBackend {
     const provider = ctx.provider?.trim();
     if (!provider || provider === 'default') return this.opts.defaultUri;
     if (!this.opts.allowedUris.includes(provider)) {
-      throw new ValidationFailure(`Provider '${provider}' is not allowed; this server offers: ${this.opts.allowedUris.join(', ')}`);
+      throw new ProviderNotAllowed(provider, `it offers: ${this.opts.allowedUris.join(', ')}`);
     }
     return provider;
   }
 
-  /** When the operator set drivers.libvirt.user/password, requests must carry them (Basic auth). */
-  authorize(ctx: RequestContext): void {
-    if (this.opts.user === undefined || this.opts.password === undefined) return;
-    const given = ctx.requireCredentials();
-    if (!sameSecret(given.user, this.opts.user) || !sameSecret(given.password, this.opts.password)) throw new AuthenticationFailure();
-  }
-
-  /** Authorises the request and opens (lazily: virsh runs per call) the connection it selects. */
+  /**
+   * Opens (lazily: virsh runs per call) the connection the request selects.
+   * Who may ask was settled by the server (operator credentials) before.
+   */
   connect(ctx: RequestContext): Libvirt {
-    this.authorize(ctx);
     const uri = this.uriOf(ctx);
     let state = this.states.get(uri);
     if (!state) {

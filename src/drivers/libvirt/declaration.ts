@@ -2,7 +2,8 @@
 // features and its instance state machine.
 import type { DriverDeclaration } from '../../core/driver.js';
 import { StateMachine } from '../../core/state-machine.js';
-import { DEFAULT_ALLOWED_URIS } from './options.js';
+import { deepFreeze } from '../../core/freeze.js';
+import { DEFAULT_ALLOWED_URIS, type LibvirtOptions } from './options.js';
 
 /**
  * Domains' life: created and started (pending only while libvirt reports no
@@ -28,12 +29,20 @@ export const LIBVIRT_STATE_MACHINE = new StateMachine([
   { from: 'error', to: 'finish', action: 'destroy' },
 ]);
 
-export function libvirtDeclaration(allowedUris: readonly string[] = DEFAULT_ALLOWED_URIS, credentials = false): DriverDeclaration {
-  return {
+/**
+ * The declaration for the operator's options: the providers are the allowed
+ * connection URIs, the default first. Requests need the operator's Basic
+ * credentials (checked by the server for every host-reaching driver).
+ */
+export function libvirtDeclaration(options: Pick<LibvirtOptions, 'allowedUris' | 'defaultUri'> = { allowedUris: DEFAULT_ALLOWED_URIS, defaultUri: DEFAULT_ALLOWED_URIS[0]! }): DriverDeclaration {
+  return deepFreeze({
     id: 'libvirt',
     name: 'Libvirt',
-    entrypoints: { libvirt: Object.fromEntries(allowedUris.map((u) => [u, u])) },
-    ...(credentials ? { usernameLabel: 'User (drivers.libvirt.user)', passwordLabel: 'Password (drivers.libvirt.password)' } : {}),
+    reach: 'host',
+    defaultProvider: options.defaultUri,
+    entrypoints: { libvirt: Object.fromEntries(options.allowedUris.map((u) => [u, u])) },
+    usernameLabel: 'User (drivers.libvirt.user)',
+    passwordLabel: 'Password (drivers.libvirt.password)',
     features: {
       instances: ['user_name', 'user_data', 'authentication_key', 'realm_filter', 'instance_count', 'hardware_profiles'],
       images: ['image_name', 'image_description'],
@@ -42,5 +51,5 @@ export function libvirtDeclaration(allowedUris: readonly string[] = DEFAULT_ALLO
     },
     constraints: { user_name: { max_length: 255 } },
     stateMachine: LIBVIRT_STATE_MACHINE,
-  };
+  });
 }

@@ -11,6 +11,7 @@ import { VIRSH_MISSING, virshAvailable } from './virsh.js';
 
 export const libvirtDriverFactory: DriverFactory = {
   declaration: libvirtDeclaration(),
+  declare: (options) => libvirtDeclaration(parseOptions(options)),
   // config.dataDir is <server data dir>/libvirt: the key store lives there.
   load: async (config) => {
     const opts = parseOptions(config.options);

@@ -40,9 +40,6 @@ export interface LibvirtOptions {
   vnc: boolean;
   /** Largest `instance_count`. */
   maxInstanceCount: number;
-  /** Basic credentials the API then requires; unset = none required (libvirt access is local to the server). */
-  user?: string;
-  password?: string;
   /** The virsh binary. */
   virsh: string;
 }
@@ -106,9 +103,6 @@ export function parseOptions(raw: Record<string, unknown> = {}): LibvirtOptions 
   if (domainType !== 'qemu' && domainType !== 'kvm') throw new LibvirtConfigError("drivers.libvirt.domainType must be 'qemu' or 'kvm'");
   const machine = str(raw, 'machine', 'pc');
   if (!/^[A-Za-z0-9_.-]+$/.test(machine)) throw new LibvirtConfigError('drivers.libvirt.machine must be a machine type name');
-  const user = raw.user === undefined ? undefined : str(raw, 'user', '');
-  const password = raw.password === undefined ? undefined : str(raw, 'password', '');
-  if ((user === undefined) !== (password === undefined)) throw new LibvirtConfigError('drivers.libvirt.user and password must be set together');
   return {
     allowedUris,
     defaultUri,
@@ -125,8 +119,6 @@ export function parseOptions(raw: Record<string, unknown> = {}): LibvirtOptions 
     owner: raw.owner === undefined ? undefined : str(raw, 'owner', ''),
     vnc: bool(raw, 'vnc', false),
     maxInstanceCount: num(raw, 'maxInstanceCount', 10, 1),
-    user,
-    password,
     virsh: str(raw, 'virsh', 'virsh'),
   };
 }

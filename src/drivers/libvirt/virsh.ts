@@ -3,7 +3,7 @@
 // API's statuses.
 import { execFile } from 'node:child_process';
 import {
-  Conflict, DeltacloudError, NotFound, ProviderError, ProviderTimeout, ValidationFailure,
+  BackendUnreachable, Conflict, DeltacloudError, NotFound, ProviderError, ProviderTimeout, ValidationFailure,
 } from '../../core/errors.js';
 
 export const VIRSH_MISSING = 'libvirt is not installed (virsh not found)';
@@ -64,7 +64,7 @@ export function mapFailure(failure: LibvirtFailure, uri: string): DeltacloudErro
       mapped = new ProviderError(`${message} on ${uri} (create it with scripts/libvirt/setup.sh, or set drivers.libvirt.pool/imagePool)`);
       break;
     case 'connect':
-      mapped = new ProviderError(`Cannot connect to libvirt at ${uri}: ${message} (is libvirtd running?)`);
+      mapped = new BackendUnreachable(`Cannot connect to libvirt at ${uri}: ${message} (is libvirtd running?)`);
       break;
     case 'timeout':
       mapped = new ProviderTimeout(`libvirt at ${uri} did not answer in time: ${message}`);
@@ -123,7 +123,7 @@ export class Virsh {
             return;
           }
           const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
-          if (e.code === 'ENOENT') reject(new ProviderError(VIRSH_MISSING));
+          if (e.code === 'ENOENT') reject(new BackendUnreachable(VIRSH_MISSING));
           else if (e.name === 'AbortError' || opts.signal?.aborted) reject(new ProviderTimeout('libvirt call cancelled: the request timed out'));
           else if (e.killed) reject(new ProviderTimeout(`virsh ${args[0] ?? ''} on ${this.uri} took longer than ${Math.round(timeoutMs / 1000)} s`));
           else if (e.code === 'EACCES') reject(new ProviderError(`cannot run ${this.binary}: permission denied`));

@@ -7,6 +7,7 @@ import { createMockDriver } from './driver.js';
 
 export const mockDriverFactory: DriverFactory = {
   declaration: MOCK_DECLARATION,
+  declare: () => MOCK_DECLARATION,
   // config.dataDir is the resolved DELTACLOUD_MOCK_STORAGE directory.
   load: async (config) => createMockDriver(openBackend(config.dataDir)),
 };

@@ -1,7 +1,10 @@
 // What the openstack driver declares: identity, features and the instance
 // life cycle mapped from Nova's server status and task state.
 import type { DriverDeclaration } from '../../core/driver.js';
+import { deepFreeze } from '../../core/freeze.js';
 import { StateMachine } from '../../core/state-machine.js';
+import type { OpenStackOptions } from './config.js';
+import { defaultProviderOf } from './provider.js';
 
 /**
  * Nova servers really start, stop, reboot and delete (unlike Deltacloud 1.x,
@@ -27,6 +30,7 @@ export const OPENSTACK_STATE_MACHINE = new StateMachine([
 export const OPENSTACK_DECLARATION: DriverDeclaration = {
   id: 'openstack',
   name: 'Openstack',
+  reach: 'remote',
   usernameLabel: 'user@project[@domain]',
   passwordLabel: 'Password',
   features: {
@@ -37,6 +41,23 @@ export const OPENSTACK_DECLARATION: DriverDeclaration = {
   },
   stateMachine: OPENSTACK_STATE_MACHINE,
 };
+
+/**
+ * The declaration for the operator's options: its providers are the named
+ * Keystones (`URL;region` when a region is set) and the Keystone URLs a
+ * client may name directly.
+ */
+export function openstackDeclaration(options: OpenStackOptions): DriverDeclaration {
+  const keystone: Record<string, string> = {};
+  for (const [name, p] of options.providers) keystone[name] = p.region ? `${p.authUrl};${p.region}` : p.authUrl;
+  for (const url of options.allowedAuthUrls) keystone[url] ??= url;
+  const defaultProvider = defaultProviderOf(options);
+  return deepFreeze({
+    ...OPENSTACK_DECLARATION,
+    ...(Object.keys(keystone).length > 0 ? { entrypoints: { keystone } } : {}),
+    ...(defaultProvider ? { defaultProvider } : {}),
+  });
+}
 
 /** Nova status (+ task state) → Deltacloud state. */
 export function instanceState(status: string | undefined, taskState: string | null | undefined): string {

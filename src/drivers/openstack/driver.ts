@@ -4,7 +4,7 @@
 import type { CollectionName, Driver, RequestContext } from '../../core/driver.js';
 import type { OpenStackOptions } from './config.js';
 import * as compute from './compute.js';
-import { OPENSTACK_DECLARATION } from './declaration.js';
+import { openstackDeclaration } from './declaration.js';
 import * as glance from './image.js';
 import * as neutron from './network.js';
 import * as swift from './object-store.js';
@@ -33,7 +33,7 @@ export function createOpenStackDriver(options: OpenStackOptions): OpenStackDrive
     async (ctx: RequestContext, ...args: A): Promise<R> => fn(await session(ctx), ...args);
 
   return {
-    declaration: OPENSTACK_DECLARATION,
+    declaration: openstackDeclaration(options),
     client,
 
     verify_credentials: async (ctx) => {

@@ -1,7 +1,7 @@
 // OpenStack answers → the API's typed errors (spec §8.3), carrying the
 // service's own message.
 import {
-  AuthenticationFailure, Conflict, DeltacloudError, Forbidden, MethodNotAllowed, NotFound, NotSupported, PayloadTooLarge,
+  AuthenticationFailure, BackendUnreachable, Conflict, DeltacloudError, Forbidden, MethodNotAllowed, NotFound, NotSupported, PayloadTooLarge,
   ProviderError, ProviderTimeout, ProviderUnavailable, ValidationFailure,
 } from '../../core/errors.js';
 
@@ -87,6 +87,6 @@ export function transportError(error: unknown, service: string): DeltacloudError
   const code = e?.cause?.code ?? e?.code;
   if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') return new ValidationFailure('The request body does not match its Content-Length');
   if (code && TIMEOUTS.has(code)) return new ProviderTimeout(`The ${service} service did not answer in time`);
-  if (code && UNREACHABLE.has(code)) return new ProviderError(`Cannot reach the ${service} service (${code})`);
-  return new ProviderError(`Cannot talk to the ${service} service${code ? ` (${code})` : ''}`);
+  if (code && UNREACHABLE.has(code)) return new BackendUnreachable(`Cannot reach the ${service} service (${code})`);
+  return new BackendUnreachable(`Cannot talk to the ${service} service${code ? ` (${code})` : ''}`);
 }

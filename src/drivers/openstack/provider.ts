@@ -2,7 +2,7 @@
 // from the operator's allow-list; a client naming anything else gets 400 and
 // nothing is contacted.
 import type { Credentials } from '../../core/driver.js';
-import { AuthenticationFailure, ValidationFailure } from '../../core/errors.js';
+import { AuthenticationFailure, ProviderNotAllowed, ValidationFailure } from '../../core/errors.js';
 import { normalizeAuthUrl, type OpenStackOptions } from './config.js';
 
 export interface ResolvedProvider {
@@ -17,18 +17,13 @@ export interface ResolvedProvider {
  * (the URL must be allow-listed), or nothing (the operator's default).
  */
 export function resolveProvider(requested: string | undefined, options: OpenStackOptions): ResolvedProvider {
-  let choice = requested?.trim() || options.defaultProvider;
+  const choice = requested?.trim() || defaultProviderOf(options);
   if (!choice) {
-    const only = [...options.providers.keys()];
-    if (only.length === 1 && options.allowedAuthUrls.size === 0) choice = only[0]!;
-    else if (only.length === 0 && options.allowedAuthUrls.size === 1) choice = [...options.allowedAuthUrls][0]!;
-    else {
-      throw new ValidationFailure(
-        only.length + options.allowedAuthUrls.size === 0
-          ? 'No OpenStack provider is configured on this server (drivers.openstack.providers / allowedAuthUrls)'
-          : `No provider given; choose one of: ${describeChoices(options)}`,
-      );
-    }
+    throw new ValidationFailure(
+      options.providers.size + options.allowedAuthUrls.size === 0
+        ? 'No OpenStack provider is configured on this server (drivers.openstack.providers / allowedAuthUrls)'
+        : `No provider given; choose one of: ${describeChoices(options)}`,
+    );
   }
   const semicolon = choice.indexOf(';');
   const head = (semicolon < 0 ? choice : choice.slice(0, semicolon)).trim();
@@ -45,14 +40,23 @@ export function resolveProvider(requested: string | undefined, options: OpenStac
     try {
       url = normalizeAuthUrl(head);
     } catch {
-      throw new ValidationFailure(`Provider '${head}' is not a valid Keystone URL`);
+      throw new ProviderNotAllowed(head, 'it is not a valid Keystone URL');
     }
     const listed = [...options.providers.values()].find((p) => p.authUrl === url);
     if (listed) return { authUrl: url, region: regionOverride ?? listed.region };
     if (options.allowedAuthUrls.has(url)) return { authUrl: url, region: regionOverride };
-    throw new ValidationFailure(`Provider '${head}' is not an allowed Keystone URL on this server`);
+    throw new ProviderNotAllowed(head, 'it is not an allowed Keystone URL');
   }
-  throw new ValidationFailure(`Unknown OpenStack provider '${head}'${options.providers.size ? `; choose one of: ${describeChoices(options)}` : ''}`);
+  throw new ProviderNotAllowed(head, options.providers.size + options.allowedAuthUrls.size ? `choose one of: ${describeChoices(options)}` : 'no OpenStack provider is configured');
+}
+
+/** The provider of requests that name none: the configured default, else the only choice there is. */
+export function defaultProviderOf(options: OpenStackOptions): string | undefined {
+  if (options.defaultProvider) return options.defaultProvider;
+  const named = [...options.providers.keys()];
+  if (named.length === 1 && options.allowedAuthUrls.size === 0) return named[0];
+  if (named.length === 0 && options.allowedAuthUrls.size === 1) return [...options.allowedAuthUrls][0];
+  return undefined;
 }
 
 function describeChoices(options: OpenStackOptions): string {

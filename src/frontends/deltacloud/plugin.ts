@@ -207,8 +207,8 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     if (!driver) {
       // The error document still comes in the format the client negotiates (§5 "errors are rendered in the negotiated format").
       state.format = rankFormats(str(state.params, 'format'), req.headers.accept).find((f) => f === 'xml' || f === 'json' || f === 'html') ?? 'xml';
-      const known = options.drivers.declarations().map((d) => d.id).join(', ');
-      return sendError(req, reply, new DeltacloudError(400, `Driver '${state.driverId}' is not available (known drivers: ${known})`));
+      const offered = options.drivers.declarations().map((d) => d.id).join(', ');
+      return sendError(req, reply, new DeltacloudError(400, `Driver '${state.driverId}' is not offered on this server (offered drivers: ${offered})`));
     }
 
     const ranked = rankFormats(str(state.params, 'format'), req.headers.accept);
@@ -402,19 +402,25 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     return reply.type(contentType).send(bytes);
   }
 
+  /** The provider a driver uses when the request names none, as the operator configured it (shown in error documents). */
+  function defaultProviderOf(driverId: string): string | undefined {
+    return options.drivers.declarations().find((d) => d.id === driverId)?.defaultProvider;
+  }
+
   function sendError(req: FastifyRequest, reply: FastifyReply, error: DeltacloudError) {
     const state = req.deltacloud;
     const status = error.status;
-    // Listings answer the generic text of the status (spec §8.2).
-    const message = state?.operation?.genericErrors ? genericMessage(status) : error.message;
+    // Listings answer the generic text of the status (spec §8.2), unless the cause is the same for any request.
+    const message = state?.operation?.genericErrors && !error.specific ? genericMessage(status) : error.message;
     if (error instanceof CredentialsRequired) {
       reply.header('WWW-Authenticate', `Basic realm="${state?.driverId ?? options.defaultDriver}-deltacloud@${options.serverHostname}"`);
     }
     if (error instanceof CapabilityMissing) reply.header('Expect', error.capability);
     if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
     if (error instanceof RangeNotSatisfiable) reply.header('Content-Range', `bytes */${error.size}`);
+    const driverId = state?.driverId ?? options.defaultDriver;
     const info: ErrorInfo = {
-      status, message, url: state?.urlPath ?? '/', driver: state?.driverId ?? options.defaultDriver, provider: state?.provider,
+      status, message, url: state?.urlPath ?? '/', driver: driverId, provider: state?.provider ?? defaultProviderOf(driverId),
       params: state?.params ?? {},
     };
     const format = state?.format ?? 'xml';

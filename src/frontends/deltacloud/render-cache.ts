@@ -10,7 +10,7 @@
 // same URL and the same value of every header except a few that nothing in
 // the server reads (REPEAT_IGNORED), so whatever shaped the first answer
 // (credentials, Accept, Host, X-Forwarded-*, driver headers) shapes the key.
-import { hash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { securityHeaders } from './browser-safety.js';
 
@@ -25,6 +25,10 @@ const REPEAT_IGNORED = new Set([
   'user-agent', 'connection', 'keep-alive', 'accept-encoding', 'accept-language', 'cache-control', 'pragma', 'referer', 'dnt',
   'upgrade-insecure-requests', 'te', 'priority', 'x-request-id', 'traceparent', 'tracestate',
 ]);
+
+/** Digests of requests (which carry Authorization) are keyed by this per-process secret, as other credential-keyed caches. */
+const DIGEST_KEY = randomBytes(32);
+const digestOf = (text: string) => createHmac('sha256', DIGEST_KEY).update(text).digest('base64');
 
 const FINGERPRINT = Symbol('deltacloud request fingerprint');
 type FingerprintedRequest = IncomingMessage & { [FINGERPRINT]?: string | null };
@@ -52,7 +56,7 @@ function fingerprint(req: FingerprintedRequest): string | null {
       text += `\n${name}:${raw[i + 1]}`;
     }
   }
-  const digest = text === null ? null : hash('sha256', text, 'base64');
+  const digest = text === null ? null : digestOf(text);
   req[FINGERPRINT] = digest;
   return digest;
 }
@@ -81,7 +85,7 @@ export class RenderCache {
   constructor(private readonly maxEntries = 1000) {}
 
   static key(parts: { driver: string; provider?: string; format: string; base: string; authorization?: string; url: string }): string {
-    const who = parts.authorization ? hash('sha256', parts.authorization) : '-';
+    const who = parts.authorization ? digestOf(parts.authorization) : '-';
     return `${parts.driver}\n${parts.provider ?? ''}\n${parts.format}\n${parts.base}\n${who}\n${parts.url}`;
   }
 

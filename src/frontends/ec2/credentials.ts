@@ -19,7 +19,7 @@ export interface Ec2Account {
   backend?: Credentials;
 }
 
-/** Used when the operator configured no access key at all: the mock works out of the box. */
+/** Used when the operator configured no access key at all on a server whose own driver is the mock (a demo). */
 const MOCK_DEFAULT = { secret: 'mockpassword', driver: 'mock', user: 'mockuser', password: 'mockpassword' };
 
 interface Entry {
@@ -67,7 +67,7 @@ function entriesFrom(section: unknown, origin: string, defaultDriver: string, kn
     const secret = optional('secret');
     if (!secret) throw new ConfigError(`${where}: "secret" is required`);
     const driver = (optional('driver') ?? defaultDriver).toLowerCase();
-    if (!knownDrivers.includes(driver)) throw new ConfigError(`${where}: unknown driver '${driver}'`);
+    if (!knownDrivers.includes(driver)) throw new ConfigError(`${where}: driver '${driver}' is not offered by this server (offered: ${knownDrivers.join(', ')})`);
     const user = optional('user');
     const password = optional('password');
     if ((user === undefined) !== (password === undefined)) throw new ConfigError(`${where}: give both "user" and "password" or neither`);
@@ -102,7 +102,9 @@ function credentialsOf(section: unknown, origin: string): unknown {
 
 /**
  * The store from the config file's `ec2` section and the environment's file
- * (whose keys win); with neither, `mockuser`/`mockpassword` on the mock driver.
+ * (whose keys win); with neither, `mockuser`/`mockpassword` on the mock driver
+ * when the server was started with `-i mock`. `knownDrivers` are the drivers
+ * the server offers: a key mapped to any other is refused at start.
  */
 export function loadCredentialStore(
   configSection: unknown, env: NodeJS.ProcessEnv, defaultDriver: string, knownDrivers: readonly string[],
@@ -113,7 +115,7 @@ export function loadCredentialStore(
     const fromFile = credentialsOf(readCredentialsFile(file), `${CREDENTIALS_FILE_ENV} file`);
     entries.push(...entriesFrom(fromFile, `${CREDENTIALS_FILE_ENV} file "credentials"`, defaultDriver, knownDrivers));
   }
-  if (entries.length === 0 && knownDrivers.includes('mock')) {
+  if (entries.length === 0 && defaultDriver === 'mock' && knownDrivers.includes('mock')) {
     const { secret, driver, user, password } = MOCK_DEFAULT;
     entries.push({ account: { accessKeyId: user, driver, backend: { user, password } }, secret });
   }

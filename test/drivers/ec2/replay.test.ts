@@ -395,7 +395,7 @@ describe('provider allow-list', () => {
     for (const provider of [stub.url, `127.0.0.1:${stub.port}`, 'evil.example.com', 'http://169.254.169.254/latest']) {
       const byHeader = await call('GET', '/api/instances/i-1', { ...json, headers: { 'X-Deltacloud-Provider': provider } });
       assert.equal(byHeader.status, 400, `${provider}: ${byHeader.text}`);
-      assert.match(byHeader.json().message, /neither an AWS region nor one of the configured endpoints \(replay\)/);
+      assert.match(byHeader.json().message, /is not allowed on this server; it offers AWS regions and the configured endpoints \(replay\)/);
       const byMatrix = await call('GET', `/api;provider=${encodeURIComponent(provider)}/buckets`, json);
       assert.equal(byMatrix.status, 400, `${provider} (matrix): ${byMatrix.text}`);
     }
@@ -405,10 +405,12 @@ describe('provider allow-list', () => {
     stub.assertDone();
   });
 
-  test('/api/drivers/ec2 lists the regions with their entry points', async () => {
+  test('/api/drivers/ec2 lists the regions with their entry points, and the operator\'s endpoint set with its own', async () => {
     const res = await call('GET', '/api/drivers/ec2', xml);
     const providers = res.xml().all('provider');
-    assert.deepEqual(providers.map((p) => p.attrs.id), ['us-west-1', 'us-west-2', 'ap-southeast-1', 'ap-northeast-1', 'eu-west-1', 'us-east-1', 'sa-east-1']);
+    assert.deepEqual(providers.map((p) => p.attrs.id), ['us-west-1', 'us-west-2', 'ap-southeast-1', 'ap-northeast-1', 'eu-west-1', 'us-east-1', 'sa-east-1', 'replay']);
+    const replay = providers.find((p) => p.attrs.id === 'replay')!;
+    assert.deepEqual(replay.all('entrypoint').map((e) => [e.attrs.kind, e.text]), [['elb', stub.url], ['ec2', stub.url], ['mon', stub.url]]);
     const east = providers.find((p) => p.attrs.id === 'us-east-1')!;
     assert.deepEqual(east.all('entrypoint').map((e) => [e.attrs.kind, e.text]), [
       ['s3', 's3.amazonaws.com'], ['elb', 'elasticloadbalancing.us-east-1.amazonaws.com'], ['ec2', 'ec2.us-east-1.amazonaws.com'], ['mon', 'monitoring.us-east-1.amazonaws.com'],

@@ -87,10 +87,14 @@ const dataDir = mkdtempSync(join(tmpdir(), 'deltacloud-libvirt-live-'));
 const imageId = `dctest-${process.pid}-${Date.now().toString(36)}`;
 const made = { domains: new Set<string>(), images: new Set<string>([imageId]), volumes: new Set<string>(), snapshots: new Set<string>() };
 
+/** The operator's credentials, which a server offering libvirt requires of every request. */
+const OPERATOR = { user: 'operator', password: `live-${process.pid}-${Date.now().toString(36)}` };
+
 interface Reply { status: number; body: any; text: string }
 async function api(method: string, path: string, params?: Record<string, string>): Promise<Reply> {
   const r = await call(server!, method, path, {
-    accept: 'application/json', auth: false, body: params ? new URLSearchParams(params) : undefined,
+    accept: 'application/json', auth: 'Basic ' + Buffer.from(`${OPERATOR.user}:${OPERATOR.password}`).toString('base64'),
+    body: params ? new URLSearchParams(params) : undefined,
   });
   let body: unknown;
   try {
@@ -142,7 +146,7 @@ if (reason && CI) {
     virsh('pool-refresh', IMAGE_POOL);
     const config = join(dataDir, 'config.json');
     writeFileSync(config, JSON.stringify({
-      drivers: { libvirt: { allowedUris: [URI], network: 'user', waitMs: 90_000, shutdownTimeoutMs: 90_000 } },
+      drivers: { libvirt: { allowedUris: [URI], network: 'user', waitMs: 90_000, shutdownTimeoutMs: 90_000, ...OPERATOR } },
     }), { mode: 0o600 });
     server = await startServer({ args: ['-i', 'libvirt', '-c', config, '-t', '150'], env: { DELTACLOUD_DATA_DIR: join(dataDir, 'data') } });
   });

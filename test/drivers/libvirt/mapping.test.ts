@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { RequestContext, type Driver } from '../../../src/core/driver.js';
 import {
-  AuthenticationFailure, CredentialsRequired, DeltacloudError, Forbidden, NotFound, ProviderError, ProviderTimeout,
+  DeltacloudError, Forbidden, NotFound, ProviderError, ProviderTimeout,
   ValidationFailure,
 } from '../../../src/core/errors.js';
 import { LIBVIRT_STATE_MACHINE, libvirtDeclaration } from '../../../src/drivers/libvirt/declaration.js';
@@ -194,12 +194,11 @@ test('options: defaults, allow-list, validation', () => {
   assert.equal(o.imagePool, 'deltacloud-images');
   assert.equal(o.domainType, 'qemu');
   assert.deepEqual(o.network, { kind: 'auto' });
-  assert.equal(o.user, undefined);
   assert.deepEqual(parseOptions({ network: 'bridge:br0' }).network, { kind: 'bridge', name: 'br0' });
   assert.equal(parseOptions({ allowedUris: ['test:///default'] }).defaultUri, 'test:///default');
   for (const bad of [
     { allowedUris: [] }, { allowedUris: ['not a uri'] }, { defaultUri: 'qemu+ssh://other/system' }, { network: 'bridge:' },
-    { domainType: 'xen' }, { pool: 'a/b' }, { pool: 'same', imagePool: 'same' }, { user: 'u' }, { waitMs: -1 }, { listAllDomains: 'yes' },
+    { domainType: 'xen' }, { pool: 'a/b' }, { pool: 'same', imagePool: 'same' }, { waitMs: -1 }, { listAllDomains: 'yes' },
   ]) {
     assert.throws(() => parseOptions(bad), LibvirtConfigError, JSON.stringify(bad));
   }
@@ -402,38 +401,28 @@ test('keys: generated (private key returned once), imported, duplicates refused,
   }
 });
 
-test('credentials: none required by default; drivers.libvirt.user/password make them required', async () => {
-  const open = await load({ virsh: '/nonexistent/virsh' });
-  await open.verify_credentials(ctx());
-  await open.verify_credentials(ctx(undefined, { user: 'any', password: 'thing' }));
-  await open.close();
-  const guarded = await load({ user: 'admin', password: 's3cret', virsh: '/nonexistent/virsh' });
-  try {
-    assert.equal(guarded.declaration.usernameLabel, 'User (drivers.libvirt.user)');
-    await assert.rejects(guarded.keys(ctx(), {}), failsWith(CredentialsRequired, 401));
-    await assert.rejects(guarded.keys(ctx(undefined, { user: 'admin', password: 'nope' }), {}), failsWith(AuthenticationFailure, 401));
-    await assert.rejects(guarded.verify_credentials(ctx(undefined, { user: 'root', password: 's3cret' })), failsWith(AuthenticationFailure, 401));
-    assert.deepEqual(await guarded.keys(ctx(undefined, { user: 'admin', password: 's3cret' }), {}), []);
-  } finally {
-    await guarded.close();
-  }
-});
+// Who may use the driver (the operator's credentials) is checked by the server
+// for every host-reaching driver: see test/server/offered-drivers.test.ts.
 
 // ---------------------------------------------------------------- through the server
 
+/** The operator's credentials: a server offering libvirt requires them of every request. */
+const OPERATOR = { user: 'operator', password: 'libvirt-mapping-secret' };
+const OPERATOR_AUTH = 'Basic ' + Buffer.from(`${OPERATOR.user}:${OPERATOR.password}`).toString('base64');
+
 function writeConfig(options: Record<string, unknown>): string {
   const path = join(tempDir(), 'config.json');
-  writeFileSync(path, JSON.stringify({ drivers: { libvirt: options } }), { mode: 0o600 });
+  writeFileSync(path, JSON.stringify({ drivers: { libvirt: { ...options, ...OPERATOR } } }), { mode: 0o600 });
   return path;
 }
 
-test('server: -i libvirt on test:///default serves the API without credentials', { skip: virshMissing }, async () => {
+test('server: -i libvirt on test:///default serves the API to the operator\'s credentials', { skip: virshMissing }, async () => {
   const server = await startServer({
     args: ['-i', 'libvirt', '-P', 'test:///default', '-c', writeConfig({ listAllDomains: true })],
     env: { DELTACLOUD_DATA_DIR: tempDir() },
   });
   try {
-    const json = { accept: 'application/json', auth: false as const };
+    const json = { accept: 'application/json', auth: OPERATOR_AUTH };
     const entry = await call(server, 'GET', '/api', json);
     assert.equal(entry.status, 200);
     assert.equal(entry.json().api.driver, 'libvirt');
@@ -442,12 +431,13 @@ test('server: -i libvirt on test:///default serves the API without credentials',
     for (const rel of ['hardware_profiles', 'images', 'instance_states', 'instances', 'keys', 'metrics', 'realms', 'storage_snapshots', 'storage_volumes']) {
       assert.ok(rels.includes(rel), rel);
     }
-    const drivers = await call(server, 'GET', '/api/drivers/libvirt', { accept: 'application/xml', auth: false });
+    const drivers = await call(server, 'GET', '/api/drivers/libvirt', { accept: 'application/xml', auth: OPERATOR_AUTH });
     assert.match(drivers.text, /<provider id='qemu:\/\/\/system'>/);
     const instances = await call(server, 'GET', '/api/instances', json);
     assert.equal(instances.status, 200);
-    assert.deepEqual(instances.json().instances.map((i: { id: string; state: string; owner: string }) => [i.id, i.state, i.owner]), [['test', 'RUNNING', 'libvirt']]);
-    const profile = await call(server, 'GET', '/api/hardware_profiles/custom', { accept: 'application/xml', auth: false });
+    // No operator-configured owner: the instance belongs to the Basic user who asked.
+    assert.deepEqual(instances.json().instances.map((i: { id: string; state: string; owner: string }) => [i.id, i.state, i.owner]), [['test', 'RUNNING', OPERATOR.user]]);
+    const profile = await call(server, 'GET', '/api/hardware_profiles/custom', { accept: 'application/xml', auth: OPERATOR_AUTH });
     assert.match(profile.text, /<property kind='range' name='cpu' unit='count' value='1'>/);
     assert.match(profile.text, /<range first='1' last='16' \/>/);
     assert.match(profile.text, /name='hwp_memory'/);
@@ -474,7 +464,7 @@ test('server: without virsh it starts, and libvirt requests answer 502 with what
   });
   try {
     assert.match(server.output(), /libvirt is not installed \(virsh not found\)/);
-    const json = { accept: 'application/json', auth: false as const };
+    const json = { accept: 'application/json', auth: OPERATOR_AUTH };
     assert.equal((await call(server, 'GET', '/api', json)).status, 200);
     const realm = await call(server, 'GET', '/api/realms/any', json);
     assert.equal(realm.status, 502);

@@ -39,11 +39,16 @@ before(async () => {
   if (!present) return;
   scratch = mkdtempSync(join(tmpdir(), 'deltacloud-ec2-libvirt-'));
   const file = join(scratch, 'credentials.json');
-  writeFileSync(file, JSON.stringify({ credentials: { [KEY.accessKeyId]: { secret: KEY.secretAccessKey, driver: 'libvirt', provider: 'test:///default' } } }));
+  // libvirt reaches this host: the operator enables it and sets its credentials, which the access key's back end carries.
+  const operator = { user: 'operator', password: 'second-driver-secret' };
+  writeFileSync(file, JSON.stringify({ credentials: { [KEY.accessKeyId]: { secret: KEY.secretAccessKey, driver: 'libvirt', provider: 'test:///default', ...operator } } }));
   chmodSync(file, 0o600);
   server = await startServer({
-    args: ['-f', 'deltacloud,ec2'],
-    env: { DELTACLOUD_EC2_CREDENTIALS_FILE: file, DELTACLOUD_DATA_DIR: join(scratch, 'data') },
+    args: ['-f', 'deltacloud,ec2', '--enable-drivers', 'libvirt'],
+    env: {
+      DELTACLOUD_EC2_CREDENTIALS_FILE: file, DELTACLOUD_DATA_DIR: join(scratch, 'data'),
+      DELTACLOUD_LIBVIRT_USER: operator.user, DELTACLOUD_LIBVIRT_PASSWORD: operator.password,
+    },
   });
 });
 after(async () => {

@@ -12,7 +12,7 @@ import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elasti
 import type { Driver, InstanceCreate } from '../../../core/driver.js';
 import { NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { Image, Instance, Realm } from '../../../core/model.js';
-import { headerOf, type AwsSession } from '../clients.js';
+import { credentialKey, headerOf, type AwsSession } from '../clients.js';
 import {
   cpuOptionsFor, ec2StatesFor, profileAdmits, tagSpecifications, toHardwareProfile, toImage, toInstance, toKey, toRealm,
 } from '../mappings.js';
@@ -69,11 +69,16 @@ async function showRealm(s: AwsSession, id: string): Promise<Realm | undefined> 
 }
 
 export function computeOperations(deps: Deps): Ops {
-  /** Instance types per (provider, access key), cached: they change rarely and lists are long. */
+  /**
+   * Instance types per (provider, whole credential), cached: they change
+   * rarely and lists are long. The whole credential, so that only a caller
+   * the provider accepted once is answered from the cache.
+   */
   const typeCache = new Map<string, { at: number; types: Promise<Map<string, InstanceTypeInfo>> }>();
+  const typeKey = (s: AwsSession) => `${s.provider.name}|${credentialKey(s.creds)}`;
 
   function allTypes(s: AwsSession): Promise<Map<string, InstanceTypeInfo>> {
-    const key = `${s.provider.name}|${s.creds.accessKeyId}`;
+    const key = typeKey(s);
     const hit = typeCache.get(key);
     if (hit && Date.now() - hit.at < deps.options.instanceTypeCacheMs) return hit.types;
     const client = s.ec2();
@@ -88,7 +93,7 @@ export function computeOperations(deps: Deps): Ops {
   }
 
   async function oneType(s: AwsSession, id: string): Promise<InstanceTypeInfo | undefined> {
-    const key = `${s.provider.name}|${s.creds.accessKeyId}`;
+    const key = typeKey(s);
     const hit = typeCache.get(key);
     if (hit && Date.now() - hit.at < deps.options.instanceTypeCacheMs) {
       try {
