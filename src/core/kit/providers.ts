@@ -1,0 +1,20 @@
+// The operator's allow-list of providers: a client may only pick one of them,
+// and anything else is refused with one message before any back end is contacted.
+import { ValidationFailure } from '../errors.js';
+
+/** The provider as echoed in a message: printable ASCII only, at most 80 characters. */
+function shown(provider: string): string {
+  const clean = provider.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
+}
+
+/**
+ * Returns `provider` when `allowed` admits it; otherwise throws 400
+ * "Provider '<p>' is not allowed on this server", with the driver's `hint`
+ * (what may be chosen instead) appended when given.
+ */
+export function allowProvider(provider: string, allowed: Iterable<string> | ((provider: string) => boolean), hint?: string): string {
+  const admitted = typeof allowed === 'function' ? allowed(provider) : new Set(allowed).has(provider);
+  if (admitted) return provider;
+  throw new ValidationFailure(`Provider '${shown(provider)}' is not allowed on this server${hint ? `; ${hint}` : ''}`);
+}
