@@ -15,6 +15,11 @@ function shown(provider: string): string {
  */
 export function allowProvider(provider: string, allowed: Iterable<string> | ((provider: string) => boolean), hint?: string): string {
   const admitted = typeof allowed === 'function' ? allowed(provider) : new Set(allowed).has(provider);
-  if (admitted) return provider;
+  if (!admitted) refuseProvider(provider, hint);
+  return provider;
+}
+
+/** The 400 for a provider that is not on the allow-list. */
+export function refuseProvider(provider: string, hint?: string): never {
   throw new ValidationFailure(`Provider '${shown(provider)}' is not allowed on this server${hint ? `; ${hint}` : ''}`);
 }

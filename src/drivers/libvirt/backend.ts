@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../core/driver.js';
 import { AuthenticationFailure, ValidationFailure } from '../../core/errors.js';
 import { sameSecret } from '../../core/secrets.js';
+import { allowProvider } from '../../core/kit/providers.js';
+import { pause } from '../../core/kit/time.js';
 import type { HardwareProfile } from '../../core/model.js';
 import { Libvirt, UriState } from './libvirt.js';
 import type { LibvirtOptions } from './options.js';
@@ -21,10 +23,7 @@ export class LibvirtBackend {
   uriOf(ctx: RequestContext): string {
     const provider = ctx.provider?.trim();
     if (!provider || provider === 'default') return this.opts.defaultUri;
-    if (!this.opts.allowedUris.includes(provider)) {
-      throw new ValidationFailure(`Provider '${provider}' is not allowed; this server offers: ${this.opts.allowedUris.join(', ')}`);
-    }
-    return provider;
+    return allowProvider(provider, this.opts.allowedUris, `this server offers: ${this.opts.allowedUris.join(', ')}`);
   }
 
   /** When the operator set drivers.libvirt.user/password, requests must carry them (Basic auth). */
@@ -74,21 +73,6 @@ export class LibvirtBackend {
 /** `<prefix>-<8 hex>`: ids of instances, volumes, snapshots and unnamed images. */
 export function newId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Resolves after `ms`, or earlier when `signal` aborts (never rejects). */
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Maps with at most `limit` calls in flight, keeping order. */

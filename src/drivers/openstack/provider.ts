@@ -3,6 +3,7 @@
 // nothing is contacted.
 import type { Credentials } from '../../core/driver.js';
 import { AuthenticationFailure, ValidationFailure } from '../../core/errors.js';
+import { allowProvider, refuseProvider } from '../../core/kit/providers.js';
 import { normalizeAuthUrl, type OpenStackOptions } from './config.js';
 
 export interface ResolvedProvider {
@@ -49,10 +50,10 @@ export function resolveProvider(requested: string | undefined, options: OpenStac
     }
     const listed = [...options.providers.values()].find((p) => p.authUrl === url);
     if (listed) return { authUrl: url, region: regionOverride ?? listed.region };
-    if (options.allowedAuthUrls.has(url)) return { authUrl: url, region: regionOverride };
-    throw new ValidationFailure(`Provider '${head}' is not an allowed Keystone URL on this server`);
+    allowProvider(head, () => options.allowedAuthUrls.has(url), 'it is not an allowed Keystone URL');
+    return { authUrl: url, region: regionOverride };
   }
-  throw new ValidationFailure(`Unknown OpenStack provider '${head}'${options.providers.size ? `; choose one of: ${describeChoices(options)}` : ''}`);
+  refuseProvider(head, options.providers.size ? `choose one of: ${describeChoices(options)}` : undefined);
 }
 
 function describeChoices(options: OpenStackOptions): string {
