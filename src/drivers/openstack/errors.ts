@@ -10,7 +10,7 @@ export function extractMessage(text: string): string {
   const body = text.trim();
   if (!body) return '';
   try {
-    const json = JSON.parse(body) as unknown;
+    const json: unknown = JSON.parse(body);
     const found = messageIn(json);
     if (found) return clip(found);
   } catch {
@@ -48,9 +48,9 @@ export function errorForStatus(status: number, headers: Headers, bodyText: strin
 /** The error for a call that got no answer (refused, reset, timed out, aborted). */
 export function transportError(error: unknown, service: string): DeltacloudError {
   // An upload body that failed on our side (client gone, body too short) carries its own error.
-  if ((error as { cause?: unknown })?.cause instanceof DeltacloudError) return (error as { cause: DeltacloudError }).cause;
-  const e = error as { code?: string; cause?: { code?: string } } | undefined;
-  const code = e?.cause?.code ?? e?.code;
+  const e: { code?: unknown; cause?: unknown } = typeof error === 'object' && error !== null ? error : {};
+  if (e.cause instanceof DeltacloudError) return e.cause;
+  const code = (typeof e.cause === 'object' && e.cause !== null && 'code' in e.cause ? e.cause.code : undefined) ?? e.code;
   if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') return new ValidationFailure('The request body does not match its Content-Length');
   return classifyTransport(error, `The ${service} service`) ?? new ProviderError(`Cannot talk to the ${service} service`);
 }

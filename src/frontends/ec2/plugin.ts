@@ -119,7 +119,7 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
     } catch (error) {
       if (!(error instanceof Ec2Error) && !(error instanceof DeltacloudError)) {
         // Class and message only: never the stack, parameters or credentials.
-        req.log.error({ err: { type: (error as Error)?.name, message: (error as Error)?.message } }, 'EC2 action failed');
+        req.log.error({ err: error instanceof Error ? { type: error.name, message: error.message } : { type: typeof error } }, 'EC2 action failed');
       }
       throw toEc2Error(error, action.errors, driver.declaration.id);
     }
