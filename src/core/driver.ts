@@ -20,9 +20,29 @@ export interface Credentials {
   password: string;
 }
 
+/** Where the call pipeline writes its one line per driver call (pino's shape). */
+export interface CallLog {
+  debug(fields: object, message: string): void;
+  isLevelEnabled?(level: string): boolean;
+}
+
+export interface ContextOptions {
+  /** Time the request's driver calls may take in all; none: no deadline (streamed uploads). */
+  timeoutMs?: number;
+  log?: CallLog;
+  /** The server has checked the credentials against the ones its operator configured for the driver. */
+  operatorAuthenticated?: boolean;
+}
+
 /** Everything a driver may know about the request it serves. */
 export class RequestContext {
   private abortSignal: AbortSignal | undefined;
+  private controller: AbortController | undefined;
+  /** When the request's time is up (`performance.now()` scale); undefined: never. */
+  readonly deadline: number | undefined;
+  readonly log: CallLog | undefined;
+  /** True when the server has checked the credentials against the ones its operator configured for the driver. */
+  readonly operatorAuthenticated: boolean;
 
   /**
    * `signal` may be given as a factory: most requests never look at it, and
@@ -31,15 +51,20 @@ export class RequestContext {
   constructor(
     readonly provider: string | undefined,
     readonly credentials: Credentials | undefined,
-    private readonly signalSource: AbortSignal | (() => AbortSignal),
+    private readonly signalSource?: AbortSignal | (() => AbortSignal),
     private readonly requestHeaders: Readonly<Record<string, string | string[] | undefined>> = {},
-    /** True when the server has checked the credentials against the ones its operator configured for the driver. */
-    readonly operatorAuthenticated = false,
-  ) {}
+    options: ContextOptions = {},
+  ) {
+    this.deadline = options.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
+    this.log = options.log;
+    this.operatorAuthenticated = options.operatorAuthenticated ?? false;
+  }
 
   /** This request, its credentials vouched for by the server (see server/offering.ts). */
   asOperatorAuthenticated(): RequestContext {
-    return new RequestContext(this.provider, this.credentials, () => this.signal, this.requestHeaders, true);
+    // Same signal and the same deadline: the copy only adds the server's word on the credentials.
+    const timeoutMs = this.deadline === undefined ? undefined : Math.max(0, this.remainingMs());
+    return new RequestContext(this.provider, this.credentials, () => this.signal, this.requestHeaders, { timeoutMs, log: this.log, operatorAuthenticated: true });
   }
 
   /**
@@ -51,10 +76,26 @@ export class RequestContext {
     return Array.isArray(value) ? value[0] : value;
   }
 
-  /** Aborts when the request's time is up (or the client went away). */
+  /** Aborts when the request's time is up, when the call pipeline gives up on it, or when the given signal aborts. */
   get signal(): AbortSignal {
-    this.abortSignal ??= typeof this.signalSource === 'function' ? this.signalSource() : this.signalSource;
+    if (!this.abortSignal) {
+      const signals = [(this.controller ??= new AbortController()).signal];
+      const source = typeof this.signalSource === 'function' ? this.signalSource() : this.signalSource;
+      if (source) signals.push(source);
+      if (this.deadline !== undefined) signals.push(AbortSignal.timeout(Math.max(0, Math.ceil(this.remainingMs()))));
+      this.abortSignal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    }
     return this.abortSignal;
+  }
+
+  /** Milliseconds left before the deadline (Infinity without one). */
+  remainingMs(): number {
+    return this.deadline === undefined ? Infinity : this.deadline - performance.now();
+  }
+
+  /** Stops the request's back-end work: the signal drivers were given aborts with `reason`. */
+  abort(reason: unknown): void {
+    (this.controller ??= new AbortController()).abort(reason);
   }
 
   /**
@@ -304,11 +345,20 @@ export interface Driver {
    */
   revision?(): string;
 
+  /**
+   * Whether a write may be repeated safely (e.g. it carries a client token the
+   * back end deduplicates by). Reads always may; the call pipeline retries a
+   * passing failure only of those.
+   */
+  idempotent?(capability: DriverCall, args: readonly unknown[]): boolean;
+
   /** Release resources (database handles, sockets) at shutdown. */
   close?(): Promise<void>;
 }
 
-export type Capability = Exclude<keyof Driver, 'declaration' | 'close' | 'verify_credentials' | 'supported_collections' | 'revision'>;
+export type Capability = Exclude<keyof Driver, 'declaration' | 'close' | 'verify_credentials' | 'supported_collections' | 'revision' | 'idempotent'>;
+/** Every driver method a front end calls through the call pipeline: the capabilities and the two account-level reads. */
+export type DriverCall = Capability | 'verify_credentials' | 'supported_collections';
 
 export function hasCapability(driver: Driver, capability: string): boolean {
   return typeof (driver as unknown as Record<string, unknown>)[capability] === 'function';

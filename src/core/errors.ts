@@ -34,6 +34,10 @@ export class DeltacloudError extends Error {
   readonly specific: boolean = false;
   /** Seconds a client should wait before retrying (503 throttling). */
   retryAfter?: number;
+  /** A passing back-end condition (5xx answer, reset connection): an idempotent call may succeed when repeated. */
+  transient?: boolean;
+  /** The driver's own client already retried (the AWS SDK): the call pipeline must not retry it again. */
+  retried?: boolean;
   constructor(status: ErrorStatus, message?: string) {
     super(message ?? GENERIC_MESSAGES[status] ?? 'Error');
     this.status = status;
@@ -118,6 +122,7 @@ export class ProviderUnavailable extends DeltacloudError {
   constructor(message = 'Service Unavailable', retryAfter?: number) {
     super(503, message);
     this.retryAfter = retryAfter;
+    this.transient = true;
   }
 }
 export class ProviderTimeout extends DeltacloudError {

@@ -8,7 +8,7 @@ export interface FeatureParam {
 }
 
 export interface FeatureDefinition {
-  name: string;
+  name: FeatureName;
   collection: string;
   /** The operation the feature extends (`rel`); undefined = never rendered. */
   operation?: 'index' | 'create';
@@ -16,6 +16,13 @@ export interface FeatureDefinition {
 }
 
 const s = (name: string): FeatureParam => ({ name, type: 'string' });
+
+/** The feature names of the catalogue. */
+export type FeatureName =
+  | 'owner_id' | 'image_name' | 'image_description' | 'bucket_location' | 'metrics' | 'realm_filter' | 'user_name'
+  | 'user_data' | 'user_files' | 'user_iso' | 'firewalls' | 'authentication_key' | 'authentication_password'
+  | 'hardware_profiles' | 'register_to_load_balancer' | 'instance_count' | 'attach_snapshot' | 'sandboxing'
+  | 'import_key' | 'volume_name' | 'volume_description';
 
 export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
   { name: 'owner_id', collection: 'images', operation: 'index', params: [s('owner_id')] },

@@ -103,9 +103,11 @@ export function filtersFor(collection: FilteredCollection, params: Record<string
 }
 
 /** The items matching every filter given (empty values ignored); the same array when no filter applies. */
-export function applyFilters<C extends FilteredCollection>(collection: C, items: FilteredItems[C][], filter: Filter): FilteredItems[C][] {
-  const matchers: Matchers<FilteredItems[C]> = FILTERS[collection];
-  const active: Array<[(item: FilteredItems[C], value: string) => boolean, string]> = [];
+export function applyFilters<T>(collection: FilteredCollection, items: T[], filter: Filter): T[] {
+  // One cast: `T` is the collection's item type (FilteredItems[collection]); callers typed by a
+  // driver capability (core/kit/lookup ItemOf) can't show TypeScript that the two are the same.
+  const matchers = FILTERS[collection] as unknown as Matchers<T>;
+  const active: Array<[(item: T, value: string) => boolean, string]> = [];
   for (const [name, matches] of Object.entries(matchers)) {
     const value = filterValue(filter, name);
     if (value !== undefined) active.push([matches, value]);

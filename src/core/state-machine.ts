@@ -2,12 +2,15 @@
 // order; states are listed in order of first mention.
 import type { InstanceAction } from './model.js';
 
+/** The life-cycle states of the API (lower case; instances report them upper case). */
+export type StateName = 'start' | 'pending' | 'running' | 'stopping' | 'stopped' | 'finish' | 'error';
+
 export type Transition =
-  | { from: string; to: string; action: InstanceAction | 'create' }
-  | { from: string; to: string; auto: true };
+  | { from: StateName; to: StateName; action: InstanceAction | 'create' }
+  | { from: StateName; to: StateName; auto: true };
 
 export interface StateDefinition {
-  name: string;
+  name: StateName;
   transitions: Transition[];
 }
 
@@ -17,7 +20,7 @@ export class StateMachine {
 
   constructor(readonly transitions: readonly Transition[]) {
     const states = new Map<string, StateDefinition>();
-    const mention = (name: string) => {
+    const mention = (name: StateName) => {
       if (!states.has(name)) states.set(name, { name, transitions: [] });
       return states.get(name)!;
     };

@@ -9,7 +9,7 @@ import type { Driver, DriverFactory } from '../core/driver.js';
 import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../frontends/deltacloud/html.js';
 import { MOUNT, registerDeltacloud, type DriverSource } from '../frontends/deltacloud/plugin.js';
-import { isSensitive } from '../frontends/deltacloud/errors.js';
+import { redactUrl } from '../core/kit/redact.js';
 import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -55,15 +55,6 @@ export class DriverRegistry implements DriverSource {
     }
     this.loaded.clear();
   }
-}
-
-/** The URL as logged: query values of sensitive parameters replaced. */
-export function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const params = new URLSearchParams(url.slice(q + 1));
-  for (const key of [...params.keys()]) if (isSensitive(key)) params.set(key, '[FILTERED]');
-  return `${url.slice(0, q)}?${params.toString()}`;
 }
 
 export interface BuiltServer {

@@ -6,7 +6,8 @@
 // operator listed under `options.endpoints`. Nothing a client sends is ever
 // used as a URL or host: an unknown provider is refused before any
 // connection is made (the original used unknown values as host names).
-import { ProviderNotAllowed } from '../../core/errors.js';
+import { allowProvider } from '../../core/kit/providers.js';
+import { OptionReader } from '../../core/kit/options.js';
 
 export type ServiceKind = 'ec2' | 's3' | 'elb' | 'cloudwatch';
 export const SERVICE_KINDS: readonly ServiceKind[] = ['ec2', 's3', 'elb', 'cloudwatch'];
@@ -54,8 +55,11 @@ export const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 const MIN_PART = 5 * 1024 * 1024;
 
+export class Ec2ConfigError extends Error {}
+
+/** The option reader's message style for the checks it does not do itself. */
 function fail(message: string): never {
-  throw new Error(`ec2 driver configuration: ${message}`);
+  throw new Ec2ConfigError(`drivers.ec2.${message}`);
 }
 
 function httpUrl(value: unknown, where: string): string {
@@ -71,19 +75,8 @@ function httpUrl(value: unknown, where: string): string {
   return value.replace(/\/+$/, '');
 }
 
-function stringList(value: unknown, where: string): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) fail(`${where} must be a list of strings`);
-  return value as string[];
-}
-
-function intOption(raw: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
-  const v = raw[name];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be a whole number from ${min} to ${max}`);
-  return v;
-}
-
 export function parseOptions(raw: Record<string, unknown>): Ec2Options {
+  const o: OptionReader = new OptionReader(raw, 'drivers.ec2', Ec2ConfigError);
   const endpoints: Record<string, EndpointSet> = Object.create(null) as Record<string, EndpointSet>;
   const rawEndpoints = raw.endpoints ?? {};
   if (typeof rawEndpoints !== 'object' || rawEndpoints === null || Array.isArray(rawEndpoints)) fail('endpoints must be an object');
@@ -99,7 +92,8 @@ export function parseOptions(raw: Record<string, unknown>): Ec2Options {
       if (typeof v.forcePathStyle !== 'boolean') fail(`endpoints.${name}.forcePathStyle must be true or false`);
       set.forcePathStyle = v.forcePathStyle;
     }
-    if (v.imageOwners !== undefined) set.imageOwners = stringList(v.imageOwners, `endpoints.${name}.imageOwners`);
+    const owners = new OptionReader(v, `drivers.ec2.endpoints.${name}`, Ec2ConfigError).strings('imageOwners');
+    if (owners !== undefined) set.imageOwners = owners;
     endpoints[name] = set;
   }
   const defaultRegion = raw.defaultRegion ?? 'us-east-1';
@@ -109,15 +103,15 @@ export function parseOptions(raw: Record<string, unknown>): Ec2Options {
     defaultRegion,
     awsRegions: raw.awsRegions !== false,
     endpoints,
-    imageOwners: raw.imageOwners === undefined ? ['amazon'] : stringList(raw.imageOwners, 'imageOwners'),
-    maxAttempts: intOption(raw, 'maxAttempts', 3, 1, 10),
-    partSize: intOption(raw, 'partSize', 8 * 1024 * 1024, MIN_PART, 5 * 1024 * 1024 * 1024),
-    queueSize: intOption(raw, 'queueSize', 2, 1, 16),
-    collectEveryBytes: intOption(raw, 'collectEveryBytes', 16 * 1024 * 1024, 0, 1024 ** 4),
-    connectTimeoutMs: intOption(raw, 'connectTimeoutMs', 10_000, 100, 600_000),
-    socketTimeoutMs: intOption(raw, 'socketTimeoutMs', 120_000, 1_000, 3_600_000),
-    clientCacheSize: intOption(raw, 'clientCacheSize', 64, 1, 10_000),
-    instanceTypeCacheMs: intOption(raw, 'instanceTypeCacheMs', 3_600_000, 0, 86_400_000),
+    imageOwners: o.strings('imageOwners') ?? ['amazon'],
+    maxAttempts: o.number('maxAttempts', { min: 1, max: 10, integer: true }, 3),
+    partSize: o.number('partSize', { min: MIN_PART, max: 5 * 1024 ** 3, integer: true }, 8 * 1024 * 1024),
+    queueSize: o.number('queueSize', { min: 1, max: 16, integer: true }, 2),
+    collectEveryBytes: o.number('collectEveryBytes', { min: 0, max: 1024 ** 4, integer: true }, 16 * 1024 * 1024),
+    connectTimeoutMs: o.durationMs('connectTimeout', { min: 100, max: 600_000, integer: true }, 10_000),
+    socketTimeoutMs: o.durationMs('socketTimeout', { min: 1_000, max: 3_600_000, integer: true }, 120_000),
+    clientCacheSize: o.number('clientCacheSize', { min: 1, max: 10_000, integer: true }, 64),
+    instanceTypeCacheMs: o.durationMs('instanceTypeCache', { min: 0, max: 86_400_000, integer: true }, 3_600_000),
   };
 }
 
@@ -135,11 +129,12 @@ export function resolveProvider(options: Ec2Options, provider: string | undefine
   const name = provider === undefined || provider === '' || provider === 'default' ? options.defaultRegion : provider;
   const custom = Object.prototype.hasOwnProperty.call(options.endpoints, name) ? options.endpoints[name] : undefined;
   if (custom) return { name, region: custom.region, custom };
-  if (options.awsRegions && AWS_REGION.test(name)) return { name, region: name };
   const listed = Object.keys(options.endpoints);
   const regions = options.awsRegions ? 'AWS regions' : '';
   const endpoints = listed.length ? `the configured endpoints (${listed.join(', ')})` : '';
-  throw new ProviderNotAllowed(name, `it offers ${[regions, endpoints].filter(Boolean).join(' and ') || 'none'}; other endpoints must be added to its configuration by the operator`);
+  allowProvider(name, (p) => options.awsRegions && AWS_REGION.test(p),
+    `it offers ${[regions, endpoints].filter(Boolean).join(' and ') || 'none'}; other endpoints must be added to its configuration by the operator`);
+  return { name, region: name };
 }
 
 /** Whether the provider offers a service (AWS regions offer all four). */

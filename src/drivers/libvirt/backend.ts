@@ -3,7 +3,9 @@
 // client's provider selects (from the operator's allow-list only).
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../core/driver.js';
-import { ProviderNotAllowed, ValidationFailure } from '../../core/errors.js';
+import { ValidationFailure } from '../../core/errors.js';
+import { allowProvider } from '../../core/kit/providers.js';
+import { pause } from '../../core/kit/time.js';
 import type { HardwareProfile } from '../../core/model.js';
 import { Libvirt, UriState } from './libvirt.js';
 import type { LibvirtOptions } from './options.js';
@@ -23,10 +25,7 @@ export class LibvirtBackend {
   uriOf(ctx: RequestContext): string {
     const provider = ctx.provider?.trim();
     if (!provider || provider === 'default') return this.opts.defaultUri;
-    if (!this.opts.allowedUris.includes(provider)) {
-      throw new ProviderNotAllowed(provider, `it offers: ${this.opts.allowedUris.join(', ')}`);
-    }
-    return provider;
+    return allowProvider(provider, this.opts.allowedUris, `it offers: ${this.opts.allowedUris.join(', ')}`);
   }
 
   /**
@@ -76,21 +75,6 @@ export class LibvirtBackend {
 /** `<prefix>-<8 hex>`: ids of instances, volumes, snapshots and unnamed images. */
 export function newId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Resolves after `ms`, or earlier when `signal` aborts (never rejects). */
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Maps with at most `limit` calls in flight, keeping order. */

@@ -8,6 +8,7 @@ import { domainStateFromNumber, domainStateFromWords, parseDomainXml, type Domai
 import type { LibvirtOptions } from './options.js';
 import { isKind, Virsh, type RunOptions } from './virsh.js';
 import { attr, child, esc, parseXml, text, toBytes } from './xml.js';
+import { sleep } from '../../core/kit/time.js';
 
 export interface VolumeInfo {
   name: string;
@@ -39,7 +40,6 @@ export class UriState {
   readonly cpuSamples = new Map<string, { at: number; cpuNs: number; vcpus: number }>();
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Libvirt {
   readonly uri: string;

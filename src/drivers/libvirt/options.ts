@@ -1,6 +1,7 @@
 // The operator's settings for the libvirt driver (`drivers.libvirt` in the
 // server's JSON configuration file), validated once at load. Clients never set
 // these: a client only picks one of `allowedUris` as its provider.
+import { OptionReader } from '../../core/kit/options.js';
 
 export type NetworkChoice =
   | { kind: 'auto' }
@@ -50,27 +51,6 @@ export class LibvirtConfigError extends Error {}
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
 
-function str(raw: Record<string, unknown>, key: string, fallback: string): string {
-  const v = raw[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'string' || v === '') throw new LibvirtConfigError(`drivers.libvirt.${key} must be a non-empty string`);
-  return v;
-}
-
-function num(raw: Record<string, unknown>, key: string, fallback: number, min: number): number {
-  const v = raw[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new LibvirtConfigError(`drivers.libvirt.${key} must be a number >= ${min}`);
-  return v;
-}
-
-function bool(raw: Record<string, unknown>, key: string, fallback: boolean): boolean {
-  const v = raw[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'boolean') throw new LibvirtConfigError(`drivers.libvirt.${key} must be true or false`);
-  return v;
-}
-
 export function parseNetwork(value: string): NetworkChoice {
   if (value === 'auto' || value === 'none' || value === 'user') return { kind: value };
   const m = /^(network|bridge):(.+)$/.exec(value);
@@ -84,41 +64,42 @@ export function isPlausibleUri(uri: string): boolean {
 }
 
 export function parseOptions(raw: Record<string, unknown> = {}): LibvirtOptions {
+  const o: OptionReader = new OptionReader(raw, 'drivers.libvirt', LibvirtConfigError);
   let allowedUris = DEFAULT_ALLOWED_URIS;
   if (raw.allowedUris !== undefined) {
     if (!Array.isArray(raw.allowedUris) || raw.allowedUris.length === 0 || !raw.allowedUris.every((u) => typeof u === 'string' && isPlausibleUri(u))) {
-      throw new LibvirtConfigError('drivers.libvirt.allowedUris must be a non-empty array of libvirt URIs');
+      o.fail('allowedUris', 'must be a non-empty array of libvirt URIs');
     }
     allowedUris = [...new Set(raw.allowedUris as string[])];
   }
-  const defaultUri = str(raw, 'defaultUri', allowedUris[0]!);
-  if (!allowedUris.includes(defaultUri)) throw new LibvirtConfigError(`drivers.libvirt.defaultUri '${defaultUri}' is not in allowedUris`);
-  const pool = str(raw, 'pool', 'deltacloud');
-  const imagePool = str(raw, 'imagePool', 'deltacloud-images');
+  const defaultUri = o.string('defaultUri', allowedUris[0]!);
+  if (!allowedUris.includes(defaultUri)) o.fail('defaultUri', `'${defaultUri}' is not in allowedUris`);
+  const pool = o.string('pool', 'deltacloud');
+  const imagePool = o.string('imagePool', 'deltacloud-images');
   for (const [k, v] of [['pool', pool], ['imagePool', imagePool]] as const) {
-    if (!NAME.test(v)) throw new LibvirtConfigError(`drivers.libvirt.${k} must be a plain pool name`);
+    if (!NAME.test(v)) o.fail(k, 'must be a plain pool name');
   }
-  if (pool === imagePool) throw new LibvirtConfigError('drivers.libvirt.pool and imagePool must be different pools');
-  const domainType = str(raw, 'domainType', 'qemu');
-  if (domainType !== 'qemu' && domainType !== 'kvm') throw new LibvirtConfigError("drivers.libvirt.domainType must be 'qemu' or 'kvm'");
-  const machine = str(raw, 'machine', 'pc');
-  if (!/^[A-Za-z0-9_.-]+$/.test(machine)) throw new LibvirtConfigError('drivers.libvirt.machine must be a machine type name');
+  if (pool === imagePool) o.fail('pool', 'and imagePool must be different pools');
+  const domainType = o.string('domainType', 'qemu');
+  if (domainType !== 'qemu' && domainType !== 'kvm') o.fail('domainType', "must be 'qemu' or 'kvm'");
+  const machine = o.string('machine', 'pc');
+  if (!/^[A-Za-z0-9_.-]+$/.test(machine)) o.fail('machine', 'must be a machine type name');
   return {
     allowedUris,
     defaultUri,
     pool,
     imagePool,
-    network: parseNetwork(str(raw, 'network', 'auto')),
+    network: parseNetwork(o.string('network', 'auto')),
     domainType,
     machine,
-    shutdownTimeoutMs: num(raw, 'shutdownTimeoutMs', 60_000, 0),
-    waitMs: num(raw, 'waitMs', 20_000, 0),
-    commandTimeoutMs: num(raw, 'commandTimeoutMs', 30_000, 100),
-    copyTimeoutMs: num(raw, 'copyTimeoutMs', 30 * 60_000, 1000),
-    listAllDomains: bool(raw, 'listAllDomains', false),
-    owner: raw.owner === undefined ? undefined : str(raw, 'owner', ''),
-    vnc: bool(raw, 'vnc', false),
-    maxInstanceCount: num(raw, 'maxInstanceCount', 10, 1),
-    virsh: str(raw, 'virsh', 'virsh'),
+    shutdownTimeoutMs: o.durationMs('shutdownTimeout', { min: 0 }, 60_000),
+    waitMs: o.number('waitMs', { min: 0 }, 20_000),
+    commandTimeoutMs: o.durationMs('commandTimeout', { min: 100 }, 30_000),
+    copyTimeoutMs: o.durationMs('copyTimeout', { min: 1000 }, 30 * 60_000),
+    listAllDomains: o.boolean('listAllDomains', false),
+    owner: o.string('owner'),
+    vnc: o.boolean('vnc', false),
+    maxInstanceCount: o.number('maxInstanceCount', { min: 1, integer: true }, 10),
+    virsh: o.string('virsh', 'virsh'),
   };
 }

@@ -18,43 +18,52 @@ const parser = new XMLParser({
 });
 
 export function parseXml(text: string): XmlNode {
-  return parser.parse(text) as XmlNode;
+  return parser.parse(text);
+}
+
+/** An element as the parser gives it (not text, not a list). */
+function isNode(value: unknown): value is XmlNode {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An element, or text content as an element holding only text. */
+function asNode(value: unknown): XmlNode {
+  return isNode(value) ? value : { '#text': String(value ?? '') };
 }
 
 /** Child element (object), or undefined. */
 export function child(node: unknown, name: string): XmlNode | undefined {
-  if (!node || typeof node !== 'object') return undefined;
-  const v = (node as XmlNode)[name];
-  if (Array.isArray(v)) return (v[0] as XmlNode | undefined) ?? undefined;
-  if (v && typeof v === 'object') return v as XmlNode;
+  if (!isNode(node)) return undefined;
+  const v = node[name];
+  if (Array.isArray(v)) return v.length === 0 ? undefined : asNode(v[0]);
+  if (isNode(v)) return v;
   if (typeof v === 'string') return { '#text': v };
-  return v === '' ? {} : undefined;
+  return undefined;
 }
 
 export function children(node: unknown, name: string): XmlNode[] {
-  if (!node || typeof node !== 'object') return [];
-  const v = (node as XmlNode)[name];
+  if (!isNode(node)) return [];
+  const v = node[name];
   if (v === undefined) return [];
-  const list = Array.isArray(v) ? v : [v];
-  return list.map((x) => (x && typeof x === 'object' ? (x as XmlNode) : { '#text': String(x ?? '') }));
+  return (Array.isArray(v) ? v : [v]).map(asNode);
 }
 
 /** Text content of a child element (or of the node itself with name undefined). */
 export function text(node: unknown, name?: string): string | undefined {
-  const target = name === undefined ? node : (node as XmlNode | undefined)?.[name];
+  const target = name === undefined ? node : isNode(node) ? node[name] : undefined;
   if (target === undefined || target === null) return undefined;
   if (typeof target === 'string' || typeof target === 'number') return String(target);
   if (Array.isArray(target)) return text(target[0]);
-  if (typeof target === 'object') {
-    const t = (target as XmlNode)['#text'];
+  if (isNode(target)) {
+    const t = target['#text'];
     return t === undefined ? '' : String(t);
   }
   return undefined;
 }
 
 export function attr(node: unknown, name: string): string | undefined {
-  if (!node || typeof node !== 'object') return undefined;
-  const v = (node as XmlNode)[`@${name}`];
+  if (!isNode(node)) return undefined;
+  const v = node[`@${name}`];
   return v === undefined ? undefined : String(v);
 }
 

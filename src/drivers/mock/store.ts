@@ -33,30 +33,36 @@ CREATE TABLE IF NOT EXISTS meta (
 /** Prepared once: the hot paths (listings) only bind and step. */
 function prepareStatements(db: Database.Database) {
   const prepare = (sql: string) => db.prepare(sql);
-  const pluck = (sql: string) => db.prepare(sql).pluck();
+  /** A statement answering its first column, typed as `R`. */
+  const pluck = <R>(sql: string) => db.prepare<unknown[], R>(sql).pluck();
   return {
-    get: pluck('SELECT data FROM records WHERE collection = ? AND id = ?'),
-    has: pluck('SELECT 1 FROM records WHERE collection = ? AND id = ?'),
-    list: pluck('SELECT data FROM records WHERE collection = ? ORDER BY id'),
-    ids: pluck('SELECT id FROM records WHERE collection = ? ORDER BY id'),
+    get: pluck<string>('SELECT data FROM records WHERE collection = ? AND id = ?'),
+    has: pluck<number>('SELECT 1 FROM records WHERE collection = ? AND id = ?'),
+    list: pluck<string>('SELECT data FROM records WHERE collection = ? ORDER BY id'),
+    ids: pluck<string>('SELECT id FROM records WHERE collection = ? ORDER BY id'),
     put: prepare(`INSERT INTO records (collection, id, data) VALUES (?, ?, ?)
                   ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data`),
     delete: prepare('DELETE FROM records WHERE collection = ? AND id = ?'),
-    blobGet: pluck('SELECT data FROM blobs WHERE bucket = ? AND id = ?'),
-    blobIds: pluck('SELECT id FROM blobs WHERE bucket = ? ORDER BY id'),
-    blobKeys: prepare('SELECT bucket, id FROM blobs ORDER BY bucket, id'),
-    blobCount: pluck('SELECT count(*) FROM blobs WHERE bucket = ?'),
-    blobAll: pluck('SELECT data FROM blobs'),
+    blobGet: pluck<string>('SELECT data FROM blobs WHERE bucket = ? AND id = ?'),
+    blobIds: pluck<string>('SELECT id FROM blobs WHERE bucket = ? ORDER BY id'),
+    blobKeys: db.prepare<[], { bucket: string; id: string }>('SELECT bucket, id FROM blobs ORDER BY bucket, id'),
+    blobCount: pluck<number>('SELECT count(*) FROM blobs WHERE bucket = ?'),
+    blobAll: pluck<string>('SELECT data FROM blobs'),
     blobPut: prepare(`INSERT INTO blobs (bucket, id, data) VALUES (?, ?, ?)
                       ON CONFLICT (bucket, id) DO UPDATE SET data = excluded.data`),
     blobDelete: prepare('DELETE FROM blobs WHERE bucket = ? AND id = ?'),
-    metaGet: pluck('SELECT value FROM meta WHERE key = ?'),
-    dataVersion: pluck('PRAGMA data_version'),
+    metaGet: pluck<string>('SELECT value FROM meta WHERE key = ?'),
+    dataVersion: pluck<number>('PRAGMA data_version'),
     metaPut: prepare(`INSERT INTO meta (key, value) VALUES (?, ?)
                       ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
   };
 }
 type Statements = ReturnType<typeof prepareStatements>;
+
+/** A record as this store wrote it (JSON of the record type it was put as). */
+function parseRecord<T>(data: string): T {
+  return JSON.parse(data);
+}
 
 export class MockStore {
   private readonly db: Database.Database;
@@ -92,8 +98,8 @@ export class MockStore {
   }
 
   get<C extends StoredCollection>(collection: C, id: string): RecordTypes[C] | undefined {
-    const data = this.stmt.get.get(collection, id) as string | undefined;
-    return data === undefined ? undefined : (JSON.parse(data) as RecordTypes[C]);
+    const data = this.stmt.get.get(collection, id);
+    return data === undefined ? undefined : parseRecord<RecordTypes[C]>(data);
   }
 
   has(collection: StoredCollection, id: string): boolean {
@@ -102,11 +108,11 @@ export class MockStore {
 
   /** All records of a collection, ordered by id (byte order, like the original's sorted file names). */
   list<C extends StoredCollection>(collection: C): Array<RecordTypes[C]> {
-    return (this.stmt.list.all(collection) as string[]).map((data) => JSON.parse(data) as RecordTypes[C]);
+    return this.stmt.list.all(collection).map((data) => parseRecord<RecordTypes[C]>(data));
   }
 
   ids(collection: StoredCollection): string[] {
-    return this.stmt.ids.all(collection) as string[];
+    return this.stmt.ids.all(collection);
   }
 
   put<C extends StoredCollection>(collection: C, record: RecordTypes[C]): RecordTypes[C] {
@@ -122,18 +128,18 @@ export class MockStore {
   }
 
   getBlob(bucketId: string, blobId: string): BlobRecord | undefined {
-    const data = this.stmt.blobGet.get(bucketId, blobId) as string | undefined;
-    return data === undefined ? undefined : (JSON.parse(data) as BlobRecord);
+    const data = this.stmt.blobGet.get(bucketId, blobId);
+    return data === undefined ? undefined : parseRecord<BlobRecord>(data);
   }
 
   blobIds(bucketId: string): string[] {
-    return this.stmt.blobIds.all(bucketId) as string[];
+    return this.stmt.blobIds.all(bucketId);
   }
 
   /** bucket id → its blob ids in id order, for every bucket that has blobs. */
   blobIdsByBucket(): Map<string, string[]> {
     const map = new Map<string, string[]>();
-    for (const row of this.stmt.blobKeys.all() as Array<{ bucket: string; id: string }>) {
+    for (const row of this.stmt.blobKeys.all()) {
       const ids = map.get(row.bucket);
       if (ids) ids.push(row.id);
       else map.set(row.bucket, [row.id]);
@@ -142,12 +148,12 @@ export class MockStore {
   }
 
   blobCount(bucketId: string): number {
-    return this.stmt.blobCount.get(bucketId) as number;
+    return this.stmt.blobCount.get(bucketId) ?? 0;
   }
 
   /** Content file names referenced by blob records. */
   blobFiles(): Set<string> {
-    return new Set((this.stmt.blobAll.all() as string[]).map((data) => (JSON.parse(data) as BlobRecord).file));
+    return new Set(this.stmt.blobAll.all().map((data) => parseRecord<BlobRecord>(data).file));
   }
 
   putBlob(record: BlobRecord): BlobRecord {
@@ -162,7 +168,7 @@ export class MockStore {
   }
 
   getMeta(key: string): string | undefined {
-    return this.stmt.metaGet.get(key) as string | undefined;
+    return this.stmt.metaGet.get(key);
   }
 
   putMeta(key: string, value: string): void {
@@ -182,7 +188,7 @@ export class MockStore {
   revision(): string {
     const now = performance.now();
     if (now - this.dataVersionReadAt >= OTHER_WRITERS_MS) {
-      this.dataVersion = this.stmt.dataVersion.get() as number;
+      this.dataVersion = this.stmt.dataVersion.get() ?? 0;
       this.dataVersionReadAt = now;
     }
     return `${this.dataVersion}:${this.localWrites}`;

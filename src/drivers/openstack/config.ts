@@ -9,14 +9,16 @@
 //     "interface": "public",
 //     "segmentSize": 104857600,
 //     "computeMicroversion": "2.45",
-//     "requestTimeoutSeconds": 60,
-//     "authCacheMarginSeconds": 60,
-//     "authCacheMaxAgeSeconds": 3600,
+//     "requestTimeoutMs": 60000,          (was requestTimeoutSeconds: still read, deprecated)
+//     "authCacheMarginMs": 60000,         (was authCacheMarginSeconds)
+//     "authCacheMaxAgeMs": 3600000,       (was authCacheMaxAgeSeconds)
 //     "authCacheSize": 1000,
 //     "pageSize": 1000,
 //     "floatingNetwork": "public",
 //     "defaultFlavor": "m1.small"
 //   }
+
+import { OptionReader } from '../../core/kit/options.js';
 
 export interface ProviderEntry {
   /** The Keystone v3 URL, normalised (see normalizeAuthUrl). */
@@ -79,20 +81,13 @@ export function normalizeAuthUrl(raw: string): string {
   return url.href;
 }
 
+/** A string of a nested option (`providers.<name>.authUrl`), in the option reader's style. */
 function str(value: unknown, what: string): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new OpenStackConfigError(`${what} must be a string`);
-  return value;
-}
-
-function num(value: unknown, what: string, min: number): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min) throw new OpenStackConfigError(`${what} must be a number >= ${min}`);
-  return n;
+  return new OptionReader({ [what]: value }, 'drivers.openstack', OpenStackConfigError).string(what);
 }
 
 export function parseOptions(raw: Record<string, unknown>): OpenStackOptions {
+  const o: OptionReader = new OptionReader(raw, 'drivers.openstack', OpenStackConfigError);
   const providers = new Map<string, ProviderEntry>();
   const rawProviders = raw.providers ?? {};
   if (typeof rawProviders !== 'object' || Array.isArray(rawProviders)) throw new OpenStackConfigError('providers must be an object: name → {authUrl, region}');
@@ -108,26 +103,26 @@ export function parseOptions(raw: Record<string, unknown>): OpenStackOptions {
   if (!Array.isArray(allowed)) throw new OpenStackConfigError('allowedAuthUrls must be a list of Keystone URLs');
   const allowedAuthUrls = new Set(allowed.map((u) => normalizeAuthUrl(String(u))));
 
-  const defaultProvider = str(raw.defaultProvider, 'defaultProvider');
-  const iface = str(raw.interface, 'interface') ?? 'public';
+  const defaultProvider = o.string('defaultProvider');
+  const iface = o.string('interface') ?? 'public';
   if (iface !== 'public' && iface !== 'internal' && iface !== 'admin') throw new OpenStackConfigError('interface must be public, internal or admin');
-  const microversion = raw.computeMicroversion === null ? undefined : str(raw.computeMicroversion, 'computeMicroversion') ?? '2.45';
+  const microversion = raw.computeMicroversion === null ? undefined : o.string('computeMicroversion') ?? '2.45';
   if (microversion !== undefined && !/^2\.\d+$/.test(microversion)) throw new OpenStackConfigError('computeMicroversion must look like 2.45');
-  const maxAge = num(raw.authCacheMaxAgeSeconds, 'authCacheMaxAgeSeconds', 0);
   return {
     providers,
     allowedAuthUrls,
     defaultProvider,
-    defaultDomain: str(raw.defaultDomain, 'defaultDomain') ?? 'Default',
+    defaultDomain: o.string('defaultDomain') ?? 'Default',
     interface: iface,
-    segmentSize: Math.floor(num(raw.segmentSize, 'segmentSize', 1) ?? 100 * 1024 * 1024),
+    segmentSize: Math.floor(o.number('segmentSize', { min: 1 }, 100 * 1024 * 1024)),
     computeMicroversion: microversion,
-    requestTimeoutMs: (num(raw.requestTimeoutSeconds, 'requestTimeoutSeconds', 0.001) ?? 60) * 1000,
-    authCacheMarginMs: (num(raw.authCacheMarginSeconds, 'authCacheMarginSeconds', 0) ?? 60) * 1000,
-    authCacheMaxAgeMs: maxAge === undefined ? undefined : maxAge * 1000,
-    authCacheSize: Math.floor(num(raw.authCacheSize, 'authCacheSize', 1) ?? 1000),
-    pageSize: Math.floor(num(raw.pageSize, 'pageSize', 1) ?? 1000),
-    floatingNetwork: str(raw.floatingNetwork, 'floatingNetwork'),
-    defaultFlavor: str(raw.defaultFlavor, 'defaultFlavor'),
+    // Durations in ms; the older `…Seconds` names are still read (deprecated).
+    requestTimeoutMs: o.durationMs('requestTimeout', { min: 1 }, 60_000),
+    authCacheMarginMs: o.durationMs('authCacheMargin', { min: 0 }, 60_000),
+    authCacheMaxAgeMs: o.durationMs('authCacheMaxAge', { min: 0 }),
+    authCacheSize: Math.floor(o.number('authCacheSize', { min: 1 }, 1000)),
+    pageSize: Math.floor(o.number('pageSize', { min: 1 }, 1000)),
+    floatingNetwork: o.string('floatingNetwork'),
+    defaultFlavor: o.string('defaultFlavor'),
   };
 }

@@ -2,7 +2,8 @@
 // from the operator's allow-list; a client naming anything else gets 400 and
 // nothing is contacted.
 import type { Credentials } from '../../core/driver.js';
-import { AuthenticationFailure, ProviderNotAllowed, ValidationFailure } from '../../core/errors.js';
+import { AuthenticationFailure, ValidationFailure } from '../../core/errors.js';
+import { refuseProvider } from '../../core/kit/providers.js';
 import { normalizeAuthUrl, type OpenStackOptions } from './config.js';
 
 export interface ResolvedProvider {
@@ -40,14 +41,14 @@ export function resolveProvider(requested: string | undefined, options: OpenStac
     try {
       url = normalizeAuthUrl(head);
     } catch {
-      throw new ProviderNotAllowed(head, 'it is not a valid Keystone URL');
+      refuseProvider(head, 'it is not a valid Keystone URL');
     }
     const listed = [...options.providers.values()].find((p) => p.authUrl === url);
     if (listed) return { authUrl: url, region: regionOverride ?? listed.region };
     if (options.allowedAuthUrls.has(url)) return { authUrl: url, region: regionOverride };
-    throw new ProviderNotAllowed(head, 'it is not an allowed Keystone URL');
+    refuseProvider(head, 'it is not an allowed Keystone URL');
   }
-  throw new ProviderNotAllowed(head, options.providers.size + options.allowedAuthUrls.size ? `choose one of: ${describeChoices(options)}` : 'no OpenStack provider is configured');
+  refuseProvider(head, options.providers.size + options.allowedAuthUrls.size ? `choose one of: ${describeChoices(options)}` : 'no OpenStack provider is configured');
 }
 
 /** The provider of requests that name none: the configured default, else the only choice there is. */

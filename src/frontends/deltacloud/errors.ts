@@ -1,6 +1,7 @@
 // Error documents (spec §8.1) in XML, JSON and HTML. Never a backtrace, never
 // a secret: sensitive parameters are redacted before they are echoed.
 import { GENERIC_MESSAGES } from '../../core/errors.js';
+import { isSensitive } from '../../core/kit/redact.js';
 import type { Params, ParamValue } from './params.js';
 import { cdataEl, el, serializeXml } from './xml.js';
 
@@ -24,11 +25,7 @@ export const ERROR_CLASSES: Record<number, string> = {
   504: 'Deltacloud::Exceptions::ProviderTimeout',
 };
 
-const SENSITIVE = /password|passwd|secret|token|private_key|public_key|user_data|blob_data|credential|user_iso|content\d*$/i;
-
-export function isSensitive(name: string): boolean {
-  return SENSITIVE.test(name);
-}
+export { isSensitive };
 
 /** Ruby-`inspect`-like rendering of a parameter, as the original showed it. */
 function inspect(value: ParamValue): string {

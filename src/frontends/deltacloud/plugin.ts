@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasCapability, providersOf, RequestContext, type Credentials, type Driver, type DriverDeclaration } from '../../core/driver.js';
-import { CapabilityMissing, CredentialsRequired, DeltacloudError, PayloadTooLarge, ProviderTimeout, RangeNotSatisfiable, UnsupportedMediaType } from '../../core/errors.js';
+import { CapabilityMissing, CredentialsRequired, DeltacloudError, PayloadTooLarge, RangeNotSatisfiable, UnsupportedMediaType } from '../../core/errors.js';
 import { advertisedFeatures } from '../../core/features.js';
 import { OWNER_TAG } from '../../core/owned-files.js';
 import { addSecurityHeaders, refuseCrossOrigin } from './browser-safety.js';
@@ -279,11 +279,11 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     }
 
     const credentials = options.fixedCredentials ?? credentialsFrom(req.headers.authorization);
-    // Streamed uploads last as long as the client sends; other driver calls get the request timeout.
-    const signalSource = op.rawBody ? () => new AbortController().signal : () => AbortSignal.timeout(options.timeoutMs);
+    // Streamed uploads last as long as the client sends; other driver calls share the request's deadline (core call pipeline).
+    const contextOptions = { timeoutMs: op.rawBody ? undefined : options.timeoutMs, log: req.log };
     const apiRequest: ApiRequest = {
       method: lookup as HttpMethod, driver, driverId: state.driverId, provider: state.provider,
-      ctx: new RequestContext(state.provider, credentials, signalSource, req.headers), params, pathParams: match.pathParams,
+      ctx: new RequestContext(state.provider, credentials, undefined, req.headers, contextOptions), params, pathParams: match.pathParams,
       view: new ViewContext(base, driver), format, headers: req.headers, raw: req.raw, files: state.uploads, base,
       serverHostname: options.serverHostname, mount,
       driverIds: driverChoices,
@@ -293,7 +293,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       reply.raw.once('close', () => void rm(dir, { recursive: true, force: true }));
     }
     const started = process.hrtime.bigint();
-    const result = op.rawBody ? await op.run(apiRequest) : await withTimeout(op.run(apiRequest), options.timeoutMs);
+    const result = await op.run(apiRequest);
     const runtime = Number(process.hrtime.bigint() - started) / 1e9;
     return sendReply(req, reply, apiRequest, result, runtime, cacheSlot);
   };
@@ -510,22 +510,5 @@ function hasBody(req: FastifyRequest): boolean {
   const length = req.headers['content-length'];
   if (length !== undefined) return Number(length) > 0;
   return req.headers['transfer-encoding'] !== undefined;
-}
-
-/** The operation's result, or 504 when the driver takes longer than the request timeout. */
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new ProviderTimeout()), ms);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasCapability, RequestContext } from '../../core/driver.js';
 import { DeltacloudError } from '../../core/errors.js';
 import type { ServerConfig } from '../../server/config.js';
-import { isSensitive } from '../deltacloud/errors.js';
+import { redactUrl } from '../../core/kit/redact.js';
 import type { DriverSource } from '../deltacloud/plugin.js';
 import { ACTIONS } from './actions/index.js';
 import type { ActionRequest } from './actions/common.js';
@@ -47,17 +47,6 @@ export function ec2OptionsFrom(config: ServerConfig, drivers: DriverSource, env:
   };
 }
 
-/** The URL as logged: presigned signatures (bearer tokens until they expire) and secret-looking values hidden. */
-function redactedUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const params = new URLSearchParams(url.slice(q + 1));
-  for (const key of [...params.keys()]) {
-    if (isSensitive(key) || /^(x-amz-signature|userdata)$/i.test(key)) params.set(key, '[FILTERED]');
-  }
-  return `${url.slice(0, q)}?${params.toString()}`;
-}
-
 function rawRequest(req: FastifyRequest): RawRequest {
   const url = req.raw.url ?? '/';
   const q = url.indexOf('?');
@@ -79,20 +68,6 @@ function requestParams(raw: RawRequest, contentType: string | undefined): QueryP
     addParams(params, new URLSearchParams(raw.body.toString('utf8')));
   }
   return params;
-}
-
-async function withTimeout<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  let onAbort: (() => void) | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new Ec2Error('Unavailable', 'The back end did not answer in time', 503));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
-  }
 }
 
 export async function registerEc2(app: FastifyInstance, options: Ec2Options): Promise<void> {
@@ -135,19 +110,20 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
     if (flag(params, 'DryRun')) throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
 
     const provider = account.provider ?? (account.driver === options.defaultDriver ? options.defaultProvider : undefined);
-    const signal = AbortSignal.timeout(options.timeoutMs);
+    // Every driver call of the action shares the request's deadline (core call pipeline).
+    const ctx = new RequestContext(provider, account.backend, undefined, {}, { timeoutMs: options.timeoutMs, log: req.log });
     const actionRequest: ActionRequest = {
-      action: actionName, params, driver, ctx: new RequestContext(provider, account.backend, signal), account, region,
+      action: actionName, params, driver, ctx, account, region,
       endpoint: req.headers.host ?? 'localhost', clientTokens, reservations, terminated,
       backendScope: [account.driver, provider ?? '', account.backend?.user ?? ''].join('\n'),
     };
     let children;
     try {
-      children = await withTimeout(action.run(actionRequest), signal);
+      children = await action.run(actionRequest);
     } catch (error) {
       if (!(error instanceof Ec2Error) && !(error instanceof DeltacloudError)) {
         // Class and message only: never the stack, parameters or credentials.
-        req.log.error({ err: { type: (error as Error)?.name, message: (error as Error)?.message } }, 'EC2 action failed');
+        req.log.error({ err: error instanceof Error ? { type: error.name, message: error.message } : { type: typeof error } }, 'EC2 action failed');
       }
       throw toEc2Error(error, action.errors, driver.declaration.id);
     }
@@ -177,7 +153,7 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
   }, {
     // Fastify types serializers as returning strings; pino accepts objects.
     logSerializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactedUrl(req.url), remoteAddress: req.ip }),
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
     } as unknown as Record<string, (value: unknown) => string>,
   });
 }

@@ -63,8 +63,8 @@ export class ReplayStub {
   refuseMicroversion = false;
   /** Answer the next N compute requests with 401 (the recorded Keystone 401 document). */
   rejectNextCompute = 0;
-  /** Per-service failure injected: status (empty body) and headers. */
-  failure: Partial<Record<Service, { status: number; headers?: Record<string, string> }>> = {};
+  /** Per-service failure injected: status (empty body) and headers; with `times`, only for that many requests. */
+  failure: Partial<Record<Service, { status: number; headers?: Record<string, string>; times?: number }>> = {};
   /** Catalogue URL overrides per service (a closed or silent port), host:port only. */
   catalogueHost: Partial<Record<Service, string>> = {};
 
@@ -138,7 +138,10 @@ export class ReplayStub {
     const token = r.headers['x-auth-token'];
     if (typeof token !== 'string' || !this.validTokens.has(token)) return json('_v3__auth_unauthorized.json', 401);
     const failure = this.failure[r.service];
-    if (failure) return empty(failure.status, failure.headers);
+    if (failure) {
+      if (failure.times !== undefined && --failure.times <= 0) delete this.failure[r.service];
+      return empty(failure.status, failure.headers);
+    }
     if (r.service === 'compute') {
       if (this.rejectNextCompute > 0) {
         this.rejectNextCompute--;

@@ -649,6 +649,20 @@ describe('back-end failures map to the spec\'s statuses', () => {
     assert.equal((await api('DELETE', '/api/firewalls/6')).status, 409);
   });
 
+  test('a read answered 503 once is retried by the call pipeline and succeeds; a write is not repeated', async () => {
+    stub.failure.compute = { status: 503, times: 1 };
+    const listed = await api('GET', '/api/keys');
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.json().keys.map((k: { id: string }) => k.id), ['key1', 'key2']);
+    assert.equal(stub.calls('compute', 'GET').filter((r) => r.path === `${P}/os-keypairs`).length, 2, 'the GET was sent twice');
+
+    stub.requests.length = 0;
+    stub.failure.compute = { status: 503, times: 1 };
+    const created = await api('POST', '/api/keys', { body: form({ name: 'retry-key' }) });
+    assert.equal(created.status, 502);
+    assert.equal(stub.calls('compute', 'POST').length, 1, 'the POST was sent once');
+  });
+
   test('a service nobody answers on → 502; one that never answers → 504', async () => {
     stub.catalogueHost.network = `127.0.0.1:${closedPort}`;
     const refused = await api('GET', '/api/networks/cc2dad14-827a-feea-416b-f13e50511a0a');

@@ -17,6 +17,7 @@ import {
 } from '../mappings.js';
 import { describeInstances } from './compute.js';
 import { filterValue, orEmpty, orUndefined, type Deps } from './context.js';
+import { sleep } from '../../../core/kit/time.js';
 
 type Ops = Pick<Driver,
   'addresses' | 'address' | 'create_address' | 'destroy_address' | 'associate_address' | 'disassociate_address'
@@ -79,11 +80,6 @@ async function describeInterfaces(s: AwsSession, id?: string): Promise<AwsNetwor
     (page) => page.NetworkInterfaces,
   );
 }
-
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve, reject) => {
-  const t = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason); }, { once: true });
-});
 
 export function networkOperations(deps: Deps): Ops {
   async function subnetIdsByVpc(s: AwsSession, vpcIds?: string[]): Promise<Map<string, string[]>> {

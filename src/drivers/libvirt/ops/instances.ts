@@ -6,7 +6,8 @@ import { rm } from 'node:fs/promises';
 import type { Driver, InstanceCreate, RequestContext } from '../../../core/driver.js';
 import { Conflict, MethodNotAllowed, NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { Instance, InstanceAddress } from '../../../core/model.js';
-import { mapLimit, newId, pause, sleep, type LibvirtBackend } from '../backend.js';
+import { mapLimit, newId, type LibvirtBackend } from '../backend.js';
+import { pause, sleep } from '../../../core/kit/time.js';
 import { LIBVIRT_STATE_MACHINE } from '../declaration.js';
 import {
   domainXml, instanceState, isActive, type DomainInfo, type DomainSpec, type DomainState, type InstanceMeta,

@@ -3,7 +3,8 @@
 // started, as libvirt counts them). One sample per property, taken now.
 import type { Driver } from '../../../core/driver.js';
 import type { Metric, MetricSample } from '../../../core/model.js';
-import { pause, type LibvirtBackend } from '../backend.js';
+import type { LibvirtBackend } from '../backend.js';
+import { pause } from '../../../core/kit/time.js';
 import type { Libvirt } from '../libvirt.js';
 import { listedDomain, listInstances } from './instances.js';
 

@@ -6,7 +6,8 @@
 import type { Driver } from '../../../core/driver.js';
 import { Conflict, MethodNotAllowed, NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { StorageSnapshot, StorageVolume } from '../../../core/model.js';
-import { gigabytes, isoTime, mapLimit, newId, pause, runJob, type LibvirtBackend } from '../backend.js';
+import { gigabytes, isoTime, mapLimit, newId, runJob, type LibvirtBackend } from '../backend.js';
+import { pause } from '../../../core/kit/time.js';
 import { dataDiskXml, isActive, type DomainInfo } from '../domain.js';
 import type { Libvirt, VolumeInfo } from '../libvirt.js';
 import { esc } from '../xml.js';

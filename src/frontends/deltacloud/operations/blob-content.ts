@@ -4,12 +4,11 @@
 // blob with 200 for no, an invalid, a multi-range or a conditional (If-Range)
 // request.
 import { parseRange, resolveRange, contentRange, type ByteRange } from '../../../core/byte-range.js';
-import { hasCapability, type BlobData } from '../../../core/driver.js';
+import { hasCapability } from '../../../core/driver.js';
 import { NotFound, RangeNotSatisfiable } from '../../../core/errors.js';
-import type { Blob } from '../../../core/model.js';
 import type { ApiRequest } from '../operation.js';
 import type { Reply } from '../reply.js';
-import { driverMethod } from './standard.js';
+import { call } from '../../../core/kit/pipeline.js';
 
 /** The bytes to serve, or undefined for the whole blob. The size comes from the blob's metadata (one look-up, only for range requests). */
 async function askedRange(req: ApiRequest, bucketId: string, blobId: string): Promise<ByteRange | undefined> {
@@ -18,7 +17,7 @@ async function askedRange(req: ApiRequest, bucketId: string, blobId: string): Pr
   if (req.headers['if-range'] !== undefined || !hasCapability(req.driver, 'blob')) return undefined;
   const spec = parseRange(Array.isArray(header) ? undefined : header);
   if (!spec) return undefined;
-  const blob = (await driverMethod(req, 'blob')(req.ctx, bucketId, blobId)) as Blob | undefined;
+  const blob = await call(req.driver, 'blob', req.ctx, bucketId, blobId);
   if (!blob) throw new NotFound();
   if (blob.contentLength === undefined) return undefined;
   const range = resolveRange(spec, blob.contentLength);
@@ -30,7 +29,7 @@ export async function blobContent(req: ApiRequest): Promise<Reply> {
   const bucketId = req.pathParams.id!;
   const blobId = req.pathParams.blob_id!;
   const range = await askedRange(req, bucketId, blobId);
-  const data = (await driverMethod(req, 'blob_data')(req.ctx, bucketId, blobId, range)) as BlobData | undefined;
+  const data = await call(req.driver, 'blob_data', req.ctx, bucketId, blobId, range);
   if (!data) throw new NotFound();
   const headers: Record<string, string> = {
     // Only characters that need no quoting in a header parameter; others become `_`.

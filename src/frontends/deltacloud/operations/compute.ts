@@ -1,14 +1,17 @@
 // Realms, hardware profiles, images, instances, instance states, keys, metrics.
 import type { InstanceCreate, RunCommand } from '../../../core/driver.js';
 import { Forbidden, MethodNotAllowed, ValidationFailure } from '../../../core/errors.js';
-import type { CommandResult, Image, Instance, InstanceAction, Key } from '../../../core/model.js';
+import type { Instance, InstanceAction } from '../../../core/model.js';
 import { optParam, param, type ApiRequest, type Operation } from '../operation.js';
 import { documentReply, emptyReply, type Reply } from '../reply.js';
 import {
   allowedActions, commandResultView, hardwareProfileView, imageView, instanceStatesView, instanceView, keyView, metricView, realmView,
 } from '../views/compute.js';
-import { driverMethod, fetchOne, listOperation, listReply, memberReply, readAndDestroy, showOperation } from './standard.js';
+import { listOperation, listReply, memberReply, readAndDestroy, showOperation } from './standard.js';
 import { graphvizSource, renderStateDiagramPng } from '../state-diagram.js';
+import { INSTANCE_ACTION_CAPABILITY } from '../../../core/kit/capabilities.js';
+import { findOne } from '../../../core/kit/lookup.js';
+import { call } from '../../../core/kit/pipeline.js';
 
 const realms: Operation[] = [listOperation('realms', realmView), showOperation('realms', realmView)];
 
@@ -23,9 +26,9 @@ const images: Operation[] = [
     collection: 'images', name: 'create', method: 'POST', path: '/images', capability: 'create_image',
     params: [{ name: 'instance_id', required: true }, { name: 'name' }, { name: 'description' }],
     async run(req) {
-      const image = (await driverMethod(req, 'create_image')(req.ctx, {
+      const image = await call(req.driver, 'create_image', req.ctx, {
         instanceId: param(req, 'instance_id'), name: optParam(req, 'name'), description: optParam(req, 'description'),
-      })) as Image;
+      });
       const location = req.view.href('images', image.id);
       return memberReply(req, 201, imageView, image, { location });
     },
@@ -89,22 +92,18 @@ function instanceCreateFrom(req: ApiRequest): InstanceCreate {
   };
 }
 
-const CAPABILITY_OF: Record<InstanceAction, string> = {
-  start: 'start_instance', stop: 'stop_instance', reboot: 'reboot_instance', destroy: 'destroy_instance',
-};
-
 /** Load, check the action is allowed in the current state, perform (spec §11.5.4). */
 async function instanceAction(req: ApiRequest, action: InstanceAction): Promise<Instance | undefined> {
   const id = req.pathParams.id!;
-  const instance = await fetchOne<Instance>(req, 'instances', 'instance', id);
+  const instance = await findOne(req.driver, 'instances', req.ctx, id);
   if (!instance) throw new Forbidden();
   if (!allowedActions(instance, req.driver.declaration.stateMachine).includes(action)) throw new MethodNotAllowed();
-  return (await driverMethod(req, CAPABILITY_OF[action])(req.ctx, id)) as Instance | undefined;
+  return (await call(req.driver, INSTANCE_ACTION_CAPABILITY[action], req.ctx, id)) || undefined;
 }
 
 function actionOperation(action: Exclude<InstanceAction, 'destroy'>): Operation {
   return {
-    collection: 'instances', name: action, method: 'POST', path: `/instances/:id/${action}`, capability: CAPABILITY_OF[action],
+    collection: 'instances', name: action, method: 'POST', path: `/instances/:id/${action}`, capability: INSTANCE_ACTION_CAPABILITY[action],
     params: [{ name: 'id', required: true }],
     async run(req) {
       const instance = await instanceAction(req, action);
@@ -127,7 +126,7 @@ const instances: Operation[] = [
     collection: 'instances', name: 'create', method: 'POST', path: '/instances', capability: 'create_instance',
     params: CREATE_INSTANCE_PARAMS,
     async run(req) {
-      const created = (await driverMethod(req, 'create_instance')(req.ctx, instanceCreateFrom(req))) as Instance[];
+      const created = await call(req.driver, 'create_instance', req.ctx, instanceCreateFrom(req));
       if (created.length === 1) {
         const location = req.view.href('instances', created[0]!.id);
         return { ...memberReply(req, 201, instanceView, created[0]!, { location }), htmlRedirect: location };
@@ -157,7 +156,7 @@ const instances: Operation[] = [
         id: req.pathParams.id!, cmd: param(req, 'cmd'), privateKey: optParam(req, 'private_key'), password: optParam(req, 'password'),
         ip: optParam(req, 'ip') || undefined, port: port ? Number(port) : undefined, username: optParam(req, 'username') || undefined,
       };
-      const result = (await driverMethod(req, 'run_on_instance')(req.ctx, command)) as CommandResult;
+      const result = await call(req.driver, 'run_on_instance', req.ctx, command);
       return documentReply(200, {
         xml: () => commandResultView.xml(result, req.view),
         json: () => commandResultView.json(result),
@@ -192,9 +191,9 @@ const keys: Operation[] = [
     collection: 'keys', name: 'create', method: 'POST', path: '/keys', capability: 'create_key',
     params: [{ name: 'name', required: true }],
     async run(req) {
-      const key = (await driverMethod(req, 'create_key')(req.ctx, {
+      const key = await call(req.driver, 'create_key', req.ctx, {
         name: param(req, 'name'), publicKey: optParam(req, 'public_key') || undefined,
-      })) as Key;
+      });
       const location = req.view.href('keys', key.id);
       // HTML shows the new key's page: the private key is only known now.
       return memberReply(req, 201, keyView, key, { location });

@@ -7,13 +7,14 @@ import type { ApiRequest, Operation } from '../operation.js';
 import { optParam } from '../operation.js';
 import { documentReply, type Reply } from '../reply.js';
 import { el, cdataEl, textEl, type XmlElement } from '../xml.js';
+import { call } from '../../../core/kit/pipeline.js';
 
 export const API_VERSION = '1.1.3';
 
 async function offeredCollections(req: ApiRequest): Promise<CollectionName[]> {
   const all = collectionsOf(req.driver);
   if (!req.driver.supported_collections) return all;
-  const supported = await req.driver.supported_collections(req.ctx);
+  const supported = await call(req.driver, 'supported_collections', req.ctx);
   return all.filter((c) => c === 'drivers' || supported.includes(c));
 }
 
@@ -53,7 +54,7 @@ function entryPoint(req: ApiRequest, collections: CollectionName[]): Reply {
 async function forceAuth(req: ApiRequest): Promise<Reply | undefined> {
   req.ctx.requireCredentials();
   try {
-    if (req.driver.verify_credentials) await req.driver.verify_credentials(req.ctx);
+    if (req.driver.verify_credentials) await call(req.driver, 'verify_credentials', req.ctx);
   } catch (e) {
     if (e instanceof AuthenticationFailure) return { status: 401, body: { kind: 'text', text: 'Authentication failed', contentType: 'text/plain' } };
     throw e;

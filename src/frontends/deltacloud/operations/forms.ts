@@ -7,12 +7,13 @@ import { renderFormPage, type FormField } from '../html.js';
 import { HTML_ONLY, optParam, type ApiRequest, type HttpMethod, type Operation, type ParamDeclaration } from '../operation.js';
 import type { Reply } from '../reply.js';
 import { encodePathSegment } from '../views/view.js';
-import { driverMethod } from './standard.js';
+import type { ListCapability } from '../../../core/kit/capabilities.js';
+import { call } from '../../../core/kit/pipeline.js';
 
 const humanize = (name: string) => (name.charAt(0).toUpperCase() + name.slice(1)).replaceAll('_', ' ');
 
 /** Parameters that name a member of a collection: the form offers the driver's members to choose from. */
-const CHOICES: Record<string, string> = {
+const CHOICES: Record<string, ListCapability> = {
   realm_id: 'realms', hwp_id: 'hardware_profiles', keyname: 'keys', image_id: 'images', instance_id: 'instances',
   instance: 'instances', volume_id: 'storage_volumes', snapshot_id: 'storage_snapshots', network_id: 'networks',
   subnet: 'subnets', load_balancer_id: 'load_balancers', firewalls1: 'firewalls',
@@ -23,7 +24,7 @@ async function withChoices(req: ApiRequest, fields: FormField[]): Promise<FormFi
   return Promise.all(fields.map(async (field) => {
     const collection = CHOICES[field.name];
     if (!collection || !hasCapability(req.driver, collection)) return field;
-    const items = (await driverMethod(req, collection)(req.ctx, {})) as Array<{ id: string; name?: string }>;
+    const items: Array<{ id: string; name?: string }> = await call(req.driver, collection, req.ctx, {});
     const options = items.map((i) => ({ value: i.id, label: i.name && i.name !== i.id ? `${i.name} (${i.id})` : i.id }));
     if (!field.required) options.unshift({ value: '', label: '(default)' });
     return { ...field, type: 'select' as const, options };

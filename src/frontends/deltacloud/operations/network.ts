@@ -1,19 +1,19 @@
 // Addresses, load balancers, firewalls, networks, subnets, network interfaces.
 import { ValidationFailure } from '../../../core/errors.js';
-import type { Address, Firewall, LoadBalancer, Network, NetworkInterface, Subnet } from '../../../core/model.js';
 import { optParam, param, type ApiRequest, type Operation } from '../operation.js';
 import { emptyReply } from '../reply.js';
 import {
   addressView, firewallView, loadBalancerView, networkInterfaceView, networkView, subnetView,
 } from '../views/network.js';
-import { driverMethod, memberReply, readAndDestroy } from './standard.js';
+import { memberReply, readAndDestroy } from './standard.js';
+import { call } from '../../../core/kit/pipeline.js';
 
 const addresses: Operation[] = [
   ...readAndDestroy('addresses', addressView, 'destroy_address'),
   {
     collection: 'addresses', name: 'create', method: 'POST', path: '/addresses', capability: 'create_address',
     async run(req) {
-      const address = (await driverMethod(req, 'create_address')(req.ctx)) as Address;
+      const address = await call(req.driver, 'create_address', req.ctx);
       const location = req.view.href('addresses', address.id);
       return { ...memberReply(req, 201, addressView, address, { location }), htmlRedirect: location };
     },
@@ -22,7 +22,7 @@ const addresses: Operation[] = [
     collection: 'addresses', name: 'associate', method: 'POST', path: '/addresses/:id/associate', capability: 'associate_address',
     params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }],
     async run(req) {
-      await driverMethod(req, 'associate_address')(req.ctx, { id: req.pathParams.id!, instanceId: param(req, 'instance_id') });
+      await call(req.driver, 'associate_address', req.ctx, { id: req.pathParams.id!, instanceId: param(req, 'instance_id') });
       return { status: 202, typedEmpty: true, htmlRedirect: req.view.href('addresses', req.pathParams.id!) };
     },
   },
@@ -30,17 +30,17 @@ const addresses: Operation[] = [
     collection: 'addresses', name: 'disassociate', method: 'POST', path: '/addresses/:id/disassociate', capability: 'disassociate_address',
     params: [{ name: 'id', required: true }],
     async run(req) {
-      await driverMethod(req, 'disassociate_address')(req.ctx, req.pathParams.id!);
+      await call(req.driver, 'disassociate_address', req.ctx, req.pathParams.id!);
       return { status: 202, typedEmpty: true, htmlRedirect: req.view.href('addresses', req.pathParams.id!) };
     },
   },
 ];
 
-const lbAction = (name: 'register' | 'unregister', capability: string): Operation => ({
+const lbAction = (name: 'register' | 'unregister', capability: 'lb_register_instance' | 'lb_unregister_instance'): Operation => ({
   collection: 'load_balancers', name, method: 'POST', path: `/load_balancers/:id/${name}`, capability,
   params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }],
   async run(req) {
-    const lb = (await driverMethod(req, capability)(req.ctx, { id: req.pathParams.id!, instanceId: param(req, 'instance_id') })) as LoadBalancer;
+    const lb = await call(req.driver, capability, req.ctx, { id: req.pathParams.id!, instanceId: param(req, 'instance_id') });
     return { ...memberReply(req, 200, loadBalancerView, lb), htmlRedirect: req.view.href('load_balancers', lb.id) };
   },
 });
@@ -59,10 +59,10 @@ const loadBalancers: Operation[] = [
       for (const p of ['listener_balancer_port', 'listener_instance_port']) {
         if (!PORT.test(param(req, p))) throw new ValidationFailure(`${p} must be a port number`);
       }
-      const lb = (await driverMethod(req, 'create_load_balancer')(req.ctx, {
+      const lb = await call(req.driver, 'create_load_balancer', req.ctx, {
         name: param(req, 'name'), realmId: param(req, 'realm_id'), listenerProtocol: param(req, 'listener_protocol'),
         listenerBalancerPort: param(req, 'listener_balancer_port'), listenerInstancePort: param(req, 'listener_instance_port'),
-      })) as LoadBalancer;
+      });
       const location = req.view.href('load_balancers', lb.id);
       return { ...memberReply(req, 201, loadBalancerView, lb, { location }), htmlRedirect: location };
     },
@@ -93,9 +93,9 @@ const firewalls: Operation[] = [
     collection: 'firewalls', name: 'create', method: 'POST', path: '/firewalls', capability: 'create_firewall',
     params: [{ name: 'name', required: true }, { name: 'description', required: true }],
     async run(req) {
-      const firewall = (await driverMethod(req, 'create_firewall')(req.ctx, {
+      const firewall = await call(req.driver, 'create_firewall', req.ctx, {
         name: param(req, 'name'), description: param(req, 'description'),
-      })) as Firewall;
+      });
       const location = req.view.href('firewalls', firewall.id);
       return { ...memberReply(req, 201, firewallView, firewall, { location }), htmlRedirect: location };
     },
@@ -108,10 +108,10 @@ const firewalls: Operation[] = [
       if (addresses.length === 0 && Object.keys(groups).length === 0) {
         throw new ValidationFailure('No sources. Specify at least one source ip address or group.');
       }
-      const firewall = (await driverMethod(req, 'create_firewall_rule')(req.ctx, {
+      const firewall = await call(req.driver, 'create_firewall_rule', req.ctx, {
         firewallId: req.pathParams.id!, protocol: param(req, 'protocol'), portFrom: param(req, 'port_from'), portTo: param(req, 'port_to'),
         addresses, groups,
-      })) as Firewall;
+      });
       return { ...memberReply(req, 201, firewallView, firewall), htmlRedirect: req.view.href('firewalls', firewall.id) };
     },
   },
@@ -119,7 +119,7 @@ const firewalls: Operation[] = [
     collection: 'firewalls', name: 'destroy_rule', method: 'DELETE', path: '/firewalls/:id/:rule_id', capability: 'delete_firewall_rule',
     params: [{ name: 'id', required: true }, { name: 'rule_id', required: true }],
     async run(req) {
-      await driverMethod(req, 'delete_firewall_rule')(req.ctx, { firewallId: req.pathParams.id!, ruleId: req.pathParams.rule_id! });
+      await call(req.driver, 'delete_firewall_rule', req.ctx, { firewallId: req.pathParams.id!, ruleId: req.pathParams.rule_id! });
       return emptyReply(204, undefined, req.view.href('firewalls', req.pathParams.id!));
     },
   },
@@ -131,9 +131,9 @@ const networks: Operation[] = [
     collection: 'networks', name: 'create', method: 'POST', path: '/networks', capability: 'create_network',
     params: [{ name: 'address_block' }, { name: 'name' }],
     async run(req) {
-      const network = (await driverMethod(req, 'create_network')(req.ctx, {
+      const network = await call(req.driver, 'create_network', req.ctx, {
         addressBlock: optParam(req, 'address_block') || undefined, name: optParam(req, 'name') || undefined,
-      })) as Network;
+      });
       return { ...memberReply(req, 200, networkView, network), htmlRedirect: req.view.href('networks', network.id) };
     },
   },
@@ -145,9 +145,9 @@ const subnets: Operation[] = [
     collection: 'subnets', name: 'create', method: 'POST', path: '/subnets', capability: 'create_subnet',
     params: [{ name: 'network_id', required: true }, { name: 'address_block', required: true }, { name: 'name' }],
     async run(req) {
-      const subnet = (await driverMethod(req, 'create_subnet')(req.ctx, {
+      const subnet = await call(req.driver, 'create_subnet', req.ctx, {
         networkId: param(req, 'network_id'), addressBlock: param(req, 'address_block'), name: optParam(req, 'name') || undefined,
-      })) as Subnet;
+      });
       return { ...memberReply(req, 200, subnetView, subnet), htmlRedirect: req.view.href('subnets', subnet.id) };
     },
   },
@@ -161,9 +161,9 @@ const networkInterfaces: Operation[] = [
     async run(req) {
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.params)) if (typeof v === 'string') flat[k] = v;
-      const nic = (await driverMethod(req, 'create_network_interface')(req.ctx, {
+      const nic = await call(req.driver, 'create_network_interface', req.ctx, {
         instanceId: param(req, 'instance'), networkId: param(req, 'network'), name: optParam(req, 'name') || undefined, params: flat,
-      })) as NetworkInterface;
+      });
       return { ...memberReply(req, 200, networkInterfaceView, nic), htmlRedirect: req.view.href('network_interfaces', nic.id) };
     },
   },

@@ -2,12 +2,14 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { MethodNotAllowed, NotFound, ValidationFailure } from '../../../core/errors.js';
-import type { Blob, Bucket, StorageSnapshot, StorageVolume } from '../../../core/model.js';
+import type { Blob } from '../../../core/model.js';
 import { optParam, param, type ApiRequest, type Operation } from '../operation.js';
 import { emptyReply, type Reply } from '../reply.js';
 import { blobView, bucketView, storageSnapshotView, storageVolumeView } from '../views/storage.js';
 import { blobContent } from './blob-content.js';
-import { driverMethod, fetchOne, memberReply, readAndDestroy } from './standard.js';
+import { memberReply, readAndDestroy } from './standard.js';
+import { findOne } from '../../../core/kit/lookup.js';
+import { call } from '../../../core/kit/pipeline.js';
 
 const volumes: Operation[] = [
   ...readAndDestroy('storage_volumes', storageVolumeView, 'destroy_storage_volume'),
@@ -19,11 +21,11 @@ const volumes: Operation[] = [
       if (capacity !== undefined && capacity !== '' && !/^\d+(\.\d+)?$/.test(capacity)) {
         throw new ValidationFailure('capacity must be a number of GB');
       }
-      const volume = (await driverMethod(req, 'create_storage_volume')(req.ctx, {
+      const volume = await call(req.driver, 'create_storage_volume', req.ctx, {
         capacity: capacity || undefined, realmId: optParam(req, 'realm_id') || undefined,
         snapshotId: optParam(req, 'snapshot_id') || undefined, name: optParam(req, 'name') || undefined,
         description: optParam(req, 'description') || undefined,
-      })) as StorageVolume;
+      });
       const location = req.view.href('storage_volumes', volume.id);
       return { ...memberReply(req, 201, storageVolumeView, volume, { location }), htmlRedirect: location };
     },
@@ -32,9 +34,9 @@ const volumes: Operation[] = [
     collection: 'storage_volumes', name: 'attach', method: 'POST', path: '/storage_volumes/:id/attach', capability: 'attach_storage_volume',
     params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }, { name: 'device', required: true }],
     async run(req) {
-      const volume = (await driverMethod(req, 'attach_storage_volume')(req.ctx, {
+      const volume = await call(req.driver, 'attach_storage_volume', req.ctx, {
         id: req.pathParams.id!, instanceId: param(req, 'instance_id'), device: param(req, 'device'),
-      })) as StorageVolume;
+      });
       return { ...memberReply(req, 202, storageVolumeView, volume), htmlRedirect: req.view.href('storage_volumes', volume.id) };
     },
   },
@@ -43,12 +45,12 @@ const volumes: Operation[] = [
     params: [{ name: 'id', required: true }],
     async run(req) {
       // Detach uses the volume's current instance and device (spec §11.8).
-      const current = await fetchOne<StorageVolume>(req, 'storage_volumes', 'storage_volume', req.pathParams.id!);
+      const current = await findOne(req.driver, 'storage_volumes', req.ctx, req.pathParams.id!);
       if (!current) throw new NotFound();
       if (current.instanceId === undefined) throw new MethodNotAllowed('Storage volume is not attached');
-      const volume = (await driverMethod(req, 'detach_storage_volume')(req.ctx, {
+      const volume = await call(req.driver, 'detach_storage_volume', req.ctx, {
         id: current.id, instanceId: current.instanceId, device: current.device,
-      })) as StorageVolume;
+      });
       return { ...memberReply(req, 202, storageVolumeView, volume), htmlRedirect: req.view.href('storage_volumes', volume.id) };
     },
   },
@@ -60,9 +62,9 @@ const snapshots: Operation[] = [
     collection: 'storage_snapshots', name: 'create', method: 'POST', path: '/storage_snapshots', capability: 'create_storage_snapshot',
     params: [{ name: 'volume_id', required: true }, { name: 'name' }, { name: 'description' }],
     async run(req) {
-      const snapshot = (await driverMethod(req, 'create_storage_snapshot')(req.ctx, {
+      const snapshot = await call(req.driver, 'create_storage_snapshot', req.ctx, {
         volumeId: param(req, 'volume_id'), name: optParam(req, 'name') || undefined, description: optParam(req, 'description') || undefined,
-      })) as StorageSnapshot;
+      });
       const location = req.view.href('storage_snapshots', snapshot.id);
       return { ...memberReply(req, 201, storageSnapshotView, snapshot, { location }), htmlRedirect: location };
     },
@@ -115,7 +117,7 @@ const segmentOrder = (req: Pick<ApiRequest, 'params' | 'headers'>) =>
   (req.headers['x-deltacloud-segmentorder'] as string | undefined) ?? (req.params.segment_order as string | undefined);
 
 /** Which capability a PUT needs: plain upload, or one step of a segmented upload (spec §11.10.7). */
-function putCapability(req: Pick<ApiRequest, 'params' | 'headers'>): string {
+function putCapability(req: Pick<ApiRequest, 'params' | 'headers'>): 'create_blob' | 'init_segmented_blob' | 'finalize_segmented_blob' | 'blob_segment' {
   if (!isSegmented(req)) return 'create_blob';
   if (segmentedUploadId(req) === undefined) return 'init_segmented_blob';
   return segmentOrder(req) === undefined ? 'finalize_segmented_blob' : 'blob_segment';
@@ -148,31 +150,31 @@ async function putBlob(req: ApiRequest): Promise<Reply> {
   const metadata = metadataFromHeaders(req);
   const capability = putCapability(req);
   if (capability === 'init_segmented_blob') {
-    const uploadId = (await driverMethod(req, capability)(req.ctx, { bucketId, blobId, contentType, metadata })) as string;
+    const uploadId = await call(req.driver, capability, req.ctx, { bucketId, blobId, contentType, metadata });
     return emptyReply(204, { 'X-Deltacloud-SegmentedBlob': uploadId });
   }
   if (capability === 'blob_segment') {
     const order = Number(segmentOrder(req));
     if (!Number.isInteger(order) || order < 1) throw new ValidationFailure('Segment order must be a positive whole number');
-    const segmentId = (await driverMethod(req, capability)(req.ctx, {
+    const segmentId = await call(req.driver, capability, req.ctx, {
       bucketId, blobId, uploadId: segmentedUploadId(req)!, order, data: req.raw, contentLength: contentLength(req),
-    })) as string;
+    });
     return emptyReply(204, { 'X-Deltacloud-BlobSegmentId': segmentId });
   }
   if (capability === 'finalize_segmented_blob') {
-    const blob = (await driverMethod(req, capability)(req.ctx, {
+    const blob = await call(req.driver, capability, req.ctx, {
       bucketId, blobId, uploadId: segmentedUploadId(req)!, segments: await readManifest(req.raw),
-    })) as Blob;
+    });
     return memberReply(req, 200, blobView, blob);
   }
-  const blob = (await driverMethod(req, 'create_blob')(req.ctx, {
+  const blob = await call(req.driver, 'create_blob', req.ctx, {
     bucketId, blobId, data: req.raw, contentType, contentLength: contentLength(req), metadata,
-  })) as Blob;
+  });
   return memberReply(req, 200, blobView, blob);
 }
 
 async function requireBlob(req: ApiRequest): Promise<Blob> {
-  const blob = (await driverMethod(req, 'blob')(req.ctx, req.pathParams.id!, req.pathParams.blob_id!)) as Blob | undefined;
+  const blob = await call(req.driver, 'blob', req.ctx, req.pathParams.id!, req.pathParams.blob_id!);
   if (!blob) throw new NotFound();
   return blob;
 }
@@ -182,7 +184,7 @@ const metadataOperation = (path: string): Operation => ({
   collection: 'buckets', name: 'blob_metadata', method: 'HEAD', path, capability: 'blob_metadata',
   params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'],
   async run(req) {
-    const meta = (await driverMethod(req, 'blob_metadata')(req.ctx, req.pathParams.id!, req.pathParams.blob_id!)) as Record<string, string> | undefined;
+    const meta = await call(req.driver, 'blob_metadata', req.ctx, req.pathParams.id!, req.pathParams.blob_id!);
     if (!meta) throw new NotFound();
     return emptyReply(204, metadataHeaders(meta));
   },
@@ -196,7 +198,7 @@ const buckets: Operation[] = [
     async run(req) {
       const name = param(req, 'name');
       if (name === '') throw new ValidationFailure('Bucket name must not be empty');
-      const bucket = (await driverMethod(req, 'create_bucket')(req.ctx, { name, location: optParam(req, 'location') || undefined })) as Bucket;
+      const bucket = await call(req.driver, 'create_bucket', req.ctx, { name, location: optParam(req, 'location') || undefined });
       const location = req.view.href('buckets', bucket.id);
       return { ...memberReply(req, 201, bucketView, bucket, { location }), htmlRedirect: location };
     },
@@ -219,14 +221,14 @@ const buckets: Operation[] = [
     async run(req) {
       const file = req.files.find((f) => f.field === 'blob_data');
       const text = file ? undefined : param(req, 'blob_data');
-      const blob = (await driverMethod(req, 'create_blob')(req.ctx, {
+      const blob = await call(req.driver, 'create_blob', req.ctx, {
         bucketId: req.pathParams.id!,
         blobId: param(req, 'blob_id'),
         data: file ? createReadStream(file.path) : Readable.from([Buffer.from(text!, 'utf8')]),
         contentType: file ? file.contentType : 'text/plain',
         contentLength: file ? file.size : Buffer.byteLength(text!),
         metadata: metadataFromForm(req),
-      })) as Blob;
+      });
       return { ...memberReply(req, 201, blobView, blob), htmlRedirect: req.view.href('buckets', blob.bucketId, blob.id) };
     },
   },
@@ -237,7 +239,7 @@ const buckets: Operation[] = [
     params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'],
     async run(req) {
       const meta = metadataFromHeaders(req);
-      const found = (await driverMethod(req, 'update_blob_metadata')(req.ctx, req.pathParams.id!, req.pathParams.blob_id!, meta)) as boolean;
+      const found = await call(req.driver, 'update_blob_metadata', req.ctx, req.pathParams.id!, req.pathParams.blob_id!, meta);
       if (!found) throw new NotFound();
       return emptyReply(204, metadataHeaders(meta));
     },
@@ -245,7 +247,7 @@ const buckets: Operation[] = [
   {
     collection: 'buckets', name: 'delete_blob', method: 'DELETE', path: blobPath, capability: 'delete_blob', params: blobIdParams,
     async run(req) {
-      await driverMethod(req, 'delete_blob')(req.ctx, req.pathParams.id!, req.pathParams.blob_id!);
+      await call(req.driver, 'delete_blob', req.ctx, req.pathParams.id!, req.pathParams.blob_id!);
       return emptyReply(204, undefined, req.view.href('buckets', req.pathParams.id!));
     },
   },

@@ -6,6 +6,7 @@ import type {
 import type { StateMachine } from '../../../core/state-machine.js';
 import { cdataEl, el, textEl, type XmlElement } from '../xml.js';
 import { link, type View, type ViewContext } from './view.js';
+import { INSTANCE_ACTION_CAPABILITY } from '../../../core/kit/capabilities.js';
 
 const present = <T>(v: T | undefined): v is T => v !== undefined;
 
@@ -116,15 +117,12 @@ function overridesInOrder(i: Instance): Array<[string, string]> {
 }
 
 const ACTION_METHOD: Record<InstanceAction, string> = { start: 'post', stop: 'post', reboot: 'post', destroy: 'delete' };
-const ACTION_CAPABILITY: Record<InstanceAction, string> = {
-  start: 'start_instance', stop: 'stop_instance', reboot: 'reboot_instance', destroy: 'destroy_instance',
-};
 
 /** The instance's action links in order: state-machine actions, then run, then create_image (spec §11.5.3). */
 export function instanceActions(i: Instance, v: ViewContext): Array<{ href: string; rel: string; method: string }> {
   const actions = allowedActions(i, v.driver.declaration.stateMachine);
   const links: Array<{ href: string; rel: string; method: string }> = actions
-    .filter((a) => v.can(ACTION_CAPABILITY[a]))
+    .filter((a) => v.can(INSTANCE_ACTION_CAPABILITY[a]))
     .map((a) => ({ href: a === 'destroy' ? v.href('instances', i.id) : v.href('instances', i.id, a), rel: a, method: ACTION_METHOD[a] }));
   if (v.can('run_on_instance')) {
     links.push({ href: v.href('instances', i.id, 'run') + `;id=${encodeMatrixValue(i.id)}`, rel: 'run', method: 'post' });

@@ -1,8 +1,10 @@
 // What every action handler gets, and the lookups they share: calling a
 // driver capability, finding resources by id with EC2's NotFound codes.
 import type { Capability, Driver, RequestContext } from '../../../core/driver.js';
+import type { ListCapability } from '../../../core/kit/capabilities.js';
+import { canLookUp as canLookUpIn, findOne as findOneIn, list, type ItemOf } from '../../../core/kit/lookup.js';
 import type { Ec2Account } from '../credentials.js';
-import { Ec2Error, unsupported, type ErrorCodes } from '../errors.js';
+import { Ec2Error, type ErrorCodes } from '../errors.js';
 import type { ClientTokens, Reservations, TerminatedInstances } from '../memory.js';
 import type { QueryParams } from '../params.js';
 import type { Child } from '../xml.js';
@@ -36,45 +38,19 @@ export interface Action {
   run(req: ActionRequest): Promise<Child[]>;
 }
 
-type Method<K extends Capability> = NonNullable<Driver[K]>;
+export { call } from '../../../core/kit/pipeline.js';
 
-/** The driver's method for a capability; UnsupportedOperation when it has none. */
-export function call<K extends Capability>(req: ActionRequest, capability: K): Method<K> {
-  const method = req.driver[capability];
-  if (typeof method !== 'function') throw unsupported(`${req.action} (capability '${capability}')`, req.driver.declaration.id);
-  return (method as (...args: unknown[]) => unknown).bind(req.driver) as Method<K>;
+export function canLookUp(req: ActionRequest, collection: ListCapability): boolean {
+  return canLookUpIn(req.driver, collection);
 }
 
-/** Collections with a listing and, optionally, a show method. */
-const SHOW_METHOD = {
-  instances: 'instance',
-  images: 'image',
-  keys: 'key',
-  storage_volumes: 'storage_volume',
-  storage_snapshots: 'storage_snapshot',
-  addresses: 'address',
-  firewalls: 'firewall',
-  realms: 'realm',
-  hardware_profiles: 'hardware_profile',
-} as const;
-type Listable = keyof typeof SHOW_METHOD;
-type ItemOf<C extends Listable> = Awaited<ReturnType<Method<C>>>[number];
-
-export function canLookUp(req: ActionRequest, collection: Listable): boolean {
-  return typeof req.driver[collection] === 'function' || typeof req.driver[SHOW_METHOD[collection]] === 'function';
-}
-
-export async function listAll<C extends Listable>(req: ActionRequest, collection: C): Promise<Array<ItemOf<C>>> {
-  const list = call(req, collection) as (ctx: RequestContext, filter: Record<string, string>) => Promise<Array<ItemOf<C>>>;
-  return list(req.ctx, {});
+export function listAll<C extends ListCapability>(req: ActionRequest, collection: C): Promise<Array<ItemOf<C>>> {
+  return list(req.driver, collection, req.ctx, {});
 }
 
 /** One resource by id: the show method when the driver has one, else its listing filtered by id. */
-export async function findOne<C extends Listable>(req: ActionRequest, collection: C, id: string): Promise<ItemOf<C> | undefined> {
-  const show = req.driver[SHOW_METHOD[collection]] as ((ctx: RequestContext, id: string) => Promise<ItemOf<C> | undefined>) | undefined;
-  if (typeof show === 'function') return (await show.call(req.driver, req.ctx, id)) ?? undefined;
-  const list = call(req, collection) as (ctx: RequestContext, filter: Record<string, string>) => Promise<Array<ItemOf<C>>>;
-  return (await list(req.ctx, { id })).find((item) => (item as { id: string }).id === id);
+export function findOne<C extends ListCapability>(req: ActionRequest, collection: C, id: string): Promise<ItemOf<C> | undefined> {
+  return findOneIn(req.driver, collection, req.ctx, id);
 }
 
 /** EC2's NotFound error for one or more ids, e.g. `The instance ID 'i-1' does not exist`. */
@@ -84,7 +60,7 @@ export function notFound(code: string, what: string, ids: string[]): Ec2Error {
     : new Ec2Error(code, `The ${what}s '${ids.join(', ')}' do not exist`);
 }
 
-export async function findRequired<C extends Listable>(req: ActionRequest, collection: C, id: string, code: string, what: string): Promise<ItemOf<C>> {
+export async function findRequired<C extends ListCapability>(req: ActionRequest, collection: C, id: string, code: string, what: string): Promise<ItemOf<C>> {
   const item = await findOne(req, collection, id);
   if (item === undefined) throw notFound(code, what, [id]);
   return item;

@@ -2,6 +2,7 @@
 // realms → availability zones, hardware profiles → instance types,
 // images → AMIs, keys → key pairs.
 import type { InstanceCreate } from '../../../core/driver.js';
+import { INSTANCE_ACTION_CAPABILITY } from '../../../core/kit/capabilities.js';
 import type { Image, Instance, InstanceAction, Key } from '../../../core/model.js';
 import { textEl } from '../../deltacloud/xml.js';
 import { Ec2Error, invalidValue, missingParameter } from '../errors.js';
@@ -86,7 +87,7 @@ const CreateImage: Action = {
     const instanceId = required(req.params, 'InstanceId');
     const name = required(req.params, 'Name');
     if (canLookUp(req, 'instances')) await findRequired(req, 'instances', instanceId, 'InvalidInstanceID.NotFound', 'instance ID');
-    const image: Image = await call(req, 'create_image')(req.ctx, { instanceId, name, description: optional(req.params, 'Description') });
+    const image: Image = await call(req.driver, 'create_image', req.ctx, { instanceId, name, description: optional(req.params, 'Description') });
     return [textEl('imageId', image.id)];
   },
 };
@@ -97,7 +98,7 @@ const DeregisterImage: Action = {
   async run(req) {
     const id = required(req.params, 'ImageId');
     if (canLookUp(req, 'images') && !(await findOne(req, 'images', id))) throw imageNotFound([id]);
-    await call(req, 'destroy_image')(req.ctx, id);
+    await call(req.driver, 'destroy_image', req.ctx, id);
     return [returnTrue()];
   },
 };
@@ -231,7 +232,7 @@ const RunInstances: Action = {
       // A driver may launch fewer than asked per call (the mock launches one): ask again for the rest.
       const created: Instance[] = [];
       while (created.length < maxCount) {
-        const batch = await call(req, 'create_instance')(req.ctx, { ...create, instanceCount: maxCount - created.length });
+        const batch = await call(req.driver, 'create_instance', req.ctx, { ...create, instanceCount: maxCount - created.length });
         if (batch.length === 0) break;
         created.push(...batch);
       }
@@ -246,8 +247,6 @@ const RunInstances: Action = {
 };
 
 // Start, stop, reboot and terminate check every instance before changing any.
-
-const CAPABILITY = { start: 'start_instance', stop: 'stop_instance', reboot: 'reboot_instance', destroy: 'destroy_instance' } as const;
 
 /** Actions the instance allows now; undefined when the driver cannot say (then the driver decides). */
 function allowedActions(req: ActionRequest, i: Instance): InstanceAction[] | undefined {
@@ -269,7 +268,7 @@ const incorrectState = (i: Instance, verb: string) =>
 
 function stateChangeAction(action: 'start' | 'stop', verb: string, target: string): Action {
   return {
-    needs: [CAPABILITY[action]],
+    needs: [INSTANCE_ACTION_CAPABILITY[action]],
     errors: { notFound: 'InvalidInstanceID.NotFound', conflict: 'IncorrectInstanceState' },
     async run(req) {
       const instances = await instancesNamed(req);
@@ -279,7 +278,7 @@ function stateChangeAction(action: 'start' | 'stop', verb: string, target: strin
       const items: Array<Child[]> = [];
       for (const i of instances) {
         const previous = instanceState(i.state);
-        const after = todo.includes(i) ? await call(req, CAPABILITY[action])(req.ctx, i.id) : i;
+        const after = todo.includes(i) ? await call(req.driver, INSTANCE_ACTION_CAPABILITY[action], req.ctx, i.id) : i;
         items.push(stateChangeItem(i.id, previous, instanceState(after.state)));
       }
       return [itemSet('instancesSet', items)];
@@ -293,7 +292,7 @@ const RebootInstances: Action = {
   async run(req) {
     const instances = await instancesNamed(req);
     for (const i of instances) if (allowedActions(req, i)?.includes('reboot') === false) throw incorrectState(i, 'rebooted');
-    for (const i of instances) await call(req, 'reboot_instance')(req.ctx, i.id);
+    for (const i of instances) await call(req.driver, 'reboot_instance', req.ctx, i.id);
     return [returnTrue()];
   },
 };
@@ -325,10 +324,10 @@ const TerminateInstances: Action = {
         continue;
       }
       if (stopFirst.has(i)) {
-        const stopped = await call(req, 'stop_instance')(req.ctx, i.id);
+        const stopped = await call(req.driver, 'stop_instance', req.ctx, i.id);
         if (allowedActions(req, stopped)?.includes('destroy') === false) throw incorrectState(stopped, 'terminated');
       }
-      await call(req, 'destroy_instance')(req.ctx, i.id);
+      await call(req.driver, 'destroy_instance', req.ctx, i.id);
       req.terminated.record(req.backendScope, i, req.reservations.of(req.backendScope, i.id));
       req.reservations.forget(req.backendScope, i.id);
       const after = await findOne(req, 'instances', i.id);
@@ -347,7 +346,7 @@ const duplicateKey = (name: string) => new Ec2Error('InvalidKeyPair.Duplicate', 
 async function createKey(req: ActionRequest, publicKey?: string): Promise<Key> {
   const name = required(req.params, 'KeyName');
   if (canLookUp(req, 'keys') && (await findOne(req, 'keys', name))) throw duplicateKey(name);
-  return call(req, 'create_key')(req.ctx, { name, publicKey });
+  return call(req.driver, 'create_key', req.ctx, { name, publicKey });
 }
 
 const CreateKeyPair: Action = {
@@ -392,7 +391,7 @@ const DeleteKeyPair: Action = {
     // AWS answers success for a key that does not exist; clients rely on that to clean up.
     if (!canLookUp(req, 'keys') || (await findOne(req, 'keys', id))) {
       try {
-        await call(req, 'destroy_key')(req.ctx, id);
+        await call(req.driver, 'destroy_key', req.ctx, id);
       } catch (e) {
         if ((e as { status?: number }).status !== 404) throw e;
       }

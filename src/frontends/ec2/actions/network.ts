@@ -31,7 +31,7 @@ async function namedAddress(req: ActionRequest, withAssociation = false): Promis
 const AllocateAddress: Action = {
   needs: ['create_address'],
   async run(req) {
-    const address = await call(req, 'create_address')(req.ctx);
+    const address = await call(req.driver, 'create_address', req.ctx);
     return [textEl('publicIp', address.id), textEl('domain', 'vpc'), textEl('allocationId', allocationIdOf(address))];
   },
 };
@@ -62,9 +62,9 @@ const AssociateAddress: Action = {
       if (!flag(req.params, 'AllowReassociation')) {
         throw new Ec2Error('Resource.AlreadyAssociated', `resource ${allocationIdOf(address)} is already associated with associate-id ${associationIdOf(address)}`);
       }
-      await call(req, 'disassociate_address')(req.ctx, address.id);
+      await call(req.driver, 'disassociate_address', req.ctx, address.id);
     }
-    if (address.instanceId !== instanceId) await call(req, 'associate_address')(req.ctx, { id: address.id, instanceId });
+    if (address.instanceId !== instanceId) await call(req.driver, 'associate_address', req.ctx, { id: address.id, instanceId });
     return [returnTrue(), textEl('associationId', associationIdOf(address))];
   },
 };
@@ -74,7 +74,7 @@ const DisassociateAddress: Action = {
   async run(req) {
     const address = await namedAddress(req, true);
     if (address.instanceId === undefined) throw notFound('InvalidAssociationID.NotFound', 'association ID', [associationIdOf(address)]);
-    await call(req, 'disassociate_address')(req.ctx, address.id);
+    await call(req.driver, 'disassociate_address', req.ctx, address.id);
     return [returnTrue()];
   },
 };
@@ -84,7 +84,7 @@ const ReleaseAddress: Action = {
   async run(req) {
     const address = await namedAddress(req);
     if (address.instanceId !== undefined) throw new Ec2Error('InvalidIPAddress.InUse', `Address ${address.id} is in use.`);
-    await call(req, 'destroy_address')(req.ctx, address.id);
+    await call(req.driver, 'destroy_address', req.ctx, address.id);
     return [returnTrue()];
   },
 };
@@ -190,7 +190,7 @@ const AuthorizeSecurityGroupIngress: Action = {
       if (ruleFor(group, perm)) throw new Ec2Error('InvalidPermission.Duplicate', `the specified rule "${describePermission(perm)}" already exists`);
     }
     // One rule per source, so that a later revoke removes exactly what it names.
-    for (const perm of perms) await call(req, 'create_firewall_rule')(req.ctx, ruleCreate(group.id, perm, [perm.source]));
+    for (const perm of perms) await call(req.driver, 'create_firewall_rule', req.ctx, ruleCreate(group.id, perm, [perm.source]));
     return [returnTrue()];
   },
 };
@@ -210,10 +210,10 @@ const RevokeSecurityGroupIngress: Action = {
       const current = await findRequired(req, 'firewalls', group.id, 'InvalidGroup.NotFound', 'security group');
       const rule = ruleFor(current, perm);
       if (!rule) continue; // an earlier permission of this request removed it already
-      await call(req, 'delete_firewall_rule')(req.ctx, { firewallId: group.id, ruleId: rule.id });
+      await call(req.driver, 'delete_firewall_rule', req.ctx, { firewallId: group.id, ruleId: rule.id });
       // A rule with several sources (made through the Deltacloud API) keeps the others.
       const rest = rule.sources.filter((s) => sourceKey(s) !== sourceKey(perm.source));
-      if (rest.length > 0) await call(req, 'create_firewall_rule')(req.ctx, ruleCreate(group.id, perm, rest));
+      if (rest.length > 0) await call(req.driver, 'create_firewall_rule', req.ctx, ruleCreate(group.id, perm, rest));
     }
     return [returnTrue()];
   },
@@ -228,7 +228,7 @@ const CreateSecurityGroup: Action = {
     if (typeof req.driver.firewalls === 'function' && (await listAll(req, 'firewalls')).some((f) => (f.name ?? f.id) === name)) {
       throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${name}' already exists`);
     }
-    const group = await call(req, 'create_firewall')(req.ctx, { name, description });
+    const group = await call(req.driver, 'create_firewall', req.ctx, { name, description });
     return [returnTrue(), textEl('groupId', group.id)];
   },
 };
@@ -259,7 +259,7 @@ const DeleteSecurityGroup: Action = {
   errors: { notFound: 'InvalidGroup.NotFound', conflict: 'DependencyViolation' },
   async run(req) {
     const group = await namedGroup(req);
-    await call(req, 'delete_firewall')(req.ctx, group.id);
+    await call(req.driver, 'delete_firewall', req.ctx, group.id);
     return [returnTrue()];
   },
 };

@@ -25,7 +25,7 @@ const CreateVolume: Action = {
       if (snapshotId !== undefined && canLookUp(req, 'storage_snapshots')) {
         await findRequired(req, 'storage_snapshots', snapshotId, 'InvalidSnapshot.NotFound', 'snapshot');
       }
-      const volume = await call(req, 'create_storage_volume')(req.ctx, {
+      const volume = await call(req.driver, 'create_storage_volume', req.ctx, {
         capacity: size === undefined ? undefined : String(size),
         realmId: optional(p, 'AvailabilityZone'),
         snapshotId,
@@ -65,7 +65,7 @@ const AttachVolume: Action = {
       if (volume.instanceId !== undefined) throw inUse(volume);
     }
     if (canLookUp(req, 'instances')) await findRequired(req, 'instances', instanceId, 'InvalidInstanceID.NotFound', 'instance ID');
-    const volume = await call(req, 'attach_storage_volume')(req.ctx, { id: volumeId, instanceId, device });
+    const volume = await call(req.driver, 'attach_storage_volume', req.ctx, { id: volumeId, instanceId, device });
     return [...attachmentChildren({ ...volume, instanceId, device }, 'attached'), opt('attachTime', new Date().toISOString())];
   },
 };
@@ -84,7 +84,7 @@ const DetachVolume: Action = {
       }
       attached = volume;
     }
-    await call(req, 'detach_storage_volume')(req.ctx, { id, instanceId: attached.instanceId, device: attached.device });
+    await call(req.driver, 'detach_storage_volume', req.ctx, { id, instanceId: attached.instanceId, device: attached.device });
     return attachmentChildren(attached, 'detached');
   },
 };
@@ -98,7 +98,7 @@ const DeleteVolume: Action = {
       const volume = await findVolume(req, id);
       if (volume.instanceId !== undefined) throw new Ec2Error('VolumeInUse', `Volume ${id} is currently attached to ${volume.instanceId}`);
     }
-    await call(req, 'destroy_storage_volume')(req.ctx, id);
+    await call(req.driver, 'destroy_storage_volume', req.ctx, id);
     return [returnTrue()];
   },
 };
@@ -109,7 +109,7 @@ const CreateSnapshot: Action = {
   async run(req) {
     const volumeId = required(req.params, 'VolumeId');
     const volume = canLookUp(req, 'storage_volumes') ? await findVolume(req, volumeId) : undefined;
-    const snapshot = await call(req, 'create_storage_snapshot')(req.ctx, {
+    const snapshot = await call(req.driver, 'create_storage_snapshot', req.ctx, {
       volumeId, description: optional(req.params, 'Description'), name: tagSpecification(req.params, 'snapshot').Name,
     });
     // Drivers may not echo what they stored; the client's own values are the truth here.
@@ -139,7 +139,7 @@ const DeleteSnapshot: Action = {
   async run(req) {
     const id = required(req.params, 'SnapshotId');
     if (canLookUp(req, 'storage_snapshots')) await findRequired(req, 'storage_snapshots', id, 'InvalidSnapshot.NotFound', 'snapshot');
-    await call(req, 'destroy_storage_snapshot')(req.ctx, id);
+    await call(req.driver, 'destroy_storage_snapshot', req.ctx, id);
     return [returnTrue()];
   },
 };
