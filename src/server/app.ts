@@ -8,10 +8,11 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Driver, DriverFactory } from '../core/driver.js';
 import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../frontends/deltacloud/html.js';
-import { MOUNT, registerDeltacloud, type DriverSource } from '../frontends/deltacloud/plugin.js';
-import { isSensitive } from '../frontends/deltacloud/errors.js';
+import { MOUNT, registerDeltacloud, type DeltacloudHandle, type DriverSource } from '../frontends/deltacloud/plugin.js';
+import { redactUrl } from '../frontends/deltacloud/errors.js';
 import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from './config.js';
+import { guardRequestBodies, makeClientErrorHandler, refuseNonConforming } from './http-hardening.js';
 
 /** Loads each driver once, on first use, and closes them at shutdown. */
 export class DriverRegistry implements DriverSource {
@@ -49,15 +50,6 @@ export class DriverRegistry implements DriverSource {
   }
 }
 
-/** The URL as logged: query values of sensitive parameters replaced. */
-export function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const params = new URLSearchParams(url.slice(q + 1));
-  for (const key of [...params.keys()]) if (isSensitive(key)) params.set(key, '[FILTERED]');
-  return `${url.slice(0, q)}?${params.toString()}`;
-}
-
 export interface BuiltServer {
   app: FastifyInstance;
   registry: DriverRegistry;
@@ -73,11 +65,13 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   }
   // Repeated reads are answered before Fastify sees them (see RenderCache); everything else goes to Fastify.
   let answerEarly: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
+  let answerFrameworkError: DeltacloudHandle['answerError'] = () => undefined;
   const tls = config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : undefined;
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     serverFactory: (fastifyHandler, opts) => {
       const listener = (req: IncomingMessage, res: ServerResponse) => {
+        if (refuseNonConforming(req, res, config.driver)) return;
         if (!answerEarly(req, res)) fastifyHandler(req, res);
       };
       const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
@@ -86,9 +80,13 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
       server.keepAliveTimeout = timeouts.keepAliveTimeout;
       server.requestTimeout = timeouts.requestTimeout;
       server.setTimeout(timeouts.connectionTimeout);
+      guardRequestBodies(server, config, config.driver);
       return server;
     },
     return503OnClosing: true,
+    // Requests the parser or the router refuses get the error document too (see http-hardening.ts).
+    clientErrorHandler: makeClientErrorHandler(config.driver, () => app.log),
+    frameworkErrors: (error, req, reply) => void answerFrameworkError(error, req as never, reply as never),
     // Access logs cost throughput; they are on with --verbose.
     logController: new LogController({ disableRequestLogging: !config.verbose }),
     logger: {
@@ -117,6 +115,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   });
 
   answerEarly = deltacloud.answerRepeat;
+  answerFrameworkError = deltacloud.answerError;
   // With --verbose every request takes the full path, so each one is logged.
   if (config.verbose) deltacloud.stopRepeats();
 

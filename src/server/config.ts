@@ -24,8 +24,12 @@ export interface ServerConfig {
   fixedCredentials?: { user: string; password: string };
   /** Largest form body (bytes); bigger → 413. */
   bodyLimit: number;
-  /** Largest multipart file upload (bytes). */
+  /** Largest upload (bytes): multipart files and raw blob bodies, chunked or not. */
   maxUploadBytes: number;
+  /** Request-body deadlines (see server/http-hardening.ts). */
+  bodyIdleTimeoutMs: number;
+  bodyMinBytesPerSecond: number;
+  requestBodyTimeoutMs: number;
   /** Per-driver operator settings from the config file (allow-lists, endpoints). */
   driverOptions: Record<string, Record<string, unknown>>;
   /** The config file's `ec2` section (EC2 access keys → back ends), checked by the EC2 front end. */
@@ -79,6 +83,9 @@ interface FileConfig {
   frontends?: string[];
   bodyLimit?: number;
   maxUploadBytes?: number;
+  bodyIdleTimeoutMs?: number;
+  bodyMinBytesPerSecond?: number;
+  requestBodyTimeoutMs?: number;
   drivers?: Record<string, Record<string, unknown>>;
   ec2?: unknown;
 }
@@ -170,6 +177,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     fixedCredentials: user && password ? { user, password } : undefined,
     bodyLimit: file.bodyLimit ?? 1024 * 1024,
     maxUploadBytes: file.maxUploadBytes ?? 1024 * 1024 * 1024,
+    bodyIdleTimeoutMs: positiveInt(file.bodyIdleTimeoutMs, 'bodyIdleTimeoutMs') ?? 30_000,
+    bodyMinBytesPerSecond: positiveInt(file.bodyMinBytesPerSecond, 'bodyMinBytesPerSecond') ?? 1024,
+    requestBodyTimeoutMs: positiveInt(file.requestBodyTimeoutMs, 'requestBodyTimeoutMs') ?? 3_600_000,
     driverOptions: file.drivers ?? {},
     ec2: file.ec2,
     hostname: hostname(),

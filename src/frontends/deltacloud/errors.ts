@@ -25,15 +25,39 @@ export const ERROR_CLASSES: Record<number, string> = {
 
 const SENSITIVE = /password|passwd|secret|token|private_key|public_key|user_data|blob_data|credential|user_iso|content\d*$/i;
 
+const FILTERED = '[FILTERED]';
+
+/** True when the name, or any part of a nested name (`x[password]`), names a secret. */
 export function isSensitive(name: string): boolean {
-  return SENSITIVE.test(name);
+  return name.split(/[[\]]+/).some((part) => part !== '' && SENSITIVE.test(part));
 }
 
-/** Ruby-`inspect`-like rendering of a parameter, as the original showed it. */
+/** Ruby-`inspect`-like rendering of a parameter, as the original showed it; nested secrets filtered by key. */
 function inspect(value: ParamValue): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
-  return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}=>${JSON.stringify(v)}`).join(', ')}}`;
+  return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}=>${JSON.stringify(isSensitive(k) ? FILTERED : v)}`).join(', ')}}`;
+}
+
+/** A request URL fit for a log line: values of secret query and matrix parameters replaced. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  const path = (q < 0 ? url : url.slice(0, q)).split('/').map((segment) => segment.split(';').map((piece, i) => {
+    const eq = piece.indexOf('=');
+    return i > 0 && eq > 0 && isSensitive(decodeLeniently(piece.slice(0, eq))) ? `${piece.slice(0, eq)}=${FILTERED}` : piece;
+  }).join(';')).join('/');
+  if (q < 0) return path;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of [...params.keys()]) if (isSensitive(key)) params.set(key, FILTERED);
+  return `${path}?${params.toString()}`;
+}
+
+function decodeLeniently(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 export interface ErrorInfo {
@@ -54,7 +78,7 @@ export function errorXml(e: ErrorInfo): string {
       cdataEl('message', e.message),
       cdataEl('backtrace', ''),
       el('request', {}, Object.entries(e.params).map(([name, value]) =>
-        cdataEl('param', isSensitive(name) ? '"[FILTERED]"' : inspect(value), { name }))),
+        cdataEl('param', isSensitive(name) ? JSON.stringify(FILTERED) : inspect(value), { name }))),
     ]),
   );
 }
