@@ -44,7 +44,7 @@ export function makeClientErrorHandler(driver: string, log: () => Logger) {
     log().debug({ err: { type: error.name, code: error.code } }, 'client error');
     const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
     if (current && !current.writableFinished && current.req?.complete) {
-      current.once('finish', () => writeAndClose(socket, error.code, driver));
+      current.once('finish', () => writeAndClose(socket, error, driver));
       current.once('close', () => socket.destroy());
       return;
     }
@@ -52,17 +52,23 @@ export function makeClientErrorHandler(driver: string, log: () => Logger) {
       socket.destroy(); // the request being answered is the broken one; its answer cannot be replaced
       return;
     }
-    writeAndClose(socket, error.code, driver);
+    writeAndClose(socket, error, driver);
   };
 }
 
-function writeAndClose(socket: Socket, code: string | undefined, driver: string): void {
+function writeAndClose(socket: Socket, error: Error & { code?: string; rawPacket?: Buffer }, driver: string): void {
   if (!socket.writable) return void socket.destroy();
-  const { status, message } = clientErrorStatus(code);
+  const { status, message } = clientErrorStatus(error.code);
   const { type, body } = errorDocument(status, message, driver);
+  // No body for a HEAD, as far as the bytes the parser refused tell (the request line is usually among them).
+  const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
   socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-    `X-Deltacloud-Driver: ${driver}\r\nConnection: close\r\n\r\n${body}`);
-  setTimeout(() => socket.destroy(), 1000).unref(); // a client that does not read does not keep the socket
+    `X-Deltacloud-Driver: ${driver}\r\nConnection: close\r\n\r\n${head ? '' : body}`);
+  // What the client still sends is read and dropped: closing on unread data resets the connection, and a
+  // reset can destroy the answer before the client reads it. A client that keeps sending is cut off.
+  socket.on('data', () => undefined);
+  socket.resume();
+  setTimeout(() => socket.destroy(), 2000).unref();
 }
 
 /**
@@ -131,7 +137,7 @@ export function guardRequestBodies(server: Server, limits: BodyDeadlines, driver
       const overall = limits.requestBodyTimeoutMs > 0 && now - entry.started >= limits.requestBodyTimeoutMs;
       let stalled = false;
       if (window > 0 && now - entry.windowStarted >= window) {
-        const ourBackpressure = req.readableLength > 0 || req.socket.isPaused();
+        const ourBackpressure = !res.writableFinished && (req.readableLength > 0 || req.socket.isPaused());
         stalled = !ourBackpressure && bytes - entry.windowStartBytes < leastBytes;
         entry.windowStarted = now;
         entry.windowStartBytes = bytes;
@@ -152,6 +158,13 @@ export function guardRequestBodies(server: Server, limits: BodyDeadlines, driver
     if (!hasBody(req)) return;
     const now = Date.now();
     tracked.add({ req, res, started: now, windowStarted: now, windowStartBytes: req.socket.bytesRead });
+    // Answered before its body was read (an early 4xx): read the rest and drop it, or the connection
+    // stalls with the body unread (and the deadlines below, not the client, decide when it closes).
+    res.once('finish', () => {
+      if (req.complete || req.destroyed) return;
+      req.unpipe(); // a consumer that gave up (the driver refused before reading) no longer holds it back
+      req.resume();
+    });
     timer ??= setInterval(check, interval).unref();
   });
 }

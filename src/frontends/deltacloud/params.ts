@@ -75,6 +75,11 @@ export function parsePath(rawPath: string): ParsedPath {
   return { segments, matrix, lastSegmentMatrix, trailingSlash };
 }
 
+/** The path without matrix parameters, undecoded: what error documents show when the path did not parse. */
+export function withoutMatrix(rawPath: string): string {
+  return rawPath.split('/').map((segment) => segment.split(';')[0]).join('/');
+}
+
 /** Adds `name=value` to params, nesting `a[b]` and collecting `a[]` / repeated names into arrays. */
 export function addParam(params: Params, name: string, value: string): void {
   checkName(name);

@@ -21,7 +21,7 @@ import { entryOperations, makeDriverOperations } from './operations/entry.js';
 import { makeFormOperations } from './operations/forms.js';
 import { networkOperations } from './operations/network.js';
 import { storageOperations } from './operations/storage.js';
-import { addParam, BadPath, dropEmptyValues, emptyParams, parsePath, parseQuery, str, type Params } from './params.js';
+import { addParam, BadPath, dropEmptyValues, emptyParams, parsePath, parseQuery, str, withoutMatrix, type Params } from './params.js';
 import { checkHeaderSafe, isClientAbort, isMalformedMultipart } from './request-checks.js';
 import { limitUpload } from './upload-limit.js';
 import type { Reply } from './reply.js';
@@ -163,7 +163,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const query = q < 0 ? '' : rawUrl.slice(q + 1);
     const state: RequestState = {
-      driverId: options.defaultDriver, provider: options.defaultProvider, params: emptyParams(), urlPath: rawPath, format: 'xml', uploads: [],
+      driverId: options.defaultDriver, provider: options.defaultProvider, params: emptyParams(), urlPath: withoutMatrix(rawPath), format: 'xml', uploads: [],
     };
     req.deltacloud = state;
     reply.header('X-Deltacloud-Driver', state.driverId);

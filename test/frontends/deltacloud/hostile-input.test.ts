@@ -204,6 +204,11 @@ describe('item 10: secrets in nested and matrix parameters are never echoed', ()
     }
   });
 
+  test('a path that does not parse is shown without its matrix parameters', async () => {
+    const res = await getXml(server, `/api;token=${SECRET};driver=a;driver=b/realms`);
+    assertXmlError(res, { status: 400, url: '/api/realms', secrets: [SECRET] });
+  });
+
   test('form and multipart bodies with nested secrets are redacted too', async () => {
     const form = await post(server, '/api/instances', { 'x[password]': SECRET, 'creds[secret_key]': SECRET }, { accept: XML });
     assertXmlError(form, { status: 400, secrets: [SECRET] });
