@@ -32,20 +32,25 @@ export function limitUpload(raw: IncomingMessage, res: ServerResponse, maxBytes:
   return raw.pipe(counted);
 }
 
-/** How long after the 413 a refused body may keep arriving (most clients stop sending when they read it). */
+/** How much of a refused body is read and dropped once the 413 is out, and for how long at least, before the connection is cut. */
+const DISCARD_BUDGET_BYTES = 8 * 1024 * 1024;
 const DISCARD_GRACE_MS = 2000;
 
 /**
  * Reads and drops the rest of a refused body: closing with unread data would reset the connection and
- * could destroy the 413 before the client reads it. A client still sending after the grace is cut off.
+ * could destroy the 413 before the client reads it. A client still flooding past the budget and the
+ * grace is cut off; a slow one is left to the server's body deadlines.
  */
 function discardRest(raw: IncomingMessage, res: ServerResponse): void {
+  let dropped = 0;
+  let answeredAt = 0;
+  res.once('finish', () => (answeredAt = Date.now()));
+  raw.on('data', (chunk: Buffer) => {
+    if (answeredAt === 0) return;
+    dropped += chunk.length;
+    if (dropped > DISCARD_BUDGET_BYTES && Date.now() - answeredAt > DISCARD_GRACE_MS) raw.socket?.destroy();
+  });
   raw.resume();
-  const cutOff = () => setTimeout(() => {
-    if (!raw.complete) raw.socket?.destroy();
-  }, DISCARD_GRACE_MS).unref();
-  if (res.writableFinished) cutOff();
-  else res.once('finish', cutOff);
 }
 
 function tooLarge(maxBytes: number): PayloadTooLarge {
