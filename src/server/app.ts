@@ -8,11 +8,11 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Driver, DriverFactory } from '../core/driver.js';
 import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../frontends/deltacloud/html.js';
-import { MOUNT, registerDeltacloud, type DriverSource } from '../frontends/deltacloud/plugin.js';
+import { MOUNT, registerDeltacloud, type DeltacloudHandle, type DriverSource } from '../frontends/deltacloud/plugin.js';
 import { redactUrl } from '../core/kit/redact.js';
 import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from './config.js';
-import { clientErrorHandler } from './client-errors.js';
+import { guardRequestBodies, makeClientErrorHandler, refuseNonConforming } from './http-hardening.js';
 import { DriverOffering } from './offering.js';
 import { prepareUploadsDir } from './uploads-dir.js';
 
@@ -69,11 +69,13 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   const registry = new DriverRegistry(DRIVER_FACTORIES, config);
   // Repeated reads are answered before Fastify sees them (see RenderCache); everything else goes to Fastify.
   let answerEarly: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
+  let answerFrameworkError: DeltacloudHandle['answerError'] = () => undefined;
   const tls = config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : undefined;
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     serverFactory: (fastifyHandler, opts) => {
       const listener = (req: IncomingMessage, res: ServerResponse) => {
+        if (refuseNonConforming(req, res, config.driver)) return;
         if (!answerEarly(req, res)) fastifyHandler(req, res);
       };
       const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
@@ -82,12 +84,13 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
       server.keepAliveTimeout = timeouts.keepAliveTimeout;
       server.requestTimeout = timeouts.requestTimeout;
       server.setTimeout(timeouts.connectionTimeout);
+      guardRequestBodies(server, config, config.driver);
       return server;
     },
     return503OnClosing: true,
-    clientErrorHandler: clientErrorHandler({
-      driver: config.driver, provider: config.provider ?? registry.declarations().find((d) => d.id === config.driver)?.defaultProvider,
-    }),
+    // Requests the parser or the router refuses get the error document too (see http-hardening.ts).
+    clientErrorHandler: makeClientErrorHandler(config.driver, () => app.log),
+    frameworkErrors: (error, req, reply) => void answerFrameworkError(error, req as never, reply as never),
     // Access logs cost throughput; they are on with --verbose.
     logController: new LogController({ disableRequestLogging: !config.verbose }),
     logger: {
@@ -117,6 +120,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   });
 
   answerEarly = deltacloud.answerRepeat;
+  answerFrameworkError = deltacloud.answerError;
   // With --verbose every request takes the full path, so each one is logged.
   if (config.verbose) deltacloud.stopRepeats();
 

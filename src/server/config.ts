@@ -27,8 +27,12 @@ export interface ServerConfig {
   fixedCredentials?: { user: string; password: string };
   /** Largest form body (bytes); bigger → 413. */
   bodyLimit: number;
-  /** Largest multipart file upload (bytes). */
+  /** Largest upload (bytes): multipart files and raw blob bodies, chunked or not. */
   maxUploadBytes: number;
+  /** Request-body deadlines (see server/http-hardening.ts). */
+  bodyIdleTimeoutMs: number;
+  bodyMinBytesPerSecond: number;
+  requestBodyTimeoutMs: number;
   /** Per-driver operator settings from the config file (allow-lists, endpoints). */
   driverOptions: Record<string, Record<string, unknown>>;
   /** Drivers offered besides `driver` (--enable-drivers, DELTACLOUD_DRIVERS, `drivers.enabled`); default: the remote ones. */
@@ -92,6 +96,9 @@ interface FileConfig {
   maxUploadBytes?: number;
   /** Per-driver options, and `enabled`: the list of drivers offered besides `driver`. */
   drivers?: Record<string, unknown>;
+  bodyIdleTimeoutMs?: number;
+  bodyMinBytesPerSecond?: number;
+  requestBodyTimeoutMs?: number;
   ec2?: unknown;
 }
 
@@ -205,6 +212,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     fixedCredentials: user && password ? { user, password } : undefined,
     bodyLimit: file.bodyLimit ?? 1024 * 1024,
     maxUploadBytes: file.maxUploadBytes ?? 1024 * 1024 * 1024,
+    bodyIdleTimeoutMs: positiveInt(file.bodyIdleTimeoutMs, 'bodyIdleTimeoutMs') ?? 30_000,
+    bodyMinBytesPerSecond: positiveInt(file.bodyMinBytesPerSecond, 'bodyMinBytesPerSecond') ?? 1024,
+    requestBodyTimeoutMs: positiveInt(file.requestBodyTimeoutMs, 'requestBodyTimeoutMs') ?? 3_600_000,
     driverOptions,
     enabledDrivers,
     operatorCredentials: operatorCredentialsFrom(driverOptions, DRIVER_FACTORIES.map((f) => f.declaration.id), env),

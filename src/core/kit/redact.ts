@@ -5,17 +5,30 @@ const SENSITIVE = /password|passwd|secret|token|private_?key|public_?key|user_?d
 
 export const FILTERED = '[FILTERED]';
 
+/** True when the name, or any part of a nested name (`x[password]`), names a secret. */
 export function isSensitive(name: string): boolean {
-  return SENSITIVE.test(name);
+  return name.split(/[[\]]+/).some((part) => part !== '' && SENSITIVE.test(part));
 }
 
-/** The URL as logged: query values of sensitive parameters (passwords, presigned signatures, user data) replaced. */
+/** A request URL fit for a log line: values of secret query and matrix parameters replaced. */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
-  if (q < 0) return url;
+  const path = (q < 0 ? url : url.slice(0, q)).split('/').map((segment) => segment.split(';').map((piece, i) => {
+    const eq = piece.indexOf('=');
+    return i > 0 && eq > 0 && isSensitive(decodeLeniently(piece.slice(0, eq))) ? `${piece.slice(0, eq)}=${FILTERED}` : piece;
+  }).join(';')).join('/');
+  if (q < 0) return path;
   const params = new URLSearchParams(url.slice(q + 1));
   for (const key of [...params.keys()]) if (isSensitive(key)) params.set(key, FILTERED);
-  return `${url.slice(0, q)}?${params.toString()}`;
+  return `${path}?${params.toString()}`;
+}
+
+function decodeLeniently(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 const MAX_LOGGED = 120;

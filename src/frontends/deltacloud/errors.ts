@@ -1,7 +1,7 @@
 // Error documents (spec §8.1) in XML, JSON and HTML. Never a backtrace, never
 // a secret: sensitive parameters are redacted before they are echoed.
 import { GENERIC_MESSAGES } from '../../core/errors.js';
-import { isSensitive } from '../../core/kit/redact.js';
+import { FILTERED, isSensitive, redactUrl } from '../../core/kit/redact.js';
 import type { Params, ParamValue } from './params.js';
 import { cdataEl, el, serializeXml } from './xml.js';
 
@@ -25,13 +25,13 @@ export const ERROR_CLASSES: Record<number, string> = {
   504: 'Deltacloud::Exceptions::ProviderTimeout',
 };
 
-export { isSensitive };
+export { isSensitive, redactUrl };
 
-/** Ruby-`inspect`-like rendering of a parameter, as the original showed it. */
+/** Ruby-`inspect`-like rendering of a parameter, as the original showed it; nested secrets filtered by key. */
 function inspect(value: ParamValue): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
-  return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}=>${JSON.stringify(v)}`).join(', ')}}`;
+  return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}=>${JSON.stringify(isSensitive(k) ? FILTERED : v)}`).join(', ')}}`;
 }
 
 export interface ErrorInfo {
@@ -52,7 +52,7 @@ export function errorXml(e: ErrorInfo): string {
       cdataEl('message', e.message),
       cdataEl('backtrace', ''),
       el('request', {}, Object.entries(e.params).map(([name, value]) =>
-        cdataEl('param', isSensitive(name) ? '"[FILTERED]"' : inspect(value), { name }))),
+        cdataEl('param', isSensitive(name) ? JSON.stringify(FILTERED) : inspect(value), { name }))),
     ]),
   );
 }

@@ -2,6 +2,7 @@
 // needs, its parameters and formats, and what it does. Routing, OPTIONS,
 // 412/400 answers and the HTML forms all derive from these declarations.
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Driver, RequestContext } from '../../core/driver.js';
 import { MissingParameter } from '../../core/errors.js';
 import type { Format } from './negotiation.js';
@@ -31,8 +32,10 @@ export interface ApiRequest {
   readonly view: ViewContext;
   readonly format: Format;
   readonly headers: IncomingMessage['headers'];
-  /** The raw request, for streamed bodies. */
+  /** The raw request (headers, connection). */
   readonly raw: IncomingMessage;
+  /** The request body to stream (blob uploads): at most the server's upload limit, else it fails with 413. */
+  readonly body: Readable;
   /** Parsed multipart body, when the request was multipart/form-data. */
   readonly files: UploadedFile[];
   /** Absolute URL of the mount that links start with (`http://host/api`; for HTML with the chosen driver, `http://host/api;driver=ec2`). */
@@ -77,11 +80,14 @@ export interface Operation {
 export const DEFAULT_FORMATS: Format[] = ['xml', 'json', 'html'];
 export const HTML_ONLY: Format[] = ['html'];
 
-/** 400 naming the first missing required parameter (spec §7.3). Presence counts, even empty. */
-export function validateParams(op: Operation, params: Params): void {
+/**
+ * 400 naming the first missing required parameter (spec §7.3). Presence counts by name, even empty:
+ * `present` are the names the request carried, before empty values were dropped (see dropEmptyValues).
+ */
+export function validateParams(op: Operation, present: readonly string[]): void {
   for (const p of op.params ?? []) {
-    if (p.required && params[p.name] === undefined) {
-      throw new MissingParameter(p.name, Object.keys(params));
+    if (p.required && !present.includes(p.name)) {
+      throw new MissingParameter(p.name, [...present]);
     }
   }
 }

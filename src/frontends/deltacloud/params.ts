@@ -1,5 +1,8 @@
 // Request parameters (spec §1.2, §7.1): path segments with matrix
 // parameters, query string and form body merged into one ordered set.
+// Every object here has a null prototype and no parameter name may reach
+// `Object.prototype` (`__proto__[k]=v` once polluted every later request).
+import { ValidationFailure } from '../../core/errors.js';
 
 export type ParamValue = string | string[] | { [key: string]: string };
 export type Params = Record<string, ParamValue>;
@@ -11,9 +14,25 @@ export interface ParsedPath {
   matrix: Record<string, Record<string, string>>;
   /** Matrix parameters of the last segment (treated as top-level parameters, spec §1.2). */
   lastSegmentMatrix: Record<string, string>;
+  /** The path ended in `/` (`/api/realms/` is not `/api/realms`). */
+  trailingSlash: boolean;
 }
 
 export class BadPath extends Error {}
+
+/** An empty object that cannot reach `Object.prototype`. */
+export function emptyParams<T = ParamValue>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** 400 for a name that is, or nests, `__proto__`, `constructor` or `prototype` (`a[__proto__][b]` too). */
+function checkName(name: string): void {
+  for (const part of name.split(/[[\]]+/)) {
+    if (FORBIDDEN_NAMES.has(part)) throw new ValidationFailure('Parameter names may not contain __proto__, constructor or prototype');
+  }
+}
 
 function decode(s: string): string {
   try {
@@ -25,38 +44,54 @@ function decode(s: string): string {
 
 export function parsePath(rawPath: string): ParsedPath {
   const segments: string[] = [];
-  const matrix: ParsedPath['matrix'] = {};
-  let lastSegmentMatrix: Record<string, string> = {};
+  const matrix: ParsedPath['matrix'] = emptyParams();
+  let lastSegmentMatrix: Record<string, string> = emptyParams();
+  let trailingSlash = false;
   const parts = rawPath.split('/');
   for (let i = 1; i < parts.length; i++) {
     const [rawName, ...pieces] = parts[i]!.split(';');
     const name = decode(rawName!);
-    const values: Record<string, string> = {};
+    const values = matrix[name] ?? emptyParams<string>();
+    const own: Record<string, string> = emptyParams();
     for (const piece of pieces) {
       const eq = piece.indexOf('=');
       if (eq <= 0) continue; // malformed pieces such as `;;;` are ignored
-      values[decode(piece.slice(0, eq))] = decode(piece.slice(eq + 1));
+      const key = decode(piece.slice(0, eq));
+      const value = decode(piece.slice(eq + 1));
+      checkName(key);
+      // `;driver=a;driver=b` names no single driver: refuse rather than guess which one was meant.
+      if (values[key] !== undefined && values[key] !== value) throw new BadPath(`Conflicting values for matrix parameter '${key}'`);
+      values[key] = value;
+      own[key] = value;
     }
-    if (name === '' && i === parts.length - 1 && pieces.length === 0) continue; // trailing slash
+    if (name === '' && i === parts.length - 1 && pieces.length === 0) {
+      trailingSlash = i > 1;
+      continue;
+    }
     segments.push(name);
-    if (pieces.length > 0) matrix[name] = { ...matrix[name], ...values };
-    lastSegmentMatrix = values;
+    if (pieces.length > 0) matrix[name] = values;
+    lastSegmentMatrix = own;
   }
-  return { segments, matrix, lastSegmentMatrix };
+  return { segments, matrix, lastSegmentMatrix, trailingSlash };
+}
+
+/** The path without matrix parameters, undecoded: what error documents show when the path did not parse. */
+export function withoutMatrix(rawPath: string): string {
+  return rawPath.split('/').map((segment) => segment.split(';')[0]).join('/');
 }
 
 /** Adds `name=value` to params, nesting `a[b]` and collecting `a[]` / repeated names into arrays. */
 export function addParam(params: Params, name: string, value: string): void {
+  checkName(name);
   const nested = /^([^[\]]+)\[([^[\]]*)\]$/.exec(name);
   if (nested) {
     const [, outer, inner] = nested as unknown as [string, string, string];
+    const existing = params[outer];
     if (inner === '') {
-      const existing = params[outer];
       params[outer] = Array.isArray(existing) ? [...existing, value] : typeof existing === 'string' ? [existing, value] : [value];
       return;
     }
-    const existing = params[outer];
-    const obj = existing && typeof existing === 'object' && !Array.isArray(existing) ? existing : {};
+    const obj = existing && typeof existing === 'object' && !Array.isArray(existing) ? existing : emptyParams<string>();
     obj[inner] = value;
     params[outer] = obj;
     return;
@@ -66,10 +101,29 @@ export function addParam(params: Params, name: string, value: string): void {
   else params[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
 }
 
-export function parseQuery(query: string, into: Params = {}): Params {
+export function parseQuery(query: string, into: Params = emptyParams()): Params {
   if (query === '') return into;
   for (const [k, v] of new URLSearchParams(query)) addParam(into, k, v);
   return into;
+}
+
+/**
+ * Empty values mean absent (`-d hwp_memory=` is no override, `?state=` no filter): removes them,
+ * also from arrays and nested objects. Runs once, after required parameters were checked by name (§7.3).
+ */
+export function dropEmptyValues(params: Params): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'string') {
+      if (value === '') delete params[name];
+    } else if (Array.isArray(value)) {
+      const kept = value.filter((v) => v !== '');
+      if (kept.length === 0) delete params[name];
+      else params[name] = kept;
+    } else {
+      for (const [key, v] of Object.entries(value)) if (v === '') delete value[key];
+      if (Object.keys(value).length === 0) delete params[name];
+    }
+  }
 }
 
 /** The value of a parameter as one string (first of an array), or undefined. */

@@ -24,7 +24,9 @@ import { entryOperations, makeDriverOperations } from './operations/entry.js';
 import { makeFormOperations } from './operations/forms.js';
 import { networkOperations } from './operations/network.js';
 import { storageOperations } from './operations/storage.js';
-import { addParam, BadPath, parsePath, parseQuery, str, type Params } from './params.js';
+import { addParam, BadPath, dropEmptyValues, emptyParams, parsePath, parseQuery, str, withoutMatrix, type Params } from './params.js';
+import { checkHeaderSafe, isClientAbort, isMalformedMultipart } from './request-checks.js';
+import { limitUpload } from './upload-limit.js';
 import type { Reply } from './reply.js';
 import { RenderCache } from './render-cache.js';
 import { Router } from './router.js';
@@ -130,6 +132,8 @@ export interface DeltacloudHandle {
   answerRepeat(req: IncomingMessage, res: ServerResponse): boolean;
   /** Stops answering repeats early (every request then takes the full path: access logs, shutdown 503s). */
   stopRepeats(): void;
+  /** Answers an error in the error document (for Fastify's `frameworkErrors`, which bypass the error handler). */
+  answerError(error: Error, req: FastifyRequest, reply: FastifyReply): unknown;
 }
 
 export async function registerDeltacloud(app: FastifyInstance, options: DeltacloudOptions): Promise<DeltacloudHandle> {
@@ -142,7 +146,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
   app.addContentTypeParser('application/x-www-form-urlencoded', (req, payload, done) => {
     // A PUT body is blob data whatever its type (curl --data-binary labels it a form): leave it to stream.
     if (req.method === 'PUT') return done(null, RAW_BODY);
-    readLimited(payload, options.bodyLimit).then((text) => done(null, parseQuery(text)), (e: Error) => done(e, undefined));
+    readLimited(payload, options.bodyLimit).then(parseQuery).then((params) => done(null, params), (e: Error) => done(e, undefined));
   });
   // Everything else (blob uploads, manifests) is streamed by the operation itself.
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, RAW_BODY));
@@ -161,7 +165,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const query = q < 0 ? '' : rawUrl.slice(q + 1);
     const state: RequestState = {
-      driverId: options.defaultDriver, provider: options.defaultProvider, params: {}, urlPath: rawPath, format: 'xml', uploads: [],
+      driverId: options.defaultDriver, provider: options.defaultProvider, params: emptyParams(), urlPath: withoutMatrix(rawPath), format: 'xml', uploads: [],
     };
     req.deltacloud = state;
     reply.header('X-Deltacloud-Driver', state.driverId);
@@ -173,24 +177,37 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       parsed = parsePath(rawPath);
       parseQuery(query, state.params);
     } catch (e) {
-      if (e instanceof BadPath || e instanceof URIError) return sendError(req, reply, new DeltacloudError(400, 'Malformed request path'));
+      if (e instanceof BadPath) return sendError(req, reply, new DeltacloudError(400, e.message));
+      if (e instanceof URIError) return sendError(req, reply, new DeltacloudError(400, 'Malformed request path'));
       throw e;
     }
     state.urlPath = '/' + parsed.segments.join('/');
     if (parsed.segments[0] !== 'api') return sendError(req, reply, new DeltacloudError(404));
+    // `/api/realms/` is not the collection (the original's clients rely on the 404); `/api/` is the entry point (spec §1).
+    if (parsed.trailingSlash && parsed.segments.length > 1) return sendError(req, reply, new DeltacloudError(404));
 
     // Form body, multipart fields and files.
     const body: unknown = req.body;
     if (body && typeof body === 'object') {
       for (const [k, v] of Object.entries(body as Params)) state.params[k] = v;
     }
-    if (req.method !== 'PUT' && req.isMultipart()) await readMultipart(req, state);
+    if (req.method !== 'PUT' && req.isMultipart()) {
+      try {
+        await readMultipart(req, state);
+      } catch (e) {
+        if (isMalformedMultipart(e)) throw new DeltacloudError(400, 'Malformed multipart body');
+        throw e;
+      }
+    }
 
     // Matrix parameters nest under their segment; the last segment's also count as plain ones (spec §1.2).
     for (const [segment, values] of Object.entries(parsed.matrix)) {
       for (const [k, v] of Object.entries(values)) addParam(state.params, `${segment}[${k}]`, v);
     }
     for (const [k, v] of Object.entries(parsed.lastSegmentMatrix)) if (state.params[k] === undefined) state.params[k] = v;
+    // Required parameters count by name even when empty (§7.3); past that check, empty means absent.
+    const presentNames = Object.keys(state.params);
+    dropEmptyValues(state.params);
 
     // Driver and provider for this request (spec §3).
     const api = state.params.api;
@@ -199,8 +216,13 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    state.driverId = (apiChoice.driver ?? header('x-deltacloud-driver') ?? options.defaultDriver).toLowerCase();
-    state.provider = apiChoice.provider ?? header('x-deltacloud-provider') ?? options.defaultProvider;
+    const driverId = (apiChoice.driver || header('x-deltacloud-driver') || options.defaultDriver).toLowerCase();
+    const provider = apiChoice.provider || header('x-deltacloud-provider') || options.defaultProvider;
+    // Both are echoed in response headers: a control character would make Node throw (ERR_INVALID_CHAR).
+    checkHeaderSafe('driver', driverId);
+    if (provider !== undefined) checkHeaderSafe('provider', provider);
+    state.driverId = driverId;
+    state.provider = provider;
     reply.header('X-Deltacloud-Driver', state.driverId);
     if (state.provider !== undefined) reply.header('X-Deltacloud-Provider', state.provider);
     const driver = await options.drivers.get(state.driverId);
@@ -251,7 +273,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     // HTML links carry the driver and provider chosen on `/api`, so that the next click stays on that back end.
     const base = format === 'html' ? mount + selectionOf(params) : mount;
     try {
-      validateParams(op, params);
+      validateParams(op, [...presentNames, ...Object.keys(match.pathParams).filter((k) => !presentNames.includes(k))]);
     } catch (e) {
       const form = format === 'html' ? navigation.formUrl({ base }, op, match.pathParams) : undefined;
       if (form) return reply.redirect(form, 303);
@@ -285,6 +307,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       method: lookup as HttpMethod, driver, driverId: state.driverId, provider: state.provider,
       ctx: new RequestContext(state.provider, credentials, undefined, req.headers, contextOptions), params, pathParams: match.pathParams,
       view: new ViewContext(base, driver), format, headers: req.headers, raw: req.raw, files: state.uploads, base,
+      body: op.rawBody ? limitUpload(req.raw, reply.raw, options.maxUploadBytes) : req.raw,
       serverHostname: options.serverHostname, mount,
       driverIds: driverChoices,
     };
@@ -439,7 +462,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     return reply.type('application/xml').send(errorXml(info));
   }
 
-  app.setErrorHandler((error: Error, req, reply) => {
+  const answerError = (error: Error, req: FastifyRequest, reply: FastifyReply) => {
     if (reply.sent) return;
     if (!reply.getHeader('Server')) reply.header('Server', SERVER_HEADER);
     if (!req.deltacloud) {
@@ -455,7 +478,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
         // keep the defaults
       }
       const format = rankFormats(str(query, 'format'), req.headers.accept).find((f) => f === 'xml' || f === 'json' || f === 'html') ?? 'xml';
-      req.deltacloud = { driverId: options.defaultDriver, provider: options.defaultProvider, params: {}, urlPath, format, uploads: [] };
+      req.deltacloud = { driverId: options.defaultDriver, provider: options.defaultProvider, params: emptyParams(), urlPath, format, uploads: [] };
       reply.header('X-Deltacloud-Driver', options.defaultDriver);
     }
     if (error instanceof DeltacloudError) return sendError(req, reply, error);
@@ -468,11 +491,19 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
       return sendError(req, reply, new DeltacloudError(400, 'Bad Request'));
     }
+    // A client that went away is routine, not a server fault: logged below the error level, answered to nobody.
+    if (isClientAbort(error, req.raw)) {
+      req.log.debug({ err: { type: error.name, message: error.message } }, 'client aborted the request');
+      return sendError(req, reply, new DeltacloudError(400, 'Bad Request'));
+    }
     // Unexpected: log the class and message (never the stack or the request's secrets), answer neutrally.
     req.log.error({ err: { type: error.name, message: error.message } }, 'unhandled error');
     return sendError(req, reply, new DeltacloudError(500, 'Internal Server Error'));
-  });
+  };
+  app.setErrorHandler(answerError);
 
+  // Paths outside every front end and methods no route takes answer the error document too, not Fastify's JSON.
+  app.setNotFoundHandler((_req, reply) => reply.send(new DeltacloudError(404)));
   // Browsers: cross-origin state changes are refused before any body is read (CSRF); every answer gets the security headers.
   const onRequest = refuseCrossOrigin((req) => mountUrl(req).slice(0, -MOUNT.length));
   app.addHook('onSend', addSecurityHeaders);
@@ -485,6 +516,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     stopRepeats: () => {
       renderCache.repeatsEnabled = false;
     },
+    answerError,
   };
 }
 

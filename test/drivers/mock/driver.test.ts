@@ -568,7 +568,7 @@ test('buckets: create, delete errors, size bookkeeping', async () => {
       driver.create_blob(ctx, upload('nope', 'b', Readable.from([Buffer.from('x')]))),
       failsWith(NotFound, 404, 'BucketNotExist'),
     );
-    await assert.rejects(driver.delete_blob(ctx, 'bucket1', 'nope'), failsWith(BackendError, 500, 'Could not delete a non existent blob'));
+    await assert.rejects(driver.delete_blob(ctx, 'bucket1', 'nope'), failsWith(NotFound, 404, 'Could not delete a non existent blob'));
 
     const blob = await driver.create_blob(ctx, upload('newb', 'hello', Readable.from([Buffer.from('hello '), Buffer.from('world')]), {
       contentType: 'text/plain', metadata: { author: 'me' },

@@ -380,7 +380,7 @@ describe('blobs (§11.10.3–§11.10.7, mock §4.9, §6.7)', () => {
     assertXmlError(notFound, { status: 404 });
   });
 
-  test('delete blob → 204 and the bucket shrinks; unknown blob → 500 with the mock message', async () => {
+  test('delete blob → 204 and the bucket shrinks; unknown blob → 404 with the mock message (issue 10 item 9)', async () => {
     assert.equal((await req(server, 'PUT', '/api/buckets/bucket1/doomed', { body: 'bye' })).status, 200);
     const size = async () => Number((await getJson(server, '/api/buckets/bucket1')).json().bucket.size);
     const before = await size();
@@ -389,7 +389,7 @@ describe('blobs (§11.10.3–§11.10.7, mock §4.9, §6.7)', () => {
     assert.equal(del.text, '');
     assert.equal(await size(), before - 1);
     assert.equal((await getXml(server, '/api/buckets/bucket1/doomed')).status, 404);
-    await assertErrorBoth(server, 'DELETE', '/api/buckets/bucket1/doomed', { status: 500, message: 'Could not delete a non existent blob' });
+    await assertErrorBoth(server, 'DELETE', '/api/buckets/bucket1/doomed', { status: 404, message: 'Could not delete a non existent blob' });
   });
 
   test('segmented upload is not offered by the mock → 412 Expect: init_segmented_blob', async () => {

@@ -126,7 +126,7 @@ export function bucketOperations({ store, files }: MockBackend): Ops {
       authenticate(ctx);
       const file = store.write(() => {
         const record = store.getBlob(bucketId, blobId);
-        if (!record) throw new BackendError('Could not delete a non existent blob');
+        if (!record) throw new NotFound('Could not delete a non existent blob');
         const bucket = store.get('buckets', bucketId);
         if (bucket) store.put('buckets', { ...bucket, size: sizeAsNumber(bucket.size) - 1 });
         store.deleteBlob(bucketId, blobId);

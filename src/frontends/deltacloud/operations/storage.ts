@@ -157,18 +157,18 @@ async function putBlob(req: ApiRequest): Promise<Reply> {
     const order = Number(segmentOrder(req));
     if (!Number.isInteger(order) || order < 1) throw new ValidationFailure('Segment order must be a positive whole number');
     const segmentId = await call(req.driver, capability, req.ctx, {
-      bucketId, blobId, uploadId: segmentedUploadId(req)!, order, data: req.raw, contentLength: contentLength(req),
+      bucketId, blobId, uploadId: segmentedUploadId(req)!, order, data: req.body, contentLength: contentLength(req),
     });
     return emptyReply(204, { 'X-Deltacloud-BlobSegmentId': segmentId });
   }
   if (capability === 'finalize_segmented_blob') {
     const blob = await call(req.driver, capability, req.ctx, {
-      bucketId, blobId, uploadId: segmentedUploadId(req)!, segments: await readManifest(req.raw),
+      bucketId, blobId, uploadId: segmentedUploadId(req)!, segments: await readManifest(req.body),
     });
     return memberReply(req, 200, blobView, blob);
   }
   const blob = await call(req.driver, 'create_blob', req.ctx, {
-    bucketId, blobId, data: req.raw, contentType, contentLength: contentLength(req), metadata,
+    bucketId, blobId, data: req.body, contentType, contentLength: contentLength(req), metadata,
   });
   return memberReply(req, 200, blobView, blob);
 }

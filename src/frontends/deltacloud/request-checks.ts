@@ -1,0 +1,27 @@
+// Small classifications of bad requests, so they are answered 4xx (and
+// logged as routine) instead of surfacing as server errors.
+import type { IncomingMessage } from 'node:http';
+import { DeltacloudError, ValidationFailure } from '../../core/errors.js';
+
+/** Visible ASCII only: the value goes back in a response header (X-Deltacloud-Driver/-Provider). */
+const HEADER_SAFE = /^[\x21-\x7e]*$/;
+
+export function checkHeaderSafe(what: 'driver' | 'provider', value: string): void {
+  if (!HEADER_SAFE.test(value) || value.length > 1024) throw new ValidationFailure(`Invalid ${what} name: only visible ASCII characters are allowed`);
+}
+
+/**
+ * A multipart body the parser refused (no boundary, truncated, malformed headers) as opposed to a
+ * server-side failure: parser errors carry neither an HTTP status of their own nor a system call.
+ */
+export function isMalformedMultipart(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof DeltacloudError) return false;
+  const { statusCode, syscall } = error as { statusCode?: number; syscall?: string };
+  return statusCode === undefined && syscall === undefined;
+}
+
+/** The client closed the connection mid-request: nothing to answer, nothing to worry about. */
+export function isClientAbort(error: Error, raw: IncomingMessage): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || error.message === 'aborted' || (raw.destroyed && !raw.complete);
+}
