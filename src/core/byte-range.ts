@@ -1,7 +1,7 @@
 // HTTP byte ranges (RFC 9110 §14): the one parser of `Range: bytes=…` for
 // every front end, and its resolution against a representation's length.
 // Only single ranges are served; a request for several gets the whole body
-// with 200, which RFC 9110 §14.2 allows ("a server MAY ignore the Range header").
+// with 200, which RFC 9110 section 14.2 allows ("a server MAY ignore the Range header").
 
 /** Bytes `start` to `end`, both included (as in Content-Range). */
 export interface ByteRange {

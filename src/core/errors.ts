@@ -85,7 +85,7 @@ export class PayloadTooLarge extends DeltacloudError {
 export class UnsupportedMediaType extends DeltacloudError {
   constructor(message = 'Unsupported Media Type') { super(415, message); }
 }
-/** No byte of the blob is in the range asked for: 416, with the blob's size in `Content-Range` (RFC 9110 §15.5.17). */
+/** No byte of the blob is in the range asked for: 416, with the blob's size in `Content-Range` (RFC 9110 section 15.5.17). */
 export class RangeNotSatisfiable extends DeltacloudError {
   constructor(readonly size: number) { super(416, `Range Not Satisfiable: the blob has ${size} bytes`); }
 }

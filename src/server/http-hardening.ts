@@ -72,7 +72,7 @@ function writeAndClose(socket: Socket, error: Error & { code?: string; rawPacket
 }
 
 /**
- * Requests Node accepts although HTTP/1.1 forbids them: a repeated Host header (RFC 9112 §3.2, a
+ * Requests Node accepts although HTTP/1.1 forbids them: a repeated Host header (RFC 9112 section 3.2, a
  * smuggling vector behind proxies that pick the other one) and any major version other than 1.
  * Answers 400 and returns true for those.
  */

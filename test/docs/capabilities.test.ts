@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Driver } from '../../src/core/driver.js';
 import { CAPABILITIES_FILE, loadDefaultDrivers, renderCapabilities } from '../../scripts/docs/capabilities.js';
-import { call, startServer, type TestServer } from '../helpers/server.js';
+import { call } from '../helpers/api.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 let drivers: Driver[];
 let closeDrivers: () => Promise<void>;

@@ -356,7 +356,9 @@ test('test:///default: every instance has an owner — the operator\'s drivers.l
     assert.equal((await named.instances(ctx(undefined, alice), {}))[0]?.ownerId, 'ops-team');
     assert.equal((await named.instance(ctx(), 'test'))?.ownerId, 'ops-team');
     assert.equal((await named.start_instance(ctx(), 'test')).ownerId, 'ops-team', 'action answers carry the owner too');
-    assert.throws(() => parseOptions({ owner: '' }), /drivers\.libvirt\.owner must be a non-empty string/);
+    // Empty means absent (as for every option): no configured owner.
+    assert.equal(parseOptions({ owner: '' }).owner, undefined);
+    assert.throws(() => parseOptions({ owner: 7 }), /drivers\.libvirt\.owner must be a non-empty string/);
   } finally {
     await open.close();
     await named.close();
