@@ -465,6 +465,9 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
   const answerError = (error: Error, req: FastifyRequest, reply: FastifyReply) => {
     if (reply.sent) return;
     if (!reply.getHeader('Server')) reply.header('Server', SERVER_HEADER);
+    // Fastify closes the connection after a body parser's error; readLimited keeps reading (and dropping) the
+    // rest, so the connection can stay open and the client, still sending, gets the 413 instead of a reset.
+    if (error instanceof FormBodyTooLarge) reply.removeHeader('connection');
     if (!req.deltacloud) {
       // The body parser failed before the handler ran (413, 415): still negotiate the error's format and echo the driver (§5, §6).
       const rawUrl = req.raw.url ?? '/';
@@ -521,15 +524,29 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
 }
 
 /** A form body as text, refusing more than `limit` bytes (413). */
-async function readLimited(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new PayloadTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** A form body over `bodyLimit`, refused while the rest of it is still being read. */
+class FormBodyTooLarge extends PayloadTooLarge {}
+
+function readLimited(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
+  // Not `for await`: leaving that loop destroys the request, and with it the connection, while the
+  // client is still sending; the 413 would never reach it. Past the limit the rest is read and dropped.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    stream.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      refused = true;
+      chunks.length = 0;
+      reject(new FormBodyTooLarge());
+    });
+    stream.once('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    stream.once('error', reject);
+  });
 }
 
 /** True for no headers: a cached rendering replays only the standard ones. */
