@@ -60,9 +60,8 @@ function writeAndClose(socket: Socket, error: Error & { code?: string; rawPacket
   if (!socket.writable) return void socket.destroy();
   const { status, message } = clientErrorStatus(error.code);
   const { type, body } = errorDocument(status, message, driver);
-  // No body for a HEAD. The bytes the parser refused tell the method only when they start the request; when they
-  // don't (a header spread over several packets), the method is unknown and the answer goes without a body.
-  const head = !/^(?!HEAD )[A-Z]+ /.test(error.rawPacket?.subarray(0, 16).toString('latin1') ?? '');
+  // No body for a HEAD, as far as the bytes the parser refused tell (the request line is usually among them).
+  const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
   socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
     `X-Deltacloud-Driver: ${driver}\r\nConnection: close\r\n\r\n${head ? '' : body}`);
   // What the client still sends is read and dropped: closing on unread data resets the connection, and a
