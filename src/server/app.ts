@@ -12,7 +12,7 @@ import { MOUNT, registerDeltacloud, type DeltacloudHandle, type DriverSource } f
 import { redactUrl } from '../core/kit/redact.js';
 import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from './config.js';
-import { guardRequestBodies, makeClientErrorHandler, refuseNonConforming } from './http-hardening.js';
+import { guardRequestBodies, makeClientErrorHandler, PARSER_HEADER_BYTES, refuseNonConforming } from './http-hardening.js';
 import { DriverOffering } from './offering.js';
 import { prepareUploadsDir } from './uploads-dir.js';
 
@@ -78,7 +78,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
         if (refuseNonConforming(req, res, config.driver)) return;
         if (!answerEarly(req, res)) fastifyHandler(req, res);
       };
-      const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
+      const server = tls ? https.createServer({ ...tls, maxHeaderSize: PARSER_HEADER_BYTES }, listener) : http.createServer({ maxHeaderSize: PARSER_HEADER_BYTES }, listener);
       // What Fastify does to a server it creates itself (it has filled in the defaults by now).
       const timeouts = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
       server.keepAliveTimeout = timeouts.keepAliveTimeout;

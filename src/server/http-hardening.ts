@@ -78,16 +78,30 @@ function writeAndClose(socket: Socket, error: Error & { code?: string; rawPacket
  */
 export function refuseNonConforming(req: IncomingMessage, res: ServerResponse, driver: string): boolean {
   let message: string | undefined;
+  let status = 400;
   if (req.httpVersionMajor !== 1) message = `HTTP version ${req.httpVersion} is not supported`;
   else {
     let hosts = 0;
-    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
+    let headerBytes = req.url?.length ?? 0;
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
+      headerBytes += req.rawHeaders[i]!.length + req.rawHeaders[i + 1]!.length + 4;
+    }
     if (hosts > 1) message = 'More than one Host header';
+    else if (headerBytes > MAX_HEADER_BYTES) [status, message] = [431, REASONS[431]];
   }
   if (message === undefined) return false;
-  answerAndClose(req, res, 400, message, driver);
+  answerAndClose(req, res, status, message, driver);
   return true;
 }
+
+/**
+ * The largest request line and headers served. Node's parser is given PARSER_HEADER_BYTES, more room than
+ * this, so that oversized requests are refused here, where the method is known (no body for a HEAD);
+ * the parser's own 431 (beyond PARSER_HEADER_BYTES) cannot always tell a HEAD apart.
+ */
+export const MAX_HEADER_BYTES = 16 * 1024;
+export const PARSER_HEADER_BYTES = 128 * 1024;
 
 function answerAndClose(req: IncomingMessage, res: ServerResponse, status: number, message: string, driver: string): void {
   const { type, body } = errorDocument(status, message, driver, req.headers.accept);
