@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Driver, RequestContext } from '../../core/driver.js';
-import { MissingParameter } from '../../core/errors.js';
+import { MissingParameter, ValidationFailure } from '../../core/errors.js';
 import type { Format } from './negotiation.js';
 import { str, type Params } from './params.js';
 import type { Reply } from './reply.js';
@@ -94,7 +94,10 @@ export function validateParams(op: Operation, present: readonly string[]): void 
 
 /** A required string parameter (validated before the operation runs). */
 export function param(req: ApiRequest, name: string): string {
-  return str(req.params, name) ?? '';
+  // Sent empty, it passed the by-name check (spec §7.3), but empty means absent: never a resource named ''.
+  const value = str(req.params, name);
+  if (value === undefined) throw new ValidationFailure(`Parameter '${name}' must not be empty`);
+  return value;
 }
 
 export function optParam(req: ApiRequest, name: string): string | undefined {

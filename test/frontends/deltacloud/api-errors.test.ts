@@ -46,10 +46,13 @@ describe('400 Bad Request', () => {
     await assertErrorBoth(server, 'POST', '/api/instances', { status: 400, message: "Required parameter 'image_id' not found in [IMAGE_ID]" }, { body: { IMAGE_ID: 'img1' } });
   });
 
-  test('an empty value counts as present', async () => {
-    const res = await post(server, '/api/keys', { name: '' }, { accept: XML });
-    assert.notEqual(res.status, 400, 'not a missing-parameter error');
-    assertNoLeak(res);
+  test('an empty value counts as present (§7.3), and is then refused as empty: nothing is created', async () => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const res = await post(server, '/api/keys', { name: '' }, { accept: XML });
+      assertXmlError(res, { status: 400, message: "Parameter 'name' must not be empty" });
+    }
+    const keys = await getJson(server, '/api/keys');
+    assert.ok(!keys.json().keys.some((k: { id: string }) => k.id === ''), 'no key with an empty name');
   });
 });
 
