@@ -3,15 +3,13 @@
 // connections), refusal of requests HTTP/1.1 forbids but Node lets through,
 // and deadlines for request bodies, which Node leaves unbounded once the
 // headers are in.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { errorJson, errorXml } from '../frontends/deltacloud/errors.js';
 import { rankFormats } from '../frontends/deltacloud/negotiation.js';
 import { emptyParams } from '../frontends/deltacloud/params.js';
+import { hasBody } from '../frontends/deltacloud/request-checks.js';
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large',
-};
 
 /** An error document as raw bytes, for places where neither Fastify nor the front end runs. */
 function errorDocument(status: number, message: string, driver: string, accept?: string): { type: string; body: string } {
@@ -62,7 +60,7 @@ function writeAndClose(socket: Socket, error: Error & { code?: string; rawPacket
   const { type, body } = errorDocument(status, message, driver);
   // No body for a HEAD, as far as the bytes the parser refused tell (the request line is usually among them).
   const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
-  socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
     `X-Deltacloud-Driver: ${driver}\r\nConnection: close\r\n\r\n${head ? '' : body}`);
   // What the client still sends is read and dropped: closing on unread data resets the connection, and a
   // reset can destroy the answer before the client reads it. A client that keeps sending is cut off.
@@ -88,7 +86,7 @@ export function refuseNonConforming(req: IncomingMessage, res: ServerResponse, d
       headerBytes += req.rawHeaders[i]!.length + req.rawHeaders[i + 1]!.length + 4;
     }
     if (hosts > 1) message = 'More than one Host header';
-    else if (headerBytes > MAX_HEADER_BYTES) [status, message] = [431, REASONS[431]];
+    else if (headerBytes > MAX_HEADER_BYTES) [status, message] = [431, STATUS_CODES[431]!];
   }
   if (message === undefined) return false;
   answerAndClose(req, res, status, message, driver);
@@ -169,7 +167,7 @@ export function guardRequestBodies(server: Server, limits: BodyDeadlines, driver
   };
   const interval = Math.max(50, Math.min(1000, Math.floor((window || limits.requestBodyTimeoutMs) / 4)));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!hasBody(req)) return;
+    if (!hasBody(req.headers)) return;
     const now = Date.now();
     tracked.add({ req, res, started: now, windowStarted: now, windowStartBytes: req.socket.bytesRead });
     // Answered before its body was read (an early 4xx): read the rest and drop it, or the connection
@@ -181,10 +179,4 @@ export function guardRequestBodies(server: Server, limits: BodyDeadlines, driver
     });
     timer ??= setInterval(check, interval).unref();
   });
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  if (length !== undefined) return Number(length) > 0;
-  return req.headers['transfer-encoding'] !== undefined;
 }

@@ -7,6 +7,7 @@
 // used as a URL or host: an unknown provider is refused before any
 // connection is made (the original used unknown values as host names).
 import { allowProvider } from '../../core/kit/providers.js';
+import { emptyRecord, isPrototypeName } from '../../core/safe-keys.js';
 import { OptionReader } from '../../core/kit/options.js';
 
 export type ServiceKind = 'ec2' | 's3' | 'elb' | 'cloudwatch';
@@ -77,11 +78,11 @@ function httpUrl(value: unknown, where: string): string {
 
 export function parseOptions(raw: Record<string, unknown>): Ec2Options {
   const o: OptionReader = new OptionReader(raw, 'drivers.ec2', Ec2ConfigError);
-  const endpoints: Record<string, EndpointSet> = Object.create(null) as Record<string, EndpointSet>;
+  const endpoints = emptyRecord<EndpointSet>();
   const rawEndpoints = raw.endpoints ?? {};
   if (typeof rawEndpoints !== 'object' || rawEndpoints === null || Array.isArray(rawEndpoints)) fail('endpoints must be an object');
   for (const [name, value] of Object.entries(rawEndpoints as Record<string, unknown>)) {
-    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(name) || ['__proto__', 'constructor', 'prototype'].includes(name)) fail(`endpoint set name '${name}' may only use letters, digits, '.', '_', ':', '-'`);
+    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(name) || isPrototypeName(name)) fail(`endpoint set name '${name}' may only use letters, digits, '.', '_', ':', '-'`);
     if (typeof value !== 'object' || value === null) fail(`endpoints.${name} must be an object`);
     const v = value as Record<string, unknown>;
     if (typeof v.region !== 'string' || v.region === '') fail(`endpoints.${name}.region is required`);

@@ -3,6 +3,7 @@
 // Every object here has a null prototype and no parameter name may reach
 // `Object.prototype` (`__proto__[k]=v` once polluted every later request).
 import { ValidationFailure } from '../../core/errors.js';
+import { emptyRecord, isPrototypeName } from '../../core/safe-keys.js';
 
 export type ParamValue = string | string[] | { [key: string]: string };
 export type Params = Record<string, ParamValue>;
@@ -20,17 +21,15 @@ export interface ParsedPath {
 
 export class BadPath extends Error {}
 
-/** An empty object that cannot reach `Object.prototype`. */
+/** An empty object that cannot reach `Object.prototype` (see core/safe-keys.ts). */
 export function emptyParams<T = ParamValue>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
+  return emptyRecord<T>();
 }
-
-const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** 400 for a name that is, or nests, `__proto__`, `constructor` or `prototype` (`a[__proto__][b]` too). */
 function checkName(name: string): void {
   for (const part of name.split(/[[\]]+/)) {
-    if (FORBIDDEN_NAMES.has(part)) throw new ValidationFailure('Parameter names may not contain __proto__, constructor or prototype');
+    if (isPrototypeName(part)) throw new ValidationFailure('Parameter names may not contain __proto__, constructor or prototype');
   }
 }
 

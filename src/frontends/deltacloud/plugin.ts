@@ -25,8 +25,8 @@ import { makeFormOperations } from './operations/forms.js';
 import { networkOperations } from './operations/network.js';
 import { storageOperations } from './operations/storage.js';
 import { addParam, BadPath, dropEmptyValues, emptyParams, parsePath, parseQuery, str, withoutMatrix, type Params } from './params.js';
-import { checkHeaderSafe, isClientAbort, isMalformedMultipart } from './request-checks.js';
-import { limitUpload } from './upload-limit.js';
+import { checkHeaderSafe, hasBody, isClientAbort, isMalformedMultipart } from './request-checks.js';
+import { discardRest, limitUpload } from './upload-limit.js';
 import type { Reply } from './reply.js';
 import { RenderCache } from './render-cache.js';
 import { Router } from './router.js';
@@ -146,7 +146,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
   app.addContentTypeParser('application/x-www-form-urlencoded', (req, payload, done) => {
     // A PUT body is blob data whatever its type (curl --data-binary labels it a form): leave it to stream.
     if (req.method === 'PUT') return done(null, RAW_BODY);
-    readLimited(payload, options.bodyLimit).then(parseQuery).then((params) => done(null, params), (e: Error) => done(e, undefined));
+    readLimited(req.raw, payload, options.bodyLimit).then(parseQuery).then((params) => done(null, params), (e: Error) => done(e, undefined));
   });
   // Everything else (blob uploads, manifests) is streamed by the operation itself.
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, RAW_BODY));
@@ -279,7 +279,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       if (form) return reply.redirect(form, 303);
       throw e;
     }
-    if (!op.rawBody && body === RAW_BODY && hasBody(req)) {
+    if (!op.rawBody && body === RAW_BODY && hasBody(req.headers)) {
       return sendError(req, reply, new UnsupportedMediaType(`Unsupported Media Type: send form data (application/x-www-form-urlencoded or multipart/form-data)`));
     }
 
@@ -465,7 +465,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
   const answerError = (error: Error, req: FastifyRequest, reply: FastifyReply) => {
     if (reply.sent) return;
     if (!reply.getHeader('Server')) reply.header('Server', SERVER_HEADER);
-    // Fastify closes the connection after a body parser's error; readLimited keeps reading (and dropping) the
+    // Fastify closes the connection after a body parser's error; readLimited discards the
     // rest, so the connection can stay open and the client, still sending, gets the 413 instead of a reset.
     if (error instanceof FormBodyTooLarge) reply.removeHeader('connection');
     if (!req.deltacloud) {
@@ -527,24 +527,23 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
 /** A form body over `bodyLimit`, refused while the rest of it is still being read. */
 class FormBodyTooLarge extends PayloadTooLarge {}
 
-function readLimited(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
+function readLimited(raw: IncomingMessage, stream: NodeJS.ReadableStream, limit: number): Promise<string> {
   // Not `for await`: leaving that loop destroys the request, and with it the connection, while the
-  // client is still sending; the 413 would never reach it. Past the limit the rest is read and dropped.
+  // client is still sending; the 413 would never reach it. Past the limit the rest is discarded as for uploads.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let refused = false;
-    stream.on('data', (chunk: Buffer) => {
-      if (refused) return;
+    const collect = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) return void chunks.push(chunk);
-      refused = true;
-      chunks.length = 0;
+      stream.removeListener('data', collect);
+      stream.removeListener('end', finish);
+      discardRest(raw);
       reject(new FormBodyTooLarge());
-    });
-    stream.once('end', () => {
-      if (!refused) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
+    };
+    const finish = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    stream.on('data', collect);
+    stream.once('end', finish);
     stream.once('error', reject);
   });
 }
@@ -553,11 +552,5 @@ function readLimited(stream: NodeJS.ReadableStream, limit: number): Promise<stri
 function isEmpty(headers: Record<string, string> | undefined): boolean {
   for (const _ in headers) return false;
   return true;
-}
-
-function hasBody(req: FastifyRequest): boolean {
-  const length = req.headers['content-length'];
-  if (length !== undefined) return Number(length) > 0;
-  return req.headers['transfer-encoding'] !== undefined;
 }
 

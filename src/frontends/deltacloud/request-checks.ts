@@ -1,6 +1,6 @@
 // Small classifications of bad requests, so they are answered 4xx (and
 // logged as routine) instead of surfacing as server errors.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { DeltacloudError, ValidationFailure } from '../../core/errors.js';
 
 /** Visible ASCII only: the value goes back in a response header (X-Deltacloud-Driver/-Provider). */
@@ -24,4 +24,11 @@ export function isMalformedMultipart(error: unknown): boolean {
 export function isClientAbort(error: Error, raw: IncomingMessage): boolean {
   const code = (error as { code?: string }).code;
   return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || error.message === 'aborted' || (raw.destroyed && !raw.complete);
+}
+
+/** Whether a request announces a body (a length above 0, or chunked). */
+export function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  if (length !== undefined) return Number(length) > 0;
+  return headers['transfer-encoding'] !== undefined;
 }

@@ -39,12 +39,13 @@ const DISCARD_GRACE_MS = 2000;
 /**
  * Reads and drops the rest of a refused body: closing with unread data would reset the connection and
  * could destroy the 413 before the client reads it. A client still flooding past the budget and the
- * grace is cut off; a slow one is left to the server's body deadlines.
+ * grace (counted from the answer, or from now when the answer is not at hand) is cut off; a slow one
+ * is left to the server's body deadlines.
  */
-function discardRest(raw: IncomingMessage, res: ServerResponse): void {
+export function discardRest(raw: IncomingMessage, res?: ServerResponse): void {
   let dropped = 0;
-  let answeredAt = 0;
-  res.once('finish', () => (answeredAt = Date.now()));
+  let answeredAt = res ? 0 : Date.now();
+  res?.once('finish', () => (answeredAt = Date.now()));
   raw.on('data', (chunk: Buffer) => {
     if (answeredAt === 0) return;
     dropped += chunk.length;

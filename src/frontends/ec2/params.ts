@@ -3,24 +3,22 @@
 // `*` and `?` wildcards) and MaxResults/NextToken paging. Every map keyed by
 // client-chosen names has no prototype, so no name reaches Object.prototype.
 import { createHash } from 'node:crypto';
+import { emptyRecord, isPrototypeName } from '../../core/safe-keys.js';
 import { Ec2Error, invalidValue, missingParameter } from './errors.js';
 import { MatchBudget, wildcard } from './wildcard.js';
 
 export type QueryParams = Record<string, string>;
 
-/** Name segments that address an object's prototype rather than a parameter. */
-const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** A map for client-chosen keys: no prototype, so `__proto__` or `toString` are plain (absent) keys. */
+/** A map for client-chosen keys (see core/safe-keys.ts). */
 export function emptyParams(): QueryParams {
-  return Object.create(null) as QueryParams;
+  return emptyRecord<string>();
 }
 
 /** Adds URL-encoded pairs (less those `skip` names); a name with a prototype-addressing segment is refused. */
 export function addParams(params: QueryParams, pairs: URLSearchParams, skip: (name: string) => boolean = () => false): void {
   for (const [name, value] of pairs) {
     if (skip(name)) continue;
-    if (name.split('.').some((segment) => PROTOTYPE_NAMES.has(segment))) {
+    if (name.split('.').some(isPrototypeName)) {
       throw new Ec2Error('UnknownParameter', `The parameter ${name} is not recognized`);
     }
     params[name] = value;
