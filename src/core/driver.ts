@@ -7,7 +7,7 @@
 // Drivers know nothing of HTTP, XML or JSON.
 import type { Readable } from 'node:stream';
 import type { ByteRange } from './byte-range.js';
-import { AuthenticationFailure, CredentialsRequired } from './errors.js';
+import { AuthenticationFailure, CredentialsRequired, ProviderTimeout } from './errors.js';
 import type { FeatureConstraints } from './features.js';
 import type {
   Address, Blob, Bucket, CommandResult, Firewall, HardwareProfile, Id, Image, Instance, Key,
@@ -86,6 +86,17 @@ export class RequestContext {
       this.abortSignal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
     }
     return this.abortSignal;
+  }
+
+  /**
+   * Whether the request's time is up. Timers may fire a fraction of a millisecond before the clock
+   * reaches the deadline, so an abort by the deadline (the signal's timeout, or the pipeline's) counts too.
+   */
+  expired(): boolean {
+    if (this.deadline === undefined) return false;
+    if (this.remainingMs() <= 0) return true;
+    const reason: unknown = this.abortSignal?.aborted ? this.abortSignal.reason : this.controller?.signal.reason;
+    return reason instanceof ProviderTimeout || (reason instanceof DOMException && reason.name === 'TimeoutError');
   }
 
   /** Milliseconds left before the deadline (Infinity without one). */

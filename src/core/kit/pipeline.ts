@@ -59,7 +59,12 @@ async function withinDeadline<R>(ctx: RequestContext, work: () => Promise<R>): P
   if (remaining <= 0) throw expire(ctx);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(expire(ctx)), remaining);
+    timer = setTimeout(() => {
+      // Settle the race before aborting: a driver rejecting from its abort listener must not win it.
+      const timeout = new ProviderTimeout();
+      reject(timeout);
+      ctx.abort(timeout);
+    }, remaining);
   });
   try {
     return await Promise.race([work(), expired]);
@@ -77,7 +82,7 @@ function expire(ctx: RequestContext): ProviderTimeout {
 /** A failure as the front end should see it. */
 function classify(error: unknown, ctx: RequestContext): unknown {
   // A driver failing because its signal aborted at the deadline failed by the deadline.
-  if (ctx.remainingMs() <= 0 && !(error instanceof ProviderTimeout)) return expire(ctx);
+  if (ctx.expired() && !(error instanceof ProviderTimeout)) return expire(ctx);
   return transportError(error, 'The back end') ?? error;
 }
 
