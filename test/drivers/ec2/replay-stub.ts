@@ -121,7 +121,11 @@ export class ReplayStub {
     if (!scope || scope[1] !== FIXTURE_ACCESS_KEY || scope[2] !== 'us-east-1' || scope[3] !== SIGNING_NAME[service]) {
       this.failures.push(`${service} ${action}: unexpected signature scope ${scope ? scope.slice(1).join('/') : '(none)'}`);
     }
-    const match = this.pending.find((p) => !p.used && p.exchange.service === service && p.exchange.action === action);
+    // Concurrent requests of one action (GetMetricStatistics per metric) arrive in any order: pair each
+    // with the expectation whose checked parameters it carries, else take the first of that action.
+    const candidates = this.pending.filter((p) => !p.used && p.exchange.service === service && p.exchange.action === action);
+    const recordedOf = (p: Pending) => (p.exchange.request.params ?? p.exchange.request.body ?? {}) as Record<string, unknown>;
+    const match = candidates.find((p) => p.check?.length && p.check.every((k) => isDeepStrictEqual(params[k], recordedOf(p)[k]))) ?? candidates[0];
     if (!match) {
       this.failures.push(`unexpected request: ${service} ${action} ${JSON.stringify(params)}`);
       res.writeHead(500, { 'content-type': 'text/plain' }).end('replay stub: no recorded exchange for this request');
