@@ -18,6 +18,8 @@ interface ListedImage { Id: string; RepoTags?: string[] | null; Created?: number
 interface InspectedImage { Id: string; RepoTags?: string[] | null; Created?: string; Architecture?: string; Comment?: string }
 
 const hex = (id: string) => id.replace(/^sha256:/, '');
+/** An image id in a path: with its digest prefix, or Podman's compatible service reads 64 hex digits as a (refused) name. */
+const digest = (id: string) => `sha256:${id}`;
 const tagsOf = (tags: string[] | null | undefined) => (tags ?? []).filter((t) => t !== '<none>:<none>');
 
 export function toImage(id: string, tags: string[], created: string | undefined, description?: string): Image {
@@ -35,7 +37,7 @@ export function toImage(id: string, tags: string[], created: string | undefined,
 export async function resolveImage(engine: Engine, idOrName: string, signal: AbortSignal): Promise<string | undefined> {
   if (!IMAGE_ID.test(idOrName) && !REFERENCE.test(idOrName)) return undefined;
   try {
-    const image = await engine.json<InspectedImage>('GET', `/images/${encodeURIComponent(idOrName)}/json`, { signal });
+    const image = await engine.json<InspectedImage>('GET', `/images/${IMAGE_ID.test(idOrName) ? digest(idOrName) : encodeURIComponent(idOrName)}/json`, { signal });
     return image?.Id ? hex(image.Id) : undefined;
   } catch (e) {
     if (e instanceof NotFound) return undefined;
@@ -47,7 +49,7 @@ async function showImage(engine: Engine, id: string, signal: AbortSignal): Promi
   if (!IMAGE_ID.test(id)) return undefined;
   let image: InspectedImage | undefined;
   try {
-    image = await engine.json<InspectedImage>('GET', `/images/${id}/json`, { signal });
+    image = await engine.json<InspectedImage>('GET', `/images/${digest(id)}/json`, { signal });
   } catch (e) {
     if (e instanceof NotFound) return undefined;
     throw e;
@@ -73,7 +75,9 @@ export function imageOperations(backend: PodmanBackend): Ops {
       if (!container) throw new NotFound(`Instance '${instanceId}' not found`);
       const reference = name?.trim() || `deltacloud/${container.name.toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}:${Date.now().toString(36)}`;
       if (!REFERENCE.test(reference)) throw new ValidationFailure('name must be an image reference: lower-case repository[/path][:tag]');
-      const [repo, tag] = reference.includes(':') ? reference.split(':') : [reference, 'latest'];
+      const [path, tag] = reference.includes(':') ? reference.split(':') : [reference, 'latest'];
+      // A name without a registry stays local (Podman would otherwise file it under docker.io/library).
+      const repo = /^(?:[^/]*\.[^/]*|localhost)\//.test(path!) ? path : `localhost/${path}`;
       const committed = await engine.json<{ Id: string }>('POST', '/commit', {
         query: { container: instanceId, repo, tag, comment: description }, body: {}, signal: ctx.signal,
       });
@@ -84,7 +88,7 @@ export function imageOperations(backend: PodmanBackend): Ops {
     destroy_image: async (ctx, id) => {
       const engine = backend.engine(ctx);
       if (!(await showImage(engine, id, ctx.signal))) throw new NotFound(`Image '${id}' not found`);
-      await engine.json('DELETE', `/images/${id}`, { signal: ctx.signal });
+      await engine.json('DELETE', `/images/${digest(id)}`, { signal: ctx.signal });
     },
   };
 }
