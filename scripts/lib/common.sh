@@ -43,3 +43,16 @@ start() {
   printf '%s' "$marker" > "$RUN/$name.marker"
   setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null & echo $! > "$RUN/$name.pid"
 }
+
+# need_packages INSTALL PKG...: installs the missing Debian packages, or fails when INSTALL is 0.
+need_packages() {
+  local install=$1 p missing=(); shift
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+  (( ${#missing[@]} > 0 )) || return 0
+  if (( install == 0 )); then echo "missing packages: ${missing[*]}" >&2; exit 1; fi
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  log "packages installed"
+}

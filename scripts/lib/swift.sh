@@ -6,19 +6,6 @@
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
 
-# need_packages INSTALL PKG...: installs the missing Debian packages, or fails when INSTALL is 0.
-need_packages() {
-  local install=$1 p missing=(); shift
-  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
-  (( ${#missing[@]} > 0 )) || return 0
-  if (( install == 0 )); then echo "missing packages: ${missing[*]}" >&2; exit 1; fi
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  log "packages installed"
-}
-
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 wait_http() { # url seconds

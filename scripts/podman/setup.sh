@@ -23,17 +23,8 @@ PACKAGES=(podman runc busybox-static)
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib/common.sh"
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/env.sh"
 
-if [[ ${1:-} != --no-install ]]; then
-  missing=()
-  for p in "${PACKAGES[@]}"; do [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]] || missing+=("$p"); done
-  if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    if [[ $(id -u) -ne 0 ]]; then echo "setup.sh must run as root to install packages" >&2; exit 1; fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq || apt-get update
-    apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
-  fi
-fi
+[[ ${1:-} == --no-install ]] && install=0 || install=1
+need_packages "$install" "${PACKAGES[@]}"
 command -v podman >/dev/null || { echo "podman is not installed (run without --no-install)" >&2; exit 1; }
 
 mkdir -p "$RUN" "$LOGS" "$D/storage" "$D/runroot" "$D/tmp"
