@@ -29,7 +29,8 @@ export function podmanUnavailable(): Promise<string | undefined> {
       await promisify(execFile)('bash', [join(ROOT, 'scripts', 'podman', 'setup.sh'), '--no-install'], { timeout: 300_000, env: { ...process.env, DC_PODMAN_DIR: PODMAN_DIR } });
       return undefined;
     } catch (e) {
-      return `scripts/podman/setup.sh failed: ${String((e as { stderr?: string }).stderr ?? e).slice(0, 500)}`;
+      const stderr: unknown = e && typeof e === 'object' ? Reflect.get(e, 'stderr') : undefined;
+      return `scripts/podman/setup.sh failed: ${String(stderr || e).slice(0, 500)}`;
     }
   })();
   return ready;
