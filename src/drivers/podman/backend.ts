@@ -34,6 +34,9 @@ interface InfoAnswer {
   ServerVersion?: string;
 }
 
+/** A named volume as `/volumes` lists it. */
+export interface VolumeAnswer { Name: string; CreatedAt?: string; Driver?: string; Labels?: Record<string, string> | null }
+
 const HOST_INFO_TTL_MS = 30_000;
 
 /** Smallest memory limit the engines accept (6 MiB), and the smallest CPU share offered. */
@@ -60,6 +63,19 @@ export class PodmanBackend {
       this.engines.set(provider, engine);
     }
     return engine;
+  }
+
+  /** A listing's `filters`: the driver's own containers and volumes unless the operator lists all. */
+  labelFilter(extra: Record<string, string[]> = {}): string {
+    return JSON.stringify({ ...(this.opts.listAll ? {} : { label: [LABEL.driver] }), ...extra });
+  }
+
+  /** The volumes the driver lists, only `name` when given (the engine's name filter may match more: callers compare). */
+  async volumes(engine: Engine, signal: AbortSignal, name?: string): Promise<VolumeAnswer[]> {
+    const filters = this.labelFilter(name === undefined ? {} : { name: [name] });
+    // Docker answers `{ Volumes: [...] }`; some Podman versions a bare list.
+    const answer = await engine.json<{ Volumes?: VolumeAnswer[] | null } | VolumeAnswer[]>('GET', '/volumes', { query: { filters }, signal });
+    return Array.isArray(answer) ? answer : answer?.Volumes ?? [];
   }
 
   async host(engine: Engine, signal: AbortSignal): Promise<HostInfo> {

@@ -17,6 +17,8 @@ type Ops = Pick<Driver, 'instances' | 'instance' | 'create_instance' | 'start_in
 export const USER_DATA_VARIABLE = 'DELTACLOUD_USER_DATA';
 
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
+/** Where a volume named at creation is mounted unless `volume_mount` says: an absolute path without `:` `,` or blanks. */
+const MOUNT_PATH = /^\/[A-Za-z0-9_./-]{0,255}$/;
 /** What the engines accept as a container name. */
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
@@ -120,14 +122,9 @@ export function toInstance(c: ContainerFacts, realmId: string, ownerId: string |
   };
 }
 
-/** The listing filter: the driver's own containers unless the operator lists all. */
-export function labelFilter(backend: PodmanBackend, extra: Record<string, string[]> = {}): string {
-  return JSON.stringify({ ...(backend.opts.listAll ? {} : { label: [LABEL.driver] }), ...extra });
-}
-
 export async function listContainers(backend: PodmanBackend, engine: Engine, signal: AbortSignal, id?: string): Promise<ContainerFacts[]> {
   const listed = await engine.json<ListedContainer[]>('GET', '/containers/json', {
-    query: { all: true, filters: labelFilter(backend, id === undefined ? {} : { id: [id] }) }, signal,
+    query: { all: true, filters: backend.labelFilter(id === undefined ? {} : { id: [id] }) }, signal,
   });
   return (listed ?? []).map(factsFromList).filter((c) => id === undefined || c.id === id).sort((a, b) => a.id.localeCompare(b.id));
 }
@@ -197,8 +194,26 @@ export function containerOperations(backend: PodmanBackend): Ops {
   const stopQuery = { t: Math.ceil(opts.stopTimeoutMs / 1000) };
   const waitingCall = { timeoutMs: opts.stopTimeoutMs + opts.requestTimeoutMs };
 
+  /**
+   * The named volume to mount (`volume_id`, at `volume_mount`, default `/data`): these engines mount
+   * volumes only when a container is created, so this is the one way to attach one.
+   */
+  async function volumeBind(ctx: RequestContext, engine: Engine, req: InstanceCreate): Promise<string | undefined> {
+    const volume = req.params.volume_id || undefined;
+    const mount = req.params.volume_mount || undefined;
+    if (volume === undefined) {
+      if (mount !== undefined) throw new ValidationFailure('volume_mount needs volume_id');
+      return undefined;
+    }
+    const path = mount ?? '/data';
+    if (!MOUNT_PATH.test(path) || path.split('/').includes('..')) throw new ValidationFailure('volume_mount must be an absolute path of letters, digits, _ . - /');
+    const known = (await backend.volumes(engine, ctx.signal, volume)).some((v) => v.Name === volume);
+    if (!known) throw new ValidationFailure(`Storage volume '${volume}' does not exist`);
+    return `${volume}:${path}`;
+  }
+
   /** Creates and starts one container; a container that does not start is removed. */
-  async function createOne(ctx: RequestContext, engine: Engine, imageId: string, name: string | undefined, size: Sizing, userData: Buffer | undefined): Promise<string> {
+  async function createOne(ctx: RequestContext, engine: Engine, imageId: string, name: string | undefined, size: Sizing, userData: Buffer | undefined, bind: string | undefined): Promise<string> {
     const labels: Record<string, string> = { [LABEL.driver]: 'podman', [LABEL.profile]: size.profileId };
     if (size.cpu !== undefined) labels[LABEL.cpu] = size.cpu;
     if (size.memory !== undefined) labels[LABEL.memory] = size.memory;
@@ -210,6 +225,7 @@ export function containerOperations(backend: PodmanBackend): Ops {
         Labels: labels,
         HostConfig: {
           NetworkMode: opts.networkMode,
+          ...(bind ? { Binds: [bind] } : {}),
           ...(size.cpu !== undefined ? { NanoCpus: Math.round(Number(size.cpu) * 1e9) } : {}),
           ...(size.memory !== undefined ? { Memory: Number(size.memory) * 2 ** 20 } : {}),
         },
@@ -250,8 +266,9 @@ export function containerOperations(backend: PodmanBackend): Ops {
       const size = await sizing(backend, engine, req, ctx.signal);
       const image = await resolveImage(engine, req.imageId, ctx.signal);
       if (!image) throw new ValidationFailure(`Image '${req.imageId}' does not exist`);
+      const bind = await volumeBind(ctx, engine, req);
       const names = Array.from({ length: count }, (_, i) => (name === undefined ? undefined : count === 1 ? name : `${name}-${i + 1}`));
-      const settled = await Promise.allSettled(names.map((n) => createOne(ctx, engine, image, n, size, req.userData)));
+      const settled = await Promise.allSettled(names.map((n) => createOne(ctx, engine, image, n, size, req.userData, bind)));
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       const ids = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       if (failed) {

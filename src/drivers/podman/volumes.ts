@@ -6,14 +6,12 @@ import { randomBytes } from 'node:crypto';
 import type { Driver } from '../../core/driver.js';
 import { Conflict, NotFound, ValidationFailure } from '../../core/errors.js';
 import type { StorageVolume } from '../../core/model.js';
-import { LABEL, type PodmanBackend } from './backend.js';
-import { labelFilter, listContainers, type ContainerFacts } from './containers.js';
+import { LABEL, type PodmanBackend, type VolumeAnswer } from './backend.js';
+import { listContainers, type ContainerFacts } from './containers.js';
 
 type Ops = Pick<Driver, 'storage_volumes' | 'storage_volume' | 'create_storage_volume' | 'destroy_storage_volume'>;
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-
-interface VolumeAnswer { Name: string; CreatedAt?: string; Driver?: string; Labels?: Record<string, string> | null }
 
 export function toVolume(v: VolumeAnswer, realmId: string, users: ContainerFacts[]): StorageVolume {
   const user = users.find((c) => c.volumes.some((m) => m.name === v.Name));
@@ -34,13 +32,11 @@ export function toVolume(v: VolumeAnswer, realmId: string, users: ContainerFacts
 export function volumeOperations(backend: PodmanBackend): Ops {
   const list = async (ctx: Parameters<NonNullable<Driver['storage_volumes']>>[0], id?: string): Promise<StorageVolume[]> => {
     const engine = backend.engine(ctx);
-    const filters = labelFilter(backend, id === undefined ? {} : { name: [id] });
-    const [answer, containers, realm] = await Promise.all([
-      engine.json<{ Volumes?: VolumeAnswer[] | null } | VolumeAnswer[]>('GET', '/volumes', { query: { filters }, signal: ctx.signal }),
+    const [volumes, containers, realm] = await Promise.all([
+      backend.volumes(engine, ctx.signal, id),
       listContainers(backend, engine, ctx.signal),
       backend.realm(engine, ctx.signal),
     ]);
-    const volumes = Array.isArray(answer) ? answer : answer?.Volumes ?? [];
     return volumes.filter((v) => id === undefined || v.Name === id).map((v) => toVolume(v, realm.id, containers)).sort((a, b) => a.id.localeCompare(b.id));
   };
   return {

@@ -157,6 +157,31 @@ describe('podman driver, live', () => {
     assert.equal((await call('GET', `/api/storage_volumes/${name}`)).status, 404);
   });
 
+  live('a volume mounted at instance creation: in use with its instance, kept across instances, not destroyable while mounted', async () => {
+    const name = `shared-${unique}`;
+    assert.equal((await call('POST', '/api/storage_volumes', { body: { name } })).status, 201);
+    leftovers.volumes.add(name);
+    assertJsonError(await call('POST', '/api/instances', { body: { image_id: imageId, volume_id: `no-such-${unique}` } }), { status: 400, error: 'Deltacloud::Exceptions::ValidationFailure' });
+    assert.equal((await call('POST', '/api/instances', { body: { image_id: imageId, volume_id: name, volume_mount: '/a:/b' } })).status, 400);
+    const first = await createInstance({ volume_id: name, volume_mount: '/srv/data' });
+    assert.deepEqual(first.json.storage_volumes.map((v: { id: string }) => v.id), [name]);
+    const used = (await call('GET', `/api/storage_volumes/${name}`)).json().storage_volume;
+    assert.equal(used.state, 'IN-USE');
+    assert.equal(used.instance.id, first.id);
+    assert.equal(used.device, '/srv/data');
+    assert.equal((await call('POST', `/api/instances/${first.id}/run`, { body: { cmd: 'echo kept > /srv/data/file' } })).status, 200);
+    assertJsonError(await call('DELETE', `/api/storage_volumes/${name}`), { status: 409, error: 'Deltacloud::Exceptions::Conflict' });
+    assert.equal((await call('DELETE', `/api/instances/${first.id}`)).status, 204);
+    leftovers.containers.delete(first.id);
+    assert.equal((await call('GET', `/api/storage_volumes/${name}`)).json().storage_volume.state, 'AVAILABLE');
+    const second = await createInstance({ volume_id: name });
+    assert.equal((await call('POST', `/api/instances/${second.id}/run`, { body: { cmd: 'cat /data/file' } })).json().instance.output, 'kept\n');
+    assert.equal((await call('DELETE', `/api/instances/${second.id}`)).status, 204);
+    leftovers.containers.delete(second.id);
+    assert.equal((await call('DELETE', `/api/storage_volumes/${name}`)).status, 204);
+    leftovers.volumes.delete(name);
+  });
+
   live('metrics: listed per instance; a reading has CPU, memory (the limit set), network and block I/O', async () => {
     const { id } = await createInstance({ hwp_id: 'custom', hwp_memory: '32' });
     const listed = (await call('GET', '/api/metrics')).json().metrics;
