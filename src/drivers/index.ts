@@ -5,5 +5,6 @@ import { ec2DriverFactory } from './ec2/index.js';
 import { libvirtDriverFactory } from './libvirt/index.js';
 import { mockDriverFactory } from './mock/index.js';
 import { openstackDriverFactory } from './openstack/index.js';
+import { rackspaceDriverFactory } from './rackspace/index.js';
 
-export const DRIVER_FACTORIES: readonly DriverFactory[] = [mockDriverFactory, openstackDriverFactory, libvirtDriverFactory, ec2DriverFactory];
+export const DRIVER_FACTORIES: readonly DriverFactory[] = [mockDriverFactory, openstackDriverFactory, libvirtDriverFactory, ec2DriverFactory, rackspaceDriverFactory];

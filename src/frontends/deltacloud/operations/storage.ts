@@ -190,6 +190,23 @@ const metadataOperation = (path: string): Operation => ({
   },
 });
 
+/**
+ * Publication through the back end's CDN (Rackspace Cloud Files), with `ttl`
+ * in seconds when enabling. Four path segments, so no blob name is shadowed.
+ */
+const cdnOperation = (action: 'enable' | 'disable'): Operation => ({
+  collection: 'buckets', name: `cdn_${action}`, method: 'POST', path: `/buckets/:id/cdn/${action}`, capability: 'update_bucket_cdn',
+  params: [{ name: 'id', required: true }, ...(action === 'enable' ? [{ name: 'ttl' }] : [])],
+  async run(req) {
+    const ttl = action === 'enable' ? optParam(req, 'ttl') || undefined : undefined;
+    if (ttl !== undefined && !/^\d{1,10}$/.test(ttl)) throw new ValidationFailure('ttl must be a whole number of seconds');
+    const bucket = await call(req.driver, 'update_bucket_cdn', req.ctx, {
+      id: req.pathParams.id!, enabled: action === 'enable', ttlSeconds: ttl === undefined ? undefined : Number(ttl),
+    });
+    return { ...memberReply(req, 200, bucketView, bucket), htmlRedirect: req.view.href('buckets', bucket.id) };
+  },
+});
+
 const buckets: Operation[] = [
   ...readAndDestroy('buckets', bucketView, 'delete_bucket'),
   {
@@ -203,6 +220,8 @@ const buckets: Operation[] = [
       return { ...memberReply(req, 201, bucketView, bucket, { location }), htmlRedirect: location };
     },
   },
+  cdnOperation('enable'),
+  cdnOperation('disable'),
   {
     collection: 'buckets', name: 'show_blob', method: 'GET', path: blobPath, capability: 'blob', params: blobIdParams,
     async run(req) {
