@@ -2,7 +2,7 @@
 // service catalogue, and calls to the services with re-authentication on 401,
 // the compute microversion, timeouts, error mapping and paging.
 import type { RequestContext } from '../../core/driver.js';
-import { AuthenticationFailure, NotSupported } from '../../core/errors.js';
+import { AuthenticationFailure, ServiceMissing } from '../../core/errors.js';
 import type { OpenStackOptions } from './config.js';
 import { errorForStatus, transportError } from './errors.js';
 import { TokenCache, type AuthToken, type CatalogService } from './keystone.js';
@@ -128,7 +128,7 @@ export class Session {
   endpoint(kind: ServiceKind): string {
     const url = this.findEndpoint(kind);
     if (!url) {
-      throw new NotSupported(`The service catalogue offers no ${kind} service${this.signIn.region ? ` in region ${this.signIn.region}` : ''}`);
+      throw new ServiceMissing(`The service catalogue offers no ${kind} service${this.signIn.region ? ` in region ${this.signIn.region}` : ''}`);
     }
     if (kind === 'image') return url.replace(/\/v2(\.\d+)?$/, '');
     if (kind === 'network') return url.replace(/\/v2\.0$/, '');
