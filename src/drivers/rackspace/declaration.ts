@@ -16,6 +16,7 @@ export const RACKSPACE_DECLARATION: DriverDeclaration = {
     instances: ['user_name', 'user_data', 'authentication_key', 'authentication_password', 'instance_count', 'realm_filter'],
     images: ['owner_id', 'image_name', 'image_description'],
     keys: ['import_key'],
+    buckets: ['bucket_cdn'],
   },
   stateMachine: OPENSTACK_STATE_MACHINE,
   entrypoints: { identity: Object.fromEntries(RACKSPACE_REGIONS.map((r) => [r, 'https://identity.api.rackspacecloud.com/v2.0'])) },

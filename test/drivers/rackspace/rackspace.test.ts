@@ -321,6 +321,23 @@ describe('rackspace driver', { skip: reason !== undefined && reason }, () => {
       noViolations();
     });
 
+    test('the bucket_cdn feature: advertised on buckets, cdn=true at creation publishes the new bucket', async () => {
+      const entry = await api('GET', '/api');
+      const buckets = entry.json().api.links.find((l: { rel: string }) => l.rel === 'buckets');
+      assert.deepEqual(buckets.features.flat().map((f: { name: string }) => f.name), ['bucket_cdn']);
+      const name = `${BUCKET}-pub`;
+      try {
+        const created = await api('POST', '/api/buckets', { body: new URLSearchParams({ name, cdn: 'true' }) });
+        assert.equal(created.status, 201, created.text);
+        assert.equal(created.json().bucket.cdn.enabled, true);
+        assert.ok(rackspace.requests.some((r) => r.service === 'cdn' && r.method === 'PUT' && r.path === `/v1/${CDN_TENANT}/${name}`));
+        assert.equal((await api('POST', '/api/buckets', { body: new URLSearchParams({ name, cdn: 'maybe' }) })).status, 400);
+      } finally {
+        assert.equal((await api('DELETE', `/api/buckets/${name}`)).status, 204);
+      }
+      noViolations();
+    });
+
     test('bad input: a TTL outside 900..31536000 is 400, a missing bucket 404, both before the CDN is called', async () => {
       const ttl = await api('POST', `/api/buckets/${BUCKET}/cdn/enable`, { body: new URLSearchParams({ ttl: '60' }) });
       assert.equal(ttl.status, 400, ttl.text);
@@ -334,6 +351,9 @@ describe('rackspace driver', { skip: reason !== undefined && reason }, () => {
       assert.equal(res.status, 501, res.text);
       const openstack = await api('POST', `/api;driver=openstack/buckets/${BUCKET}/cdn/enable`);
       assert.equal(openstack.status, 412, openstack.text);
+      const atCreation = await api('POST', '/api;driver=openstack/buckets', { body: new URLSearchParams({ name: BUCKET, cdn: 'true' }) });
+      assert.equal(atCreation.status, 400, atCreation.text);
+      assert.match(atCreation.json().message, /cannot publish buckets through a CDN/);
     });
   });
 

@@ -211,11 +211,15 @@ const buckets: Operation[] = [
   ...readAndDestroy('buckets', bucketView, 'delete_bucket'),
   {
     collection: 'buckets', name: 'create', method: 'POST', path: '/buckets', capability: 'create_bucket',
-    params: [{ name: 'name', required: true }, { name: 'location' }],
+    params: [{ name: 'name', required: true }, { name: 'location' }, { name: 'cdn' }],
     async run(req) {
       const name = param(req, 'name');
       if (name === '') throw new ValidationFailure('Bucket name must not be empty');
-      const bucket = await call(req.driver, 'create_bucket', req.ctx, { name, location: optParam(req, 'location') || undefined });
+      const cdn = optParam(req, 'cdn') || 'false';
+      if (cdn !== 'true' && cdn !== 'false') throw new ValidationFailure('cdn must be true or false');
+      if (cdn === 'true' && !req.driver.update_bucket_cdn) throw new ValidationFailure('This driver cannot publish buckets through a CDN');
+      let bucket = await call(req.driver, 'create_bucket', req.ctx, { name, location: optParam(req, 'location') || undefined });
+      if (cdn === 'true') bucket = await call(req.driver, 'update_bucket_cdn', req.ctx, { id: bucket.id, enabled: true });
       const location = req.view.href('buckets', bucket.id);
       return { ...memberReply(req, 201, bucketView, bucket, { location }), htmlRedirect: location };
     },
