@@ -312,6 +312,9 @@ describe('rackspace driver', { skip: reason !== undefined && reason }, () => {
       assert.equal(cdn.attrs.enabled, 'true');
       assert.equal(cdn.child('ssl_uri').text, 'https://c93f9b29cd3c6bd865ee-24695493c49b279502b280c6ecd262b5.ssl.cf6.rackcdn.com');
       assert.equal(cdn.child('ttl').text, '604800');
+      const html = await api('GET', `/api/buckets/${BUCKET}`, { accept: 'text/html' });
+      assert.equal(html.status, 200);
+      assert.ok(html.text.includes('98199d7b2503ac330f05-24695493c49b279502b280c6ecd262b5.r17.cf6.rackcdn.com'), 'the HTML page shows the CDN URI');
 
       const disabled = await api('POST', `/api/buckets/${BUCKET}/cdn/disable`);
       assert.equal(disabled.status, 200, disabled.text);
