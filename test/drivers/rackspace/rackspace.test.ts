@@ -328,6 +328,8 @@ describe('rackspace driver', { skip: reason !== undefined && reason }, () => {
       const entry = await api('GET', '/api');
       const buckets = entry.json().api.links.find((l: { rel: string }) => l.rel === 'buckets');
       assert.deepEqual(buckets.features.flat().map((f: { name: string }) => f.name), ['bucket_cdn']);
+      const options = await req(server, 'OPTIONS', '/api/buckets/create', { auth: AUTH });
+      assert.ok(String(options.headers.allow).split(',').includes('cdn:string:optional'), String(options.headers.allow));
       const name = `${BUCKET}-pub`;
       try {
         const created = await api('POST', '/api/buckets', { body: new URLSearchParams({ name, cdn: 'true' }) });

@@ -211,7 +211,7 @@ const buckets: Operation[] = [
   ...readAndDestroy('buckets', bucketView, 'delete_bucket'),
   {
     collection: 'buckets', name: 'create', method: 'POST', path: '/buckets', capability: 'create_bucket',
-    params: [{ name: 'name', required: true }, { name: 'location' }, { name: 'cdn' }],
+    params: [{ name: 'name', required: true }, { name: 'location' }], // cdn: the bucket_cdn feature's parameter
     async run(req) {
       const name = param(req, 'name');
       if (name === '') throw new ValidationFailure('Bucket name must not be empty');
