@@ -39,7 +39,7 @@ export interface RackspaceOptions {
 }
 
 export function isRegion(value: string): value is RackspaceRegion {
-  return (RACKSPACE_REGIONS as readonly string[]).includes(value);
+  return RACKSPACE_REGIONS.some((r) => r === value);
 }
 
 /** http(s), no user information, query or fragment; `/v2.0` appended when missing. */

@@ -75,12 +75,13 @@ export async function requestApiKeyToken(
     if (res.status === 403) throw new AuthenticationFailure(error.message);
     throw error;
   }
-  let access: V2Access | undefined;
+  let parsed: { access?: V2Access } | null;
   try {
-    access = (JSON.parse(text) as { access?: V2Access }).access;
+    parsed = JSON.parse(text);
   } catch {
     throw new ProviderError('The identity service answered the token request with something that is not JSON');
   }
+  const access = parsed?.access;
   const token = access?.token?.id;
   if (!access || !token) throw new ProviderError('The identity service answered the token request without a token');
   return {
