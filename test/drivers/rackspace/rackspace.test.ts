@@ -224,7 +224,7 @@ describe('rackspace driver', { skip: reason !== undefined && reason }, () => {
       noViolations();
     });
 
-    test('a 64 MiB blob round trip: byte-exact, a static large object in Swift, server RSS grows < 48 MB', { timeout: 120_000 }, async (t) => {
+    test('a 64 MiB blob round trip: byte-exact, a static large object in Swift, server RSS grows < 56 MB (less than the blob)', { timeout: 120_000 }, async (t) => {
       const SIZE = 64 * MiB;
       const pid = server.process.pid!;
       const rss = () => Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
@@ -281,7 +281,7 @@ describe('rackspace driver', { skip: reason !== undefined && reason }, () => {
       }
       const growth = peak - baseline;
       t.diagnostic(`RSS baseline ${(baseline / MiB).toFixed(1)} MB, peak ${(peak / MiB).toFixed(1)} MB`);
-      assert.ok(growth < 48 * MiB, `server RSS grew by ${(growth / MiB).toFixed(1)} MB`);
+      assert.ok(growth < 56 * MiB, `server RSS grew by ${(growth / MiB).toFixed(1)} MB`);
       assert.equal((await api('DELETE', `/api/buckets/${BUCKET}/big`)).status, 204);
       const { token, account } = await swiftLogin();
       const segments = await fetch(`${account}/${BUCKET}_segments?format=json`, { headers: { 'X-Auth-Token': token } });
