@@ -298,6 +298,8 @@ export interface Driver {
   bucket?: Op<[Id], Bucket | undefined>;
   create_bucket?: Op<[{ name: string; location?: string }], Bucket>;
   delete_bucket?: Op<[Id], void>;
+  /** Publish a bucket through the back end's CDN, or withdraw it; answers the bucket with its CDN URIs. */
+  update_bucket_cdn?: Op<[{ id: Id; enabled: boolean; ttlSeconds?: number }], Bucket>;
   blob?: Op<[Id, Id], Blob | undefined>;
   /** The content, or only bytes `range.start`–`range.end` when a range is given (the front end resolved it against the size). */
   blob_data?: Op<[Id, Id, ByteRange?], BlobData | undefined>;

@@ -95,6 +95,10 @@ export class BackendError extends DeltacloudError {
 export class NotSupported extends DeltacloudError {
   constructor(message = 'Not Supported') { super(501, message); }
 }
+/** The provider has no such service (in the chosen region): the same for every operation, so listings say so too. */
+export class ServiceMissing extends NotSupported {
+  override readonly specific = true;
+}
 export class ProviderError extends DeltacloudError {
   constructor(message = 'Backend Server Error') { super(502, message); }
 }

@@ -19,7 +19,7 @@ const s = (name: string): FeatureParam => ({ name, type: 'string' });
 
 /** The feature names of the catalogue. */
 export type FeatureName =
-  | 'owner_id' | 'image_name' | 'image_description' | 'bucket_location' | 'metrics' | 'realm_filter' | 'user_name'
+  | 'owner_id' | 'image_name' | 'image_description' | 'bucket_location' | 'bucket_cdn' | 'metrics' | 'realm_filter' | 'user_name'
   | 'user_data' | 'user_files' | 'user_iso' | 'firewalls' | 'authentication_key' | 'authentication_password'
   | 'hardware_profiles' | 'register_to_load_balancer' | 'instance_count' | 'attach_snapshot' | 'sandboxing'
   | 'import_key' | 'volume_name' | 'volume_description';
@@ -29,6 +29,8 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
   { name: 'image_name', collection: 'images', operation: 'create', params: [s('name')] },
   { name: 'image_description', collection: 'images', operation: 'create', params: [s('description')] },
   { name: 'bucket_location', collection: 'buckets', operation: 'create', params: [s('location')] },
+  // Publication through the back end's CDN: `cdn=true` at creation; later POST /buckets/:id/cdn/enable|disable.
+  { name: 'bucket_cdn', collection: 'buckets', operation: 'create', params: [s('cdn')] },
   { name: 'metrics', collection: 'instances', operation: 'create', params: [s('metrics')] },
   { name: 'realm_filter', collection: 'instances', operation: 'index', params: [s('realm_id')] },
   { name: 'user_name', collection: 'instances', operation: 'create', params: [s('name')] },

@@ -138,6 +138,20 @@ export interface Bucket {
   name?: string;
   size?: string | number;
   blobIds: Id[];
+  /** Publication through a CDN, for drivers whose back end has one (Rackspace Cloud Files). */
+  cdn?: BucketCdn;
+}
+
+/** A bucket's CDN publication; a blob is served at `<uri>/<blob id>`. */
+export interface BucketCdn {
+  enabled: boolean;
+  uri?: string;
+  sslUri?: string;
+  streamingUri?: string;
+  /** HTTP Live Streaming (Apple). */
+  iosUri?: string;
+  /** How long the CDN caches a blob. */
+  ttlSeconds?: number;
 }
 
 export interface Blob {

@@ -6,5 +6,6 @@ import { libvirtDriverFactory } from './libvirt/index.js';
 import { mockDriverFactory } from './mock/index.js';
 import { openstackDriverFactory } from './openstack/index.js';
 import { podmanDriverFactory } from './podman/index.js';
+import { rackspaceDriverFactory } from './rackspace/index.js';
 
-export const DRIVER_FACTORIES: readonly DriverFactory[] = [mockDriverFactory, openstackDriverFactory, libvirtDriverFactory, ec2DriverFactory, podmanDriverFactory];
+export const DRIVER_FACTORIES: readonly DriverFactory[] = [mockDriverFactory, openstackDriverFactory, libvirtDriverFactory, ec2DriverFactory, podmanDriverFactory, rackspaceDriverFactory];

@@ -22,7 +22,7 @@ export const CAPABILITY_KIND: Readonly<Record<DriverCall, 'read' | 'write'>> = {
   storage_volumes: 'read', storage_volume: 'read', create_storage_volume: 'write', destroy_storage_volume: 'write',
   attach_storage_volume: 'write', detach_storage_volume: 'write',
   storage_snapshots: 'read', storage_snapshot: 'read', create_storage_snapshot: 'write', destroy_storage_snapshot: 'write',
-  buckets: 'read', bucket: 'read', create_bucket: 'write', delete_bucket: 'write',
+  buckets: 'read', bucket: 'read', create_bucket: 'write', delete_bucket: 'write', update_bucket_cdn: 'write',
   blob: 'read', blob_data: 'read', create_blob: 'write', delete_blob: 'write', blob_metadata: 'read', update_blob_metadata: 'write',
   init_segmented_blob: 'write', blob_segment: 'write', finalize_segmented_blob: 'write',
   addresses: 'read', address: 'read', create_address: 'write', destroy_address: 'write',

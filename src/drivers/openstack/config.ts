@@ -86,8 +86,9 @@ function str(value: unknown, what: string): string | undefined {
   return new OptionReader({ [what]: value }, 'drivers.openstack', OpenStackConfigError).string(what);
 }
 
-export function parseOptions(raw: Record<string, unknown>): OpenStackOptions {
-  const o: OptionReader = new OptionReader(raw, 'drivers.openstack', OpenStackConfigError);
+/** `scope` names the options in messages (the rackspace driver reads the shared ones under its own name). */
+export function parseOptions(raw: Record<string, unknown>, scope = 'drivers.openstack'): OpenStackOptions {
+  const o: OptionReader = new OptionReader(raw, scope, OpenStackConfigError);
   const providers = new Map<string, ProviderEntry>();
   const rawProviders = raw.providers ?? {};
   if (typeof rawProviders !== 'object' || Array.isArray(rawProviders)) throw new OpenStackConfigError('providers must be an object: name → {authUrl, region}');

@@ -9,6 +9,7 @@ import * as glance from './image.js';
 import * as neutron from './network.js';
 import * as swift from './object-store.js';
 import { OpenStackClient, type ServiceKind, type Session } from './session.js';
+import type { Identity } from './sign-in.js';
 import * as cinder from './volume.js';
 
 /** Collections each catalogue service brings (drivers is always there). */
@@ -18,6 +19,7 @@ const COLLECTIONS_OF: Record<ServiceKind, CollectionName[]> = {
   volume: ['storage_volumes', 'storage_snapshots'],
   network: ['addresses', 'firewalls', 'networks', 'subnets', 'network_interfaces'],
   'object-store': ['buckets'],
+  cdn: [], // a feature of buckets (rackspace)
 };
 
 export interface OpenStackDriver extends Driver {
@@ -25,8 +27,9 @@ export interface OpenStackDriver extends Driver {
   readonly client: OpenStackClient;
 }
 
-export function createOpenStackDriver(options: OpenStackOptions): OpenStackDriver {
-  const client = new OpenStackClient(options);
+/** The driver; `identity` is how requests sign in (default Keystone v3; the rackspace driver passes Identity v2.0). */
+export function createOpenStackDriver(options: OpenStackOptions, identity?: Identity): OpenStackDriver {
+  const client = new OpenStackClient(options, identity);
   const session = (ctx: RequestContext) => client.session(ctx);
   /** Adapts `fn(session, ...args)` to a driver method `(ctx, ...args)`. */
   const op = <A extends unknown[], R>(fn: (s: Session, ...args: A) => Promise<R>) =>

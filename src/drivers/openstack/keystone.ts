@@ -75,18 +75,22 @@ export async function requestToken(
     throw new ProviderError('Keystone answered the token request with something that is not JSON');
   }
   if (!token || !parsed.token) throw new ProviderError('Keystone answered the token request without a token');
-  const now = Date.now();
-  const expiresAt = parsed.token.expires_at ? Date.parse(parsed.token.expires_at) : now + 3600_000;
-  let renewAt = (Number.isNaN(expiresAt) ? now : expiresAt) - cacheMarginMs;
-  if (cacheMaxAgeMs !== undefined) renewAt = Math.min(renewAt, now + cacheMaxAgeMs);
   return {
     token,
-    expiresAt,
-    renewAt,
+    ...tokenLifetime(parsed.token.expires_at, cacheMarginMs, cacheMaxAgeMs),
     catalog: Array.isArray(parsed.token.catalog) ? parsed.token.catalog : [],
     projectId: parsed.token.project?.id ?? '',
     userId: parsed.token.user?.id ?? '',
   };
+}
+
+/** When a token the identity service says expires at `expires` (ISO 8601; an hour when absent) is renewed. */
+export function tokenLifetime(expires: string | undefined, cacheMarginMs: number, cacheMaxAgeMs: number | undefined): { expiresAt: number; renewAt: number } {
+  const now = Date.now();
+  const expiresAt = expires ? Date.parse(expires) : now + 3600_000;
+  let renewAt = (Number.isNaN(expiresAt) ? now : expiresAt) - cacheMarginMs;
+  if (cacheMaxAgeMs !== undefined) renewAt = Math.min(renewAt, now + cacheMaxAgeMs);
+  return { expiresAt, renewAt };
 }
 
 /** Tokens per credential, bounded in number, renewed before they expire; one login in flight per credential. */
@@ -99,8 +103,13 @@ export class TokenCache {
   constructor(private readonly maxEntries: number) {}
 
   keyFor(authUrl: string, creds: OpenStackCredentials): string {
-    const passwordHash = createHmac('sha256', this.secret).update(creds.password).digest('base64url');
-    return JSON.stringify([authUrl, creds.domain, creds.project, creds.user, passwordHash]);
+    return this.keyOf([authUrl, creds.domain, creds.project, creds.user], creds.password);
+  }
+
+  /** The key of a credential: its public parts as they are, its secret as a keyed hash. */
+  keyOf(parts: readonly string[], secret: string): string {
+    const secretHash = createHmac('sha256', this.secret).update(secret).digest('base64url');
+    return JSON.stringify([...parts, secretHash]);
   }
 
   /** A valid cached token, or a fresh one from `login` (shared by concurrent callers). */

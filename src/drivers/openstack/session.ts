@@ -2,13 +2,13 @@
 // service catalogue, and calls to the services with re-authentication on 401,
 // the compute microversion, timeouts, error mapping and paging.
 import type { RequestContext } from '../../core/driver.js';
-import { AuthenticationFailure, NotSupported } from '../../core/errors.js';
+import { AuthenticationFailure, ServiceMissing } from '../../core/errors.js';
 import type { OpenStackOptions } from './config.js';
 import { errorForStatus, transportError } from './errors.js';
-import { requestToken, TokenCache, type AuthToken, type CatalogService } from './keystone.js';
-import { parseCredentials, resolveProvider, type OpenStackCredentials, type ResolvedProvider } from './provider.js';
+import { TokenCache, type AuthToken, type CatalogService } from './keystone.js';
+import { keystoneV3, type Identity, type SignIn } from './sign-in.js';
 
-export type ServiceKind = 'compute' | 'image' | 'volume' | 'network' | 'object-store';
+export type ServiceKind = 'compute' | 'image' | 'volume' | 'network' | 'object-store' | 'cdn';
 
 /** Catalogue types per service, preferred first. */
 export const SERVICE_TYPES: Record<ServiceKind, readonly string[]> = {
@@ -17,6 +17,8 @@ export const SERVICE_TYPES: Record<ServiceKind, readonly string[]> = {
   volume: ['block-storage', 'volumev3', 'volumev2', 'volume'],
   network: ['network'],
   'object-store': ['object-store'],
+  // Rackspace's Cloud Files CDN management service (cloudFilesCDN).
+  cdn: ['rax:object-cdn'],
 };
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -46,7 +48,7 @@ export class OpenStackClient {
   readonly legacyCompute = new Set<string>();
   private readonly sessions = new WeakMap<RequestContext, Promise<Session>>();
 
-  constructor(readonly options: OpenStackOptions) {
+  constructor(readonly options: OpenStackOptions, private readonly identity: Identity = keystoneV3) {
     this.tokens = new TokenCache(options.authCacheSize);
   }
 
@@ -62,10 +64,7 @@ export class OpenStackClient {
   }
 
   private async open(ctx: RequestContext): Promise<Session> {
-    // The provider first: an unlisted Keystone is refused before credentials are even looked at.
-    const provider = resolveProvider(ctx.provider, this.options);
-    const creds = parseCredentials(ctx.requireCredentials(), this.options.defaultDomain);
-    const session = new Session(this, ctx, provider, creds);
+    const session = new Session(this, ctx, this.identity(ctx, this.tokens, this.options));
     await session.login();
     return session;
   }
@@ -80,10 +79,9 @@ export class Session {
   constructor(
     private readonly client: OpenStackClient,
     readonly ctx: RequestContext,
-    readonly provider: ResolvedProvider,
-    private readonly creds: OpenStackCredentials,
+    private readonly signIn: SignIn,
   ) {
-    this.key = client.tokens.keyFor(provider.authUrl, creds);
+    this.key = signIn.cacheKey;
   }
 
   get options(): OpenStackOptions {
@@ -95,9 +93,7 @@ export class Session {
   }
 
   async login(): Promise<void> {
-    const o = this.client.options;
-    this.auth = await this.client.tokens.get(this.key, () =>
-      requestToken(this.provider.authUrl, this.creds, this.ctx.signal, o.requestTimeoutMs, o.authCacheMarginMs, o.authCacheMaxAgeMs));
+    this.auth = await this.client.tokens.get(this.key, () => this.signIn.login(this.ctx.signal));
   }
 
   /** A service refused our token: forget it and log in again. */
@@ -117,7 +113,7 @@ export class Session {
 
   private findEndpoint(kind: ServiceKind): string | undefined {
     const wanted = this.client.options.interface;
-    const region = this.provider.region;
+    const region = this.signIn.region;
     for (const type of SERVICE_TYPES[kind]) {
       for (const service of this.auth.catalog.filter((s: CatalogService) => s.type === type)) {
         const endpoint = (service.endpoints ?? []).find((e) =>
@@ -132,7 +128,7 @@ export class Session {
   endpoint(kind: ServiceKind): string {
     const url = this.findEndpoint(kind);
     if (!url) {
-      throw new NotSupported(`This OpenStack cloud offers no ${kind} service${this.provider.region ? ` in region ${this.provider.region}` : ''}`);
+      throw new ServiceMissing(`The service catalogue offers no ${kind} service${this.signIn.region ? ` in region ${this.signIn.region}` : ''}`);
     }
     if (kind === 'image') return url.replace(/\/v2(\.\d+)?$/, '');
     if (kind === 'network') return url.replace(/\/v2\.0$/, '');

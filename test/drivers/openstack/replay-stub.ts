@@ -190,6 +190,12 @@ const computeRoutes: Route = (r, stub) => {
     const recorded = JSON.parse(fixture('_servers_detail_ERROR_STATE.json')).servers[0];
     return { status: 200, text: JSON.stringify({ server: recorded }) };
   }
+  if (m === 'GET' && p.startsWith(`${P}/servers/`) && !p.slice(`${P}/servers/`.length).includes('/')) {
+    // Any other listed server shows as its recorded list entry, like the ERROR server above.
+    const id = p.slice(`${P}/servers/`.length);
+    const entry = JSON.parse(fixture('_servers_detail.json')).servers.find((x: { id: string }) => String(x.id) === id);
+    if (entry) return { status: 200, text: JSON.stringify({ server: entry }) };
+  }
   if (m === 'POST' && p === `${P}/servers`) return json('_servers_create.json', 202);
   if (m === 'POST' && /^\/v2\/[^/]+\/servers\/[^/]+\/action$/.test(p)) {
     if (r.body?.createImage) {
@@ -201,6 +207,12 @@ const computeRoutes: Route = (r, stub) => {
   if (m === 'DELETE' && /^\/v2\/[^/]+\/servers\/[^/]+$/.test(p)) return empty(204);
   if (m === 'GET' && p === `${P}/os-keypairs`) return json('_os_keypairs.json');
   if (m === 'GET' && p === `${P}/os-keypairs/test-key-pair`) return json('_os_keypairs_get_one.json');
+  if (m === 'GET' && p.startsWith(`${P}/os-keypairs/`)) {
+    // Any other listed key pair shows as its recorded list entry.
+    const name = p.slice(`${P}/os-keypairs/`.length);
+    const entry = JSON.parse(fixture('_os_keypairs.json')).keypairs.find((k: { keypair: { name: string } }) => k.keypair.name === name);
+    if (entry) return { status: 200, text: JSON.stringify(entry) };
+  }
   if (m === 'POST' && p === `${P}/os-keypairs`) return json(r.body?.keypair?.public_key ? '_os_keypairs_create_import.json' : '_os_keypairs_create.json');
   if (m === 'DELETE' && p.startsWith(`${P}/os-keypairs/`)) return empty(202);
   if (m === 'POST' && p === `${P}/servers/12065/os-volume_attachments`) {
@@ -222,6 +234,14 @@ const imageRoutes: Route = (r, stub) => {
   }
   if (r.method === 'GET' && r.path === '/v2/images/4949f9ee-2421-4c81-8b49-13119446008b') return json('_images_f24a3c1b-d52a-4116-91da-25b3eee8f55d.json');
   if (r.method === 'DELETE' && r.path.startsWith('/v2/images/')) return empty(204);
+  if (r.method === 'GET' && r.path.startsWith('/v2/images/')) {
+    // A listed image shows as its recorded list entry (Glance v2 answers the same object).
+    const id = r.path.slice('/v2/images/'.length);
+    for (const page of ['_images_v2.json', '_images_v2_page2.json']) {
+      const entry = JSON.parse(fixture(page)).images.find((i: { id: string }) => i.id === id);
+      if (entry) return { status: 200, text: JSON.stringify(entry) };
+    }
+  }
   return undefined;
 };
 

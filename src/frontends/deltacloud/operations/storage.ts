@@ -190,19 +190,42 @@ const metadataOperation = (path: string): Operation => ({
   },
 });
 
+/**
+ * Publication through the back end's CDN (Rackspace Cloud Files), with `ttl`
+ * in seconds when enabling. Four path segments, so no blob name is shadowed.
+ */
+const cdnOperation = (action: 'enable' | 'disable'): Operation => ({
+  collection: 'buckets', name: `cdn_${action}`, method: 'POST', path: `/buckets/:id/cdn/${action}`, capability: 'update_bucket_cdn',
+  params: [{ name: 'id', required: true }, ...(action === 'enable' ? [{ name: 'ttl' }] : [])],
+  async run(req) {
+    const ttl = action === 'enable' ? optParam(req, 'ttl') || undefined : undefined;
+    if (ttl !== undefined && !/^\d{1,10}$/.test(ttl)) throw new ValidationFailure('ttl must be a whole number of seconds');
+    const bucket = await call(req.driver, 'update_bucket_cdn', req.ctx, {
+      id: req.pathParams.id!, enabled: action === 'enable', ttlSeconds: ttl === undefined ? undefined : Number(ttl),
+    });
+    return { ...memberReply(req, 200, bucketView, bucket), htmlRedirect: req.view.href('buckets', bucket.id) };
+  },
+});
+
 const buckets: Operation[] = [
   ...readAndDestroy('buckets', bucketView, 'delete_bucket'),
   {
     collection: 'buckets', name: 'create', method: 'POST', path: '/buckets', capability: 'create_bucket',
-    params: [{ name: 'name', required: true }, { name: 'location' }],
+    params: [{ name: 'name', required: true }, { name: 'location' }], // cdn: the bucket_cdn feature's parameter
     async run(req) {
       const name = param(req, 'name');
       if (name === '') throw new ValidationFailure('Bucket name must not be empty');
-      const bucket = await call(req.driver, 'create_bucket', req.ctx, { name, location: optParam(req, 'location') || undefined });
+      const cdn = optParam(req, 'cdn') || 'false';
+      if (cdn !== 'true' && cdn !== 'false') throw new ValidationFailure('cdn must be true or false');
+      if (cdn === 'true' && !req.driver.update_bucket_cdn) throw new ValidationFailure('This driver cannot publish buckets through a CDN');
+      let bucket = await call(req.driver, 'create_bucket', req.ctx, { name, location: optParam(req, 'location') || undefined });
+      if (cdn === 'true') bucket = await call(req.driver, 'update_bucket_cdn', req.ctx, { id: bucket.id, enabled: true });
       const location = req.view.href('buckets', bucket.id);
       return { ...memberReply(req, 201, bucketView, bucket, { location }), htmlRedirect: location };
     },
   },
+  cdnOperation('enable'),
+  cdnOperation('disable'),
   {
     collection: 'buckets', name: 'show_blob', method: 'GET', path: blobPath, capability: 'blob', params: blobIdParams,
     async run(req) {

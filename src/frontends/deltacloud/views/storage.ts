@@ -68,10 +68,27 @@ export const bucketView: View<Bucket> = {
       textEl('name', b.name ?? b.id),
       textEl('size', b.size),
       ...b.blobIds.map((id) => el('blob', { href: v.href('buckets', b.id, id), id })),
+      b.cdn
+        ? el('cdn', { enabled: String(b.cdn.enabled) }, [
+            present(b.cdn.uri) ? textEl('uri', b.cdn.uri) : undefined,
+            present(b.cdn.sslUri) ? textEl('ssl_uri', b.cdn.sslUri) : undefined,
+            present(b.cdn.streamingUri) ? textEl('streaming_uri', b.cdn.streamingUri) : undefined,
+            present(b.cdn.iosUri) ? textEl('ios_uri', b.cdn.iosUri) : undefined,
+            present(b.cdn.ttlSeconds) ? textEl('ttl', b.cdn.ttlSeconds, { unit: 'seconds' }) : undefined,
+          ])
+        : undefined,
     ]),
   json: (b, v) => ({
     id: b.id, href: v.href('buckets', b.id), name: b.name ?? b.id, size: b.size ?? null,
     blob_list: b.blobIds.map((id) => ({ rel: 'blob', href: v.href('buckets', b.id, id), id })),
+    ...(b.cdn
+      ? {
+          cdn: {
+            enabled: b.cdn.enabled, uri: b.cdn.uri ?? null, ssl_uri: b.cdn.sslUri ?? null,
+            streaming_uri: b.cdn.streamingUri ?? null, ios_uri: b.cdn.iosUri ?? null, ttl: b.cdn.ttlSeconds ?? null,
+          },
+        }
+      : {}),
   }),
 };
 
