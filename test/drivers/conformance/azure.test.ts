@@ -1,0 +1,26 @@
+// The azure driver's Blob Storage half against a live Azurite, started here
+// on a free port (test/drivers/azure/azurite.ts). With a storage account's
+// credentials the driver offers buckets only; the Resource Manager half
+// (service principal credentials) cannot run here and is checked by
+// replaying Microsoft's published examples instead (test/drivers/azure/).
+import type { TestServer } from '../../helpers/server.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, PROVIDER, startAzurite, startAzureServer, type Azurite } from '../azure/azurite.js';
+import { describeConformance } from './conformance.js';
+
+let azurite: Azurite | undefined;
+
+describeConformance({
+  name: 'azure (Blob Storage on Azurite)',
+  unavailable: async () => azuriteMissing(),
+  async start(): Promise<TestServer> {
+    azurite = await startAzurite();
+    return startAzureServer(azurite);
+  },
+  async stop() {
+    await azurite?.stop();
+  },
+  user: AZURITE_ACCOUNT,
+  password: AZURITE_KEY,
+  driver: 'azure',
+  provider: PROVIDER,
+});
