@@ -10,45 +10,24 @@
 // numbers or when Swift is not running (says so); non-zero only when the server did not start.
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import { apiRequest as request, data, MIB, mbps, rssOf, startServer } from './transfer.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'dist', 'server', 'cli.js');
 const ENDPOINT = process.env.BENCH_S3_ENDPOINT ?? 'http://127.0.0.1:8080';
-const MIB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_S3_MB ?? 256) * MIB;
 const PART = 8 * MIB;
 const QUEUE = 2;
 const ACCESS_KEY = 'test:tester';
 const SECRET = 'testing';
 const AUTH = 'Basic ' + Buffer.from(`${ACCESS_KEY}:${SECRET}`).toString('base64');
-
-function data(size: number): { stream: Readable; digest(): string } {
-  const block = Buffer.alloc(MIB);
-  for (let i = 0; i < MIB; i++) block[i] = (i * 2654435761) >>> 24;
-  const hash = createHash('sha256');
-  let sent = 0;
-  let n = 0;
-  const stream = new Readable({
-    read() {
-      if (sent >= size) return void this.push(null);
-      const chunk = Buffer.from(block.subarray(0, Math.min(MIB, size - sent)));
-      if (chunk.length >= 8) chunk.writeBigUInt64LE(BigInt(n++));
-      sent += chunk.length;
-      hash.update(chunk);
-      this.push(chunk);
-    },
-  });
-  return { stream, digest: () => hash.digest('hex') };
-}
+const apiRequest = (port: number, method: string, path: string, body?: Readable | string, length?: number) => request(AUTH, port, method, path, body, length);
 
 async function swiftUp(): Promise<boolean> {
   return new Promise((ok) => {
@@ -57,52 +36,6 @@ async function swiftUp(): Promise<boolean> {
     r.on('timeout', () => { r.destroy(); ok(false); });
   });
 }
-
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-/** The server's data directory lives inside the bench's own temporary directory, removed at the end. */
-async function startServer(configFile: string, dataDir: string, started: (proc: ChildProcess) => void): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, [CLI, '-i', 'ec2', '-P', 'bench-swift', '-c', configFile, '-p', '0', '-r', '127.0.0.1', '-e', 'production'], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DELTACLOUD_DATA_DIR: dataDir },
-  });
-  started(proc);
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const port = await new Promise<number>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 30_000);
-    proc.stdout!.on('data', () => {
-      const m = /listening on https?:\/\/[^:]+:(\d+)\/api/.exec(out);
-      if (m) { clearTimeout(timer); ok(Number(m[1])); }
-    });
-    proc.once('exit', (code) => { clearTimeout(timer); fail(new Error(`server exited with ${code}:\n${out}`)); });
-  });
-  return { proc, port };
-}
-
-function apiRequest(port: number, method: string, path: string, body?: Readable | string, length?: number): Promise<{ status: number; sha256: string; bytes: number; text: string }> {
-  return new Promise((ok, fail) => {
-    const headers: Record<string, string> = { Authorization: AUTH, Accept: 'application/json' };
-    if (typeof body === 'string') { headers['Content-Type'] = 'application/x-www-form-urlencoded'; headers['Content-Length'] = String(Buffer.byteLength(body)); }
-    else if (body) { headers['Content-Type'] = 'application/octet-stream'; headers['Content-Length'] = String(length); }
-    const r = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const hash = createHash('sha256');
-      let bytes = 0;
-      let text = '';
-      res.on('data', (c: Buffer) => { hash.update(c); bytes += c.length; if (text.length < 2000) text += c.toString('utf8'); });
-      res.on('end', () => ok({ status: res.statusCode!, sha256: hash.digest('hex'), bytes, text }));
-      res.on('error', fail);
-    });
-    r.on('error', fail);
-    if (body instanceof Readable) body.pipe(r);
-    else r.end(body);
-  });
-}
-
-const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
 /** More `drivers.ec2` options for the server, as JSON in BENCH_S3_DRIVER_OPTIONS (e.g. '{"queueSize":4}'). */
 function extraOptions(): Record<string, unknown> {
@@ -127,7 +60,7 @@ async function main(): Promise<number> {
   let serverProc: ChildProcess | undefined;
   const rows: Array<[string, number, string]> = [];
   try {
-    const server = await startServer(config, join(dir, 'data'), (proc) => (serverProc = proc));
+    const server = await startServer(['-i', 'ec2', '-P', 'bench-swift'], config, join(dir, 'data'), (proc) => (serverProc = proc));
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     console.log(`S3 throughput, ${SIZE / MIB} MiB blob, part ${PART / MIB} MiB × queue ${QUEUE}, Swift s3api at ${ENDPOINT}`);
 
