@@ -4,6 +4,7 @@
 // the errors (missing container 404, wrong key 401, Azurite gone 502).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { assertJsonError, ERROR_CLASS, headersWithPrefix, JSON_TYPE, req, XML } from '../../helpers/api.js';
 import { freePort, type TestServer } from '../../helpers/server.js';
@@ -129,6 +130,20 @@ describe('azure driver: Blob Storage on Azurite', { skip: missing }, () => {
     assert.equal(back.status, 200);
     assert.equal(back.body.length, 0);
     for (const name of ['big.bin', 'empty']) assert.equal((await req(server, 'DELETE', `/api/buckets/${BUCKET}/${name}`, auth)).status, 204);
+  });
+
+  test('a client hanging up mid-upload leaves no blob (the staged blocks are never committed)', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise<void>((ok) => socket.once('connect', () => ok()));
+    socket.write(`PUT /api/buckets/${BUCKET}/cut.bin HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${AZURITE_AUTH}\r\nContent-Length: ${9 * MiB}\r\n\r\n`);
+    socket.write(Buffer.alloc(5 * MiB, 1));
+    await new Promise((ok) => setTimeout(ok, 500));
+    socket.destroy();
+    // The server notices the close, aborts the upload, and never commits the block list.
+    for (let i = 0; i < 20; i++) {
+      await new Promise((ok) => setTimeout(ok, 200));
+      assert.equal((await req(server, 'GET', `/api/buckets/${BUCKET}/cut.bin`, auth)).status, 404);
+    }
   });
 
   test('names and metadata Azure cannot take answer 400 before any call (also on a provider where nothing listens)', async () => {
