@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { AZURITE_ACCOUNT as ACCOUNT, AZURITE_AUTH as AUTH, AZURITE_KEY as KEY, azuriteMissing, startAzurite, type Azurite } from '../test/drivers/azure/azurite.js';
-import { apiRequest, data, MIB, mbps, rssOf, startServer } from './transfer.js';
+import { apiRoundTrip, data, MIB, mbps, printRows, startServer, type Row } from './transfer.js';
 
 const SIZE = Number(process.env.BENCH_AZURE_MB ?? 256) * MIB;
 const BLOCK = 4 * MIB;
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
     const container = `dc-bench-${Date.now().toString(36)}`;
     await service.getContainerClient(container).create();
     console.log(`Azure blob throughput, ${SIZE / MIB} MiB blob, block ${BLOCK / MIB} MiB × ${CONCURRENCY}, Azurite on 127.0.0.1:${port}`);
-    const rows: Array<[string, number, string]> = [];
+    const rows: Row[] = [];
 
     let d = data(SIZE);
     let t0 = performance.now();
@@ -65,30 +65,8 @@ async function main(): Promise<number> {
     for await (const c of got.readableStreamBody as Readable) h.update(c as Buffer);
     rows.push(['download, direct SDK ← Azurite', mbps(SIZE, performance.now() - t0), h.digest('hex') === directDigest ? 'byte-exact' : 'MISMATCH']);
 
-    // Through the API, after a small warm-up (the first upload loads the SDK and opens connections).
-    const warm = data(9 * MIB);
-    const warmed = await apiRequest(AUTH, server.port, 'PUT', `/api/buckets/${container}/warm.bin`, warm.stream, 9 * MIB);
-    if (warmed.status !== 200) throw new Error(`API warm-up upload answered ${warmed.status}: ${warmed.text}`);
-    await apiRequest(AUTH, server.port, 'GET', `/api/buckets/${container}/warm.bin/content`);
-    const pid = server.proc.pid!;
-    const baseline = rssOf(pid);
-    let peak = baseline;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssOf(pid)); }, 50);
-    d = data(SIZE);
-    t0 = performance.now();
-    const put = await apiRequest(AUTH, server.port, 'PUT', `/api/buckets/${container}/api.bin`, d.stream, SIZE);
-    if (put.status !== 200) throw new Error(`API upload answered ${put.status}: ${put.text}`);
-    rows.push(['upload, client → API → Azurite', mbps(SIZE, performance.now() - t0), `server RSS +${((peak - baseline) / 1e6).toFixed(1)} MB`]);
-    const apiDigest = d.digest();
-    peak = rssOf(pid);
-    const base2 = peak;
-    t0 = performance.now();
-    const down = await apiRequest(AUTH, server.port, 'GET', `/api/buckets/${container}/api.bin/content`);
-    clearInterval(sampler);
-    rows.push(['download, client ← API ← Azurite', mbps(SIZE, performance.now() - t0), `${down.sha256 === apiDigest ? 'byte-exact' : 'MISMATCH'}, server RSS +${((peak - base2) / 1e6).toFixed(1)} MB`]);
-
-    for (const [what, rate, note] of rows) console.log(`  ${what.padEnd(34)} ${rate.toFixed(1).padStart(8)} MB/s  ${note}`);
-    console.log(`  API / direct: upload ${(rows[2]![1] / rows[0]![1] * 100).toFixed(0)}%, download ${(rows[3]![1] / rows[1]![1] * 100).toFixed(0)}%`);
+    rows.push(...await apiRoundTrip(AUTH, server.port, server.proc.pid!, container, SIZE, 'Azurite'));
+    printRows(rows);
     return 0;
   } finally {
     // Azurite's stop removes its folder: no blob is left anywhere.

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { apiRequest as request, data, MIB, mbps, rssOf, startServer } from './transfer.js';
+import { apiRoundTrip, data, MIB, mbps, printRows, startServer, type Row } from './transfer.js';
 
 const ENDPOINT = process.env.BENCH_S3_ENDPOINT ?? 'http://127.0.0.1:8080';
 const SIZE = Number(process.env.BENCH_S3_MB ?? 256) * MIB;
@@ -27,7 +27,6 @@ const QUEUE = 2;
 const ACCESS_KEY = 'test:tester';
 const SECRET = 'testing';
 const AUTH = 'Basic ' + Buffer.from(`${ACCESS_KEY}:${SECRET}`).toString('base64');
-const apiRequest = (port: number, method: string, path: string, body?: Readable | string, length?: number) => request(AUTH, port, method, path, body, length);
 
 async function swiftUp(): Promise<boolean> {
   return new Promise((ok) => {
@@ -58,7 +57,7 @@ async function main(): Promise<number> {
   });
   const bucket = `dc-bench-${Date.now().toString(36)}`;
   let serverProc: ChildProcess | undefined;
-  const rows: Array<[string, number, string]> = [];
+  const rows: Row[] = [];
   try {
     const server = await startServer(['-i', 'ec2', '-P', 'bench-swift'], config, join(dir, 'data'), (proc) => (serverProc = proc));
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -76,31 +75,9 @@ async function main(): Promise<number> {
     for await (const c of got.Body as Readable) h.update(c as Buffer);
     rows.push(['download, direct SDK ← Swift', mbps(SIZE, performance.now() - t0), h.digest('hex') === directDigest ? 'byte-exact' : 'MISMATCH']);
 
-    // Through the API: client → Deltacloud (ec2 driver) → Swift, after a small warm-up
-    // (the first upload loads the SDK's S3 code and opens connections).
-    const warm = data(9 * MIB);
-    const warmed = await apiRequest(server.port, 'PUT', `/api/buckets/${bucket}/warm.bin`, warm.stream, 9 * MIB);
-    if (warmed.status !== 200) throw new Error(`API warm-up upload answered ${warmed.status}: ${warmed.text}`);
-    await apiRequest(server.port, 'GET', `/api/buckets/${bucket}/warm.bin/content`);
-    const pid = server.proc.pid!;
-    const baseline = rssOf(pid);
-    let peak = baseline;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssOf(pid)); }, 50);
-    d = data(SIZE);
-    t0 = performance.now();
-    const put = await apiRequest(server.port, 'PUT', `/api/buckets/${bucket}/api.bin`, d.stream, SIZE);
-    if (put.status !== 200) throw new Error(`API upload answered ${put.status}: ${put.text}`);
-    rows.push(['upload, client → API → Swift', mbps(SIZE, performance.now() - t0), `server RSS +${((peak - baseline) / 1e6).toFixed(1)} MB`]);
-    const apiDigest = d.digest();
-    peak = rssOf(pid);
-    const base2 = peak;
-    t0 = performance.now();
-    const down = await apiRequest(server.port, 'GET', `/api/buckets/${bucket}/api.bin/content`);
-    clearInterval(sampler);
-    rows.push(['download, client ← API ← Swift', mbps(SIZE, performance.now() - t0), `${down.sha256 === apiDigest ? 'byte-exact' : 'MISMATCH'}, server RSS +${((peak - base2) / 1e6).toFixed(1)} MB`]);
-
-    for (const [what, rate, note] of rows) console.log(`  ${what.padEnd(34)} ${rate.toFixed(1).padStart(8)} MB/s  ${note}`);
-    console.log(`  API / direct: upload ${(rows[2]![1] / rows[0]![1] * 100).toFixed(0)}%, download ${(rows[3]![1] / rows[1]![1] * 100).toFixed(0)}%`);
+    // Through the API: client → Deltacloud (ec2 driver) → Swift.
+    rows.push(...await apiRoundTrip(AUTH, server.port, server.proc.pid!, bucket, SIZE, 'Swift'));
+    printRows(rows);
     return 0;
   } finally {
     for (const key of ['direct.bin', 'api.bin', 'warm.bin']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);

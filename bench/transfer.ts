@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -76,3 +77,40 @@ export function apiRequest(auth: string, port: number, method: string, path: str
 }
 
 export const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+
+export type Row = [what: string, mbPerSecond: number, note: string];
+
+/**
+ * A blob of `size` bytes through the API to `backEnd` and back (after a small warm-up: the first
+ * upload loads the driver's SDK and opens connections), with the server's RSS growth each way.
+ */
+export async function apiRoundTrip(auth: string, port: number, pid: number, bucket: string, size: number, backEnd: string): Promise<Row[]> {
+  const warm = data(9 * MIB);
+  const warmed = await apiRequest(auth, port, 'PUT', `/api/buckets/${bucket}/warm.bin`, warm.stream, 9 * MIB);
+  if (warmed.status !== 200) throw new Error(`API warm-up upload answered ${warmed.status}: ${warmed.text}`);
+  await apiRequest(auth, port, 'GET', `/api/buckets/${bucket}/warm.bin/content`);
+  const baseline = rssOf(pid);
+  let peak = baseline;
+  const sampler = setInterval(() => { peak = Math.max(peak, rssOf(pid)); }, 50);
+  try {
+    const d = data(size);
+    let t0 = performance.now();
+    const put = await apiRequest(auth, port, 'PUT', `/api/buckets/${bucket}/api.bin`, d.stream, size);
+    if (put.status !== 200) throw new Error(`API upload answered ${put.status}: ${put.text}`);
+    const up: Row = [`upload, client → API → ${backEnd}`, mbps(size, performance.now() - t0), `server RSS +${((peak - baseline) / 1e6).toFixed(1)} MB`];
+    const apiDigest = d.digest();
+    peak = rssOf(pid);
+    const base2 = peak;
+    t0 = performance.now();
+    const down = await apiRequest(auth, port, 'GET', `/api/buckets/${bucket}/api.bin/content`);
+    return [up, [`download, client ← API ← ${backEnd}`, mbps(size, performance.now() - t0), `${down.sha256 === apiDigest ? 'byte-exact' : 'MISMATCH'}, server RSS +${((peak - base2) / 1e6).toFixed(1)} MB`]];
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/** The rows, then the API's rates as a share of the direct ones (rows: direct up, direct down, API up, API down). */
+export function printRows(rows: Row[]): void {
+  for (const [what, rate, note] of rows) console.log(`  ${what.padEnd(34)} ${rate.toFixed(1).padStart(8)} MB/s  ${note}`);
+  console.log(`  API / direct: upload ${(rows[2]![1] / rows[0]![1] * 100).toFixed(0)}%, download ${(rows[3]![1] / rows[1]![1] * 100).toFixed(0)}%`);
+}
