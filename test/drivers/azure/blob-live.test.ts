@@ -4,6 +4,7 @@
 // the errors (missing container 404, wrong key 401, Azurite gone 502).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { assertJsonError, ERROR_CLASS, headersWithPrefix, JSON_TYPE, req, XML } from '../../helpers/api.js';
@@ -132,13 +133,30 @@ describe('azure driver: Blob Storage on Azurite', { skip: missing }, () => {
     assert.equal(got.length, size);
     assert.equal(got.sha256, data.digest());
 
+    // Without Content-Length (chunked): the same blocks, the length known only at the end.
+    const chunked = patternStream(5 * MiB + 7, 11);
+    const sent = await new Promise<{ status: number; body: string }>((ok, fail) => {
+      const r = http.request({ host: '127.0.0.1', port: server.port, method: 'PUT', path: `/api/buckets/${BUCKET}/chunked.bin`,
+        headers: { Authorization: AZURITE_AUTH, Accept: 'application/json', 'Content-Type': 'application/octet-stream' } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => ok({ status: res.statusCode!, body }));
+      });
+      r.on('error', fail);
+      chunked.stream.pipe(r);
+    });
+    assert.equal(sent.status, 200, sent.body);
+    const chunkedBack = await getDigest(server.port, `/api/buckets/${BUCKET}/chunked.bin/content`, { Authorization: AZURITE_AUTH });
+    assert.equal(chunkedBack.length, 5 * MiB + 7);
+    assert.equal(chunkedBack.sha256, chunked.digest());
+
     const empty = await req(server, 'PUT', `/api/buckets/${BUCKET}/empty`, { ...auth, body: Buffer.alloc(0) });
     assert.equal(empty.status, 200, empty.text);
     assert.equal(Number(empty.json().blob.content_length), 0);
     const back = await req(server, 'GET', `/api/buckets/${BUCKET}/empty/content`, { auth: AZURITE_AUTH });
     assert.equal(back.status, 200);
     assert.equal(back.body.length, 0);
-    for (const name of ['big.bin', 'empty']) assert.equal((await req(server, 'DELETE', `/api/buckets/${BUCKET}/${name}`, auth)).status, 204);
+    for (const name of ['big.bin', 'chunked.bin', 'empty']) assert.equal((await req(server, 'DELETE', `/api/buckets/${BUCKET}/${name}`, auth)).status, 204);
   });
 
   test('a client hanging up mid-upload leaves no blob (the staged blocks are never committed)', async () => {
