@@ -5,7 +5,7 @@
 import {
   AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential, type BlobGetPropertiesResponse, type ContainerClient,
 } from '@azure/storage-blob';
-import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import type { BlobData, BlobUpload, Driver, Filter, RequestContext } from '../../core/driver.js';
 import { parseContentRange } from '../../core/byte-range.js';
 import { Conflict, NotFound, RangeNotSatisfiable, ValidationFailure } from '../../core/errors.js';
@@ -156,8 +156,10 @@ export function blobOperations(options: AzureOptions): BlobOps {
           abortSignal: untilHeaders.signal, maxRetryRequests: options.retries,
         }));
         const served = range && parseContentRange(out.contentRange ?? null);
+        const body = out.readableStreamBody;
         return {
-          stream: out.readableStreamBody as Readable,
+          // Node's SDK answers with the HTTP response itself (a Readable); anything else is read through.
+          stream: body instanceof Readable ? body : body ? Readable.from(body) : Readable.from([]),
           contentType: out.contentType,
           contentLength: out.contentLength,
           acceptRanges: true,

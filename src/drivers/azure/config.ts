@@ -96,10 +96,14 @@ function endpoint(raw: string, what: string, template = false): string {
   return raw.replace(/\/+$/, '');
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function providerOf(name: string, raw: unknown): AzureProvider {
   if (!PROVIDER_NAME.test(name)) throw new AzureConfigError(`drivers.azure.providers: name '${name}' may only hold letters, digits, '.', '_' and '-'`);
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new AzureConfigError(`drivers.azure.providers.${name} must be an object`);
-  const o = new OptionReader(raw as Record<string, unknown>, `drivers.azure.providers.${name}`, AzureConfigError);
+  if (!isRecord(raw)) throw new AzureConfigError(`drivers.azure.providers.${name} must be an object`);
+  const o = new OptionReader(raw, `drivers.azure.providers.${name}`, AzureConfigError);
   const cloudName = o.string('cloud', 'AzureCloud');
   const cloud = CLOUDS[cloudName];
   if (!cloud) o.fail('cloud', `must be one of ${Object.keys(CLOUDS).join(', ')}`);
@@ -126,7 +130,7 @@ export function parseOptions(raw: Record<string, unknown>): AzureOptions {
   const providers = new Map<string, AzureProvider>();
   for (const [name, cloud] of Object.entries(CLOUDS)) providers.set(name, { name, ...cloud, images: [] });
   const configured = raw.providers ?? {};
-  if (typeof configured !== 'object' || configured === null || Array.isArray(configured)) throw new AzureConfigError('drivers.azure.providers must be an object: name → provider');
+  if (!isRecord(configured)) throw new AzureConfigError('drivers.azure.providers must be an object: name → provider');
   const named = Object.entries(configured);
   for (const [name, value] of named) providers.set(name, providerOf(name, value));
   const defaultProvider = o.string('defaultProvider') ?? (named.length === 1 ? named[0]![0] : 'AzureCloud');
