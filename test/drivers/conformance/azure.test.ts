@@ -1,8 +1,9 @@
 // The azure driver's Blob Storage half against a live Azurite, started here
 // on a free port (test/drivers/azure/azurite.ts). With a storage account's
-// credentials the driver offers buckets only; the Resource Manager half
-// (service principal credentials) cannot run here and is checked by
-// replaying Microsoft's published examples instead (test/drivers/azure/).
+// credentials the driver offers buckets only. The Resource Manager half
+// (instances, volumes, networks, metrics with a service principal) is not
+// implemented yet, so nothing here speaks for it: no replay of Microsoft's
+// examples exists, and the instance life cycle is not exercised.
 import type { TestServer } from '../../helpers/server.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, PROVIDER, startAzurite, startAzureServer, type Azurite } from '../azure/azurite.js';
 import { describeConformance } from './conformance.js';
