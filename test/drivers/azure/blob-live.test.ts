@@ -7,6 +7,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import {
+  AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, generateAccountSASQueryParameters, StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { assertJsonError, ERROR_CLASS, headersWithPrefix, JSON_TYPE, req, XML } from '../../helpers/api.js';
 import { freePort, type TestServer } from '../../helpers/server.js';
 import { getDigest, MiB, patternStream, putStream } from '../ec2/helpers.js';
@@ -209,6 +212,20 @@ describe('azure driver: Blob Storage on Azurite', { skip: missing }, () => {
     const output = server.output();
     assert.ok(output.includes('driver call'), 'the debug log has call lines');
     for (const secret of [AZURITE_KEY, wrongKey]) assert.ok(!output.includes(secret), 'no key in the log');
+  });
+
+  test('a shared access signature as password works in place of the key, and is never echoed', async () => {
+    const sas = generateAccountSASQueryParameters({
+      expiresOn: new Date(Date.now() + 3600_000), permissions: AccountSASPermissions.parse('rl'),
+      resourceTypes: AccountSASResourceTypes.parse('sco').toString(), services: AccountSASServices.parse('b').toString(),
+    }, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).toString();
+    const res = await req(server, 'GET', '/api/buckets', { auth: basic(AZURITE_ACCOUNT, `?${sas}`), accept: JSON_TYPE });
+    assert.equal(res.status, 200, res.text);
+    assert.ok(res.json().buckets.some((b: { id: string }) => b.id === BUCKET));
+    // Read-only: creating a container is refused by Azurite (403, the signature's permissions), never with the SAS in the answer.
+    const denied = await req(server, 'POST', '/api/buckets', { auth: basic(AZURITE_ACCOUNT, `?${sas}`), accept: JSON_TYPE, body: { name: 'sas-may-not-create' } });
+    assert.equal(denied.status, 403, denied.text);
+    assert.ok(!denied.text.includes(new URLSearchParams(sas).get('sig')!), 'no signature in the answer');
   });
 
   test('Azurite stopped: 502, then the bucket is gone with it', async () => {
