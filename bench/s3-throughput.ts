@@ -10,45 +10,23 @@
 // numbers or when Swift is not running (says so); non-zero only when the server did not start.
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import { apiRoundTrip, data, MIB, mbps, printRows, startServer, type Row } from './transfer.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'dist', 'server', 'cli.js');
 const ENDPOINT = process.env.BENCH_S3_ENDPOINT ?? 'http://127.0.0.1:8080';
-const MIB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_S3_MB ?? 256) * MIB;
 const PART = 8 * MIB;
 const QUEUE = 2;
 const ACCESS_KEY = 'test:tester';
 const SECRET = 'testing';
 const AUTH = 'Basic ' + Buffer.from(`${ACCESS_KEY}:${SECRET}`).toString('base64');
-
-function data(size: number): { stream: Readable; digest(): string } {
-  const block = Buffer.alloc(MIB);
-  for (let i = 0; i < MIB; i++) block[i] = (i * 2654435761) >>> 24;
-  const hash = createHash('sha256');
-  let sent = 0;
-  let n = 0;
-  const stream = new Readable({
-    read() {
-      if (sent >= size) return void this.push(null);
-      const chunk = Buffer.from(block.subarray(0, Math.min(MIB, size - sent)));
-      if (chunk.length >= 8) chunk.writeBigUInt64LE(BigInt(n++));
-      sent += chunk.length;
-      hash.update(chunk);
-      this.push(chunk);
-    },
-  });
-  return { stream, digest: () => hash.digest('hex') };
-}
 
 async function swiftUp(): Promise<boolean> {
   return new Promise((ok) => {
@@ -57,52 +35,6 @@ async function swiftUp(): Promise<boolean> {
     r.on('timeout', () => { r.destroy(); ok(false); });
   });
 }
-
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-/** The server's data directory lives inside the bench's own temporary directory, removed at the end. */
-async function startServer(configFile: string, dataDir: string, started: (proc: ChildProcess) => void): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, [CLI, '-i', 'ec2', '-P', 'bench-swift', '-c', configFile, '-p', '0', '-r', '127.0.0.1', '-e', 'production'], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DELTACLOUD_DATA_DIR: dataDir },
-  });
-  started(proc);
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const port = await new Promise<number>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 30_000);
-    proc.stdout!.on('data', () => {
-      const m = /listening on https?:\/\/[^:]+:(\d+)\/api/.exec(out);
-      if (m) { clearTimeout(timer); ok(Number(m[1])); }
-    });
-    proc.once('exit', (code) => { clearTimeout(timer); fail(new Error(`server exited with ${code}:\n${out}`)); });
-  });
-  return { proc, port };
-}
-
-function apiRequest(port: number, method: string, path: string, body?: Readable | string, length?: number): Promise<{ status: number; sha256: string; bytes: number; text: string }> {
-  return new Promise((ok, fail) => {
-    const headers: Record<string, string> = { Authorization: AUTH, Accept: 'application/json' };
-    if (typeof body === 'string') { headers['Content-Type'] = 'application/x-www-form-urlencoded'; headers['Content-Length'] = String(Buffer.byteLength(body)); }
-    else if (body) { headers['Content-Type'] = 'application/octet-stream'; headers['Content-Length'] = String(length); }
-    const r = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const hash = createHash('sha256');
-      let bytes = 0;
-      let text = '';
-      res.on('data', (c: Buffer) => { hash.update(c); bytes += c.length; if (text.length < 2000) text += c.toString('utf8'); });
-      res.on('end', () => ok({ status: res.statusCode!, sha256: hash.digest('hex'), bytes, text }));
-      res.on('error', fail);
-    });
-    r.on('error', fail);
-    if (body instanceof Readable) body.pipe(r);
-    else r.end(body);
-  });
-}
-
-const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
 /** More `drivers.ec2` options for the server, as JSON in BENCH_S3_DRIVER_OPTIONS (e.g. '{"queueSize":4}'). */
 function extraOptions(): Record<string, unknown> {
@@ -125,9 +57,9 @@ async function main(): Promise<number> {
   });
   const bucket = `dc-bench-${Date.now().toString(36)}`;
   let serverProc: ChildProcess | undefined;
-  const rows: Array<[string, number, string]> = [];
+  const rows: Row[] = [];
   try {
-    const server = await startServer(config, join(dir, 'data'), (proc) => (serverProc = proc));
+    const server = await startServer(['-i', 'ec2', '-P', 'bench-swift'], config, join(dir, 'data'), (proc) => (serverProc = proc));
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     console.log(`S3 throughput, ${SIZE / MIB} MiB blob, part ${PART / MIB} MiB × queue ${QUEUE}, Swift s3api at ${ENDPOINT}`);
 
@@ -143,31 +75,9 @@ async function main(): Promise<number> {
     for await (const c of got.Body as Readable) h.update(c as Buffer);
     rows.push(['download, direct SDK ← Swift', mbps(SIZE, performance.now() - t0), h.digest('hex') === directDigest ? 'byte-exact' : 'MISMATCH']);
 
-    // Through the API: client → Deltacloud (ec2 driver) → Swift, after a small warm-up
-    // (the first upload loads the SDK's S3 code and opens connections).
-    const warm = data(9 * MIB);
-    const warmed = await apiRequest(server.port, 'PUT', `/api/buckets/${bucket}/warm.bin`, warm.stream, 9 * MIB);
-    if (warmed.status !== 200) throw new Error(`API warm-up upload answered ${warmed.status}: ${warmed.text}`);
-    await apiRequest(server.port, 'GET', `/api/buckets/${bucket}/warm.bin/content`);
-    const pid = server.proc.pid!;
-    const baseline = rssOf(pid);
-    let peak = baseline;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssOf(pid)); }, 50);
-    d = data(SIZE);
-    t0 = performance.now();
-    const put = await apiRequest(server.port, 'PUT', `/api/buckets/${bucket}/api.bin`, d.stream, SIZE);
-    if (put.status !== 200) throw new Error(`API upload answered ${put.status}: ${put.text}`);
-    rows.push(['upload, client → API → Swift', mbps(SIZE, performance.now() - t0), `server RSS +${((peak - baseline) / 1e6).toFixed(1)} MB`]);
-    const apiDigest = d.digest();
-    peak = rssOf(pid);
-    const base2 = peak;
-    t0 = performance.now();
-    const down = await apiRequest(server.port, 'GET', `/api/buckets/${bucket}/api.bin/content`);
-    clearInterval(sampler);
-    rows.push(['download, client ← API ← Swift', mbps(SIZE, performance.now() - t0), `${down.sha256 === apiDigest ? 'byte-exact' : 'MISMATCH'}, server RSS +${((peak - base2) / 1e6).toFixed(1)} MB`]);
-
-    for (const [what, rate, note] of rows) console.log(`  ${what.padEnd(34)} ${rate.toFixed(1).padStart(8)} MB/s  ${note}`);
-    console.log(`  API / direct: upload ${(rows[2]![1] / rows[0]![1] * 100).toFixed(0)}%, download ${(rows[3]![1] / rows[1]![1] * 100).toFixed(0)}%`);
+    // Through the API: client → Deltacloud (ec2 driver) → Swift.
+    rows.push(...await apiRoundTrip(AUTH, server.port, server.proc.pid!, bucket, SIZE, 'Swift'));
+    printRows(rows);
     return 0;
   } finally {
     for (const key of ['direct.bin', 'api.bin', 'warm.bin']) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);

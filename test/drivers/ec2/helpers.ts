@@ -2,6 +2,7 @@
 // test fails in CI and skips loudly elsewhere), a server on the ec2 driver
 // with a private configuration file, memory sampling of the server process,
 // and streamed data with a running SHA-256.
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -157,3 +158,42 @@ export function getDigest(port: number, path: string, headers: Record<string, st
 }
 
 export const MiB = 1024 * 1024;
+
+/**
+ * A blob of `size` bytes through the API and back: byte-exact (streaming
+ * SHA-256 on both sides), the server's RSS growing by less than `limitBytes`
+ * each way. Prints the rates and the growth.
+ */
+export async function assertBigRoundTrip(server: TestServer, blobPath: string, authorization: string, size: number, limitBytes: number): Promise<void> {
+  const pid = server.process.pid!;
+  const baseline = rssOf(pid);
+
+  const upSampler = sampleRss(pid);
+  const data = patternStream(size, 42);
+  let t0 = performance.now();
+  const put = await putStream(server.port, blobPath, data.stream, size, {
+    Authorization: authorization, Accept: 'application/json', 'Content-Type': 'application/octet-stream',
+  });
+  const upSeconds = (performance.now() - t0) / 1000;
+  const upPeak = upSampler.stop();
+  assert.equal(put.status, 200, put.body);
+  assert.equal(Number(JSON.parse(put.body).blob.content_length), size);
+
+  const downSampler = sampleRss(pid);
+  t0 = performance.now();
+  const got = await getDigest(server.port, `${blobPath}/content`, { Authorization: authorization });
+  const downSeconds = (performance.now() - t0) / 1000;
+  const downPeak = downSampler.stop();
+
+  const mbps = (s: number) => (size / 1e6 / s).toFixed(1);
+  const growth = (peak: number) => ((peak - baseline) / 1e6).toFixed(1);
+  const label = `${(size / MiB).toFixed(0)} MiB`;
+  console.log(`  ${label} upload:   ${upSeconds.toFixed(1)} s, ${mbps(upSeconds)} MB/s, server RSS +${growth(upPeak)} MB (baseline ${(baseline / 1e6).toFixed(1)} MB)`);
+  console.log(`  ${label} download: ${downSeconds.toFixed(1)} s, ${mbps(downSeconds)} MB/s, server RSS +${growth(downPeak)} MB`);
+
+  assert.equal(got.status, 200);
+  assert.equal(got.length, size);
+  assert.equal(got.sha256, data.digest(), 'the downloaded bytes equal the uploaded ones');
+  assert.ok(upPeak - baseline < limitBytes, `upload grew the server's RSS by ${growth(upPeak)} MB`);
+  assert.ok(downPeak - baseline < limitBytes, `download grew the server's RSS by ${growth(downPeak)} MB`);
+}

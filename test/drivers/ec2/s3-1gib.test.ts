@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { req } from '../../helpers/api.js';
 import {
-  getDigest, MiB, patternStream, putStream, rssOf, sampleRss, startEc2Server, swiftAvailable, SWIFT_AUTH, SWIFT_S3, type Ec2Server,
+  assertBigRoundTrip, getDigest, MiB, patternStream, putStream, startEc2Server, swiftAvailable, SWIFT_AUTH, SWIFT_S3, type Ec2Server,
 } from './helpers.js';
 
 const available = await swiftAvailable();
@@ -37,36 +37,6 @@ describe('ec2 driver: a 1 GiB blob through the API to Swift S3', { skip: !availa
   });
 
   test('upload and download 1 GiB byte-exact, server RSS growth < 64 MB', { timeout: 15 * 60_000 }, async () => {
-    const port = ec2.server.port;
-    const pid = ec2.server.process.pid!;
-    const baseline = rssOf(pid);
-
-    const upSampler = sampleRss(pid);
-    const data = patternStream(SIZE, 42);
-    let t0 = performance.now();
-    const put = await putStream(port, `/api/buckets/${BUCKET}/${BLOB}`, data.stream, SIZE, {
-      Authorization: SWIFT_AUTH, Accept: 'application/json', 'Content-Type': 'application/octet-stream',
-    });
-    const upSeconds = (performance.now() - t0) / 1000;
-    const upPeak = upSampler.stop();
-    assert.equal(put.status, 200, put.body);
-    assert.equal(JSON.parse(put.body).blob.content_length, SIZE);
-
-    const downSampler = sampleRss(pid);
-    t0 = performance.now();
-    const got = await getDigest(port, `/api/buckets/${BUCKET}/${BLOB}/content`, { Authorization: SWIFT_AUTH });
-    const downSeconds = (performance.now() - t0) / 1000;
-    const downPeak = downSampler.stop();
-
-    const mbps = (s: number) => (SIZE / 1e6 / s).toFixed(1);
-    const growth = (peak: number) => ((peak - baseline) / 1e6).toFixed(1);
-    console.log(`  1 GiB upload:   ${upSeconds.toFixed(1)} s, ${mbps(upSeconds)} MB/s, server RSS +${growth(upPeak)} MB (baseline ${(baseline / 1e6).toFixed(1)} MB)`);
-    console.log(`  1 GiB download: ${downSeconds.toFixed(1)} s, ${mbps(downSeconds)} MB/s, server RSS +${growth(downPeak)} MB`);
-
-    assert.equal(got.status, 200);
-    assert.equal(got.length, SIZE);
-    assert.equal(got.sha256, data.digest(), 'the downloaded GiB equals the uploaded one');
-    assert.ok(upPeak - baseline < LIMIT, `upload grew the server's RSS by ${growth(upPeak)} MB`);
-    assert.ok(downPeak - baseline < LIMIT, `download grew the server's RSS by ${growth(downPeak)} MB`);
+    await assertBigRoundTrip(ec2.server, `/api/buckets/${BUCKET}/${BLOB}`, SWIFT_AUTH, SIZE, LIMIT);
   });
 });

@@ -1,0 +1,26 @@
+// What the azure driver declares: identity, the providers (Azure's clouds
+// and the operator's endpoints) and features.
+import type { DriverDeclaration } from '../../core/driver.js';
+import { deepFreeze } from '../../core/freeze.js';
+import type { AzureOptions } from './config.js';
+
+export const AZURE_DECLARATION: DriverDeclaration = {
+  id: 'azure',
+  name: 'Azure',
+  reach: 'remote',
+  usernameLabel: 'Storage account, or client id@tenant id',
+  passwordLabel: 'Account key or SAS, or client secret',
+  // Containers have no location of their own (the storage account has one): no `bucket_location`.
+  features: {},
+};
+
+/** The declaration for the operator's options: every provider's blob endpoint (and Resource Manager endpoint). */
+export function azureDeclaration(options: AzureOptions): DriverDeclaration {
+  const blob: Record<string, string> = {};
+  const arm: Record<string, string> = {};
+  for (const [name, provider] of options.providers) {
+    blob[name] = provider.blobEndpoint;
+    arm[name] = provider.armEndpoint;
+  }
+  return deepFreeze({ ...AZURE_DECLARATION, entrypoints: { blob, arm }, defaultProvider: options.defaultProvider });
+}
