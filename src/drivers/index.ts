@@ -1,9 +1,10 @@
 // Every driver this server ships. Declarations are cheap; `load` brings in a
 // driver's SDKs only when a request first selects it.
 import type { DriverFactory } from '../core/driver.js';
+import { digitaloceanDriverFactory } from './digitalocean/index.js';
 import { ec2DriverFactory } from './ec2/index.js';
 import { libvirtDriverFactory } from './libvirt/index.js';
 import { mockDriverFactory } from './mock/index.js';
 import { openstackDriverFactory } from './openstack/index.js';
 
-export const DRIVER_FACTORIES: readonly DriverFactory[] = [mockDriverFactory, openstackDriverFactory, libvirtDriverFactory, ec2DriverFactory];
+export const DRIVER_FACTORIES: readonly DriverFactory[] = [mockDriverFactory, openstackDriverFactory, libvirtDriverFactory, ec2DriverFactory, digitaloceanDriverFactory];
