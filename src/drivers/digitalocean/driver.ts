@@ -23,12 +23,16 @@ interface Page {
 }
 
 /** Every item under `key` of a listing, following `links.pages.next`. */
-function listAll<T>(api: RestCalls, path: string, key: string, pageSize: number, query: Record<string, string> = {}): Promise<T[]> {
-  return api.all<T, Page & Record<string, unknown>>(path, linkPaging((body) => {
+function listAll<T extends Identified>(api: RestCalls, path: string, key: string, pageSize: number, query: Record<string, string> = {}): Promise<T[]> {
+  const paging = linkPaging<T, Page & Record<string, unknown>>((body) => {
     const items = body[key];
     return Array.isArray(items) ? items : [];
-  }, (body) => body.links?.pages?.next, { per_page: pageSize }), query);
+  }, (body) => body.links?.pages?.next, { per_page: pageSize });
+  return api.all(path, { ...paging, idOf: (item) => String(item.id ?? item.slug ?? item.ip) }, query);
 }
+
+/** Members are named by id, slug (regions, sizes) or address (reserved IPs). */
+interface Identified { id?: string | number; slug?: string | null; ip?: string }
 
 const enc = encodeURIComponent;
 /** Droplet, image, key and action ids are whole numbers; anything else names nothing (404 without a call). */
@@ -77,8 +81,8 @@ function imageOf(i: DoImage): Image {
     id: String(i.id),
     name: i.name,
     description: [i.distribution, i.name].filter(Boolean).join(' ') || i.description,
-    // Public images belong to DigitalOcean; the others to the account of the token.
-    ownerId: i.public ? 'digitalocean' : 'self',
+    // Public images are DigitalOcean's; the API does not name the owner of the others (the token's account).
+    ownerId: i.public ? 'digitalocean' : undefined,
     architecture: 'x86_64',
     state: i.status === 'available' || i.status === undefined ? 'AVAILABLE' : i.status.toUpperCase(),
     creationTime: i.created_at,
@@ -99,7 +103,6 @@ function instanceOf(d: Droplet, state = dropletState(d.status)): Instance {
   return {
     id: String(d.id),
     name: d.name,
-    ownerId: 'self',
     imageId: d.image?.id === undefined ? undefined : String(d.image.id),
     realmId: d.region?.slug,
     state,
@@ -163,7 +166,7 @@ function firewallOf(f: DoFirewall): Firewall {
   const rules: FirewallRule[] = [];
   (f.inbound_rules ?? []).forEach((r, i) => rules.push({ id: `inbound-${i}`, protocol: r.protocol, ...portsOf(r.ports), direction: 'ingress', sources: sourcesOf(r.sources) }));
   (f.outbound_rules ?? []).forEach((r, i) => rules.push({ id: `outbound-${i}`, protocol: r.protocol, ...portsOf(r.ports), direction: 'egress', sources: sourcesOf(r.destinations) }));
-  return { id: f.id, name: f.name, description: f.name, ownerId: 'self', rules };
+  return { id: f.id, name: f.name, description: f.name, rules };
 }
 
 /** Droplet names: letters, digits, '.' and '-' (DigitalOcean's pattern), at most 255. */
@@ -184,7 +187,7 @@ export interface DigitalOceanDriver extends Driver {
 export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOceanDriver {
   const clients = new RestClients(options, { service: 'DigitalOcean', errorMessage: digitaloceanErrorMessage });
   const api = clients.forRequest.bind(clients);
-  const list = <T>(calls: RestCalls, path: string, key: string, query?: Record<string, string>) => listAll<T>(calls, path, key, options.pageSize, query);
+  const list = <T extends Identified>(calls: RestCalls, path: string, key: string, query?: Record<string, string>) => listAll<T>(calls, path, key, options.pageSize, query);
 
   async function droplet(calls: RestCalls, id: string): Promise<Droplet | undefined> {
     if (!isWholeNumber(id)) return undefined;
@@ -225,7 +228,7 @@ export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOce
       const snapshotName = name ?? `deltacloud-${instanceId}-${Date.now().toString(36)}`;
       const action = (await calls.send<{ action: Action }>('POST', `/v2/droplets/${instanceId}/actions`, { type: 'snapshot', name: snapshotName }))?.action;
       // The snapshot's image id is known only once the action completes: the image is reported pending under the action's id.
-      return { id: `action-${action?.id ?? 'unknown'}`, name: snapshotName, state: 'PENDING', ownerId: 'self', rootType: 'persistent' };
+      return { id: `action-${action?.id ?? 'unknown'}`, name: snapshotName, state: 'PENDING', rootType: 'persistent' };
     },
     destroy_image: async (ctx, id) => {
       if (!isWholeNumber(id)) throw new NotFound(`No image ${id}`);

@@ -113,20 +113,27 @@ export class RestClient {
   async all<T, B = unknown>(ctx: RequestContext, auth: RestAuth, path: string, paging: Paging<T, B>, query: Query = {}): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
+    const ids = new Set<string>();
     let next: { path: string; query: Query } | undefined = { path, query: { ...query, ...paging.first } };
     for (let page = 1; next && page <= MAX_PAGES; page++) {
       const answer: RestResponse<B> = await this.request<B>(ctx, auth, 'GET', next.path, { query: next.query });
       if (answer.body === undefined) break;
       const found = paging.items(answer.body);
-      items.push(...found);
+      for (const item of found) {
+        // Page-wise listings of a changing collection repeat members that moved to the next page meanwhile.
+        const id = paging.idOf?.(item);
+        if (id !== undefined && ids.has(id)) continue;
+        if (id !== undefined) ids.add(id);
+        items.push(item);
+      }
       const step = paging.next(answer.body, answer.headers, { page, count: found.length });
       next = undefined;
       if (step === undefined || found.length === 0) break;
       if ('url' in step) {
-        // A next link names the page; we only follow it on the provider's own origin.
         const link = this.under(step.url);
-        if (link === undefined || seen.has(step.url)) break;
-        seen.add(step.url);
+        const key = JSON.stringify(link);
+        if (link === undefined || seen.has(key)) break;
+        seen.add(key);
         next = link;
       } else {
         const key = JSON.stringify(step.query);
@@ -149,7 +156,12 @@ export class RestClient {
     return url;
   }
 
-  /** A next link as path and query under the base URL; undefined when it leads anywhere else. */
+  /**
+   * A next link as path and query under the base URL. Only its path and query
+   * are used, always against the base URL: links may name another host (an
+   * internal one, or the official endpoint behind the operator's proxy), and
+   * we never connect anywhere the operator did not list.
+   */
   private under(link: string): { path: string; query: Query } | undefined {
     let url: URL;
     try {
@@ -158,7 +170,7 @@ export class RestClient {
       return undefined;
     }
     const prefix = this.base.pathname.replace(/\/+$/, '');
-    if (url.origin !== this.base.origin || !url.pathname.startsWith(prefix)) return undefined;
+    if (!url.pathname.startsWith(prefix)) return undefined;
     return { path: url.pathname.slice(prefix.length), query: Object.fromEntries(url.searchParams) };
   }
 
@@ -184,6 +196,8 @@ export class RestClient {
 export interface Paging<T, B = unknown> {
   first?: Query;
   items: (body: B) => T[];
+  /** The member's id: a member already listed is not listed again. */
+  idOf?: (item: T) => string;
   next: (body: B, headers: RestResponse<B>['headers'], at: { page: number; count: number }) => { url: string } | { query: Query } | undefined;
 }
 

@@ -1,0 +1,116 @@
+// A provider's own OpenAPI document served by Stoplight Prism (tools/prism,
+// `npm ci --prefix tools/prism`), behind a small recording proxy:
+//   * Prism validates every request against the document and answers with the
+//     document's examples; a request it finds wrong carries `sl-violations`.
+//     The proxy records each request's method, path, status and violations so
+//     tests can assert that the driver sent nothing the provider would reject;
+//   * Prism only checks that a bearer token is present. The proxy asks Prism
+//     for the document's own 401 answer (`Prefer: code=401`) when the token is
+//     not the test's, so wrong credentials are refused as the provider would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { ROOT } from '../../helpers/server.js';
+
+export const PRISM_BIN = join(ROOT, 'tools', 'prism', 'node_modules', '.bin', 'prism');
+
+export interface Recorded {
+  method: string;
+  path: string;
+  status: number;
+  /** The `sl-violations` header: what Prism found wrong with the request (absent: nothing). */
+  violations?: string;
+}
+
+export interface PrismStub {
+  /** The proxy's origin: the provider's API base URL for the driver. */
+  origin: string;
+  /** Requests since the last call, removed from the record. */
+  take(): Recorded[];
+  /** From now on, ask Prism for this documented answer (`code=404`, `example=<name>`); undefined: the default answer. */
+  prefer(value: string | undefined): void;
+  stop(): Promise<void>;
+}
+
+/** Why Prism cannot run here, or undefined when it can. */
+export function prismUnavailable(): string | undefined {
+  return existsSync(PRISM_BIN) ? undefined : `Prism is not installed (${PRISM_BIN}): run npm ci --prefix tools/prism`;
+}
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startPrismProcess(spec: string): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn(PRISM_BIN, ['mock', spec, '-h', '127.0.0.1', '-p', String(port), '--errors', 'false'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Prism did not start within 180 s:\n${out.slice(-2000)}`)), 180_000);
+    const check = (d: Buffer) => {
+      out += d;
+      if (out.includes('Prism is listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Prism exited with ${code}:\n${out.slice(-2000)}`));
+    });
+  });
+  // Its per-request log is not needed; keep the pipes drained.
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return { child, port };
+}
+
+/** Prism on `spec` behind the recording proxy; `token` is the only bearer token accepted. */
+export async function startPrism(spec: string, token: string): Promise<PrismStub> {
+  const { child, port } = await startPrismProcess(spec);
+  let recorded: Recorded[] = [];
+  let preferred: string | undefined;
+  const proxy: Server = createServer((req, res) => {
+    const headers = { ...req.headers, host: `127.0.0.1:${port}` };
+    if (preferred !== undefined) headers.prefer = preferred;
+    if (req.headers.authorization !== undefined && req.headers.authorization !== `Bearer ${token}`) headers.prefer = 'code=401';
+    const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers }, (answer) => {
+      const violations = answer.headers['sl-violations'];
+      recorded.push({ method: req.method ?? '', path: req.url ?? '', status: answer.statusCode ?? 0, ...(violations ? { violations: String(violations) } : {}) });
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxyPort = (proxy.address() as AddressInfo).port;
+  return {
+    origin: `http://127.0.0.1:${proxyPort}`,
+    prefer(value) {
+      preferred = value;
+    },
+    take() {
+      const taken = recorded;
+      recorded = [];
+      return taken;
+    },
+    async stop() {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
