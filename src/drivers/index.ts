@@ -4,7 +4,8 @@ import type { DriverFactory } from '../core/driver.js';
 import { digitaloceanDriverFactory } from './digitalocean/index.js';
 import { ec2DriverFactory } from './ec2/index.js';
 import { libvirtDriverFactory } from './libvirt/index.js';
+import { linodeDriverFactory } from './linode/index.js';
 import { mockDriverFactory } from './mock/index.js';
 import { openstackDriverFactory } from './openstack/index.js';
 
-export const DRIVER_FACTORIES: readonly DriverFactory[] = [mockDriverFactory, openstackDriverFactory, libvirtDriverFactory, ec2DriverFactory, digitaloceanDriverFactory];
+export const DRIVER_FACTORIES: readonly DriverFactory[] = [mockDriverFactory, openstackDriverFactory, libvirtDriverFactory, ec2DriverFactory, digitaloceanDriverFactory, linodeDriverFactory];

@@ -9,7 +9,7 @@
 //     "requestTimeoutMs": 60000,
 //     "pageSize": 200
 //   } }
-import type { DriverDeclaration, RequestContext } from '../../../core/driver.js';
+import type { Driver, DriverDeclaration, DriverFactory, RequestContext } from '../../../core/driver.js';
 import { deepFreeze } from '../../../core/freeze.js';
 import { OptionReader } from '../../../core/kit/options.js';
 import { allowProvider } from '../../../core/kit/providers.js';
@@ -95,4 +95,14 @@ export class RestClients {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();
   }
+}
+
+/** The factory of a REST-API driver: options read the same way, providers from the options, the driver loaded on first use. */
+export function restDriverFactory(base: DriverDeclaration, official: OfficialApi, create: (options: RestDriverOptions) => Promise<Driver>): DriverFactory {
+  const options = (raw: Record<string, unknown>) => parseRestOptions(base.id, raw, official);
+  return {
+    declaration: base,
+    declare: (raw) => restDeclaration(base, options(raw)),
+    load: (config) => create(options(config.options)),
+  };
 }
