@@ -138,7 +138,8 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
   /** A power action; the Linode as it is now, in the transitional state the action starts. */
   async function powerAction(calls: RestCalls, id: string, action: 'boot' | 'shutdown' | 'reboot', transitional: string): Promise<Instance> {
     if (!isWholeNumber(id)) throw new NotFound(`No Linode ${id}`);
-    await calls.send('POST', `/v4/linode/instances/${id}/${action}`, {});
+    // No body: shutdown takes none, boot and reboot default to the Linode's last configuration.
+    await calls.send('POST', `/v4/linode/instances/${id}/${action}`);
     const now = await linode(calls, id);
     if (!now) throw new NotFound(`No Linode ${id}`);
     return instanceOf(now, { state: transitional });
@@ -181,7 +182,8 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
     destroy_image: async (ctx, id) => {
       // Image ids are `private/<n>` (the account's) or `linode/<name>` (public, not deletable).
       if (!/^private\/\d+$/.test(id)) throw new NotFound(`No private image ${id}`);
-      await api(ctx).send('DELETE', `/v4/images/${id}`);
+      // A path parameter, so its '/' is percent-encoded (OpenAPI's simple style).
+      await api(ctx).send('DELETE', `/v4/images/${encodeURIComponent(id)}`);
     },
 
     instances: async (ctx) => (await list<Linode>(api(ctx), '/v4/linode/instances')).map((l) => instanceOf(l)),

@@ -12,7 +12,10 @@ import { existsSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from '../../helpers/server.js';
+import assert from 'node:assert/strict';
+import { after } from 'node:test';
+import { ROOT, startDriverServer } from '../../helpers/server.js';
+import type { ConformanceTarget } from '../conformance/conformance.js';
 
 export const PRISM_BIN = join(ROOT, 'tools', 'prism', 'node_modules', '.bin', 'prism');
 
@@ -20,7 +23,7 @@ export interface Recorded {
   method: string;
   path: string;
   status: number;
-  /** The `sl-violations` header: what Prism found wrong with the request (absent: nothing). */
+  /** What Prism found wrong with the request (from `sl-violations`; absent: nothing). */
   violations?: string;
 }
 
@@ -73,6 +76,19 @@ async function startPrismProcess(spec: string): Promise<{ child: ChildProcess; p
   return { child, port };
 }
 
+/**
+ * The violations of an `sl-violations` header that concern the request. Prism
+ * also checks its answer against the document; where a document's examples do
+ * not match its own schemas (Linode's dates without a time zone) that is the
+ * document's matter, not the driver's.
+ */
+function requestViolations(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const all: Array<{ location?: string[] }> = JSON.parse(String(header));
+  const ofRequest = all.filter((v) => v.location?.[0] !== 'response');
+  return ofRequest.length > 0 ? JSON.stringify(ofRequest) : undefined;
+}
+
 /** Prism on `spec` behind the recording proxy; `token` is the only bearer token accepted. */
 export async function startPrism(spec: string, token: string): Promise<PrismStub> {
   const { child, port } = await startPrismProcess(spec);
@@ -83,7 +99,7 @@ export async function startPrism(spec: string, token: string): Promise<PrismStub
     if (preferred !== undefined) headers.prefer = preferred;
     if (req.headers.authorization !== undefined && req.headers.authorization !== `Bearer ${token}`) headers.prefer = 'code=401';
     const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers }, (answer) => {
-      const violations = answer.headers['sl-violations'];
+      const violations = requestViolations(answer.headers['sl-violations']);
       recorded.push({ method: req.method ?? '', path: req.url ?? '', status: answer.statusCode ?? 0, ...(violations ? { violations: String(violations) } : {}) });
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -112,5 +128,39 @@ export async function startPrism(spec: string, token: string): Promise<PrismStub
         await exited;
       }
     },
+  };
+}
+
+/**
+ * The conformance target of a REST driver on Prism: the server on `driver`
+ * with the stub as its only provider (`prism`), and, after the suite, the
+ * check that Prism rejected none of the requests the driver sent.
+ */
+export function prismConformanceTarget(opts: {
+  driver: string;
+  provider: string;
+  spec: string;
+  token: string;
+  expect: ConformanceTarget['expect'];
+}): ConformanceTarget {
+  let stub: PrismStub | undefined;
+  after(() => {
+    const wrong = stub?.take().filter((r) => r.violations !== undefined) ?? [];
+    assert.deepEqual(wrong, [], `requests ${opts.provider} would reject`);
+  });
+  return {
+    name: `${opts.driver} (Prism on ${opts.provider}'s OpenAPI document)`,
+    unavailable: async () => prismUnavailable(),
+    async start() {
+      stub = await startPrism(opts.spec, opts.token);
+      return startDriverServer(opts.driver, { endpoints: { prism: stub.origin }, defaultProvider: 'prism' }, { args: ['-P', 'prism'] });
+    },
+    stop: async () => stub?.stop(),
+    // The user name is only a label; the token is the password.
+    user: 'conformance-team',
+    password: opts.token,
+    driver: opts.driver,
+    provider: 'prism',
+    expect: opts.expect,
   };
 }
