@@ -1,24 +1,11 @@
 // What the digitalocean driver declares: identity, features, and the droplet
 // life cycle mapped from DigitalOcean's status values.
 import type { DriverDeclaration } from '../../core/driver.js';
-import { StateMachine } from '../../core/state-machine.js';
+import { POWER_CYCLE_STATE_MACHINE } from '../shared/power-cycle.js';
 import type { OfficialApi } from '../shared/rest/provider.js';
 
 /** The official API (paths carry `/v2`); at most 200 items per page. */
 export const DIGITALOCEAN_API: OfficialApi = { name: 'digitalocean', url: 'https://api.digitalocean.com', maxPageSize: 200 };
-
-/** Droplets start, stop (power off), reboot and are destroyed in any settled state. */
-export const DIGITALOCEAN_STATE_MACHINE = new StateMachine([
-  { from: 'start', to: 'pending', action: 'create' },
-  { from: 'pending', to: 'running', auto: true },
-  { from: 'pending', to: 'finish', action: 'destroy' },
-  { from: 'running', to: 'running', action: 'reboot' },
-  { from: 'running', to: 'stopping', action: 'stop' },
-  { from: 'running', to: 'finish', action: 'destroy' },
-  { from: 'stopping', to: 'stopped', auto: true },
-  { from: 'stopped', to: 'running', action: 'start' },
-  { from: 'stopped', to: 'finish', action: 'destroy' },
-]);
 
 export const DIGITALOCEAN_DECLARATION: DriverDeclaration = {
   id: 'digitalocean',
@@ -32,7 +19,7 @@ export const DIGITALOCEAN_DECLARATION: DriverDeclaration = {
     keys: ['import_key'],
     storage_volumes: ['volume_name', 'volume_description'],
   },
-  stateMachine: DIGITALOCEAN_STATE_MACHINE,
+  stateMachine: POWER_CYCLE_STATE_MACHINE,
 };
 
 /** Droplet status (+ a power action still in progress) → Deltacloud state. */

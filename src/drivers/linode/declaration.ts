@@ -1,24 +1,11 @@
 // What the linode driver declares: identity, features, and the Linode life
 // cycle mapped from Linode's status values.
 import type { DriverDeclaration } from '../../core/driver.js';
-import { StateMachine } from '../../core/state-machine.js';
+import { POWER_CYCLE_STATE_MACHINE } from '../shared/power-cycle.js';
 import type { OfficialApi } from '../shared/rest/provider.js';
 
 /** The official API (paths carry `/v4`); at most 500 items per page. */
 export const LINODE_API: OfficialApi = { name: 'linode', url: 'https://api.linode.com', maxPageSize: 500 };
-
-export const LINODE_STATE_MACHINE = new StateMachine([
-  { from: 'start', to: 'pending', action: 'create' },
-  { from: 'pending', to: 'running', auto: true },
-  { from: 'pending', to: 'stopped', auto: true },
-  { from: 'pending', to: 'finish', action: 'destroy' },
-  { from: 'running', to: 'running', action: 'reboot' },
-  { from: 'running', to: 'stopping', action: 'stop' },
-  { from: 'running', to: 'finish', action: 'destroy' },
-  { from: 'stopping', to: 'stopped', auto: true },
-  { from: 'stopped', to: 'running', action: 'start' },
-  { from: 'stopped', to: 'finish', action: 'destroy' },
-]);
 
 export const LINODE_DECLARATION: DriverDeclaration = {
   id: 'linode',
@@ -32,7 +19,7 @@ export const LINODE_DECLARATION: DriverDeclaration = {
     keys: ['import_key'],
     storage_volumes: ['volume_name'],
   },
-  stateMachine: LINODE_STATE_MACHINE,
+  stateMachine: POWER_CYCLE_STATE_MACHINE,
 };
 
 /** Linode status → Deltacloud state. */

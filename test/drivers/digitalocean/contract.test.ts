@@ -7,53 +7,19 @@
 // driver directly, through the call pipeline.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { RequestContext } from '../../../src/core/driver.js';
+import { describe, test } from 'node:test';
 import { call } from '../../../src/core/kit/pipeline.js';
-import { createDigitalOceanDriver, type DigitalOceanDriver } from '../../../src/drivers/digitalocean/driver.js';
+import { createDigitalOceanDriver } from '../../../src/drivers/digitalocean/driver.js';
 import { DIGITALOCEAN_API } from '../../../src/drivers/digitalocean/declaration.js';
 import { parseRestOptions } from '../../../src/drivers/shared/rest/provider.js';
-import { assertJsonError, assertNoLeak, JSON_TYPE, req, type ReqOptions, type Res } from '../../helpers/api.js';
-import { ROOT, startDriverServer, type TestServer } from '../../helpers/server.js';
-import { prismUnavailable, startPrism, type PrismStub, type Recorded } from '../shared/prism.js';
+import { assertJsonError } from '../../helpers/api.js';
+import { ROOT } from '../../helpers/server.js';
+import { prismContract, prismSkip } from '../shared/prism.js';
 
 const SPEC = join(ROOT, 'test', 'fixtures', 'digitalocean', 'DigitalOcean-public.v2.bundled.yaml');
-const TOKEN = 'dop_v1_contract-token-5e3c';
-const AUTH = 'Basic ' + Buffer.from(`my-team:${TOKEN}`).toString('base64');
-const SECRETS = [TOKEN, AUTH.slice(6)];
-const missing = prismUnavailable();
 
-describe('digitalocean driver against DigitalOcean\'s OpenAPI document (Prism)', { skip: !process.env.CI && missing ? missing : false }, () => {
-  let stub: PrismStub;
-  let server: TestServer;
-  let driver: DigitalOceanDriver;
-
-  before(async () => {
-    if (missing) throw new Error(`CI: ${missing}`);
-    stub = await startPrism(SPEC, TOKEN);
-    server = await startDriverServer('digitalocean', { endpoints: { prism: stub.origin }, defaultProvider: 'prism' }, { args: ['-P', 'prism'] });
-    driver = createDigitalOceanDriver(parseRestOptions('digitalocean', { endpoints: { prism: stub.origin }, defaultProvider: 'prism' }, DIGITALOCEAN_API));
-  });
-  after(async () => {
-    await driver?.close?.();
-    await server?.stop();
-    assert.ok(!server || !SECRETS.some((s) => server.output().includes(s)), 'the token is never in the server log');
-    await stub?.stop();
-  });
-
-  async function api(method: string, path: string, opts: ReqOptions = {}): Promise<Res> {
-    const res = await req(server, method, path, { auth: AUTH, accept: JSON_TYPE, ...opts });
-    assertNoLeak(res, SECRETS);
-    return res;
-  }
-  /** The requests DigitalOcean got since the last check: exactly `expected` (method and path without query), none rejected by the document. */
-  function sent(expected: string[]): Recorded[] {
-    const requests = stub.take();
-    assert.deepEqual(requests.filter((r) => r.violations), [], 'requests the provider\'s specification rejects');
-    assert.deepEqual(requests.map((r) => `${r.method} ${r.path.split('?')[0]}`), expected);
-    return requests;
-  }
-  const ctx = () => new RequestContext('prism', { user: 'my-team', password: TOKEN }, undefined, {}, { timeoutMs: 10_000 });
+describe('digitalocean driver against DigitalOcean\'s OpenAPI document (Prism)', { skip: prismSkip() }, () => {
+  const { api, sent, ctx, secrets: SECRETS, stub, driver } = prismContract({ driver: 'digitalocean', spec: SPEC, user: 'my-team', token: 'dop_v1_contract-token-5e3c', create: (options) => createDigitalOceanDriver(parseRestOptions('digitalocean', options, DIGITALOCEAN_API)) });
 
   test('listings: regions, sizes (with prices), images, droplets, keys, volumes, snapshots, reserved IPs, firewalls', async () => {
     const realms = (await api('GET', '/api/realms')).json().realms;
@@ -131,7 +97,7 @@ describe('digitalocean driver against DigitalOcean\'s OpenAPI document (Prism)',
     ]);
     assert.deepEqual(requests.filter((r) => r.method !== 'GET').map((r) => r.status), [201, 201, 201, 204, 204]);
     // start (power_on) on the driver: the front end only offers it to a stopped droplet.
-    const started = await call(driver, 'start_instance', ctx(), '3164444');
+    const started = await call(driver(), 'start_instance', ctx(), '3164444');
     assert.equal(started.id, '3164444');
     sent(['POST /v2/droplets/3164444/actions', 'GET /v2/droplets/3164444']);
   });
@@ -142,7 +108,7 @@ describe('digitalocean driver against DigitalOcean\'s OpenAPI document (Prism)',
     assert.match(res.json().message, /Unknown hardware profile 'no-such-size'/);
     const region = await api('POST', '/api/instances', { body: { image_id: '63663980', hwp_id: 's-1vcpu-1gb', realm_id: 'mars1' } });
     assert.equal(region.status, 400);
-    assert.ok(!stub.take().some((r) => r.method === 'POST'), 'no droplet was asked for');
+    assert.ok(!stub().take().some((r) => r.method === 'POST'), 'no droplet was asked for');
   });
 
   test('keys: import a public key, refuse to generate one (501), destroy', async () => {
@@ -173,7 +139,7 @@ describe('digitalocean driver against DigitalOcean\'s OpenAPI document (Prism)',
       `DELETE /v2/volumes/${id}`,
     ]);
     assert.deepEqual(requests.filter((r) => r.method !== 'GET').map((r) => r.status), [201, 202, 201, 204, 204]);
-    const detached = await call(driver, 'detach_storage_volume', ctx(), { id, instanceId: '3164444' });
+    const detached = await call(driver(), 'detach_storage_volume', ctx(), { id, instanceId: '3164444' });
     assert.equal(detached.state, 'DETACHING');
     sent([`GET /v2/volumes/${id}`, `POST /v2/volumes/${id}/actions`]);
   });
@@ -186,7 +152,7 @@ describe('digitalocean driver against DigitalOcean\'s OpenAPI document (Prism)',
     assert.equal((await api('POST', '/api/addresses/45.55.96.47/disassociate')).status, 202);
     assert.equal((await api('DELETE', '/api/addresses/45.55.96.47')).status, 204);
     assert.equal((await api('DELETE', '/api/firewalls/fb6045f1-cf1d-4ca3-bfac-18832663025b')).status, 204);
-    const requests = stub.take();
+    const requests = stub().take();
     assert.deepEqual(requests.filter((r) => r.violations), []);
     const writes = requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path} ${r.status}`);
     assert.deepEqual(writes, [
@@ -197,20 +163,20 @@ describe('digitalocean driver against DigitalOcean\'s OpenAPI document (Prism)',
 
   test('provider errors: 404 → 404, 401 → 401, 429 → 503 with Retry-After, 500 → 502, the token in none of them', async () => {
     try {
-      stub.prefer('code=404');
+      stub().prefer('code=404');
       assertJsonError(await api('GET', '/api/instances/3164444'), { status: 404, secrets: SECRETS });
-      stub.prefer('code=401');
+      stub().prefer('code=401');
       assertJsonError(await api('GET', '/api/instances'), { status: 401, secrets: SECRETS });
-      stub.prefer('code=429');
+      stub().prefer('code=429');
       const throttled = await api('GET', '/api/realms');
       assertJsonError(throttled, { status: 503, secrets: SECRETS });
       assert.ok(Number(throttled.headers['retry-after']) > 0, 'Retry-After');
-      stub.prefer('code=500');
+      stub().prefer('code=500');
       assertJsonError(await api('GET', '/api/keys'), { status: 502, secrets: SECRETS });
     } finally {
-      stub.prefer(undefined);
+      stub().prefer(undefined);
     }
-    const requests = stub.take();
+    const requests = stub().take();
     assert.deepEqual(requests.filter((r) => r.violations), []);
     // Reads are retried on 500 by the call pipeline (3 attempts); a 429 without Retry-After counts as "come back in
     // 5 s", longer than the pipeline waits, so the client gets the 503 at once.

@@ -6,53 +6,19 @@
 // pipeline (the API refuses it by the state machine).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { RequestContext } from '../../../src/core/driver.js';
+import { describe, test } from 'node:test';
 import { call } from '../../../src/core/kit/pipeline.js';
 import { LINODE_API } from '../../../src/drivers/linode/declaration.js';
-import { createLinodeDriver, type LinodeDriver } from '../../../src/drivers/linode/driver.js';
+import { createLinodeDriver } from '../../../src/drivers/linode/driver.js';
 import { parseRestOptions } from '../../../src/drivers/shared/rest/provider.js';
-import { assertJsonError, assertNoLeak, JSON_TYPE, req, type ReqOptions, type Res } from '../../helpers/api.js';
-import { ROOT, startDriverServer, type TestServer } from '../../helpers/server.js';
-import { prismUnavailable, startPrism, type PrismStub, type Recorded } from '../shared/prism.js';
+import { assertJsonError } from '../../helpers/api.js';
+import { ROOT } from '../../helpers/server.js';
+import { prismContract, prismSkip } from '../shared/prism.js';
 
 const SPEC = join(ROOT, 'test', 'fixtures', 'linode', 'linode-openapi-v4.189.0.yaml');
-const TOKEN = 'linode-contract-token-77a1';
-const AUTH = 'Basic ' + Buffer.from(`ops:${TOKEN}`).toString('base64');
-const SECRETS = [TOKEN, AUTH.slice(6)];
-const missing = prismUnavailable();
 
-describe('linode driver against Linode\'s OpenAPI document (Prism)', { skip: !process.env.CI && missing ? missing : false }, () => {
-  let stub: PrismStub;
-  let server: TestServer;
-  let driver: LinodeDriver;
-
-  before(async () => {
-    if (missing) throw new Error(`CI: ${missing}`);
-    stub = await startPrism(SPEC, TOKEN);
-    server = await startDriverServer('linode', { endpoints: { prism: stub.origin }, defaultProvider: 'prism' }, { args: ['-P', 'prism'] });
-    driver = createLinodeDriver(parseRestOptions('linode', { endpoints: { prism: stub.origin }, defaultProvider: 'prism' }, LINODE_API));
-  });
-  after(async () => {
-    await driver?.close?.();
-    await server?.stop();
-    assert.ok(!server || !SECRETS.some((s) => server.output().includes(s)), 'the token is never in the server log');
-    await stub?.stop();
-  });
-
-  async function api(method: string, path: string, opts: ReqOptions = {}): Promise<Res> {
-    const res = await req(server, method, path, { auth: AUTH, accept: JSON_TYPE, ...opts });
-    assertNoLeak(res, SECRETS);
-    return res;
-  }
-  /** The requests Linode got since the last check: exactly `expected` (method and path without query), none rejected by the document. */
-  function sent(expected: string[]): Recorded[] {
-    const requests = stub.take();
-    assert.deepEqual(requests.filter((r) => r.violations), [], 'requests the provider\'s specification rejects');
-    assert.deepEqual(requests.map((r) => `${r.method} ${r.path.split('?')[0]}`), expected);
-    return requests;
-  }
-  const ctx = () => new RequestContext('prism', { user: 'ops', password: TOKEN }, undefined, {}, { timeoutMs: 10_000 });
+describe('linode driver against Linode\'s OpenAPI document (Prism)', { skip: prismSkip() }, () => {
+  const { api, sent, ctx, secrets: SECRETS, stub, driver } = prismContract({ driver: 'linode', spec: SPEC, user: 'ops', token: 'linode-contract-token-77a1', create: (options) => createLinodeDriver(parseRestOptions('linode', options, LINODE_API)) });
 
   test('listings: regions, types (with prices), images, Linodes, keys, volumes; page size asked for', async () => {
     assert.deepEqual((await api('GET', '/api/realms')).json().realms.map((r: { id: string }) => r.id), ['us-east']);
@@ -109,7 +75,7 @@ describe('linode driver against Linode\'s OpenAPI document (Prism)', { skip: !pr
       'GET /v4/linode/instances/123', 'DELETE /v4/linode/instances/123',
     ]);
     assert.deepEqual(requests.filter((r) => r.method !== 'GET').map((r) => r.status), [200, 200, 200, 200, 200]);
-    const started = await call(driver, 'start_instance', ctx(), '123');
+    const started = await call(driver(), 'start_instance', ctx(), '123');
     assert.equal(started.state, 'PENDING');
     sent(['POST /v4/linode/instances/123/boot', 'GET /v4/linode/instances/123']);
   });
@@ -119,7 +85,7 @@ describe('linode driver against Linode\'s OpenAPI document (Prism)', { skip: !pr
     assertJsonError(res, { status: 400, secrets: SECRETS });
     assert.match(res.json().message, /Unknown hardware profile 'g1-huge'/);
     assert.equal((await api('POST', '/api/instances', { body: { image_id: 'linode/debian11', hwp_id: 'g6-standard-2', realm_id: 'mars-1' } })).status, 400);
-    assert.ok(!stub.take().some((r) => r.method === 'POST'), 'no Linode was asked for');
+    assert.ok(!stub().take().some((r) => r.method === 'POST'), 'no Linode was asked for');
     // (XML: the JSON view names the key-based login when the driver offers both.)
     const generated = await api('POST', '/api/instances', { body: { image_id: 'linode/debian11', hwp_id: 'g6-standard-2', realm_id: 'us-east' }, accept: 'application/xml' });
     assert.equal(generated.status, 201, generated.text);
@@ -151,23 +117,23 @@ describe('linode driver against Linode\'s OpenAPI document (Prism)', { skip: !pr
 
   test('provider errors: Linode error bodies → 400/401/404, 429 → 503 with Retry-After, 500 → 502, the token in none', async () => {
     try {
-      stub.prefer('code=400');
+      stub().prefer('code=400');
       const invalid = await api('POST', '/api/keys', { body: { name: 'laptop', public_key: 'ssh-rsa AAAA' } });
       assertJsonError(invalid, { status: 400, secrets: SECRETS });
       assert.equal(invalid.json().message, 'fieldname must be a valid value (fieldname)', "Linode's own reason and field");
-      stub.prefer('code=401');
+      stub().prefer('code=401');
       assertJsonError(await api('GET', '/api/instances'), { status: 401, secrets: SECRETS });
-      stub.prefer('code=404');
+      stub().prefer('code=404');
       assertJsonError(await api('GET', '/api/storage_volumes/12345'), { status: 404, secrets: SECRETS });
-      stub.prefer('code=429');
+      stub().prefer('code=429');
       const throttled = await api('GET', '/api/realms');
       assert.equal(throttled.status, 503, throttled.text);
       assert.ok(Number(throttled.headers['retry-after']) > 0);
-      stub.prefer('code=500');
+      stub().prefer('code=500');
       assertJsonError(await api('GET', '/api/keys'), { status: 502, secrets: SECRETS });
     } finally {
-      stub.prefer(undefined);
+      stub().prefer(undefined);
     }
-    assert.deepEqual(stub.take().filter((r) => r.violations), []);
+    assert.deepEqual(stub().take().filter((r) => r.violations), []);
   });
 });

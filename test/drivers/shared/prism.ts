@@ -13,8 +13,10 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { after } from 'node:test';
-import { ROOT, startDriverServer } from '../../helpers/server.js';
+import { after, before } from 'node:test';
+import { RequestContext, type Driver } from '../../../src/core/driver.js';
+import { assertNoLeak, JSON_TYPE, req, type ReqOptions, type Res } from '../../helpers/api.js';
+import { ROOT, startDriverServer, type TestServer } from '../../helpers/server.js';
 import type { ConformanceTarget } from '../conformance/conformance.js';
 
 export const PRISM_BIN = join(ROOT, 'tools', 'prism', 'node_modules', '.bin', 'prism');
@@ -162,5 +164,62 @@ export function prismConformanceTarget(opts: {
     driver: opts.driver,
     provider: 'prism',
     expect: opts.expect,
+  };
+}
+
+/** Why a contract suite skips (outside CI, without Prism), else false. */
+export const prismSkip = (): string | false => (!process.env.CI && prismUnavailable()) || false;
+
+/**
+ * A contract suite's setup, in the calling `describe`: Prism on `spec` behind
+ * the recording proxy, our server on `driver` with it as provider `prism`, and
+ * the driver itself (`create`) for calls the API would refuse in the examples'
+ * states. Its tools: `api` (a request to our server as the client, every answer
+ * checked for the token), `sent` (the requests the provider got since the last
+ * check: exactly `expected`, as "METHOD /path" without query, none rejected by
+ * the document), `ctx` (a request context for direct driver calls).
+ */
+export function prismContract<D extends Driver>(opts: {
+  driver: string;
+  spec: string;
+  user: string;
+  token: string;
+  create: (options: Record<string, unknown>) => D;
+}) {
+  const auth = 'Basic ' + Buffer.from(`${opts.user}:${opts.token}`).toString('base64');
+  const secrets = [opts.token, auth.slice('Basic '.length)];
+  let stub: PrismStub | undefined;
+  let server: TestServer | undefined;
+  let driver: D | undefined;
+  before(async () => {
+    const missing = prismUnavailable();
+    if (missing) throw new Error(`CI: ${missing}`);
+    stub = await startPrism(opts.spec, opts.token);
+    const options = { endpoints: { prism: stub.origin }, defaultProvider: 'prism' };
+    server = await startDriverServer(opts.driver, options, { args: ['-P', 'prism'] });
+    driver = opts.create(options);
+  });
+  after(async () => {
+    await driver?.close?.();
+    await server?.stop();
+    assert.ok(!server || !secrets.some((s) => server!.output().includes(s)), 'the token is never in the server log');
+    await stub?.stop();
+  });
+  return {
+    secrets,
+    stub: () => stub!,
+    driver: () => driver!,
+    ctx: () => new RequestContext('prism', { user: opts.user, password: opts.token }, undefined, {}, { timeoutMs: 10_000 }),
+    async api(method: string, path: string, reqOpts: ReqOptions = {}): Promise<Res> {
+      const res = await req(server!, method, path, { auth, accept: JSON_TYPE, ...reqOpts });
+      assertNoLeak(res, secrets);
+      return res;
+    },
+    sent(expected: string[]): Recorded[] {
+      const requests = stub!.take();
+      assert.deepEqual(requests.filter((r) => r.violations), [], 'requests the provider\'s specification rejects');
+      assert.deepEqual(requests.map((r) => `${r.method} ${r.path.split('?')[0]}`), expected);
+      return requests;
+    },
   };
 }
