@@ -10,7 +10,7 @@ import type { Driver, InstanceCreate } from '../../core/driver.js';
 import { NotFound, NotSupported, ValidationFailure } from '../../core/errors.js';
 import type { Firewall, FirewallRule, FirewallSource, HardwareProfile, Image, Instance, InstanceAddress, Key, Realm, StorageSnapshot, StorageVolume, Address } from '../../core/model.js';
 import { linkPaging, type RestCalls } from '../shared/rest/client.js';
-import { RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
+import { requireListed, RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
 import { DIGITALOCEAN_DECLARATION, dropletState } from './declaration.js';
 
 /** The message of a DigitalOcean error body: `{"id": "not_found", "message": "…"}`. */
@@ -205,8 +205,7 @@ export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOce
 
   async function checkListed(calls: RestCalls, what: string, id: string | undefined, path: string, key: string, idOf: (item: { slug: string }) => string): Promise<void> {
     if (id === undefined) return;
-    const known = (await list<{ slug: string }>(calls, path, key)).map(idOf);
-    if (!known.includes(id)) throw new ValidationFailure(`Unknown ${what} '${id}' (DigitalOcean offers: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', …' : ''})`);
+    requireListed('DigitalOcean', what, id, (await list<{ slug: string }>(calls, path, key)).map(idOf));
   }
 
   return {

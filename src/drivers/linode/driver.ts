@@ -8,7 +8,7 @@ import type { Driver, InstanceCreate } from '../../core/driver.js';
 import { NotFound, NotSupported, ValidationFailure } from '../../core/errors.js';
 import type { HardwareProfile, Image, Instance, InstanceAddress, Key, Realm, StorageVolume } from '../../core/model.js';
 import { pageNumberPaging, type RestCalls } from '../shared/rest/client.js';
-import { RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
+import { requireListed, RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
 import { LINODE_DECLARATION, linodeState } from './declaration.js';
 
 /** The message of a Linode error body: `{"errors": [{"field": "…", "reason": "…"}]}` (every reason, with its field). */
@@ -147,8 +147,7 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
 
   async function checkListed(calls: RestCalls, what: string, id: string | undefined, path: string): Promise<void> {
     if (id === undefined) return;
-    const known = (await list<{ id: string }>(calls, path)).map((item) => item.id);
-    if (!known.includes(id)) throw new ValidationFailure(`Unknown ${what} '${id}' (Linode offers: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', …' : ''})`);
+    requireListed('Linode', what, id, (await list<{ id: string }>(calls, path)).map((item) => item.id));
   }
 
   return {

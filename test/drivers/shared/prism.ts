@@ -97,7 +97,7 @@ export async function startPrism(spec: string, token: string): Promise<PrismStub
   let recorded: Recorded[] = [];
   let preferred: string | undefined;
   const proxy: Server = createServer((req, res) => {
-    const headers = { ...req.headers, host: `127.0.0.1:${port}` };
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${port}` };
     if (preferred !== undefined) headers.prefer = preferred;
     if (req.headers.authorization !== undefined && req.headers.authorization !== `Bearer ${token}`) headers.prefer = 'code=401';
     const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers }, (answer) => {

@@ -11,6 +11,7 @@
 //   } }
 import type { Driver, DriverDeclaration, DriverFactory, RequestContext } from '../../../core/driver.js';
 import { deepFreeze } from '../../../core/freeze.js';
+import { ValidationFailure } from '../../../core/errors.js';
 import { OptionReader } from '../../../core/kit/options.js';
 import { allowProvider } from '../../../core/kit/providers.js';
 import { RestCalls, RestClient, type RestClientOptions } from './client.js';
@@ -105,4 +106,10 @@ export function restDriverFactory(base: DriverDeclaration, official: OfficialApi
     declare: (raw) => restDeclaration(base, options(raw)),
     load: (config) => create(options(config.options)),
   };
+}
+
+/** 400 before anything is created when `id` is not one the provider lists (sizes, regions), naming some that are. */
+export function requireListed(provider: string, what: string, id: string, known: readonly string[]): void {
+  if (known.includes(id)) return;
+  throw new ValidationFailure(`Unknown ${what} '${id}' (${provider} offers: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', …' : ''})`);
 }
