@@ -13,6 +13,8 @@ import { FILTERED } from '../../../core/kit/redact.js';
 
 export type RestAuth = { bearer: string } | { basic: { user: string; password: string } };
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface RestClientOptions {
@@ -67,7 +69,7 @@ export class RestClient {
   }
 
   /** One call; answers outside 2xx (and `accept`) become core errors carrying the provider's message. */
-  async request<T>(ctx: RequestContext, auth: RestAuth, method: string, path: string, opts: RequestOptions = {}): Promise<RestResponse<T>> {
+  async request<T>(ctx: RequestContext, auth: RestAuth, method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<RestResponse<T>> {
     const url = this.url(path, opts.query);
     const headers: Record<string, string> = { accept: 'application/json', authorization: authorization(auth) };
     let body: string | undefined;
@@ -77,7 +79,7 @@ export class RestClient {
     }
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await request(url, { method: method as Dispatcher.HttpMethod, headers, body, signal: ctx.signal, dispatcher: this.dispatcher });
+      answer = await request(url, { method, headers, body, signal: ctx.signal, dispatcher: this.dispatcher });
     } catch (e) {
       throw scrubbed(transportError(e, `The ${this.options.service} API`) ?? new BackendUnreachable(`Cannot talk to the ${this.options.service} API`), auth);
     }
@@ -100,7 +102,7 @@ export class RestClient {
   }
 
   /** The parsed body of a call (undefined for an empty body or an accepted status outside 2xx). */
-  async json<T>(ctx: RequestContext, auth: RestAuth, method: string, path: string, opts: RequestOptions = {}): Promise<T | undefined> {
+  async json<T>(ctx: RequestContext, auth: RestAuth, method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T | undefined> {
     return (await this.request<T>(ctx, auth, method, path, opts)).body;
   }
 
