@@ -70,7 +70,7 @@ describe('a default server (-i mock)', () => {
         }
       }
       const listed = (await getJson(s, '/api/drivers')).json();
-      assert.deepEqual(Object.keys(listed).sort(), ['ec2', 'mock', 'openstack', 'rackspace']);
+      assert.deepEqual(Object.keys(listed).sort(), ["azure", "digitalocean", "ec2", "linode", "mock", "openstack", "rackspace"]);
       const xml = (await getXml(s, '/api/drivers')).text;
       assert.ok(!xml.includes('libvirt') && !xml.includes('test:///default'), 'no trace of libvirt or its configuration');
       assert.equal((await getXml(s, '/api/drivers/libvirt')).status, 404);
@@ -86,7 +86,7 @@ describe('a server started with -i ec2', () => {
           status: 400, message: /^Driver 'mock' is not offered on this server/, driver: 'mock',
         });
       }
-      assert.deepEqual(Object.keys((await getJson(s, '/api/drivers')).json()).sort(), ['ec2', 'openstack', 'rackspace']);
+      assert.deepEqual(Object.keys((await getJson(s, "/api/drivers")).json()).sort(), ["azure", "digitalocean", "ec2", "linode", "openstack", "rackspace"]);
     });
   });
 

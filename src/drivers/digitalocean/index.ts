@@ -1,0 +1,5 @@
+// Entry point of the digitalocean driver: the factory the server registers.
+import { restDriverFactory } from '../shared/rest/provider.js';
+import { DIGITALOCEAN_API, DIGITALOCEAN_DECLARATION } from './declaration.js';
+
+export const digitaloceanDriverFactory = restDriverFactory(DIGITALOCEAN_DECLARATION, DIGITALOCEAN_API, async (options) => (await import('./driver.js')).createDigitalOceanDriver(options));
