@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Instance } from '../../core/model.js';
 import { ConfigError } from '../../server/config.js';
 import { Ec2Error } from './errors.js';
+import { isRecord } from '../../core/guards.js';
 
 /** A Map that forgets its least recently used entries beyond `capacity`. */
 export class LruMap<K, V> {
@@ -105,7 +106,7 @@ export const DEFAULT_TERMINATED_VISIBLE_SECONDS = 3600;
 
 /** `terminatedVisibleSeconds` of the configuration's `ec2` section (0: not kept at all). */
 export function terminatedVisibleSeconds(section: unknown): number {
-  const value = section && typeof section === 'object' ? (section as Record<string, unknown>).terminatedVisibleSeconds : undefined;
+  const value = isRecord(section) ? section.terminatedVisibleSeconds : undefined;
   if (value === undefined) return DEFAULT_TERMINATED_VISIBLE_SECONDS;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new ConfigError('configuration "ec2.terminatedVisibleSeconds" must be a whole number of seconds (0 or more)');

@@ -15,6 +15,7 @@ import {
 import {
   call, canLookUp, findOne, findRequired, listAll, notFound, selectIds, type Action, type ActionRequest, type Child,
 } from './common.js';
+import { errorStatus } from '../../../core/guards.js';
 
 // --- regions, zones, instance types ------------------------------------------------
 
@@ -393,7 +394,7 @@ const DeleteKeyPair: Action = {
       try {
         await call(req.driver, 'destroy_key', req.ctx, id);
       } catch (e) {
-        if ((e as { status?: number }).status !== 404) throw e;
+        if (errorStatus(e) !== 404) throw e;
       }
     }
     return [returnTrue()];
