@@ -25,7 +25,8 @@ export class LruMap<K, V> {
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
+    const oldest = this.map.keys().next();
+    if (this.map.size > this.capacity && !oldest.done) this.map.delete(oldest.value);
   }
 
   delete(key: K): void {
@@ -138,7 +139,8 @@ export class TerminatedInstances {
     const gone: Instance = { ...instance, state: 'FINISH', actions: [], publicAddresses: [], privateAddresses: [], storageVolumes: [] };
     this.entries.delete(key);
     this.entries.set(key, { instance: gone, placement, until: this.now() + this.visibleMs });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    const oldest = this.entries.keys().next();
+    if (this.entries.size > this.capacity && !oldest.done) this.entries.delete(oldest.value);
   }
 
   /** The back end account's terminated instances still visible, in termination order. */
