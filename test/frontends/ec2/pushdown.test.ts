@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   DescribeAvailabilityZonesCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand,
-  EC2Client, StopInstancesCommand, type Filter as Ec2Filter,
+  EC2Client, StopInstancesCommand, type DescribeInstancesCommandInput, type Filter as Ec2Filter,
 } from '@aws-sdk/client-ec2';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Driver, Filter } from '../../../src/core/driver.js';
@@ -75,7 +75,7 @@ after(async () => {
 const f = (Name: string, ...Values: string[]): Ec2Filter => ({ Name, Values });
 
 /** The instances a DescribeInstances answers: id, state and zone, sorted. */
-async function instances(client: EC2Client, input: ConstructorParameters<typeof DescribeInstancesCommand>[0]): Promise<string[]> {
+async function instances(client: EC2Client, input: DescribeInstancesCommandInput): Promise<string[]> {
   const out = await client.send(new DescribeInstancesCommand(input));
   return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => `${i.InstanceId} ${i.State?.Name} ${i.Placement?.AvailabilityZone}`).sort();
 }
@@ -86,7 +86,7 @@ function lastFilter(collection: string): Filter | undefined {
 }
 
 test('DescribeInstances: instance-id, instance-state-name and availability-zone reach the driver; answers as without pushdown', async () => {
-  const cases: Array<[ConstructorParameters<typeof DescribeInstancesCommand>[0], Filter, string[]]> = [
+  const cases: Array<[DescribeInstancesCommandInput, Filter, string[]]> = [
     [{ Filters: [f('instance-state-name', 'running')] }, { state: 'RUNNING' }, ['inst0 running us', 'inst1 running us', 'inst3 running eu']],
     [{ Filters: [f('instance-id', 'inst1')] }, { id: 'inst1' }, ['inst1 running us']],
     [{ Filters: [f('availability-zone', 'eu')] }, { realm_id: 'eu' }, ['inst3 running eu']],
