@@ -25,9 +25,23 @@ test/server/body-deadlines.test.ts
 # Timing: body-deadlines measures how long the server waits for slow bodies.
 
 PARALLEL=$(find test -name '*.test.ts' | sort | grep -v -x -F "$SERIAL")
-node --test --test-concurrency=2 --import tsx $PARALLEL
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+# Each group's TAP goes to the console and to a file, for the summary of both at the end.
+run() { # concurrency log files...
+  concurrency=$1 log=$2
+  shift 2
+  node --test --test-concurrency="$concurrency" --import tsx \
+    --test-reporter=tap --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$log" "$@"
+}
+# shellcheck disable=SC2086
+run 2 "$logs/parallel.tap" $PARALLEL
 parallel=$?
 # shellcheck disable=SC2086
-node --test --test-concurrency=1 --import tsx $SERIAL
+run 1 "$logs/serial.tap" $SERIAL
 serial=$?
+echo "# npm test: both groups (files sharing nothing, two at a time; files sharing a back end, one at a time)"
+for count in tests suites pass fail cancelled skipped todo; do
+  awk -v name="$count" '$1 == "#" && $2 == name { sum += $3 } END { print "# " name " " sum + 0 }' "$logs/parallel.tap" "$logs/serial.tap"
+done
 [ "$parallel" -eq 0 ] && [ "$serial" -eq 0 ]
