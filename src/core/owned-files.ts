@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorCode } from './guards.js';
 
 /** Tells this process from an earlier one that had the same pid (pid 1 in every container start). */
 const INCARNATION = randomBytes(4).toString('hex');
@@ -20,7 +21,7 @@ function alive(pid: number): boolean {
     return true;
   } catch (e) {
     // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(e) === 'EPERM';
   }
 }
 

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Credentials } from '../core/driver.js';
 import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { operatorCredentialsFrom } from './offering.js';
+import { isRecord, isStringArray } from '../core/guards.js';
 
 export interface ServerConfig {
   driver: string;
@@ -137,8 +138,8 @@ function positiveInt(value: string | number | undefined, what: string): number |
 }
 
 function driverList(ids: readonly unknown[]): string[] {
-  if (!ids.every((id) => typeof id === 'string')) throw new ConfigError('drivers.enabled must be a list of driver ids');
-  return (ids as string[]).map((id) => id.trim().toLowerCase()).filter(Boolean);
+  if (!isStringArray(ids)) throw new ConfigError('drivers.enabled must be a list of driver ids');
+  return ids.map((id) => id.trim().toLowerCase()).filter(Boolean);
 }
 
 /** The config file's `drivers`: options per driver id, and the `enabled` list. */
@@ -149,7 +150,7 @@ function driverSection(section: Record<string, unknown> | undefined): { enabled?
     if (key === 'enabled') {
       if (!Array.isArray(value)) throw new ConfigError('drivers.enabled must be a list of driver ids');
       enabled = driverList(value);
-    } else if (value && typeof value === 'object' && !Array.isArray(value)) options[key] = value as Record<string, unknown>;
+    } else if (isRecord(value)) options[key] = value;
     else throw new ConfigError(`drivers.${key} must be an object of options`);
   }
   return { enabled, options };

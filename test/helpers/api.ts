@@ -7,6 +7,9 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MOCK_AUTH, type TestServer } from './server.js';
 
+/** A running server, in a child process (server.ts) or in this one (inject.ts). */
+export type Reachable = Pick<TestServer, 'port'>;
+
 export { MOCK_AUTH };
 export const XML = 'application/xml';
 export const JSON_TYPE = 'application/json';
@@ -38,7 +41,7 @@ export interface ReqOptions {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
 /** One request with node:http, so nothing is added behind our back. */
-export async function req(server: TestServer | number, method: string, path: string, opts: ReqOptions = {}): Promise<Res> {
+export async function req(server: Reachable | number, method: string, path: string, opts: ReqOptions = {}): Promise<Res> {
   const port = typeof server === 'number' ? server : server.port;
   const headers: Record<string, string | string[]> = { ...opts.headers };
   const hasContentType = () => Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
@@ -99,7 +102,7 @@ export interface Call {
 }
 
 /** One request (through req()), answered in the Call shape. */
-export async function call(server: TestServer, method: string, path: string, opts: ReqOptions = {}): Promise<Call> {
+export async function call(server: Reachable, method: string, path: string, opts: ReqOptions = {}): Promise<Call> {
   const res = await req(server, method, path, opts);
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
@@ -108,10 +111,10 @@ export async function call(server: TestServer, method: string, path: string, opt
   return { status: res.status, headers, text: res.text, json: res.json };
 }
 
-export const get = (s: TestServer | number, path: string, opts: ReqOptions = {}) => req(s, 'GET', path, opts);
-export const getXml = (s: TestServer | number, path: string, opts: ReqOptions = {}) => req(s, 'GET', path, { accept: XML, ...opts });
-export const getJson = (s: TestServer | number, path: string, opts: ReqOptions = {}) => req(s, 'GET', path, { accept: JSON_TYPE, ...opts });
-export const post = (s: TestServer | number, path: string, body?: ReqOptions['body'], opts: ReqOptions = {}) => req(s, 'POST', path, { body, ...opts });
+export const get = (s: Reachable | number, path: string, opts: ReqOptions = {}) => req(s, 'GET', path, opts);
+export const getXml = (s: Reachable | number, path: string, opts: ReqOptions = {}) => req(s, 'GET', path, { accept: XML, ...opts });
+export const getJson = (s: Reachable | number, path: string, opts: ReqOptions = {}) => req(s, 'GET', path, { accept: JSON_TYPE, ...opts });
+export const post = (s: Reachable | number, path: string, body?: ReqOptions['body'], opts: ReqOptions = {}) => req(s, 'POST', path, { body, ...opts });
 
 // ---------------------------------------------------------------- XML
 
@@ -276,7 +279,7 @@ export const ERROR_CLASS: Record<number, string> = {
 
 /** Checks the same request in XML and in JSON. */
 export async function assertErrorBoth(
-  server: TestServer, method: string, path: string, e: ErrorExpect, opts: ReqOptions = {},
+  server: Reachable, method: string, path: string, e: ErrorExpect, opts: ReqOptions = {},
 ): Promise<void> {
   assertXmlError(await req(server, method, path, { ...opts, accept: XML }), e);
   assertJsonError(await req(server, method, path, { ...opts, accept: JSON_TYPE }), { error: ERROR_CLASS[e.status], ...e });

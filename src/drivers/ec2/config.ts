@@ -9,6 +9,7 @@
 import { allowProvider } from '../../core/kit/providers.js';
 import { emptyRecord, isPrototypeName } from '../../core/safe-keys.js';
 import { OptionReader } from '../../core/kit/options.js';
+import { isRecord } from '../../core/guards.js';
 
 export type ServiceKind = 'ec2' | 's3' | 'elb' | 'cloudwatch';
 export const SERVICE_KINDS: readonly ServiceKind[] = ['ec2', 's3', 'elb', 'cloudwatch'];
@@ -80,11 +81,11 @@ export function parseOptions(raw: Record<string, unknown>): Ec2Options {
   const o: OptionReader = new OptionReader(raw, 'drivers.ec2', Ec2ConfigError);
   const endpoints = emptyRecord<EndpointSet>();
   const rawEndpoints = raw.endpoints ?? {};
-  if (typeof rawEndpoints !== 'object' || rawEndpoints === null || Array.isArray(rawEndpoints)) fail('endpoints must be an object');
-  for (const [name, value] of Object.entries(rawEndpoints as Record<string, unknown>)) {
+  if (!isRecord(rawEndpoints)) fail('endpoints must be an object');
+  for (const [name, value] of Object.entries(rawEndpoints)) {
     if (!/^[A-Za-z0-9._:-]{1,64}$/.test(name) || isPrototypeName(name)) fail(`endpoint set name '${name}' may only use letters, digits, '.', '_', ':', '-'`);
-    if (typeof value !== 'object' || value === null) fail(`endpoints.${name} must be an object`);
-    const v = value as Record<string, unknown>;
+    if (!isRecord(value)) fail(`endpoints.${name} must be an object`);
+    const v = value;
     if (typeof v.region !== 'string' || v.region === '') fail(`endpoints.${name}.region is required`);
     const set: EndpointSet = { region: v.region };
     for (const kind of SERVICE_KINDS) if (v[kind] !== undefined) set[kind] = httpUrl(v[kind], `endpoints.${name}.${kind}`);

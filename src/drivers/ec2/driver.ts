@@ -6,7 +6,7 @@ import { ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import type { CollectionName, Driver } from '../../core/driver.js';
 import { ClientPool } from './clients.js';
-import { offers, resolveProvider, type Ec2Options, type ServiceKind } from './config.js';
+import { offers, resolveProvider, SERVICE_KINDS, type Ec2Options, type ServiceKind } from './config.js';
 import { ec2Declaration } from './declaration.js';
 import { bucketOperations } from './ops/buckets.js';
 import { computeOperations } from './ops/compute.js';
@@ -34,7 +34,7 @@ export function createEc2Driver(options: Ec2Options): Driver {
     declaration: ec2Declaration(options),
     supported_collections: async (ctx) => {
       const provider = resolveProvider(options, ctx.provider);
-      return (Object.keys(COLLECTIONS_OF) as ServiceKind[]).filter((k) => offers(provider, k)).flatMap((k) => COLLECTIONS_OF[k]);
+      return SERVICE_KINDS.filter((k) => offers(provider, k)).flatMap((k) => COLLECTIONS_OF[k]);
     },
     verify_credentials: async (ctx) => {
       // The cheapest authenticated call the provider offers.

@@ -1,7 +1,7 @@
 // Pure translations between AWS SDK shapes and the core model: no I/O, so
 // every rule here is unit-tested on its own.
 import type {
-  Address as AwsAddress, AvailabilityZone, Image as AwsImage, Instance as AwsInstance, InstanceTypeInfo, IpPermission, KeyPairInfo,
+  Address as AwsAddress, AvailabilityZone, ResourceType, Image as AwsImage, Instance as AwsInstance, InstanceTypeInfo, IpPermission, KeyPairInfo,
   NetworkInterface as AwsNetworkInterface, SecurityGroup, Snapshot, Subnet as AwsSubnet, Tag, Volume, Vpc,
 } from '@aws-sdk/client-ec2';
 import type { LoadBalancerDescription } from '@aws-sdk/client-elastic-load-balancing';
@@ -66,10 +66,10 @@ export function nameTag(tags: Tag[] | undefined): string | undefined {
 }
 
 /** TagSpecifications for a create call; undefined when there is nothing to tag. */
-export function tagSpecifications(resourceType: string, tags: Record<string, string | undefined>) {
+export function tagSpecifications(resourceType: ResourceType, tags: Record<string, string | undefined>) {
   const list = Object.entries(tags).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
     .map(([Key, Value]) => ({ Key, Value }));
-  return list.length === 0 ? undefined : [{ ResourceType: resourceType as never, Tags: list }];
+  return list.length === 0 ? undefined : [{ ResourceType: resourceType, Tags: list }];
 }
 
 const iso = (d: Date | string | undefined): string | undefined =>
@@ -79,7 +79,7 @@ const iso = (d: Date | string | undefined): string | undefined =>
 // Realms
 
 export function toRealm(zone: AvailabilityZone): Realm {
-  const state = zone.State ?? (zone as { ZoneState?: string }).ZoneState;
+  const state = zone.State;
   return {
     id: zone.ZoneName ?? '',
     name: zone.ZoneName,
@@ -111,10 +111,10 @@ export function vcpuChoices(info: InstanceTypeInfo): number[] {
 }
 
 function property(name: string, values: Array<string | number>, defaultValue: string | number): HardwareProperty {
-  const numeric = values.every((v) => typeof v === 'number');
-  const kind = numeric ? numberSet(values as number[]) : values.length > 1 ? 'enum' : 'fixed';
+  const numbers = values.filter((v) => typeof v === 'number');
+  const kind = numbers.length === values.length ? numberSet(numbers) : values.length > 1 ? 'enum' : 'fixed';
   if (kind === 'fixed') return { name, kind, value: defaultValue };
-  if (kind === 'range') return { name, kind, value: defaultValue, first: values[0] as number, last: values[values.length - 1] as number };
+  if (kind === 'range') return { name, kind, value: defaultValue, first: numbers[0]!, last: numbers[numbers.length - 1]! };
   return { name, kind, value: defaultValue, values };
 }
 
@@ -306,15 +306,16 @@ export interface ParsedRule {
 export function parseRuleId(id: string): ParsedRule | undefined {
   const parts = id.split('~');
   if (parts.length !== 5) return undefined;
-  const [owner, protocol, from, to, rest] = parts as [string, string, string, string, string];
+  const [owner = '', protocol = '', from = '', to = '', rest = ''] = parts;
   const tokens = rest === '' ? [] : rest.split(',');
   const sources: FirewallSource[] = [];
   for (let i = 0; i < tokens.length;) {
+    const family = tokens[i + 1];
     if (tokens[i] === '@group' && i + 2 < tokens.length) {
       sources.push({ type: 'group', owner: dec(tokens[i + 1]!), name: dec(tokens[i + 2]!) });
       i += 3;
-    } else if (tokens[i] === '@address' && i + 3 < tokens.length && (tokens[i + 1] === 'ipv4' || tokens[i + 1] === 'ipv6')) {
-      sources.push({ type: 'address', family: tokens[i + 1] as 'ipv4' | 'ipv6', address: dec(tokens[i + 2]!), prefix: tokens[i + 3]! });
+    } else if (tokens[i] === '@address' && i + 3 < tokens.length && (family === 'ipv4' || family === 'ipv6')) {
+      sources.push({ type: 'address', family, address: dec(tokens[i + 2]!), prefix: tokens[i + 3]! });
       i += 4;
     } else {
       return undefined;
@@ -371,11 +372,12 @@ export function toIpPermission(protocol: string, from: string, to: string, sourc
     perm.FromPort = portNumber(from, 'port_from');
     perm.ToPort = portNumber(to, 'port_to');
   }
-  const v4 = sources.filter((s) => s.type === 'address' && s.family === 'ipv4');
-  const v6 = sources.filter((s) => s.type === 'address' && s.family === 'ipv6');
+  const addresses = sources.filter((s): s is Extract<FirewallSource, { type: 'address' }> => s.type === 'address');
+  const v4 = addresses.filter((s) => s.family === 'ipv4');
+  const v6 = addresses.filter((s) => s.family === 'ipv6');
   const groups = sources.filter((s): s is Extract<FirewallSource, { type: 'group' }> => s.type === 'group');
-  if (v4.length) perm.IpRanges = v4.map((s) => ({ CidrIp: `${(s as { address: string }).address}/${(s as { prefix: string }).prefix}` }));
-  if (v6.length) perm.Ipv6Ranges = v6.map((s) => ({ CidrIpv6: `${(s as { address: string }).address}/${(s as { prefix: string }).prefix}` }));
+  if (v4.length) perm.IpRanges = v4.map((s) => ({ CidrIp: `${s.address}/${s.prefix}` }));
+  if (v6.length) perm.Ipv6Ranges = v6.map((s) => ({ CidrIpv6: `${s.address}/${s.prefix}` }));
   if (groups.length) {
     perm.UserIdGroupPairs = groups.map((g) => ({
       ...(g.name.startsWith('sg-') ? { GroupId: g.name } : { GroupName: g.name }),

@@ -24,7 +24,7 @@ let found: Promise<IsoTool | undefined> | undefined;
 
 function runs(binary: string): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile(binary, ['-version'], { timeout: 10_000 }, (error) => resolve(!error || (error as NodeJS.ErrnoException).code !== 'ENOENT'));
+    execFile(binary, ['-version'], { timeout: 10_000 }, (error) => resolve(!error || error.code !== 'ENOENT'));
   });
 }
 

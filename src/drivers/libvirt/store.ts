@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorCode, isRecord } from '../../core/guards.js';
 
 export const DATABASE_FILE = 'libvirt.sqlite3';
 
@@ -59,11 +60,11 @@ export class LibvirtStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.stmt = {
-      keyGet: this.db.prepare('SELECT * FROM keys WHERE id = ?'),
-      keyList: this.db.prepare('SELECT * FROM keys ORDER BY id'),
+      keyGet: this.db.prepare<[string], KeyRow>('SELECT * FROM keys WHERE id = ?'),
+      keyList: this.db.prepare<[], KeyRow>('SELECT * FROM keys ORDER BY id'),
       keyInsert: this.db.prepare('INSERT INTO keys (id, public_key, fingerprint, imported, created) VALUES (?, ?, ?, ?, ?)'),
       keyDelete: this.db.prepare('DELETE FROM keys WHERE id = ?'),
-      metaGet: this.db.prepare('SELECT data FROM meta WHERE uri = ? AND kind = ? AND id = ?').pluck(),
+      metaGet: this.db.prepare<[string, MetaKind, string], string>('SELECT data FROM meta WHERE uri = ? AND kind = ? AND id = ?').pluck(),
       metaPut: this.db.prepare(`INSERT INTO meta (uri, kind, id, data) VALUES (?, ?, ?, ?)
                                 ON CONFLICT (uri, kind, id) DO UPDATE SET data = excluded.data`),
       metaDelete: this.db.prepare('DELETE FROM meta WHERE uri = ? AND kind = ? AND id = ?'),
@@ -71,12 +72,12 @@ export class LibvirtStore {
   }
 
   key(id: string): KeyRecord | undefined {
-    const row = this.stmt.keyGet.get(id) as KeyRow | undefined;
+    const row = this.stmt.keyGet.get(id);
     return row && toKey(row);
   }
 
   keys(): KeyRecord[] {
-    return (this.stmt.keyList.all() as KeyRow[]).map(toKey);
+    return this.stmt.keyList.all().map(toKey);
   }
 
   /** False when a key of that id exists already. */
@@ -85,7 +86,7 @@ export class LibvirtStore {
       this.stmt.keyInsert.run(k.id, k.publicKey, k.fingerprint, k.imported ? 1 : 0, k.created);
       return true;
     } catch (e) {
-      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false;
+      if (errorCode(e) === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false;
       throw e;
     }
   }
@@ -95,8 +96,11 @@ export class LibvirtStore {
   }
 
   meta(uri: string, kind: MetaKind, id: string): ResourceMeta {
-    const data = this.stmt.metaGet.get(uri, kind, id) as string | undefined;
-    return data === undefined ? {} : (JSON.parse(data) as ResourceMeta);
+    const data = this.stmt.metaGet.get(uri, kind, id);
+    const meta: ResourceMeta = {};
+    const parsed: unknown = data === undefined ? undefined : JSON.parse(data);
+    if (isRecord(parsed)) for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') meta[name] = value;
+    return meta;
   }
 
   putMeta(uri: string, kind: MetaKind, id: string, meta: ResourceMeta): void {

@@ -122,7 +122,7 @@ export class Virsh {
             resolve(stdout);
             return;
           }
-          const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+          const e = error;
           if (e.code === 'ENOENT') reject(new BackendUnreachable(VIRSH_MISSING));
           else if (e.name === 'AbortError' || opts.signal?.aborted) reject(new ProviderTimeout('libvirt call cancelled: the request timed out'));
           else if (e.killed) reject(new ProviderTimeout(`virsh ${args[0] ?? ''} on ${this.uri} took longer than ${Math.round(timeoutMs / 1000)} s`));
@@ -138,7 +138,7 @@ export class Virsh {
 export function virshAvailable(binary: string): Promise<boolean> {
   return new Promise((resolve) => {
     execFile(binary, ['--version'], { timeout: 10_000 }, (error) => {
-      resolve(!error || (error as NodeJS.ErrnoException).code !== 'ENOENT');
+      resolve(!error || error.code !== 'ENOENT');
     });
   });
 }

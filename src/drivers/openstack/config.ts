@@ -19,6 +19,7 @@
 //   }
 
 import { OptionReader } from '../../core/kit/options.js';
+import { isRecord } from '../../core/guards.js';
 
 export interface ProviderEntry {
   /** The Keystone v3 URL, normalised (see normalizeAuthUrl). */
@@ -91,11 +92,11 @@ export function parseOptions(raw: Record<string, unknown>, scope = 'drivers.open
   const o: OptionReader = new OptionReader(raw, scope, OpenStackConfigError);
   const providers = new Map<string, ProviderEntry>();
   const rawProviders = raw.providers ?? {};
-  if (typeof rawProviders !== 'object' || Array.isArray(rawProviders)) throw new OpenStackConfigError('providers must be an object: name → {authUrl, region}');
-  for (const [name, value] of Object.entries(rawProviders as Record<string, unknown>)) {
+  if (!isRecord(rawProviders)) throw new OpenStackConfigError('providers must be an object: name → {authUrl, region}');
+  for (const [name, value] of Object.entries(rawProviders)) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new OpenStackConfigError(`provider name '${name}' may only hold letters, digits, '.', '_' and '-'`);
-    const entry = typeof value === 'string' ? { authUrl: value } : (value as Record<string, unknown> | null);
-    if (!entry || typeof entry !== 'object') throw new OpenStackConfigError(`provider '${name}' must be {authUrl, region}`);
+    const entry: Record<string, unknown> | undefined = typeof value === 'string' ? { authUrl: value } : isRecord(value) ? value : undefined;
+    if (!entry) throw new OpenStackConfigError(`provider '${name}' must be {authUrl, region}`);
     const authUrl = str(entry.authUrl, `providers.${name}.authUrl`);
     if (!authUrl) throw new OpenStackConfigError(`provider '${name}' has no authUrl`);
     providers.set(name, { authUrl: normalizeAuthUrl(authUrl), region: str(entry.region, `providers.${name}.region`) });

@@ -2,6 +2,7 @@
 // service's own message.
 import { BackendUnreachable, DeltacloudError, ValidationFailure } from '../../core/errors.js';
 import { errorForHttp, retryAfterSeconds, transportError as classifyTransport } from '../../core/kit/classify.js';
+import { isRecord } from '../../core/guards.js';
 
 const MAX_MESSAGE = 500;
 
@@ -20,16 +21,13 @@ export function extractMessage(text: string): string {
 }
 
 function messageIn(json: unknown): string | undefined {
-  if (!json || typeof json !== 'object') return typeof json === 'string' ? json : undefined;
-  const o = json as Record<string, unknown>;
+  if (!isRecord(json)) return typeof json === 'string' ? json : undefined;
+  const o = json;
   if (typeof o.message === 'string' && o.message) return o.message; // {"message": …} (Ironic/Placement style)
   if (typeof o.error === 'string' && o.error) return o.error;
   for (const value of Object.values(o)) {
     // {"itemNotFound": {"message", "code"}}, {"error": {"message", "code", "title"}}, {"NeutronError": {"message", "type"}}
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      const inner = value as Record<string, unknown>;
-      if (typeof inner.message === 'string' && inner.message) return inner.message;
-    }
+    if (isRecord(value) && typeof value.message === 'string' && value.message) return value.message;
   }
   if (Array.isArray(o.errors) && o.errors.length > 0) return messageIn(o.errors[0]); // Placement/Cinder v3 style
   return undefined;

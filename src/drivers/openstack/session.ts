@@ -7,8 +7,10 @@ import type { OpenStackOptions } from './config.js';
 import { errorForStatus, transportError } from './errors.js';
 import { TokenCache, type AuthToken, type CatalogService } from './keystone.js';
 import { keystoneV3, type Identity, type SignIn } from './sign-in.js';
+import { isRecord } from '../../core/guards.js';
 
-export type ServiceKind = 'compute' | 'image' | 'volume' | 'network' | 'object-store' | 'cdn';
+export const SERVICE_KINDS = ['compute', 'image', 'volume', 'network', 'object-store', 'cdn'] as const;
+export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
 /** Catalogue types per service, preferred first. */
 export const SERVICE_TYPES: Record<ServiceKind, readonly string[]> = {
@@ -104,7 +106,7 @@ export class Session {
 
   /** Service kinds the catalogue offers in the provider's region. */
   services(): ServiceKind[] {
-    return (Object.keys(SERVICE_TYPES) as ServiceKind[]).filter((k) => this.findEndpoint(k) !== undefined);
+    return SERVICE_KINDS.filter((k) => this.findEndpoint(k) !== undefined);
   }
 
   has(kind: ServiceKind): boolean {
@@ -212,7 +214,7 @@ export class Session {
         redirect: 'manual',
         signal,
         ...(opts.body !== undefined && typeof opts.body !== 'string' && !(opts.body instanceof Uint8Array) ? { duplex: 'half' } : {}),
-      } as RequestInit);
+      });
     } catch (e) {
       throw transportError(e, kind);
     } finally {
@@ -261,15 +263,17 @@ export class Session {
     const seen = new Set<string>();
     let marker: string | undefined;
     for (let page = 0; page < 1_000_000; page++) {
-      const body = await this.json<Record<string, unknown> | T[]>(kind, 'GET', path, { query: { ...opts.query, limit, marker } });
-      const items = (key === undefined ? body : (body as Record<string, unknown> | undefined)?.[key]) as T[] | undefined;
-      if (!Array.isArray(items) || items.length === 0) break;
+      const body = await this.json<unknown>(kind, 'GET', path, { query: { ...opts.query, limit, marker } });
+      const found = key === undefined ? body : isRecord(body) ? body[key] : undefined;
+      if (!Array.isArray(found) || found.length === 0) break;
+      // The service's JSON is trusted to hold items of the listing's shape (as json<T>() trusts it).
+      const items = found as T[];
       all.push(...items);
       let next: string | undefined;
       if (opts.markerOf) {
         if (items.length >= limit) next = opts.markerOf(items[items.length - 1]!);
       } else {
-        next = markerOfNextLink(body as Record<string, unknown>, key!);
+        next = isRecord(body) && key !== undefined ? markerOfNextLink(body, key) : undefined;
       }
       if (next === undefined || seen.has(next)) break;
       seen.add(next);
@@ -283,7 +287,8 @@ export class Session {
 function markerOfNextLink(body: Record<string, unknown>, key: string): string | undefined {
   let href: string | undefined;
   const links = body[`${key}_links`];
-  if (Array.isArray(links)) href = (links as Array<{ rel?: string; href?: string }>).find((l) => l.rel === 'next')?.href;
+  const next: unknown = Array.isArray(links) ? links.find((l) => isRecord(l) && l.rel === 'next') : undefined;
+  if (isRecord(next) && typeof next.href === 'string') href = next.href;
   if (href === undefined && typeof body.next === 'string') href = body.next;
   if (!href) return undefined;
   try {

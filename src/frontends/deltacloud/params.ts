@@ -84,7 +84,7 @@ export function addParam(params: Params, name: string, value: string): void {
   checkName(name);
   const nested = /^([^[\]]+)\[([^[\]]*)\]$/.exec(name);
   if (nested) {
-    const [, outer, inner] = nested as unknown as [string, string, string];
+    const [, outer = '', inner = ''] = nested;
     const existing = params[outer];
     if (inner === '') {
       params[outer] = Array.isArray(existing) ? [...existing, value] : typeof existing === 'string' ? [existing, value] : [value];

@@ -7,6 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Credentials } from '../../core/driver.js';
 import { ConfigError } from '../../server/config.js';
+import { isRecord } from '../../core/guards.js';
 
 export const CREDENTIALS_FILE_ENV = 'DELTACLOUD_EC2_CREDENTIALS_FILE';
 
@@ -53,16 +54,16 @@ export class Ec2CredentialStore {
 
 function entriesFrom(section: unknown, origin: string, defaultDriver: string, knownDrivers: readonly string[]): Entry[] {
   if (section === undefined || section === null) return [];
-  if (typeof section !== 'object' || Array.isArray(section)) throw new ConfigError(`${origin}: "credentials" must be an object of access key ids`);
-  return Object.entries(section as Record<string, unknown>).map(([accessKeyId, value]) => {
+  if (!isRecord(section)) throw new ConfigError(`${origin}: "credentials" must be an object of access key ids`);
+  return Object.entries(section).map(([accessKeyId, value]) => {
     const where = `${origin}: access key '${accessKeyId}'`;
     // `/` would break the SigV4 credential scope, which is split on it.
     if (!/^[\x21-\x7e]+$/.test(accessKeyId) || accessKeyId.includes('/')) throw new ConfigError(`${where}: invalid access key id`);
-    if (!value || typeof value !== 'object') throw new ConfigError(`${where}: must be an object`);
-    const v = value as Record<string, unknown>;
-    const optional = (name: string) => {
-      if (v[name] !== undefined && typeof v[name] !== 'string') throw new ConfigError(`${where}: "${name}" must be a string`);
-      return v[name] as string | undefined;
+    if (!isRecord(value)) throw new ConfigError(`${where}: must be an object`);
+    const optional = (name: string): string | undefined => {
+      const field = value[name];
+      if (field !== undefined && typeof field !== 'string') throw new ConfigError(`${where}: "${name}" must be a string`);
+      return field;
     };
     const secret = optional('secret');
     if (!secret) throw new ConfigError(`${where}: "secret" is required`);
@@ -96,8 +97,8 @@ function readCredentialsFile(path: string): unknown {
 
 function credentialsOf(section: unknown, origin: string): unknown {
   if (section === undefined) return undefined;
-  if (!section || typeof section !== 'object' || Array.isArray(section)) throw new ConfigError(`${origin} must be an object`);
-  return (section as Record<string, unknown>).credentials;
+  if (!isRecord(section)) throw new ConfigError(`${origin} must be an object`);
+  return section.credentials;
 }
 
 /**

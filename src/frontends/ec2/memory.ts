@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Instance } from '../../core/model.js';
 import { ConfigError } from '../../server/config.js';
 import { Ec2Error } from './errors.js';
+import { isRecord } from '../../core/guards.js';
 
 /** A Map that forgets its least recently used entries beyond `capacity`. */
 export class LruMap<K, V> {
@@ -24,7 +25,8 @@ export class LruMap<K, V> {
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
+    const oldest = this.map.keys().next();
+    if (this.map.size > this.capacity && !oldest.done) this.map.delete(oldest.value);
   }
 
   delete(key: K): void {
@@ -105,7 +107,7 @@ export const DEFAULT_TERMINATED_VISIBLE_SECONDS = 3600;
 
 /** `terminatedVisibleSeconds` of the configuration's `ec2` section (0: not kept at all). */
 export function terminatedVisibleSeconds(section: unknown): number {
-  const value = section && typeof section === 'object' ? (section as Record<string, unknown>).terminatedVisibleSeconds : undefined;
+  const value = isRecord(section) ? section.terminatedVisibleSeconds : undefined;
   if (value === undefined) return DEFAULT_TERMINATED_VISIBLE_SECONDS;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new ConfigError('configuration "ec2.terminatedVisibleSeconds" must be a whole number of seconds (0 or more)');
@@ -137,7 +139,8 @@ export class TerminatedInstances {
     const gone: Instance = { ...instance, state: 'FINISH', actions: [], publicAddresses: [], privateAddresses: [], storageVolumes: [] };
     this.entries.delete(key);
     this.entries.set(key, { instance: gone, placement, until: this.now() + this.visibleMs });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    const oldest = this.entries.keys().next();
+    if (this.entries.size > this.capacity && !oldest.done) this.entries.delete(oldest.value);
   }
 
   /** The back end account's terminated instances still visible, in termination order. */

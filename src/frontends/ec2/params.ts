@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { emptyRecord, isPrototypeName } from '../../core/safe-keys.js';
 import { Ec2Error, invalidValue, missingParameter } from './errors.js';
 import { MatchBudget, wildcard } from './wildcard.js';
+import { isRecord } from '../../core/guards.js';
 
 export type QueryParams = Record<string, string>;
 
@@ -166,16 +167,17 @@ export function paginate<T>(items: T[], params: QueryParams, action: string): { 
   )).digest('base64url').slice(0, 16);
   let offset = 0;
   if (token !== undefined) {
-    let decoded: { o?: unknown; q?: unknown } | undefined;
+    let decoded: unknown;
     try {
       decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
     } catch {
       decoded = undefined;
     }
-    if (!decoded || decoded.q !== query || !Number.isInteger(decoded.o) || (decoded.o as number) < 0) {
+    const tokenOffset = isRecord(decoded) && decoded.q === query ? decoded.o : undefined;
+    if (typeof tokenOffset !== 'number' || !Number.isInteger(tokenOffset) || tokenOffset < 0) {
       throw new Ec2Error('InvalidPaginationToken', 'The pagination token is not valid for this request');
     }
-    offset = decoded.o as number;
+    offset = tokenOffset;
   }
   if (maxResults === undefined) return { page: items.slice(offset) };
   const end = offset + maxResults;

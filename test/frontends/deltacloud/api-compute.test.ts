@@ -9,13 +9,13 @@ import {
   assertEtag, assertErrorBoth, assertHref, assertJsonError, assertRuntime, assertType, assertXmlError, get, getJson, getXml,
   JSON_TYPE, post, req, XML, XML_DECLARATION, type XNode,
 } from '../../helpers/api.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 
-let server: TestServer;
+let server: AppServer;
 let A: string; // absolute mount URL, e.g. http://localhost:40123/api
 
 before(async () => {
-  server = await startServer();
+  server = await startApp();
   A = `http://localhost:${server.port}/api`;
 });
 after(async () => {

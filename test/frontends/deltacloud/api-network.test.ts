@@ -7,13 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import {
   assertEtag, assertErrorBoth, assertType, get, getJson, getXml, JSON_TYPE, post, req, XML, XML_DECLARATION, type XNode,
 } from '../../helpers/api.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 
-let server: TestServer;
+let server: AppServer;
 let A: string;
 
 before(async () => {
-  server = await startServer();
+  server = await startApp();
   A = `http://localhost:${server.port}/api`;
 });
 after(async () => {

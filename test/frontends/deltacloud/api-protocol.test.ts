@@ -7,13 +7,13 @@ import {
   assertEtag, assertJsonError, assertNoLeak, assertRuntime, assertType, assertXmlError, get, getJson, getXml, JSON_TYPE, md5, post,
   rawHttp, req, XML,
 } from '../../helpers/api.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 
-let server: TestServer;
+let server: AppServer;
 let A: string;
 
 before(async () => {
-  server = await startServer();
+  server = await startApp();
   A = `http://localhost:${server.port}/api`;
 });
 after(async () => {

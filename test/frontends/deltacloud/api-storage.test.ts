@@ -6,13 +6,13 @@ import {
   assertEtag, assertErrorBoth, assertType, assertXmlError, get, getJson, getXml, headersWithPrefix, JSON_TYPE, post, req, XML,
   XML_DECLARATION, type XNode,
 } from '../../helpers/api.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 
-let server: TestServer;
+let server: AppServer;
 let A: string;
 
 before(async () => {
-  server = await startServer();
+  server = await startApp();
   A = `http://localhost:${server.port}/api`;
 });
 after(async () => {

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { req, type Res } from '../../helpers/api.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 
-let server: TestServer;
+let server: AppServer;
 const BUCKET = 'rangebucket';
 const TEXT = 'Hello, ranges! 0123456789';
 const BIG = Buffer.alloc(8 * 1024 * 1024 + 3, 0);
@@ -16,7 +16,7 @@ const content = (blob: string, range?: string, extra: Record<string, string> = {
   req(server, 'GET', `/api/buckets/${BUCKET}/${blob}/content`, { headers: { ...(range ? { Range: range } : {}), ...extra }, ...(accept ? { accept } : {}) });
 
 before(async () => {
-  server = await startServer();
+  server = await startApp();
   assert.equal((await req(server, 'POST', '/api/buckets', { body: { name: BUCKET } })).status, 201);
   for (const [id, body] of [['hello.txt', Buffer.from(TEXT)], ['big.bin', BIG], ['empty.txt', Buffer.alloc(0)]] as const) {
     const put = await req(server, 'PUT', `/api/buckets/${BUCKET}/${id}`, { body, headers: { 'Content-Type': 'application/octet-stream' } });

@@ -11,7 +11,7 @@ import {
   type CompareContext, type GoldenFile, type XNode,
 } from '../../helpers/golden.js';
 import { call, type Call } from '../../helpers/api.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 
 // ---------------------------------------------------------------------------
 // Capture order. Reads of seed data first, then the create/act/delete
@@ -216,7 +216,7 @@ const INTENTIONAL_DIFFERENCES: IntentionalDifference[] = [
 const CREATED_ID = /\/(?:storage_volumes\/(volume_\d+(?:_\d+)?)|instances\/(inst\d+))$/;
 
 interface Replay {
-  server: TestServer;
+  server: AppServer;
   ctx: CompareContext;
   /** golden volume_<epoch> or inst<N> → the id our server returned for the same create. */
   createdIds: Map<string, string>;
@@ -385,7 +385,7 @@ describe('golden responses of the original server (mock driver)', () => {
   let r: Replay | undefined;
 
   before(async () => {
-    const server = await startServer();
+    const server = await startApp();
     r = { server, ctx: newContext(server.origin), createdIds: new Map() };
   });
   after(async () => {

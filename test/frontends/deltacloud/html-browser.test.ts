@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getJson, req, type ReqOptions, type Res } from '../../helpers/api.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 
-let server: TestServer;
+let server: AppServer;
 let own: string;
 
 before(async () => {
-  server = await startServer();
+  server = await startApp();
   own = `http://localhost:${server.port}`;
 });
 after(async () => {

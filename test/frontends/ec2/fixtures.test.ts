@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, startServer, type TestServer } from '../../helpers/server.js';
+import { ROOT } from '../../helpers/server.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 import { postForm } from './helpers.js';
 
 interface Exchange {
@@ -65,9 +66,9 @@ function assertSubset(ours: Shape, recorded: Shape, what: string) {
   assert.deepEqual(extra, [], `${what}: elements the recorded answer does not have`);
 }
 
-let server: TestServer;
+let server: AppServer;
 before(async () => {
-  server = await startServer({ args: ['-f', 'deltacloud,ec2'] });
+  server = await startApp({ args: ['-f', 'deltacloud,ec2'] });
 });
 after(async () => server?.stop());
 

@@ -12,14 +12,14 @@ import {
   ReleaseAddressCommand, RevokeSecurityGroupIngressCommand, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand,
   TerminateInstancesCommand, type Instance,
 } from '@aws-sdk/client-ec2';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 import { ec2Client, postForm, rejectsWith } from './helpers.js';
 
-let server: TestServer;
+let server: AppServer;
 let ec2: EC2Client;
 
 before(async () => {
-  server = await startServer({ args: ['-f', 'deltacloud,ec2'] });
+  server = await startApp({ args: ['-f', 'deltacloud,ec2'] });
   ec2 = ec2Client(server.port);
 });
 after(async () => {

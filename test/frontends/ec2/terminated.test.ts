@@ -13,12 +13,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Instance as ModelInstance } from '../../../src/core/model.js';
 import { TerminatedInstances } from '../../../src/frontends/ec2/memory.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 import { ec2Client, rejectsWith } from './helpers.js';
 
 const VISIBLE_SECONDS = 2;
 let dir: string;
-let server: TestServer;
+let server: AppServer;
 let ec2: EC2Client;
 
 function writeConfig(name: string, config: unknown): string {
@@ -29,7 +29,7 @@ function writeConfig(name: string, config: unknown): string {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'deltacloud-test-ec2-terminated-'));
-  server = await startServer({ args: ['-f', 'deltacloud,ec2', '-c', writeConfig('config.json', { ec2: { terminatedVisibleSeconds: VISIBLE_SECONDS } })] });
+  server = await startApp({ args: ['-f', 'deltacloud,ec2', '-c', writeConfig('config.json', { ec2: { terminatedVisibleSeconds: VISIBLE_SECONDS } })] });
   ec2 = ec2Client(server.port);
 });
 after(async () => {
@@ -74,7 +74,7 @@ test('a terminated instance is listed as terminated in its reservation; waitUnti
 test('ec2.terminatedVisibleSeconds must be a whole number of seconds: a bad one stops start-up', async () => {
   for (const bad of [-1, 1.5, '60']) {
     const config = writeConfig(`bad-${String(bad)}.json`, { ec2: { terminatedVisibleSeconds: bad } });
-    await assert.rejects(startServer({ args: ['-f', 'deltacloud,ec2', '-c', config] }), /terminatedVisibleSeconds/);
+    await assert.rejects(startApp({ args: ['-f', 'deltacloud,ec2', '-c', config] }), /terminatedVisibleSeconds/);
   }
 });
 

@@ -17,6 +17,7 @@ import {
   cpuOptionsFor, ec2StatesFor, profileAdmits, tagSpecifications, toHardwareProfile, toImage, toInstance, toKey, toRealm,
 } from '../mappings.js';
 import { filterValue, orEmpty, orUndefined, type Deps } from './context.js';
+import { errorStatus } from '../../../core/guards.js';
 
 type Ops = Pick<Driver,
   'realms' | 'realm' | 'hardware_profiles' | 'hardware_profile' | 'images' | 'image' | 'create_image' | 'destroy_image'
@@ -63,7 +64,7 @@ async function showRealm(s: AwsSession, id: string): Promise<Realm | undefined> 
     const zone = out.AvailabilityZones?.find((z) => z.ZoneName === id);
     return zone && toRealm(zone);
   }).catch((e: unknown) => {
-    if ((e as { status?: number }).status === 400) return undefined;
+    if (errorStatus(e) === 400) return undefined;
     throw e;
   });
 }
@@ -107,7 +108,7 @@ export function computeOperations(deps: Deps): Ops {
       return out.InstanceTypes?.find((t) => t.InstanceType === id);
     }).catch((e: unknown) => {
       // An unknown type name is an invalid parameter to EC2: for a show it means "no such profile".
-      if ((e as { status?: number }).status === 400) return undefined;
+      if (errorStatus(e) === 400) return undefined;
       throw e;
     });
   }
@@ -121,7 +122,7 @@ export function computeOperations(deps: Deps): Ops {
     try {
       return [...(await allTypes(s)).values()];
     } catch (e) {
-      if ((e as { status?: number }).status === 403) return undefined;
+      if (errorStatus(e) === 403) return undefined;
       throw e;
     }
   }

@@ -3,6 +3,7 @@
 import type { RequestContext } from '../../../core/driver.js';
 import { AwsSession, type ClientPool } from '../clients.js';
 import type { Ec2Options } from '../config.js';
+import { errorStatus } from '../../../core/guards.js';
 
 export interface Deps {
   pool: ClientPool;
@@ -19,7 +20,7 @@ export async function orUndefined<T>(fn: () => Promise<T | undefined>): Promise<
   try {
     return await fn();
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return undefined;
+    if (errorStatus(error) === 404) return undefined;
     throw error;
   }
 }

@@ -12,6 +12,7 @@ import type { AwsSession } from '../clients.js';
 import { bareInstance, toLoadBalancer } from '../mappings.js';
 import { describeInstances } from './compute.js';
 import { filterValue, orEmpty, orUndefined, type Deps } from './context.js';
+import { errorStatus } from '../../../core/guards.js';
 
 type Ops = Pick<Driver,
   'load_balancers' | 'load_balancer' | 'create_load_balancer' | 'destroy_load_balancer' | 'lb_register_instance' | 'lb_unregister_instance'>;
@@ -36,7 +37,7 @@ async function withInstances(s: AwsSession, balancers: LoadBalancerDescription[]
       for (const i of await describeInstances(s, { InstanceIds: ids })) byId.set(i.id, i);
     } catch (error) {
       // A registered instance that no longer exists makes the whole call fail: fall back to ids.
-      if ((error as { status?: number }).status !== 404) throw error;
+      if (errorStatus(error) !== 404) throw error;
     }
   }
   return balancers.map((b) => toLoadBalancer(b, (b.Instances ?? []).map((i) => byId.get(i.InstanceId ?? '') ?? bareInstance(i.InstanceId ?? ''))));

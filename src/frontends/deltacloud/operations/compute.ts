@@ -1,6 +1,6 @@
 // Realms, hardware profiles, images, instances, instance states, keys, metrics.
 import type { InstanceCreate, RunCommand } from '../../../core/driver.js';
-import { Forbidden, MethodNotAllowed, ValidationFailure } from '../../../core/errors.js';
+import { Forbidden, MethodNotAllowed, NotSupported, ValidationFailure } from '../../../core/errors.js';
 import type { Instance, InstanceAction } from '../../../core/model.js';
 import { optParam, param, type ApiRequest, type Operation } from '../operation.js';
 import { documentReply, emptyReply, type Reply } from '../reply.js';
@@ -8,6 +8,7 @@ import {
   allowedActions, commandResultView, hardwareProfileView, imageView, instanceStatesView, instanceView, keyView, metricView, realmView,
 } from '../views/compute.js';
 import { listOperation, listReply, memberReply, readAndDestroy, showOperation } from './standard.js';
+import { offeredCollections } from './entry.js';
 import { graphvizSource, renderStateDiagramPng } from '../state-diagram.js';
 import { INSTANCE_ACTION_CAPABILITY } from '../../../core/kit/capabilities.js';
 import { findOne } from '../../../core/kit/lookup.js';
@@ -173,6 +174,8 @@ const instanceStates: Operation[] = [
     formats: ['xml', 'json', 'html', 'png', 'gv'],
     async run(req): Promise<Reply> {
       const machine = req.driver.declaration.stateMachine!;
+      // The collection exists exactly when the entry point lists it (an OpenStack catalogue without Nova has no instances).
+      if (!(await offeredCollections(req)).includes('instance_states')) throw new NotSupported('This provider offers no instances, hence no instance states');
       if (req.format === 'gv') return { status: 200, body: { kind: 'text', text: graphvizSource(machine), contentType: 'application/ghostscript' } };
       if (req.format === 'png') return { status: 200, body: { kind: 'stream', stream: await renderStateDiagramPng(machine), contentType: 'image/png' } };
       return documentReply(200, {

@@ -11,7 +11,8 @@ import { call } from '../../../core/kit/pipeline.js';
 
 export const API_VERSION = '1.1.3';
 
-async function offeredCollections(req: ApiRequest): Promise<CollectionName[]> {
+/** The collections the entry point lists: the driver's, narrowed to what this provider's back end offers. */
+export async function offeredCollections(req: ApiRequest): Promise<CollectionName[]> {
   const all = collectionsOf(req.driver);
   if (!req.driver.supported_collections) return all;
   const supported = await call(req.driver, 'supported_collections', req.ctx);

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { MethodNotAllowed, NotFound, ValidationFailure } from '../../../core/errors.js';
 import type { Blob } from '../../../core/model.js';
 import { optParam, param, type ApiRequest, type Operation } from '../operation.js';
+import { str } from '../params.js';
 import { emptyReply, type Reply } from '../reply.js';
 import { blobView, bucketView, storageSnapshotView, storageVolumeView } from '../views/storage.js';
 import { blobContent } from './blob-content.js';
@@ -111,10 +112,15 @@ const blobIdParams = [{ name: 'id', required: true }, { name: 'blob_id', require
 
 const isSegmented = (req: Pick<ApiRequest, 'params' | 'headers'>) =>
   String(req.headers['x-deltacloud-blobtype'] ?? req.params.blob_type ?? '').toLowerCase() === 'segmented';
+/** A header sent once (a repeated one counts by its first value). */
+function headerValue(req: Pick<ApiRequest, 'headers'>, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
 const segmentedUploadId = (req: Pick<ApiRequest, 'params' | 'headers'>) =>
-  (req.headers['x-deltacloud-segmentedblob'] as string | undefined) ?? (req.params.segmented_blob as string | undefined);
+  headerValue(req, 'x-deltacloud-segmentedblob') ?? str(req.params, 'segmented_blob');
 const segmentOrder = (req: Pick<ApiRequest, 'params' | 'headers'>) =>
-  (req.headers['x-deltacloud-segmentorder'] as string | undefined) ?? (req.params.segment_order as string | undefined);
+  headerValue(req, 'x-deltacloud-segmentorder') ?? str(req.params, 'segment_order');
 
 /** Which capability a PUT needs: plain upload, or one step of a segmented upload (spec §11.10.7). */
 function putCapability(req: Pick<ApiRequest, 'params' | 'headers'>): 'create_blob' | 'init_segmented_blob' | 'finalize_segmented_blob' | 'blob_segment' {
@@ -146,7 +152,7 @@ async function readManifest(stream: Readable): Promise<Array<{ order: number; id
 async function putBlob(req: ApiRequest): Promise<Reply> {
   const bucketId = req.pathParams.id!;
   const blobId = req.pathParams.blob_id!;
-  const contentType = (req.headers['content-type'] as string | undefined) ?? '';
+  const contentType = req.headers['content-type'] ?? '';
   const metadata = metadataFromHeaders(req);
   const capability = putCapability(req);
   if (capability === 'init_segmented_blob') {

@@ -1,6 +1,6 @@
 // What every action handler gets, and the lookups they share: calling a
 // driver capability, finding resources by id with EC2's NotFound codes.
-import type { Capability, Driver, RequestContext } from '../../../core/driver.js';
+import type { Capability, Driver, Filter, RequestContext } from '../../../core/driver.js';
 import type { ListCapability } from '../../../core/kit/capabilities.js';
 import { canLookUp as canLookUpIn, findOne as findOneIn, list, type ItemOf } from '../../../core/kit/lookup.js';
 import type { Ec2Account } from '../credentials.js';
@@ -44,8 +44,9 @@ export function canLookUp(req: ActionRequest, collection: ListCapability): boole
   return canLookUpIn(req.driver, collection);
 }
 
-export function listAll<C extends ListCapability>(req: ActionRequest, collection: C): Promise<Array<ItemOf<C>>> {
-  return list(req.driver, collection, req.ctx, {});
+/** A listing; `filter` is what the driver may push down to its back end (pushdown.ts), the action still filters. */
+export function listAll<C extends ListCapability>(req: ActionRequest, collection: C, filter: Filter = {}): Promise<Array<ItemOf<C>>> {
+  return list(req.driver, collection, req.ctx, filter);
 }
 
 /** One resource by id: the show method when the driver has one, else its listing filtered by id. */

@@ -1,7 +1,7 @@
 // Regions and zones, instance types, images, instances and key pairs:
 // realms → availability zones, hardware profiles → instance types,
 // images → AMIs, keys → key pairs.
-import type { InstanceCreate } from '../../../core/driver.js';
+import type { Filter as CoreFilter, InstanceCreate } from '../../../core/driver.js';
 import { INSTANCE_ACTION_CAPABILITY } from '../../../core/kit/capabilities.js';
 import type { Image, Instance, InstanceAction, Key } from '../../../core/model.js';
 import { textEl } from '../../deltacloud/xml.js';
@@ -15,6 +15,8 @@ import {
 import {
   call, canLookUp, findOne, findRequired, listAll, notFound, selectIds, type Action, type ActionRequest, type Child,
 } from './common.js';
+import { errorStatus } from '../../../core/guards.js';
+import { coreFilterOf, IMAGE_EQUIVALENTS, INSTANCE_EQUIVALENTS, INSTANCE_TYPE_EQUIVALENTS, ZONE_EQUIVALENTS } from '../pushdown.js';
 
 // --- regions, zones, instance types ------------------------------------------------
 
@@ -31,8 +33,8 @@ const DescribeRegions: Action = {
 const DescribeAvailabilityZones: Action = {
   needs: ['realms'],
   async run(req) {
-    const realms = await listAll(req, 'realms');
     const names = [...list(req.params, 'ZoneName'), ...list(req.params, 'ZoneId')];
+    const realms = await listAll(req, 'realms', coreFilterOf(filters(req.params), names, ZONE_EQUIVALENTS));
     const selected = selectIds(realms, names, (r) => r.id, (ids) => invalidValue(`The zone '${ids.join(', ')}' does not exist in region ${req.region}`));
     const zones = applyFilters(selected, filters(req.params), {
       'zone-name': (r) => r.id, 'zone-id': (r) => r.id, 'region-name': () => req.region, 'zone-type': () => 'availability-zone',
@@ -45,8 +47,9 @@ const DescribeAvailabilityZones: Action = {
 const DescribeInstanceTypes: Action = {
   needs: ['hardware_profiles'],
   async run(req) {
-    const profiles = await listAll(req, 'hardware_profiles');
-    const selected = selectIds(profiles, list(req.params, 'InstanceType'), (p) => p.id,
+    const types = list(req.params, 'InstanceType');
+    const profiles = await listAll(req, 'hardware_profiles', coreFilterOf(filters(req.params), types, INSTANCE_TYPE_EQUIVALENTS));
+    const selected = selectIds(profiles, types, (p) => p.id,
       (ids) => new Ec2Error('InvalidInstanceType', `The following supplied instance types do not exist: [${ids.join(', ')}]`));
     const matching = applyFilters(selected, filters(req.params), {
       'instance-type': (p) => p.id,
@@ -67,7 +70,8 @@ const DescribeImages: Action = {
   needs: ['images'],
   async run(req) {
     const user = req.account.backend?.user;
-    const images = selectIds(await listAll(req, 'images'), list(req.params, 'ImageId'), (i) => i.id, imageNotFound);
+    const ids = list(req.params, 'ImageId');
+    const images = selectIds(await listAll(req, 'images', coreFilterOf(filters(req.params), ids, IMAGE_EQUIVALENTS)), ids, (i) => i.id, imageNotFound);
     const owners = list(req.params, 'Owner').map((o) => (o === 'self' ? user : o));
     const owned = owners.length === 0 ? images : images.filter((i) => owners.includes(i.ownerId));
     const matching = applyFilters(owned, filters(req.params), {
@@ -135,8 +139,8 @@ async function reservationItems(req: ActionRequest, instances: Instance[]): Prom
 const isTerminated = (i: Instance) => instanceState(i.state) === TERMINATED;
 
 /** The back end's instances, then those terminated lately that it no longer lists (as AWS shows them for an hour). */
-async function visibleInstances(req: ActionRequest): Promise<Instance[]> {
-  const live = await listAll(req, 'instances');
+async function visibleInstances(req: ActionRequest, filter: CoreFilter): Promise<Instance[]> {
+  const live = await listAll(req, 'instances', filter);
   const liveIds = new Set(live.map((i) => i.id));
   return [...live, ...req.terminated.list(req.backendScope).map((t) => t.instance).filter((i) => !liveIds.has(i.id))];
 }
@@ -148,7 +152,7 @@ const DescribeInstances: Action = {
     if (ids.length > 0 && optional(req.params, 'MaxResults') !== undefined) {
       throw new Ec2Error('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
     }
-    const instances = selectIds(await visibleInstances(req), ids, (i) => i.id, instanceNotFound);
+    const instances = selectIds(await visibleInstances(req, coreFilterOf(filters(req.params), ids, INSTANCE_EQUIVALENTS)), ids, (i) => i.id, instanceNotFound);
     const placement = (i: Instance) => placementOf(req, i);
     const matching = applyFilters(instances, filters(req.params), {
       'instance-id': (i) => i.id,
@@ -393,7 +397,7 @@ const DeleteKeyPair: Action = {
       try {
         await call(req.driver, 'destroy_key', req.ctx, id);
       } catch (e) {
-        if ((e as { status?: number }).status !== 404) throw e;
+        if (errorStatus(e) !== 404) throw e;
       }
     }
     return [returnTrue()];

@@ -6,6 +6,7 @@ import {
   attachmentChildren, isoTime, itemSet, opt, returnTrue, snapshotItem, snapshotStatus, volumeItem, volumeSize, volumeStatus,
 } from '../xml.js';
 import { call, canLookUp, findRequired, listAll, notFound, selectIds, type Action, type ActionRequest } from './common.js';
+import { coreFilterOf, SNAPSHOT_EQUIVALENTS, VOLUME_EQUIVALENTS } from '../pushdown.js';
 
 const volumeNotFound = (ids: string[]) => notFound('InvalidVolume.NotFound', 'volume', ids);
 const snapshotNotFound = (ids: string[]) => notFound('InvalidSnapshot.NotFound', 'snapshot', ids);
@@ -39,7 +40,8 @@ const CreateVolume: Action = {
 const DescribeVolumes: Action = {
   needs: ['storage_volumes'],
   async run(req) {
-    const volumes = selectIds(await listAll(req, 'storage_volumes'), list(req.params, 'VolumeId'), (v) => v.id, volumeNotFound);
+    const ids = list(req.params, 'VolumeId');
+    const volumes = selectIds(await listAll(req, 'storage_volumes', coreFilterOf(filters(req.params), ids, VOLUME_EQUIVALENTS)), ids, (v) => v.id, volumeNotFound);
     const matching = applyFilters(volumes, filters(req.params), {
       'volume-id': (v) => v.id, status: (v) => volumeStatus(v.state), 'availability-zone': (v) => v.realmId,
       size: (v) => volumeSize(v), 'create-time': (v) => isoTime(v.created), 'volume-type': () => 'standard',
@@ -123,7 +125,8 @@ const CreateSnapshot: Action = {
 const DescribeSnapshots: Action = {
   needs: ['storage_snapshots'],
   async run(req) {
-    const snapshots = selectIds(await listAll(req, 'storage_snapshots'), list(req.params, 'SnapshotId'), (s) => s.id, snapshotNotFound);
+    const ids = list(req.params, 'SnapshotId');
+    const snapshots = selectIds(await listAll(req, 'storage_snapshots', coreFilterOf(filters(req.params), ids, SNAPSHOT_EQUIVALENTS)), ids, (s) => s.id, snapshotNotFound);
     const matching = applyFilters(snapshots, filters(req.params), {
       'snapshot-id': (s) => s.id, 'volume-id': (s) => s.volumeId, status: (s) => snapshotStatus(s.state),
       description: (s) => s.description, 'start-time': (s) => isoTime(s.created),
