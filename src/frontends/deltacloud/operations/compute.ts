@@ -12,6 +12,7 @@ import { graphvizSource, renderStateDiagramPng } from '../state-diagram.js';
 import { INSTANCE_ACTION_CAPABILITY } from '../../../core/kit/capabilities.js';
 import { findOne } from '../../../core/kit/lookup.js';
 import { call } from '../../../core/kit/pipeline.js';
+import { bareMemberOf, bytes, documentOf, listOf, memberOf, noContent, redirect } from '../openapi/responses.js';
 
 const realms: Operation[] = [listOperation('realms', realmView), showOperation('realms', realmView)];
 
@@ -25,6 +26,7 @@ const images: Operation[] = [
   {
     collection: 'images', name: 'create', method: 'POST', path: '/images', capability: 'create_image',
     params: [{ name: 'instance_id', required: true }, { name: 'name' }, { name: 'description' }],
+    responses: [memberOf(imageView, 201, ['Location'])],
     async run(req) {
       const image = await call(req.driver, 'create_image', req.ctx, {
         instanceId: param(req, 'instance_id'), name: optParam(req, 'name'), description: optParam(req, 'description'),
@@ -104,7 +106,7 @@ async function instanceAction(req: ApiRequest, action: InstanceAction): Promise<
 function actionOperation(action: Exclude<InstanceAction, 'destroy'>): Operation {
   return {
     collection: 'instances', name: action, method: 'POST', path: `/instances/:id/${action}`, capability: INSTANCE_ACTION_CAPABILITY[action],
-    params: [{ name: 'id', required: true }],
+    params: [{ name: 'id', required: true }], responses: [bareMemberOf(instanceView, 202), redirect(302)],
     async run(req) {
       const instance = await instanceAction(req, action);
       const self = req.view.href('instances', req.pathParams.id!);
@@ -125,6 +127,8 @@ const instances: Operation[] = [
   {
     collection: 'instances', name: 'create', method: 'POST', path: '/instances', capability: 'create_instance',
     params: CREATE_INSTANCE_PARAMS,
+    // One instance: the member; several (instance_count): the list.
+    responses: [memberOf(instanceView, 201, ['Location']), listOf(instanceView, 201)],
     async run(req) {
       const created = await call(req.driver, 'create_instance', req.ctx, instanceCreateFrom(req));
       if (created.length === 1) {
@@ -139,7 +143,7 @@ const instances: Operation[] = [
   actionOperation('reboot'),
   {
     collection: 'instances', name: 'destroy', method: 'DELETE', path: '/instances/:id', capability: 'destroy_instance',
-    params: [{ name: 'id', required: true }],
+    params: [{ name: 'id', required: true }], responses: [noContent()],
     async run(req) {
       await instanceAction(req, 'destroy');
       return emptyReply(204, undefined, req.view.href('instances'));
@@ -149,6 +153,7 @@ const instances: Operation[] = [
     collection: 'instances', name: 'run', method: 'POST', path: '/instances/:id/run', capability: 'run_on_instance',
     params: [{ name: 'id', required: true }, { name: 'cmd', required: true }, { name: 'private_key' }, { name: 'password' },
       { name: 'ip' }, { name: 'port' }, { name: 'username' }],
+    responses: [documentOf('command_result', commandResultView.schema)],
     async run(req) {
       const port = optParam(req, 'port');
       if (port !== undefined && port !== '' && !/^\d{1,5}$/.test(port)) throw new ValidationFailure('port must be a number');
@@ -171,6 +176,7 @@ const instanceStates: Operation[] = [
   {
     collection: 'instance_states', name: 'index', method: 'GET', path: '/instance_states', capability: 'instance_states',
     formats: ['xml', 'json', 'html', 'png', 'gv'],
+    responses: [documentOf('instance_states', instanceStatesView.schema), bytes(200, ['image/png', 'application/ghostscript'])],
     async run(req): Promise<Reply> {
       const machine = req.driver.declaration.stateMachine!;
       if (req.format === 'gv') return { status: 200, body: { kind: 'text', text: graphvizSource(machine), contentType: 'application/ghostscript' } };
@@ -190,6 +196,7 @@ const keys: Operation[] = [
   {
     collection: 'keys', name: 'create', method: 'POST', path: '/keys', capability: 'create_key',
     params: [{ name: 'name', required: true }],
+    responses: [memberOf(keyView, 201, ['Location'])],
     async run(req) {
       const key = await call(req.driver, 'create_key', req.ctx, {
         name: param(req, 'name'), publicKey: optParam(req, 'public_key') || undefined,

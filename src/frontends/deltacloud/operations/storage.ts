@@ -10,12 +10,14 @@ import { blobContent } from './blob-content.js';
 import { memberReply, readAndDestroy } from './standard.js';
 import { findOne } from '../../../core/kit/lookup.js';
 import { call } from '../../../core/kit/pipeline.js';
+import { bytes, memberOf, noContent } from '../openapi/responses.js';
 
 const volumes: Operation[] = [
   ...readAndDestroy('storage_volumes', storageVolumeView, 'destroy_storage_volume'),
   {
     collection: 'storage_volumes', name: 'create', method: 'POST', path: '/storage_volumes', capability: 'create_storage_volume',
     params: [{ name: 'capacity' }, { name: 'realm_id' }, { name: 'snapshot_id' }, { name: 'name' }, { name: 'description' }],
+    responses: [memberOf(storageVolumeView, 201, ['Location'])],
     async run(req) {
       const capacity = optParam(req, 'capacity');
       if (capacity !== undefined && capacity !== '' && !/^\d+(\.\d+)?$/.test(capacity)) {
@@ -33,6 +35,7 @@ const volumes: Operation[] = [
   {
     collection: 'storage_volumes', name: 'attach', method: 'POST', path: '/storage_volumes/:id/attach', capability: 'attach_storage_volume',
     params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }, { name: 'device', required: true }],
+    responses: [memberOf(storageVolumeView, 202)],
     async run(req) {
       const volume = await call(req.driver, 'attach_storage_volume', req.ctx, {
         id: req.pathParams.id!, instanceId: param(req, 'instance_id'), device: param(req, 'device'),
@@ -42,7 +45,7 @@ const volumes: Operation[] = [
   },
   {
     collection: 'storage_volumes', name: 'detach', method: 'POST', path: '/storage_volumes/:id/detach', capability: 'detach_storage_volume',
-    params: [{ name: 'id', required: true }],
+    params: [{ name: 'id', required: true }], responses: [memberOf(storageVolumeView, 202)],
     async run(req) {
       // Detach uses the volume's current instance and device (spec §11.8).
       const current = await findOne(req.driver, 'storage_volumes', req.ctx, req.pathParams.id!);
@@ -61,6 +64,7 @@ const snapshots: Operation[] = [
   {
     collection: 'storage_snapshots', name: 'create', method: 'POST', path: '/storage_snapshots', capability: 'create_storage_snapshot',
     params: [{ name: 'volume_id', required: true }, { name: 'name' }, { name: 'description' }],
+    responses: [memberOf(storageSnapshotView, 201, ['Location'])],
     async run(req) {
       const snapshot = await call(req.driver, 'create_storage_snapshot', req.ctx, {
         volumeId: param(req, 'volume_id'), name: optParam(req, 'name') || undefined, description: optParam(req, 'description') || undefined,
@@ -107,6 +111,9 @@ function metadataFromForm(req: ApiRequest): Record<string, string> {
 }
 
 const blobPath = '/buckets/:id/:blob_id';
+const BLOB_CONTENT_HEADERS = ['Content-Disposition', 'Accept-Ranges', 'Content-Length'];
+// A whole blob or the finished segmented one: the blob; a segmented upload's first step or a segment: its id in a header.
+const PUT_BLOB_RESPONSES = [memberOf(blobView), noContent(204, ['X-Deltacloud-SegmentedBlob', 'X-Deltacloud-BlobSegmentId'])];
 const blobIdParams = [{ name: 'id', required: true }, { name: 'blob_id', required: true }];
 
 const isSegmented = (req: Pick<ApiRequest, 'params' | 'headers'>) =>
@@ -182,7 +189,7 @@ async function requireBlob(req: ApiRequest): Promise<Blob> {
 const metadataOperation = (path: string): Operation => ({
   // Answered whatever format was negotiated: the answer has no body (spec §11.10.6).
   collection: 'buckets', name: 'blob_metadata', method: 'HEAD', path, capability: 'blob_metadata',
-  params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'],
+  params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'], responses: [noContent(204, ['X-Deltacloud-Blobmeta-*'])],
   async run(req) {
     const meta = await call(req.driver, 'blob_metadata', req.ctx, req.pathParams.id!, req.pathParams.blob_id!);
     if (!meta) throw new NotFound();
@@ -195,6 +202,7 @@ const buckets: Operation[] = [
   {
     collection: 'buckets', name: 'create', method: 'POST', path: '/buckets', capability: 'create_bucket',
     params: [{ name: 'name', required: true }, { name: 'location' }],
+    responses: [memberOf(bucketView, 201, ['Location'])],
     async run(req) {
       const name = param(req, 'name');
       if (name === '') throw new ValidationFailure('Bucket name must not be empty');
@@ -205,6 +213,7 @@ const buckets: Operation[] = [
   },
   {
     collection: 'buckets', name: 'show_blob', method: 'GET', path: blobPath, capability: 'blob', params: blobIdParams,
+    responses: [memberOf(blobView)],
     async run(req) {
       return memberReply(req, 200, blobView, await requireBlob(req));
     },
@@ -212,12 +221,18 @@ const buckets: Operation[] = [
   {
     collection: 'buckets', name: 'blob_content', method: 'GET', path: `${blobPath}/content`, capability: 'blob_data',
     params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'], run: blobContent,
+    responses: [bytes(200, ['application/octet-stream'], BLOB_CONTENT_HEADERS), bytes(206, ['application/octet-stream'], [...BLOB_CONTENT_HEADERS, 'Content-Range'])],
+    errors: [416],
   },
-  { collection: 'buckets', name: 'create_blob', method: 'PUT', path: blobPath, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob },
-  { collection: 'buckets', name: 'create_blob', method: 'PUT', path: `${blobPath}/stream`, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob },
+  { collection: 'buckets', name: 'create_blob', method: 'PUT', path: blobPath, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob, responses: PUT_BLOB_RESPONSES },
+  {
+    collection: 'buckets', name: 'create_blob', method: 'PUT', path: `${blobPath}/stream`, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob,
+    responses: PUT_BLOB_RESPONSES,
+  },
   {
     collection: 'buckets', name: 'create_blob', method: 'POST', path: '/buckets/:id', capability: 'create_blob',
     params: [{ name: 'id', required: true }, { name: 'blob_id', required: true }, { name: 'blob_data', required: true, type: 'file' }],
+    responses: [memberOf(blobView, 201)],
     async run(req) {
       const file = req.files.find((f) => f.field === 'blob_data');
       const text = file ? undefined : param(req, 'blob_data');
@@ -236,7 +251,7 @@ const buckets: Operation[] = [
   metadataOperation(`${blobPath}/metadata`),
   {
     collection: 'buckets', name: 'update_blob_metadata', method: 'POST', path: blobPath, capability: 'update_blob_metadata',
-    params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'],
+    params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'], responses: [noContent(204, ['X-Deltacloud-Blobmeta-*'])],
     async run(req) {
       const meta = metadataFromHeaders(req);
       const found = await call(req.driver, 'update_blob_metadata', req.ctx, req.pathParams.id!, req.pathParams.blob_id!, meta);
@@ -246,6 +261,7 @@ const buckets: Operation[] = [
   },
   {
     collection: 'buckets', name: 'delete_blob', method: 'DELETE', path: blobPath, capability: 'delete_blob', params: blobIdParams,
+    responses: [noContent()],
     async run(req) {
       await call(req.driver, 'delete_blob', req.ctx, req.pathParams.id!, req.pathParams.blob_id!);
       return emptyReply(204, undefined, req.view.href('buckets', req.pathParams.id!));
