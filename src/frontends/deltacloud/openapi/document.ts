@@ -137,7 +137,10 @@ function successResponses(op: Operation, views: Map<string, DescribedView>, docu
     if (jsonSchemas.length > 0) {
       for (const type of DOCUMENT_TYPES) content[type] = type === 'application/json' ? { schema: jsonSchemas.length === 1 ? jsonSchemas[0] : { oneOf: jsonSchemas } } : {};
     }
-    for (const r of responses) if (r.kind === 'bytes') for (const type of r.contentTypes) content[type] = {};
+    for (const r of responses) {
+      // JSON that is not a document of the API (the OpenAPI document itself): an object.
+      if (r.kind === 'bytes') for (const type of r.contentTypes) content[type] = type === 'application/json' ? { schema: { type: 'object' } } : {};
+    }
     const headerNames = responses.flatMap((r) => (r.kind === 'redirect' ? ['Location'] : 'headers' in r ? r.headers ?? [] : []));
     const response: Json = { description: GENERIC_MESSAGES[status] ?? (status === 200 ? 'OK' : status === 201 ? 'Created' : status === 204 ? 'No Content' : status >= 300 && status < 400 ? 'Redirect' : 'Success') };
     const headers = headersOf([...new Set(headerNames)]);

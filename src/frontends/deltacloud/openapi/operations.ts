@@ -21,7 +21,7 @@ export function makeOpenApiOperations(operations: () => readonly Operation[]): O
   const documentFor = (req: ApiRequest) => openApiDocument({
     operations: operations(), driver: req.driver, driverId: req.driverId, provider: req.provider, serverUrl: serverUrl(req), apiVersion: API_VERSION,
   });
-  const yamlReply = (req: ApiRequest): Reply => ({ status: 200, body: { kind: 'text', text: stringify(documentFor(req)), contentType: 'application/yaml' } });
+  const yamlReply = (req: ApiRequest): Reply => ({ status: 200, body: { kind: 'text', text: stringify(documentFor(req), { aliasDuplicateObjects: false }), contentType: 'application/yaml' } });
   return [
     {
       // Any negotiated format answers the JSON document (curl sends no Accept, browsers prefer HTML); YAML on request.

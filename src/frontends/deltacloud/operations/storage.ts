@@ -112,6 +112,7 @@ function metadataFromForm(req: ApiRequest): Record<string, string> {
 
 const blobPath = '/buckets/:id/:blob_id';
 const BLOB_CONTENT_HEADERS = ['Content-Disposition', 'Accept-Ranges', 'Content-Length'];
+// The blob's bytes come with its own media type.
 // A whole blob or the finished segmented one: the blob; a segmented upload's first step or a segment: its id in a header.
 const PUT_BLOB_RESPONSES = [memberOf(blobView), noContent(204, ['X-Deltacloud-SegmentedBlob', 'X-Deltacloud-BlobSegmentId'])];
 const blobIdParams = [{ name: 'id', required: true }, { name: 'blob_id', required: true }];
@@ -221,7 +222,7 @@ const buckets: Operation[] = [
   {
     collection: 'buckets', name: 'blob_content', method: 'GET', path: `${blobPath}/content`, capability: 'blob_data',
     params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'], run: blobContent,
-    responses: [bytes(200, ['application/octet-stream'], BLOB_CONTENT_HEADERS), bytes(206, ['application/octet-stream'], [...BLOB_CONTENT_HEADERS, 'Content-Range'])],
+    responses: [bytes(200, ['*/*'], BLOB_CONTENT_HEADERS), bytes(206, ['*/*'], [...BLOB_CONTENT_HEADERS, 'Content-Range'])],
     errors: [416],
   },
   { collection: 'buckets', name: 'create_blob', method: 'PUT', path: blobPath, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob, responses: PUT_BLOB_RESPONSES },
