@@ -162,7 +162,10 @@ const networkInterfaces: Operation[] = [
   ...readAndDestroy('network_interfaces', networkInterfaceView, 'destroy_network_interface'),
   {
     collection: 'network_interfaces', name: 'create', method: 'POST', path: '/network_interfaces', capability: 'create_network_interface',
-    params: [{ name: 'instance', required: true }, { name: 'network', required: true }, { name: 'name' }],
+    params: [
+      { name: 'instance', required: true }, { name: 'network', required: true }, { name: 'name' },
+      { name: 'subnet', label: 'Subnet (where the driver needs one)', description: 'The subnet, for drivers whose interfaces attach to one.' },
+    ],
     responses: [memberOf(networkInterfaceView)],
     async run(req) {
       const flat: Record<string, string> = {};
