@@ -2,7 +2,7 @@
 import type { InstanceCreate, RunCommand } from '../../../core/driver.js';
 import { Forbidden, MethodNotAllowed, ValidationFailure } from '../../../core/errors.js';
 import type { Instance, InstanceAction } from '../../../core/model.js';
-import { optParam, param, type ApiRequest, type Operation } from '../operation.js';
+import { optParam, param, type ApiRequest, type Operation, type ParamDeclaration } from '../operation.js';
 import { documentReply, emptyReply, type Reply } from '../reply.js';
 import {
   allowedActions, commandResultView, hardwareProfileView, imageView, instanceStatesView, instanceView, keyView, metricView, realmView,
@@ -116,9 +116,14 @@ function actionOperation(action: Exclude<InstanceAction, 'destroy'>): Operation 
   };
 }
 
-const CREATE_INSTANCE_PARAMS = [
-  { name: 'image_id', required: true }, { name: 'realm_id' }, { name: 'hwp_id' },
-  { name: 'hwp_cpu' }, { name: 'hwp_memory' }, { name: 'hwp_storage' }, { name: 'hwp_architecture' },
+const hwpOverride = (property: string): ParamDeclaration => ({
+  name: `hwp_${property}`, description: `The hardware profile's ${property}, where the profile offers a range or a choice.`,
+});
+const CREATE_INSTANCE_PARAMS: ParamDeclaration[] = [
+  { name: 'image_id', required: true, description: 'The image to launch.' },
+  { name: 'realm_id', description: 'The realm to launch in (default: the driver\'s).' },
+  { name: 'hwp_id', description: 'The hardware profile (default: the driver\'s).' },
+  hwpOverride('cpu'), hwpOverride('memory'), hwpOverride('storage'), hwpOverride('architecture'),
 ];
 
 const instances: Operation[] = [
