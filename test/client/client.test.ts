@@ -124,7 +124,8 @@ describe('client against the mock', () => {
     let downloaded = 0;
     let total: number | undefined;
     let received = 0;
-    for await (const part of await client.blobs.download('clientbucket', 'big', { onProgress: (n, t) => { downloaded = n; total = t; } })) received += part.byteLength;
+    const reader = (await client.blobs.download('clientbucket', 'big', { onProgress: (n, t) => { downloaded = n; total = t; } })).getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) received += r.value.byteLength;
     assert.equal(received, size);
     assert.equal(downloaded, size);
     assert.equal(total, size);
