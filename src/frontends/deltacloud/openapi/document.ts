@@ -23,10 +23,10 @@ export interface DocumentRequest {
 
 type Json = { [key: string]: unknown };
 
-/** Every operation can answer these (spec §8): bad input, credentials, unknown member, format, the driver and its back end. */
-const COMMON_ERRORS = [400, 401, 404, 406, 500, 502, 503, 504];
+/** Every operation can answer these (spec §8): bad input, credentials, unknown member, format, the driver (501: not supported) and its back end. */
+const COMMON_ERRORS = [400, 401, 404, 406, 500, 501, 502, 503, 504];
 /** Operations that change state can also be refused by the state of things. */
-const WRITE_ERRORS = [403, 405, 409, 501];
+const WRITE_ERRORS = [403, 405, 409];
 /** Operations that read a body can find it too large or of the wrong type. */
 const BODY_ERRORS = [413, 415];
 
