@@ -74,8 +74,8 @@ export async function generateTypes(): Promise<string> {
   try {
     const operations: Operation[] = [...entryOperations, ...makeDriverOperations(() => []), ...computeOperations, ...storageOperations, ...networkOperations];
     const document = openApiDocument({ operations, driver, driverId: 'mock', provider: undefined, serverUrl: 'http://localhost/api', apiVersion: '1.1.3' });
-    const components = document.components as Json;
-    const schemas = components.schemas as Json;
+    const components = isObject(document.components) ? document.components : {};
+    const schemas = isObject(components.schemas) ? components.schemas : {};
     const blocks = Object.entries(schemas).map(([name, schema]) => {
       const type = tsType(schema, '');
       return type.startsWith('{') && type.endsWith('}') ? `export interface ${typeName(name)} ${type}` : `export type ${typeName(name)} = ${type};`;
