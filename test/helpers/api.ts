@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MOCK_AUTH, type TestServer } from './server.js';
+import { checkAgainstDocument, openApiCheckEnabled } from '../openapi/integration-hook.js';
 
 /** A running server, in a child process (server.ts) or in this one (inject.ts). */
 export type Reachable = Pick<TestServer, 'port'>;
@@ -42,6 +43,16 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
 /** One request with node:http, so nothing is added behind our back. */
 export async function req(server: Reachable | number, method: string, path: string, opts: ReqOptions = {}): Promise<Res> {
+  const res = await send(server, method, path, opts);
+  // Checked against the OpenAPI document in the suites that ask for it (test/openapi/integration-hook.ts).
+  if (openApiCheckEnabled()) {
+    const port = typeof server === 'number' ? server : server.port;
+    await checkAgainstDocument(port, method, path, opts.headers ?? {}, res.status, res.headers, res.text, (p) => send(server, 'GET', p, { auth: false }));
+  }
+  return res;
+}
+
+async function send(server: Reachable | number, method: string, path: string, opts: ReqOptions = {}): Promise<Res> {
   const port = typeof server === 'number' ? server : server.port;
   const headers: Record<string, string | string[]> = { ...opts.headers };
   const hasContentType = () => Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');

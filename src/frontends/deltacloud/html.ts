@@ -35,7 +35,7 @@ const PICKER_ID = 'backend';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-function esc(value: unknown): string {
+export function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
@@ -263,6 +263,11 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/** A page of the site's layout around `body` (HTML the caller escaped). */
+export function renderPage(title: string, ctx: PageContext, body: string): string {
+  return layout(title, ctx, body);
 }
 
 export function renderResourcePage(doc: XmlElement, ctx: PageContext & { title: string; newFormUrl?: string }): string {

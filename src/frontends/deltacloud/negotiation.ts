@@ -1,7 +1,7 @@
 // Content negotiation exactly as the original (spec §5): `?format=` decides
 // alone; otherwise Accept entries ranked by q, later ones winning ties.
 
-export type Format = 'xml' | 'json' | 'html' | 'png' | 'gv';
+export type Format = 'xml' | 'json' | 'html' | 'png' | 'gv' | 'yaml';
 
 export const CONTENT_TYPES: Record<Format, string> = {
   xml: 'application/xml',
@@ -9,6 +9,7 @@ export const CONTENT_TYPES: Record<Format, string> = {
   html: 'text/html',
   png: 'image/png',
   gv: 'application/ghostscript',
+  yaml: 'application/yaml',
 };
 
 const MEDIA_TYPES: Array<[Format, string[]]> = [
@@ -17,6 +18,7 @@ const MEDIA_TYPES: Array<[Format, string[]]> = [
   ['html', ['application/xhtml+xml', 'text/html', '*/*']],
   ['png', ['image/png']],
   ['gv', ['application/ghostscript']],
+  ['yaml', ['application/yaml', 'application/x-yaml', 'text/yaml']], // the OpenAPI document only
 ];
 
 // Clients send few distinct Accept headers: remember the ranking of the last ones seen.

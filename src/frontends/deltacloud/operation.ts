@@ -9,6 +9,7 @@ import type { Format } from './negotiation.js';
 import { str, type Params } from './params.js';
 import type { Reply } from './reply.js';
 import type { ViewContext } from './views/view.js';
+import type { SuccessResponse } from './openapi/responses.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
@@ -18,6 +19,8 @@ export interface ParamDeclaration {
   required?: boolean;
   /** Label for HTML forms. */
   label?: string;
+  /** What the parameter means (OpenAPI document, reference page). */
+  description?: string;
 }
 
 /** The request as an operation sees it. */
@@ -74,6 +77,12 @@ export interface Operation {
   genericErrors?: boolean;
   /** Operations that read a raw body (blob upload) instead of form data. */
   rawBody?: boolean;
+  /** Query parameters that filter a listing (core/filters.ts). */
+  filters?: readonly string[];
+  /** What the operation answers on success (OpenAPI document); errors are derived. */
+  responses?: SuccessResponse[];
+  /** Error statuses particular to this operation, beyond those every operation of its kind can answer. */
+  errors?: number[];
   run(req: ApiRequest): Promise<Reply>;
 }
 

@@ -23,6 +23,7 @@ import { computeOperations } from './operations/compute.js';
 import { entryOperations, makeDriverOperations } from './operations/entry.js';
 import { makeFormOperations } from './operations/forms.js';
 import { networkOperations } from './operations/network.js';
+import { makeOpenApiOperations } from './openapi/operations.js';
 import { storageOperations } from './operations/storage.js';
 import { addParam, BadPath, dropEmptyValues, emptyParams, parsePath, parseQuery, str, withoutMatrix, type Params } from './params.js';
 import { checkHeaderSafe, hasBody, isClientAbort, isMalformedMultipart } from './request-checks.js';
@@ -137,7 +138,8 @@ export interface DeltacloudHandle {
 }
 
 export async function registerDeltacloud(app: FastifyInstance, options: DeltacloudOptions): Promise<DeltacloudHandle> {
-  const apiOperations = [...entryOperations, ...makeDriverOperations(() => options.drivers.declarations()), ...computeOperations, ...storageOperations, ...networkOperations];
+  const apiOperations: Operation[] = [...entryOperations, ...makeDriverOperations(() => options.drivers.declarations()), ...computeOperations, ...storageOperations, ...networkOperations];
+  apiOperations.push(...makeOpenApiOperations(() => apiOperations));
   const helperForms = makeFormOperations(apiOperations);
   const router = new Router([...apiOperations, ...helperForms.map((f) => f.form)]);
   const navigation = new HtmlNavigation(router, apiOperations, helperForms);

@@ -10,6 +10,10 @@ import {
   JSON_TYPE, post, req, XML, XML_DECLARATION, type XNode,
 } from '../../helpers/api.js';
 import { startApp, type AppServer } from '../../helpers/inject.js';
+import { checkEveryAnswer } from '../../openapi/integration-hook.js';
+
+// Every answer of this suite must be documented by the server's OpenAPI document (status, media type, JSON schema).
+checkEveryAnswer();
 
 let server: AppServer;
 let A: string; // absolute mount URL, e.g. http://localhost:40123/api

@@ -9,6 +9,10 @@ import {
   req, WRONG_AUTH, XML,
 } from '../../helpers/api.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
+import { checkEveryAnswer } from '../../openapi/integration-hook.js';
+
+// Every answer of this suite must be documented by the server's OpenAPI document (status, media type, JSON schema).
+checkEveryAnswer();
 
 let server: TestServer;
 let A: string;

@@ -2,7 +2,7 @@
 import type { InstanceCreate, RunCommand } from '../../../core/driver.js';
 import { Forbidden, MethodNotAllowed, NotSupported, ValidationFailure } from '../../../core/errors.js';
 import type { Instance, InstanceAction } from '../../../core/model.js';
-import { optParam, param, type ApiRequest, type Operation } from '../operation.js';
+import { optParam, param, type ApiRequest, type Operation, type ParamDeclaration } from '../operation.js';
 import { documentReply, emptyReply, type Reply } from '../reply.js';
 import {
   allowedActions, commandResultView, hardwareProfileView, imageView, instanceStatesView, instanceView, keyView, metricView, realmView,
@@ -13,6 +13,7 @@ import { graphvizSource, renderStateDiagramPng } from '../state-diagram.js';
 import { INSTANCE_ACTION_CAPABILITY } from '../../../core/kit/capabilities.js';
 import { findOne } from '../../../core/kit/lookup.js';
 import { call } from '../../../core/kit/pipeline.js';
+import { bareMemberOf, bytes, documentOf, listOf, memberOf, noContent, redirect } from '../openapi/responses.js';
 
 const realms: Operation[] = [listOperation('realms', realmView), showOperation('realms', realmView)];
 
@@ -26,6 +27,7 @@ const images: Operation[] = [
   {
     collection: 'images', name: 'create', method: 'POST', path: '/images', capability: 'create_image',
     params: [{ name: 'instance_id', required: true }, { name: 'name' }, { name: 'description' }],
+    responses: [memberOf(imageView, 201, ['Location'])],
     async run(req) {
       const image = await call(req.driver, 'create_image', req.ctx, {
         instanceId: param(req, 'instance_id'), name: optParam(req, 'name'), description: optParam(req, 'description'),
@@ -105,7 +107,7 @@ async function instanceAction(req: ApiRequest, action: InstanceAction): Promise<
 function actionOperation(action: Exclude<InstanceAction, 'destroy'>): Operation {
   return {
     collection: 'instances', name: action, method: 'POST', path: `/instances/:id/${action}`, capability: INSTANCE_ACTION_CAPABILITY[action],
-    params: [{ name: 'id', required: true }],
+    params: [{ name: 'id', required: true }], responses: [bareMemberOf(instanceView, 202), redirect(302)],
     async run(req) {
       const instance = await instanceAction(req, action);
       const self = req.view.href('instances', req.pathParams.id!);
@@ -115,9 +117,14 @@ function actionOperation(action: Exclude<InstanceAction, 'destroy'>): Operation 
   };
 }
 
-const CREATE_INSTANCE_PARAMS = [
-  { name: 'image_id', required: true }, { name: 'realm_id' }, { name: 'hwp_id' },
-  { name: 'hwp_cpu' }, { name: 'hwp_memory' }, { name: 'hwp_storage' }, { name: 'hwp_architecture' },
+const hwpOverride = (property: string): ParamDeclaration => ({
+  name: `hwp_${property}`, description: `The hardware profile's ${property}, where the profile offers a range or a choice.`,
+});
+const CREATE_INSTANCE_PARAMS: ParamDeclaration[] = [
+  { name: 'image_id', required: true, description: 'The image to launch.' },
+  { name: 'realm_id', description: 'The realm to launch in (default: the driver\'s).' },
+  { name: 'hwp_id', description: 'The hardware profile (default: the driver\'s).' },
+  hwpOverride('cpu'), hwpOverride('memory'), hwpOverride('storage'), hwpOverride('architecture'),
 ];
 
 const instances: Operation[] = [
@@ -126,6 +133,8 @@ const instances: Operation[] = [
   {
     collection: 'instances', name: 'create', method: 'POST', path: '/instances', capability: 'create_instance',
     params: CREATE_INSTANCE_PARAMS,
+    // One instance: the member; several (instance_count): the list.
+    responses: [memberOf(instanceView, 201, ['Location']), listOf(instanceView, 201)],
     async run(req) {
       const created = await call(req.driver, 'create_instance', req.ctx, instanceCreateFrom(req));
       if (created.length === 1) {
@@ -140,7 +149,7 @@ const instances: Operation[] = [
   actionOperation('reboot'),
   {
     collection: 'instances', name: 'destroy', method: 'DELETE', path: '/instances/:id', capability: 'destroy_instance',
-    params: [{ name: 'id', required: true }],
+    params: [{ name: 'id', required: true }], responses: [noContent()],
     async run(req) {
       await instanceAction(req, 'destroy');
       return emptyReply(204, undefined, req.view.href('instances'));
@@ -150,6 +159,7 @@ const instances: Operation[] = [
     collection: 'instances', name: 'run', method: 'POST', path: '/instances/:id/run', capability: 'run_on_instance',
     params: [{ name: 'id', required: true }, { name: 'cmd', required: true }, { name: 'private_key' }, { name: 'password' },
       { name: 'ip' }, { name: 'port' }, { name: 'username' }],
+    responses: [documentOf('command_result', commandResultView.schema)],
     async run(req) {
       const port = optParam(req, 'port');
       if (port !== undefined && port !== '' && !/^\d{1,5}$/.test(port)) throw new ValidationFailure('port must be a number');
@@ -172,6 +182,7 @@ const instanceStates: Operation[] = [
   {
     collection: 'instance_states', name: 'index', method: 'GET', path: '/instance_states', capability: 'instance_states',
     formats: ['xml', 'json', 'html', 'png', 'gv'],
+    responses: [documentOf('instance_states', instanceStatesView.schema), bytes(200, ['image/png', 'application/ghostscript'])],
     async run(req): Promise<Reply> {
       const machine = req.driver.declaration.stateMachine!;
       // The collection exists exactly when the entry point lists it (an OpenStack catalogue without Nova has no instances).
@@ -193,6 +204,7 @@ const keys: Operation[] = [
   {
     collection: 'keys', name: 'create', method: 'POST', path: '/keys', capability: 'create_key',
     params: [{ name: 'name', required: true }],
+    responses: [memberOf(keyView, 201, ['Location'])],
     async run(req) {
       const key = await call(req.driver, 'create_key', req.ctx, {
         name: param(req, 'name'), publicKey: optParam(req, 'public_key') || undefined,

@@ -8,8 +8,22 @@ import { optParam } from '../operation.js';
 import { documentReply, type Reply } from '../reply.js';
 import { el, cdataEl, textEl, type XmlElement } from '../xml.js';
 import { call } from '../../../core/kit/pipeline.js';
+import { documentOf, redirect } from '../openapi/responses.js';
+import { arrayOf, object, string, stringMap } from '../openapi/json-schema.js';
 
 export const API_VERSION = '1.1.3';
+
+const ENTRY_SCHEMA = object({
+  api: object({
+    version: string, driver: string, provider: string,
+    links: arrayOf(object({
+      rel: string, href: string,
+      features: arrayOf(arrayOf(object({ name: string, rel: string, params: arrayOf(string), constraints: { type: 'object' } }))),
+    })),
+  }),
+});
+const DRIVER_OPTIONAL = { entrypoints: { type: 'object', additionalProperties: stringMap }, username: string, password: string };
+
 
 /** The collections the entry point lists: the driver's, narrowed to what this provider's back end offers. */
 export async function offeredCollections(req: ApiRequest): Promise<CollectionName[]> {
@@ -65,6 +79,8 @@ async function forceAuth(req: ApiRequest): Promise<Reply | undefined> {
 
 const entry: Operation = {
   collection: 'api', name: 'index', method: 'GET', path: '',
+  params: [{ name: 'force_auth', description: 'Check the credentials: a rejected login answers 401.' }],
+  responses: [documentOf('api', ENTRY_SCHEMA)],
   async run(req) {
     if (req.params.force_auth !== undefined) {
       const refused = await forceAuth(req);
@@ -89,6 +105,8 @@ const entry: Operation = {
  */
 const switchDriver: Operation = {
   collection: 'api', name: 'switch', method: 'POST', path: '', formats: ['xml', 'json', 'html', 'png', 'gv'],
+  params: [{ name: 'driver', description: 'The driver to switch to.' }, { name: 'provider', description: 'The provider to switch to.' }],
+  responses: [redirect(301)],
   async run(req) {
     const api = req.params.api;
     const current = (api && typeof api === 'object' && !Array.isArray(api) ? api.driver : undefined)
@@ -131,6 +149,7 @@ export function makeDriverOperations(declarations: () => DriverDeclaration[]): O
   return [
     {
       collection: 'drivers', name: 'index', method: 'GET', path: '/drivers',
+      responses: [documentOf('drivers', { type: 'object', additionalProperties: object({ name: string }, DRIVER_OPTIONAL) })],
       async run(req) {
         const all = [...declarations()].sort((a, b) => a.id.localeCompare(b.id));
         return documentReply(200, {
@@ -143,6 +162,7 @@ export function makeDriverOperations(declarations: () => DriverDeclaration[]): O
     },
     {
       collection: 'drivers', name: 'show', method: 'GET', path: '/drivers/:id', params: [{ name: 'id', required: true }],
+      responses: [documentOf('driver', object({ driver: object({ name: string, id: string }, DRIVER_OPTIONAL) }))],
       async run(req) {
         const d = declarations().find((x) => x.id === req.pathParams.id!.toLowerCase());
         if (!d) throw new NotFound();

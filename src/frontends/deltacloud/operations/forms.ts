@@ -95,10 +95,7 @@ const FORMS: FormDeclaration[] = [
   { path: '/load_balancers/new', title: 'Create load balancer', target: find('load_balancers', 'create') },
   { path: '/networks/new', title: 'Create network', target: find('networks', 'create') },
   { path: '/subnets/new', title: 'Create subnet', target: find('subnets', 'create') },
-  {
-    path: '/network_interfaces/new', title: 'Create network interface', target: find('network_interfaces', 'create'),
-    extraFields: [{ name: 'subnet', label: 'Subnet (where the driver needs one)', type: 'text' }],
-  },
+  { path: '/network_interfaces/new', title: 'Create network interface', target: find('network_interfaces', 'create') },
 ];
 
 /** `base` + an operation's path with its `:name` parameters filled in. */

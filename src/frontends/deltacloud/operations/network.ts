@@ -7,11 +7,13 @@ import {
 } from '../views/network.js';
 import { memberReply, readAndDestroy } from './standard.js';
 import { call } from '../../../core/kit/pipeline.js';
+import { memberOf, noContent } from '../openapi/responses.js';
 
 const addresses: Operation[] = [
   ...readAndDestroy('addresses', addressView, 'destroy_address'),
   {
     collection: 'addresses', name: 'create', method: 'POST', path: '/addresses', capability: 'create_address',
+    responses: [memberOf(addressView, 201, ['Location'])],
     async run(req) {
       const address = await call(req.driver, 'create_address', req.ctx);
       const location = req.view.href('addresses', address.id);
@@ -20,7 +22,7 @@ const addresses: Operation[] = [
   },
   {
     collection: 'addresses', name: 'associate', method: 'POST', path: '/addresses/:id/associate', capability: 'associate_address',
-    params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }],
+    params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }], responses: [noContent(202)],
     async run(req) {
       await call(req.driver, 'associate_address', req.ctx, { id: req.pathParams.id!, instanceId: param(req, 'instance_id') });
       return { status: 202, typedEmpty: true, htmlRedirect: req.view.href('addresses', req.pathParams.id!) };
@@ -28,7 +30,7 @@ const addresses: Operation[] = [
   },
   {
     collection: 'addresses', name: 'disassociate', method: 'POST', path: '/addresses/:id/disassociate', capability: 'disassociate_address',
-    params: [{ name: 'id', required: true }],
+    params: [{ name: 'id', required: true }], responses: [noContent(202)],
     async run(req) {
       await call(req.driver, 'disassociate_address', req.ctx, req.pathParams.id!);
       return { status: 202, typedEmpty: true, htmlRedirect: req.view.href('addresses', req.pathParams.id!) };
@@ -38,7 +40,7 @@ const addresses: Operation[] = [
 
 const lbAction = (name: 'register' | 'unregister', capability: 'lb_register_instance' | 'lb_unregister_instance'): Operation => ({
   collection: 'load_balancers', name, method: 'POST', path: `/load_balancers/:id/${name}`, capability,
-  params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }],
+  params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }], responses: [memberOf(loadBalancerView)],
   async run(req) {
     const lb = await call(req.driver, capability, req.ctx, { id: req.pathParams.id!, instanceId: param(req, 'instance_id') });
     return { ...memberReply(req, 200, loadBalancerView, lb), htmlRedirect: req.view.href('load_balancers', lb.id) };
@@ -55,6 +57,7 @@ const loadBalancers: Operation[] = [
       { name: 'name', required: true }, { name: 'realm_id', required: true }, { name: 'listener_protocol', required: true },
       { name: 'listener_balancer_port', required: true }, { name: 'listener_instance_port', required: true },
     ],
+    responses: [memberOf(loadBalancerView, 201, ['Location'])],
     async run(req) {
       for (const p of ['listener_balancer_port', 'listener_instance_port']) {
         if (!PORT.test(param(req, p))) throw new ValidationFailure(`${p} must be a port number`);
@@ -92,6 +95,7 @@ const firewalls: Operation[] = [
   {
     collection: 'firewalls', name: 'create', method: 'POST', path: '/firewalls', capability: 'create_firewall',
     params: [{ name: 'name', required: true }, { name: 'description', required: true }],
+    responses: [memberOf(firewallView, 201, ['Location'])],
     async run(req) {
       const firewall = await call(req.driver, 'create_firewall', req.ctx, {
         name: param(req, 'name'), description: param(req, 'description'),
@@ -103,6 +107,7 @@ const firewalls: Operation[] = [
   {
     collection: 'firewalls', name: 'rules', method: 'POST', path: '/firewalls/:id/rules', capability: 'create_firewall_rule',
     params: [{ name: 'id', required: true }, { name: 'protocol', required: true }, { name: 'port_from', required: true }, { name: 'port_to', required: true }],
+    responses: [memberOf(firewallView, 201)],
     async run(req) {
       const { addresses, groups } = ruleSources(req);
       if (addresses.length === 0 && Object.keys(groups).length === 0) {
@@ -117,7 +122,7 @@ const firewalls: Operation[] = [
   },
   {
     collection: 'firewalls', name: 'destroy_rule', method: 'DELETE', path: '/firewalls/:id/:rule_id', capability: 'delete_firewall_rule',
-    params: [{ name: 'id', required: true }, { name: 'rule_id', required: true }],
+    params: [{ name: 'id', required: true }, { name: 'rule_id', required: true }], responses: [noContent()],
     async run(req) {
       await call(req.driver, 'delete_firewall_rule', req.ctx, { firewallId: req.pathParams.id!, ruleId: req.pathParams.rule_id! });
       return emptyReply(204, undefined, req.view.href('firewalls', req.pathParams.id!));
@@ -129,7 +134,7 @@ const networks: Operation[] = [
   ...readAndDestroy('networks', networkView, 'destroy_network'),
   {
     collection: 'networks', name: 'create', method: 'POST', path: '/networks', capability: 'create_network',
-    params: [{ name: 'address_block' }, { name: 'name' }],
+    params: [{ name: 'address_block' }, { name: 'name' }], responses: [memberOf(networkView)],
     async run(req) {
       const network = await call(req.driver, 'create_network', req.ctx, {
         addressBlock: optParam(req, 'address_block') || undefined, name: optParam(req, 'name') || undefined,
@@ -143,7 +148,7 @@ const subnets: Operation[] = [
   ...readAndDestroy('subnets', subnetView, 'destroy_subnet'),
   {
     collection: 'subnets', name: 'create', method: 'POST', path: '/subnets', capability: 'create_subnet',
-    params: [{ name: 'network_id', required: true }, { name: 'address_block', required: true }, { name: 'name' }],
+    params: [{ name: 'network_id', required: true }, { name: 'address_block', required: true }, { name: 'name' }], responses: [memberOf(subnetView)],
     async run(req) {
       const subnet = await call(req.driver, 'create_subnet', req.ctx, {
         networkId: param(req, 'network_id'), addressBlock: param(req, 'address_block'), name: optParam(req, 'name') || undefined,
@@ -157,7 +162,11 @@ const networkInterfaces: Operation[] = [
   ...readAndDestroy('network_interfaces', networkInterfaceView, 'destroy_network_interface'),
   {
     collection: 'network_interfaces', name: 'create', method: 'POST', path: '/network_interfaces', capability: 'create_network_interface',
-    params: [{ name: 'instance', required: true }, { name: 'network', required: true }, { name: 'name' }],
+    params: [
+      { name: 'instance', required: true }, { name: 'network', required: true }, { name: 'name' },
+      { name: 'subnet', label: 'Subnet (where the driver needs one)', description: 'The subnet, for drivers whose interfaces attach to one.' },
+    ],
+    responses: [memberOf(networkInterfaceView)],
     async run(req) {
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.params)) if (typeof v === 'string') flat[k] = v;

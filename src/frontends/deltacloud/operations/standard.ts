@@ -4,11 +4,12 @@ import type { ListCapability } from '../../../core/kit/capabilities.js';
 import { findOne, list, type ItemOf } from '../../../core/kit/lookup.js';
 import { call, type DestroyCapability } from '../../../core/kit/pipeline.js';
 import { NotFound } from '../../../core/errors.js';
-import { applyFilters, filtersFor, type FilteredCollection } from '../../../core/filters.js';
+import { applyFilters, filterNames, filtersFor, type FilteredCollection } from '../../../core/filters.js';
 import type { ApiRequest, Operation } from '../operation.js';
 import { documentReply, emptyReply, type Reply } from '../reply.js';
 import { el } from '../xml.js';
 import type { View } from '../views/view.js';
+import { listOf, memberOf, noContent } from '../openapi/responses.js';
 
 
 const title = (s: string) => s.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
@@ -44,6 +45,7 @@ export function memberReply<T>(req: ApiRequest, status: number, view: View<T>, i
 export function listOperation<C extends ListCapability & FilteredCollection>(collection: C, view: View<ItemOf<C>>): Operation {
   return {
     collection, name: 'index', method: 'GET', path: `/${collection}`, capability: collection, genericErrors: true,
+    filters: filterNames(collection), responses: [listOf(view)],
     async run(req) {
       // Drivers push down what their back end filters; the core applies every filter, so results agree across drivers.
       const filter = filtersFor(collection, req.params);
@@ -57,7 +59,7 @@ export function listOperation<C extends ListCapability & FilteredCollection>(col
 export function showOperation<C extends ListCapability>(collection: C, view: View<ItemOf<C>>): Operation {
   return {
     collection, name: 'show', method: 'GET', path: `/${collection}/:id`, capability: collection,
-    params: [{ name: 'id', required: true }],
+    params: [{ name: 'id', required: true }], responses: [memberOf(view)],
     async run(req) {
       const item = await findOne(req.driver, collection, req.ctx, req.pathParams.id!);
       if (!item) throw new NotFound();
@@ -69,7 +71,7 @@ export function showOperation<C extends ListCapability>(collection: C, view: Vie
 export function destroyOperation(collection: ListCapability, capability: DestroyCapability): Operation {
   return {
     collection, name: 'destroy', method: 'DELETE', path: `/${collection}/:id`, capability,
-    params: [{ name: 'id', required: true }],
+    params: [{ name: 'id', required: true }], responses: [noContent()],
     async run(req) {
       await call(req.driver, capability, req.ctx, req.pathParams.id!);
       return emptyReply(204, undefined, req.view.href(collection));

@@ -11,12 +11,14 @@ import { blobContent } from './blob-content.js';
 import { memberReply, readAndDestroy } from './standard.js';
 import { findOne } from '../../../core/kit/lookup.js';
 import { call } from '../../../core/kit/pipeline.js';
+import { bytes, memberOf, noContent } from '../openapi/responses.js';
 
 const volumes: Operation[] = [
   ...readAndDestroy('storage_volumes', storageVolumeView, 'destroy_storage_volume'),
   {
     collection: 'storage_volumes', name: 'create', method: 'POST', path: '/storage_volumes', capability: 'create_storage_volume',
     params: [{ name: 'capacity' }, { name: 'realm_id' }, { name: 'snapshot_id' }, { name: 'name' }, { name: 'description' }],
+    responses: [memberOf(storageVolumeView, 201, ['Location'])],
     async run(req) {
       const capacity = optParam(req, 'capacity');
       if (capacity !== undefined && capacity !== '' && !/^\d+(\.\d+)?$/.test(capacity)) {
@@ -34,6 +36,7 @@ const volumes: Operation[] = [
   {
     collection: 'storage_volumes', name: 'attach', method: 'POST', path: '/storage_volumes/:id/attach', capability: 'attach_storage_volume',
     params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }, { name: 'device', required: true }],
+    responses: [memberOf(storageVolumeView, 202)],
     async run(req) {
       const volume = await call(req.driver, 'attach_storage_volume', req.ctx, {
         id: req.pathParams.id!, instanceId: param(req, 'instance_id'), device: param(req, 'device'),
@@ -43,7 +46,7 @@ const volumes: Operation[] = [
   },
   {
     collection: 'storage_volumes', name: 'detach', method: 'POST', path: '/storage_volumes/:id/detach', capability: 'detach_storage_volume',
-    params: [{ name: 'id', required: true }],
+    params: [{ name: 'id', required: true }], responses: [memberOf(storageVolumeView, 202)],
     async run(req) {
       // Detach uses the volume's current instance and device (spec §11.8).
       const current = await findOne(req.driver, 'storage_volumes', req.ctx, req.pathParams.id!);
@@ -62,6 +65,7 @@ const snapshots: Operation[] = [
   {
     collection: 'storage_snapshots', name: 'create', method: 'POST', path: '/storage_snapshots', capability: 'create_storage_snapshot',
     params: [{ name: 'volume_id', required: true }, { name: 'name' }, { name: 'description' }],
+    responses: [memberOf(storageSnapshotView, 201, ['Location'])],
     async run(req) {
       const snapshot = await call(req.driver, 'create_storage_snapshot', req.ctx, {
         volumeId: param(req, 'volume_id'), name: optParam(req, 'name') || undefined, description: optParam(req, 'description') || undefined,
@@ -108,6 +112,10 @@ function metadataFromForm(req: ApiRequest): Record<string, string> {
 }
 
 const blobPath = '/buckets/:id/:blob_id';
+const BLOB_CONTENT_HEADERS = ['Content-Disposition', 'Accept-Ranges', 'Content-Length'];
+// The blob's bytes come with its own media type.
+// A whole blob or the finished segmented one: the blob; a segmented upload's first step or a segment: its id in a header.
+const PUT_BLOB_RESPONSES = [memberOf(blobView), noContent(204, ['X-Deltacloud-SegmentedBlob', 'X-Deltacloud-BlobSegmentId'])];
 const blobIdParams = [{ name: 'id', required: true }, { name: 'blob_id', required: true }];
 
 const isSegmented = (req: Pick<ApiRequest, 'params' | 'headers'>) =>
@@ -188,7 +196,7 @@ async function requireBlob(req: ApiRequest): Promise<Blob> {
 const metadataOperation = (path: string): Operation => ({
   // Answered whatever format was negotiated: the answer has no body (spec §11.10.6).
   collection: 'buckets', name: 'blob_metadata', method: 'HEAD', path, capability: 'blob_metadata',
-  params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'],
+  params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'], responses: [noContent(204, ['X-Deltacloud-Blobmeta-*'])],
   async run(req) {
     const meta = await call(req.driver, 'blob_metadata', req.ctx, req.pathParams.id!, req.pathParams.blob_id!);
     if (!meta) throw new NotFound();
@@ -203,6 +211,7 @@ const metadataOperation = (path: string): Operation => ({
 const cdnOperation = (action: 'enable' | 'disable'): Operation => ({
   collection: 'buckets', name: `cdn_${action}`, method: 'POST', path: `/buckets/:id/cdn/${action}`, capability: 'update_bucket_cdn',
   params: [{ name: 'id', required: true }, ...(action === 'enable' ? [{ name: 'ttl' }] : [])],
+  responses: [memberOf(bucketView)],
   async run(req) {
     const ttl = action === 'enable' ? optParam(req, 'ttl') || undefined : undefined;
     if (ttl !== undefined && !/^\d{1,10}$/.test(ttl)) throw new ValidationFailure('ttl must be a whole number of seconds');
@@ -218,6 +227,7 @@ const buckets: Operation[] = [
   {
     collection: 'buckets', name: 'create', method: 'POST', path: '/buckets', capability: 'create_bucket',
     params: [{ name: 'name', required: true }, { name: 'location' }], // cdn: the bucket_cdn feature's parameter
+    responses: [memberOf(bucketView, 201, ['Location'])],
     async run(req) {
       const name = param(req, 'name');
       if (name === '') throw new ValidationFailure('Bucket name must not be empty');
@@ -234,6 +244,7 @@ const buckets: Operation[] = [
   cdnOperation('disable'),
   {
     collection: 'buckets', name: 'show_blob', method: 'GET', path: blobPath, capability: 'blob', params: blobIdParams,
+    responses: [memberOf(blobView)],
     async run(req) {
       return memberReply(req, 200, blobView, await requireBlob(req));
     },
@@ -241,12 +252,18 @@ const buckets: Operation[] = [
   {
     collection: 'buckets', name: 'blob_content', method: 'GET', path: `${blobPath}/content`, capability: 'blob_data',
     params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'], run: blobContent,
+    responses: [bytes(200, ['*/*'], BLOB_CONTENT_HEADERS), bytes(206, ['*/*'], [...BLOB_CONTENT_HEADERS, 'Content-Range'])],
+    errors: [416],
   },
-  { collection: 'buckets', name: 'create_blob', method: 'PUT', path: blobPath, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob },
-  { collection: 'buckets', name: 'create_blob', method: 'PUT', path: `${blobPath}/stream`, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob },
+  { collection: 'buckets', name: 'create_blob', method: 'PUT', path: blobPath, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob, responses: PUT_BLOB_RESPONSES },
+  {
+    collection: 'buckets', name: 'create_blob', method: 'PUT', path: `${blobPath}/stream`, capability: putCapability, params: blobIdParams, rawBody: true, run: putBlob,
+    responses: PUT_BLOB_RESPONSES,
+  },
   {
     collection: 'buckets', name: 'create_blob', method: 'POST', path: '/buckets/:id', capability: 'create_blob',
     params: [{ name: 'id', required: true }, { name: 'blob_id', required: true }, { name: 'blob_data', required: true, type: 'file' }],
+    responses: [memberOf(blobView, 201)],
     async run(req) {
       const file = req.files.find((f) => f.field === 'blob_data');
       const text = file ? undefined : param(req, 'blob_data');
@@ -265,7 +282,7 @@ const buckets: Operation[] = [
   metadataOperation(`${blobPath}/metadata`),
   {
     collection: 'buckets', name: 'update_blob_metadata', method: 'POST', path: blobPath, capability: 'update_blob_metadata',
-    params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'],
+    params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'], responses: [noContent(204, ['X-Deltacloud-Blobmeta-*'])],
     async run(req) {
       const meta = metadataFromHeaders(req);
       const found = await call(req.driver, 'update_blob_metadata', req.ctx, req.pathParams.id!, req.pathParams.blob_id!, meta);
@@ -275,6 +292,7 @@ const buckets: Operation[] = [
   },
   {
     collection: 'buckets', name: 'delete_blob', method: 'DELETE', path: blobPath, capability: 'delete_blob', params: blobIdParams,
+    responses: [noContent()],
     async run(req) {
       await call(req.driver, 'delete_blob', req.ctx, req.pathParams.id!, req.pathParams.blob_id!);
       return emptyReply(204, undefined, req.view.href('buckets', req.pathParams.id!));

@@ -6,6 +6,7 @@ import type {
 import type { StateMachine } from '../../../core/state-machine.js';
 import { cdataEl, el, textEl, type XmlElement } from '../xml.js';
 import { link, type View, type ViewContext } from './view.js';
+import { actionLink, arrayOf, number, object, oneOfValues, optionalString, reference, string, stringMap, type JsonSchema } from '../openapi/json-schema.js';
 import { INSTANCE_ACTION_CAPABILITY } from '../../../core/kit/capabilities.js';
 
 const present = <T>(v: T | undefined): v is T => v !== undefined;
@@ -13,6 +14,7 @@ const present = <T>(v: T | undefined): v is T => v !== undefined;
 export const realmView: View<Realm> = {
   singular: 'realm',
   plural: 'realms',
+  schema: object({ id: string, href: string, name: optionalString, state: optionalString, limit: { type: ['string', 'number', 'null'] } }),
   xml: (r, v) =>
     el('realm', { href: v.href('realms', r.id), id: r.id }, [
       textEl('name', r.name),
@@ -45,6 +47,7 @@ function defaultOf(profile: HardwareProfile, name: string): number | undefined {
 export const hardwareProfileView: View<HardwareProfile> = {
   singular: 'hardware_profile',
   plural: 'hardware_profiles',
+  schema: object({ id: string, href: string, name: string }, { properties: stringMap }),
   xml: (p, v) =>
     el('hardware_profile', { href: v.href('hardware_profiles', p.id), id: p.id }, [
       textEl('id', p.id),
@@ -70,6 +73,10 @@ export const hardwareProfileView: View<HardwareProfile> = {
 export const imageView: View<Image> = {
   singular: 'image',
   plural: 'images',
+  schema: object({
+    id: string, href: string, name: optionalString, description: optionalString, owner: optionalString, architecture: optionalString,
+    state: optionalString, root_type: string, hardware_profiles: arrayOf(reference('hardware_profile')),
+  }, { creation_time: string }),
   xml: (i, v) =>
     el('image', { href: v.href('images', i.id), id: i.id }, [
       textEl('name', i.name),
@@ -144,6 +151,11 @@ function addressXml(a: InstanceAddress): XmlElement {
   return el('address', { type: blank ? 'unavailable' : a.type, port: a.port }, [a.address]);
 }
 
+const ADDRESS_SCHEMA: JsonSchema = object(
+  { address: string, type: oneOfValues('ipv4', 'ipv6', 'hostname', 'mac', 'vnc', 'unavailable') },
+  { port: { type: ['string', 'number'] } },
+);
+
 function addressJson(a: InstanceAddress): Record<string, unknown> {
   const json: Record<string, unknown> = { address: a.address, type: a.address === '' ? 'unavailable' : a.type };
   if (a.port !== undefined) json.port = a.port;
@@ -171,6 +183,16 @@ function authenticationXml(i: Instance, v: ViewContext): XmlElement | undefined 
 export const instanceView: View<Instance> = {
   singular: 'instance',
   plural: 'instances',
+  schema: object({
+    id: string, href: string, name: optionalString, state: optionalString, owner: optionalString,
+    image: reference('image'), realm: reference('realm'), actions: arrayOf(actionLink),
+    hardware_profile: reference('hardware_profile', { properties: stringMap }),
+    public_addresses: arrayOf(ADDRESS_SCHEMA), private_addresses: arrayOf(ADDRESS_SCHEMA), storage_volumes: arrayOf(reference('storage_volume')),
+  }, {
+    create_time: string, create_image: { const: true }, firewalls: arrayOf(reference('firewall')),
+    authentication_type: { const: 'key' },
+    authentication: object({}, { keyname: string, user: string, password: optionalString }),
+  }),
   xml: (i, v) =>
     el('instance', { href: v.href('instances', i.id), id: i.id }, [
       present(i.name) ? textEl('name', i.name) : undefined,
@@ -234,6 +256,7 @@ export const instanceView: View<Instance> = {
 };
 
 export const commandResultView = {
+  schema: object({ instance: object({ id: string, public_address: optionalString, command: string, output: optionalString }) }),
   xml: (r: CommandResult, v: ViewContext) =>
     el('instance', { href: v.href('instances', r.instanceId), id: r.instanceId }, [
       textEl('public_address', r.publicAddress),
@@ -248,6 +271,9 @@ export const commandResultView = {
 export const keyView: View<Key> = {
   singular: 'key',
   plural: 'keys',
+  schema: object({
+    id: string, href: string, credential_type: oneOfValues('key', 'password'), username: optionalString, password: optionalString, state: optionalString,
+  }, { pem_rsa_key: string, fingerprint: string }),
   xml: (k, v) =>
     el('key', { href: v.href('keys', k.id), id: k.id, type: k.credentialType }, [
       textEl('name', k.name ?? k.id),
@@ -270,6 +296,10 @@ export const keyView: View<Key> = {
 
 /** Instance states: XML `<states>`, JSON a bare array (spec §11.6). */
 export const instanceStatesView = {
+  schema: arrayOf(object({
+    name: string,
+    transitions: arrayOf(object({ to: string }, { action: string, auto: { const: 'true' } })),
+  })),
   xml: (m: StateMachine) =>
     el('states', {}, m.states.map((s) =>
       el('state', { name: s.name }, s.transitions.map((t) =>
@@ -282,12 +312,19 @@ export const instanceStatesView = {
 };
 
 const SAMPLE_FIELDS = ['minimum', 'maximum', 'average', 'timestamp', 'unit'] as const;
+const SAMPLE_SCHEMA: JsonSchema = object(
+  { minimum: number, maximum: number, average: number, timestamp: number, unit: string }, { partial: { const: true } },
+);
 // Property names become element names; anything that is not a safe XML name is dropped from the XML.
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export const metricView: View<Metric> = {
   singular: 'metric',
   plural: 'metrics',
+  schema: object({
+    id: string, href: string, entity: string,
+    properties: arrayOf(object({ name: string, values: { anyOf: [arrayOf(SAMPLE_SCHEMA), { type: 'null' }] } })),
+  }),
   xml: (m, v) =>
     el('metric', { href: v.href('metrics', m.id), id: m.id }, [
       textEl('entity', m.entity ?? m.id),

@@ -4,12 +4,14 @@ import type { Address, Firewall, FirewallRule, LoadBalancer, Network, NetworkInt
 import { cdataEl, el, textEl, type XmlElement } from '../xml.js';
 import { instanceView } from './compute.js';
 import { link, type View, type ViewContext } from './view.js';
+import { arrayOf, boolean, object, oneOfValues, optionalString, reference, string } from '../openapi/json-schema.js';
 
 const present = <T>(v: T | undefined): v is T => v !== undefined;
 
 export const addressView: View<Address> = {
   singular: 'address',
   plural: 'addresses',
+  schema: object({ id: string, href: string, associated: boolean }, { instance_id: string }),
   xml: (a, v) => {
     const self = v.href('addresses', a.id);
     const associated = present(a.instanceId);
@@ -33,6 +35,11 @@ export const addressView: View<Address> = {
 export const loadBalancerView: View<LoadBalancer> = {
   singular: 'load_balancer',
   plural: 'load_balancers',
+  schema: object({
+    id: string, href: string, realms: arrayOf(reference('realm')),
+    listeners: arrayOf(object({ id: optionalString, protocol: string, load_balancer_port: string, instance_port: string })),
+    instances: arrayOf({ $ref: '#/components/schemas/instance' }), public_addresses: arrayOf(string), created_at: optionalString,
+  }),
   xml: (lb, v) => {
     const self = v.href('load_balancers', lb.id);
     const realm = lb.realmIds[0];
@@ -101,6 +108,15 @@ function firewallXml(f: Firewall, v: ViewContext, inList: boolean): XmlElement {
 export const firewallView: View<Firewall> = {
   singular: 'firewall',
   plural: 'firewalls',
+  schema: object({
+    id: string, href: string, name: string, description: optionalString, owner_id: optionalString,
+    rules: arrayOf(object({ id: string, sources: arrayOf({
+      oneOf: [
+        object({ type: { const: 'address' }, family: oneOfValues('ipv4', 'ipv6'), address: string, prefix: string }),
+        object({ type: { const: 'group' }, name: string, owner: string }),
+      ],
+    }) }, { allow_protocol: string, port_from: string, port_to: string, direction: string, rule_action: string, log_rule: string })),
+  }),
   xml: (f, v) => firewallXml(f, v, false),
   xmlInList: (f, v) => firewallXml(f, v, true),
   json: (f, v) => ({
@@ -123,6 +139,10 @@ export const firewallView: View<Firewall> = {
 export const networkView: View<Network> = {
   singular: 'network',
   plural: 'networks',
+  schema: object({
+    id: string, name: optionalString, href: string, state: optionalString, address_blocks: arrayOf(optionalString),
+    subnets: arrayOf(object({ id: string, href: string })),
+  }),
   xml: (n, v) =>
     el('network', { href: v.href('networks', n.id), id: n.id }, [
       textEl('name', n.name),
@@ -141,6 +161,10 @@ export const networkView: View<Network> = {
 export const subnetView: View<Subnet> = {
   singular: 'subnet',
   plural: 'subnets',
+  schema: object({
+    id: string, name: optionalString, href: string, type: optionalString, state: optionalString, address_block: optionalString,
+    network: object({ id: optionalString, href: string }),
+  }),
   xml: (s, v) =>
     el('subnet', { href: v.href('subnets', s.id), id: s.id }, [
       textEl('name', s.name),
@@ -159,6 +183,10 @@ export const subnetView: View<Subnet> = {
 export const networkInterfaceView: View<NetworkInterface> = {
   singular: 'network_interface',
   plural: 'network_interfaces',
+  schema: object({
+    id: string, name: optionalString, href: string, network: object({ id: optionalString, href: string }),
+    instance: object({ id: optionalString, href: string }), ip_address: optionalString,
+  }),
   xml: (n, v) => {
     // Points at a subnet when the driver has subnets, else at a network (spec §11.17).
     const viaSubnet = v.can('subnets');

@@ -2,12 +2,18 @@
 import type { Blob, Bucket, StorageSnapshot, StorageVolume } from '../../../core/model.js';
 import { cdataEl, el, textEl } from '../xml.js';
 import { link, type View } from './view.js';
+import { actionLink, arrayOf, object, optionalString, reference, string, stringMap } from '../openapi/json-schema.js';
 
 const present = <T>(v: T | undefined): v is T => v !== undefined;
 
 export const storageVolumeView: View<StorageVolume> = {
   singular: 'storage_volume',
   plural: 'storage_volumes',
+  schema: object({
+    id: string, href: string, name: optionalString, description: optionalString, state: optionalString, created: optionalString,
+    realm: reference('realm'), device: optionalString, kind: optionalString, capacity: { type: ['string', 'number', 'null'] },
+    actions: arrayOf(actionLink), instance: { anyOf: [reference('instance'), object({})] },
+  }),
   xml: (s, v) => {
     const self = v.href('storage_volumes', s.id);
     const attached = present(s.instanceId);
@@ -46,6 +52,7 @@ export const storageVolumeView: View<StorageVolume> = {
 export const storageSnapshotView: View<StorageSnapshot> = {
   singular: 'storage_snapshot',
   plural: 'storage_snapshots',
+  schema: object({ id: string, href: string, state: optionalString, storage_volume: reference('storage_volume'), created: optionalString }),
   // `<name>` carries the id, as the original did (spec §11.9).
   xml: (s, v) =>
     el('storage_snapshot', { href: v.href('storage_snapshots', s.id), id: s.id }, [
@@ -63,6 +70,15 @@ export const storageSnapshotView: View<StorageSnapshot> = {
 export const bucketView: View<Bucket> = {
   singular: 'bucket',
   plural: 'buckets',
+  schema: object({
+    id: string, href: string, name: string, size: { type: ['string', 'number', 'null'] }, blob_list: arrayOf(reference('blob')),
+  }, {
+    // Only on drivers with the bucket_cdn feature.
+    cdn: object({
+      enabled: { type: 'boolean' }, uri: optionalString, ssl_uri: optionalString, streaming_uri: optionalString, ios_uri: optionalString,
+      ttl: { type: ['number', 'null'] },
+    }),
+  }),
   xml: (b, v) =>
     el('bucket', { href: v.href('buckets', b.id), id: b.id }, [
       textEl('name', b.name ?? b.id),
@@ -95,6 +111,10 @@ export const bucketView: View<Bucket> = {
 export const blobView: View<Blob> = {
   singular: 'blob',
   plural: 'blobs',
+  schema: object({
+    id: string, href: string, bucket: reference('bucket'), content_length: { type: ['integer', 'null'] }, content_type: optionalString,
+    last_modified: optionalString, content: optionalString, user_metadata: stringMap,
+  }),
   xml: (b, v) =>
     el('blob', { href: v.href('buckets', b.bucketId, b.id), id: b.id }, [
       textEl('bucket', b.bucketId),

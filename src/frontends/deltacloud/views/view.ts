@@ -1,6 +1,7 @@
 // What every representation needs to know about the request it renders for.
 import { hasCapability, type Driver } from '../../../core/driver.js';
 import type { XmlElement } from '../xml.js';
+import type { JsonSchema } from '../openapi/json-schema.js';
 
 export class ViewContext {
   /** `base` is the absolute URL of the mount, e.g. `http://localhost:3001/api`. */
@@ -44,6 +45,8 @@ export interface View<T> {
   plural: string;
   xml(resource: T, v: ViewContext): XmlElement;
   json(resource: T, v: ViewContext): Record<string, unknown>;
+  /** JSON Schema of what `json` returns (the OpenAPI document's component; checked against real answers in tests). */
+  schema: JsonSchema;
   /** Order of members in the XML list when it differs from the driver's (hardware profiles). */
   xmlListOrder?(items: T[]): T[];
   /** The member element inside a list document, when it differs from the show document (firewalls). */
