@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Driver, DriverFactory } from '../core/driver.js';
 import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../frontends/deltacloud/html.js';
+import { CONSOLE_SCRIPT, CONSOLE_SCRIPT_PATH } from '../frontends/deltacloud/console-script.js';
 import { MOUNT, registerDeltacloud, type DeltacloudHandle, type DriverSource } from '../frontends/deltacloud/plugin.js';
 import { redactUrl } from '../core/kit/redact.js';
 import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
@@ -127,6 +128,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   if (config.frontends.includes('ec2')) await registerEc2(app, ec2OptionsFrom(config, registry));
 
   app.get(STYLESHEET_PATH, async (_req, reply) => reply.type('text/css').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
+  app.get(CONSOLE_SCRIPT_PATH, async (_req, reply) => reply.type('text/javascript').header('Cache-Control', 'public, max-age=3600').send(CONSOLE_SCRIPT));
   app.get('/robots.txt', async (_req, reply) => reply.type('text/plain').send('User-agent: *\nDisallow: /\n'));
   // `/` is a page for browsers; API clients are sent to the API (spec §1).
   app.get('/', async (req, reply) => {

@@ -1,6 +1,8 @@
 // HTML for people (spec §13). Pages are rendered on the server from the same
 // XmlElement trees the XML front end serializes, so every resource gets a page
-// without per-resource code. No JavaScript: actions are small POST forms.
+// without per-resource code. Every page works without JavaScript (actions are
+// small POST forms); the console script (console-script.ts) only enhances.
+import { CONSOLE_SCRIPT_PATH, stateTone, type ConsoleChrome } from './console.js';
 import { isElement, type XmlElement } from './xml.js';
 
 export interface PageContext {
@@ -8,6 +10,8 @@ export interface PageContext {
   selfUrl: string;
   driver: string;
   provider?: string;
+  /** The console's side navigation and back-end switcher; pages without it show neither. */
+  chrome?: ConsoleChrome;
 }
 
 export interface FormField {
@@ -17,6 +21,10 @@ export interface FormField {
   required?: boolean;
   options?: Array<{ value: string; label: string }>;
   value?: string;
+  /** One line of help under the label (the parameter's declared description). */
+  help?: string;
+  /** A textarea whose text the console script sends base64-encoded (user data). */
+  base64?: boolean;
 }
 
 export interface FormSpec {
@@ -69,6 +77,7 @@ function attrsOf(e: XmlElement): Record<string, string> {
 }
 
 const elementsOf = (e: XmlElement): XmlElement[] => e.children.filter(isElement);
+const kidsless = (e: XmlElement) => elementsOf(e).length === 0 && Object.keys(attrsOf(e)).length === 0;
 
 /** Direct text of an element; CDATA counts as text. */
 function textOf(e: XmlElement): string {
@@ -115,6 +124,17 @@ function describeProperty(e: XmlElement): string {
 
 // ---------------------------------------------------------------- tree rendering
 
+/** What an action URL acts on: `…/instances/inst0/stop` → inst0. */
+function subjectOf(url: string, rel: string | undefined): string {
+  const segments = new URL(url, 'http://x').pathname.split('/').filter((s) => s !== '');
+  const last = segments.at(-1) === rel && segments.length > 1 ? segments.at(-2) : segments.at(-1);
+  try {
+    return decodeURIComponent(last ?? '');
+  } catch {
+    return last ?? '';
+  }
+}
+
 function actionButton(link: XmlElement): string {
   const a = attrsOf(link);
   const label = humanise(a.rel ?? 'action');
@@ -125,7 +145,9 @@ function actionButton(link: XmlElement): string {
   const method = a.rel === 'destroy' ? 'delete' : a.method.toLowerCase();
   const override = method === 'post' ? '' : `<input type="hidden" name="_method" value="${esc(method)}">`;
   const cls = method === 'delete' ? ' class="danger"' : '';
-  return `<form class="action" method="post" action="${esc(action)}">${override}<button type="submit"${cls}>${esc(label)}</button></form>`;
+  // Destructive actions ask first (the console script; without JavaScript they post at once, as before).
+  const confirm = method === 'delete' || a.rel === 'stop' || a.rel === 'reboot' ? ` data-confirm="${esc(`${label} ${subjectOf(action, a.rel)}?`)}"` : '';
+  return `<form class="action" method="post" action="${esc(action)}"${confirm}>${override}<button type="submit"${cls}>${esc(label)}</button></form>`;
 }
 
 function valueHtml(e: XmlElement, omit: string[] = []): string {
@@ -134,6 +156,8 @@ function valueHtml(e: XmlElement, omit: string[] = []): string {
   if (e.name === 'link') return actionButton(e);
   if (e.name === 'property' && a.name !== undefined) return esc(describeProperty(e));
   const text = textOf(e);
+  if (e.name === 'state' && text && kidsless(e)) return stateBadge(text);
+  if (e.name === 'pem' && text) return privateKeyHtml(text);
   const shown = new Set(omit);
   const parts: string[] = [];
   if (e.name === 'content' && a.rel === 'blob_content') {
@@ -194,9 +218,12 @@ function fieldsHtml(kids: XmlElement[]): string {
 
 const SUMMARY_FIELDS = ['name', 'entity', 'state', 'owner_id', 'architecture', 'ip', 'capacity', 'size', 'content_type'];
 
-function listHtml(doc: XmlElement): string {
+function listHtml(doc: XmlElement, newFormUrl: string | undefined): string {
   const members = elementsOf(doc);
-  if (members.length === 0) return '<p class="none">No items.</p>';
+  if (members.length === 0) {
+    const next = newFormUrl && safeUrl(newFormUrl) ? ` Create the first one with ${anchor(newFormUrl, 'Create new…')}.` : '';
+    return `<p class="none empty">No items.${next}</p>`;
+  }
   const present = (m: XmlElement, n: string) => elementsOf(m).some((c) => c.name === n && elementsOf(c).length === 0);
   const fields = SUMMARY_FIELDS.filter((f) => members.some((m) => present(m, f))).slice(0, 4);
   const props: string[] = [];
@@ -204,6 +231,7 @@ function listHtml(doc: XmlElement): string {
     const n = p.name === 'property' ? attrsOf(p).name : undefined;
     if (n !== undefined && !props.includes(n)) props.push(n);
   }
+  const withActions = members.some((m) => elementsOf(m).some((c) => c.name === 'actions'));
   const heads = ['Id', ...fields.map(humanise), ...props.map(humanise)];
   const cell = (label: string, html: string) => `<td data-label="${esc(label)}">${html}</td>`;
   const rows = members.map((m) => {
@@ -211,15 +239,21 @@ function listHtml(doc: XmlElement): string {
     let row = `<th scope="row">${anchor(a.href, a.id ?? textOf(m))}</th>`;
     fields.forEach((f, i) => {
       const c = elementsOf(m).find((x) => x.name === f);
-      row += cell(heads[1 + i]!, c ? textHtml(textOf(c)) : '');
+      row += cell(heads[1 + i]!, c ? (f === 'state' ? stateBadge(textOf(c)) : textHtml(textOf(c))) : '');
     });
     props.forEach((p, i) => {
       const c = elementsOf(m).find((x) => x.name === 'property' && attrsOf(x).name === p);
       row += cell(heads[1 + fields.length + i]!, c ? esc(describeProperty(c)) : '');
     });
+    if (withActions) {
+      const actions = elementsOf(m).find((c) => c.name === 'actions');
+      row += cell('Actions', actions ? valueHtml(actions) : '');
+    }
     return `<tr>${row}</tr>`;
   });
-  return `<table class="members"><thead><tr>${heads.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const allHeads = withActions ? [...heads, 'Actions'] : heads;
+  // data-sortable: the console script sorts by a clicked column header.
+  return `<table class="members" data-sortable><thead><tr>${allHeads.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function statesHtml(doc: XmlElement, selfUrl: string): string {
@@ -243,23 +277,91 @@ function stripQuery(url: string): string {
   return url.split(/[?#]/)[0]!;
 }
 
+/** A state in words and colour; `data-transitional` tells the console script to poll until it settles. */
+function stateBadge(state: string): string {
+  const tone = stateTone(state);
+  return `<span class="badge badge-${tone}"${tone === 'changing' ? ' data-transitional' : ''}>${esc(state)}</span>`;
+}
+
+/** A new key pair's private key: a warning, the key, and a download that needs no script and no second request. */
+function privateKeyHtml(pem: string): string {
+  const href = `data:application/x-pem-file;charset=utf-8,${encodeURIComponent(pem.endsWith('\n') ? pem : `${pem}\n`)}`;
+  return `<div class="private-key"><p class="warning" role="note"><strong>Save this private key now.</strong> It is the only way to log in with this key pair, and the provider may never show it again.</p>${textHtml(pem)}<a class="button" download="private-key.pem" href="${esc(href)}">Download private key</a></div>`;
+}
+
+/** Home › Instances › inst1, from the page's path below the API's URL. */
+function breadcrumbs(ctx: PageContext, title: string): string {
+  const self = stripQuery(ctx.selfUrl);
+  if (!self.startsWith(`${ctx.apiUrl}/`)) return '';
+  const segments = self.slice(ctx.apiUrl.length + 1).split('/').filter((s) => s !== '');
+  if (segments.length === 0) return '';
+  let href = ctx.apiUrl;
+  const items = [`<li>${anchor(ctx.apiUrl, 'Home')}</li>`];
+  segments.forEach((segment, i) => {
+    href += `/${segment}`;
+    let text = segment;
+    try {
+      text = decodeURIComponent(segment);
+    } catch { /* shown as sent */ }
+    if (i === 0) text = titleCase(text);
+    items.push(i === segments.length - 1 ? `<li aria-current="page">${esc(i === 0 ? text : title)}</li>` : `<li>${anchor(href, text)}</li>`);
+  });
+  return `<nav class="crumbs" aria-label="Breadcrumb"><ol>${items.join('')}</ol></nav>`;
+}
+
+/** The header's back-end switcher: posts to the entry point, which redirects to the chosen driver's (spec §3). */
+function switcher(ctx: PageContext, chrome: ConsoleChrome): string {
+  const action = safeUrl(ctx.apiUrl);
+  if (action === undefined) return '';
+  const option = (value: string, label: string, selected: boolean) =>
+    `<option value="${esc(value)}"${selected ? ' selected' : ''}>${esc(label)}</option>`;
+  const drivers = chrome.drivers.map((d) => option(d.id, d.name, d.id === ctx.driver)).join('');
+  const providers = chrome.drivers.find((d) => d.id === ctx.driver)?.providers ?? [];
+  const current = ctx.provider ?? 'default';
+  const all = providers.length ? ['default', ...providers] : [];
+  if (all.length && !all.includes(current)) all.push(current);
+  const provider = all.length
+    ? `<label>Provider <select name="provider">${all.map((p) => option(p, p, p === current)).join('')}</select></label>`
+    : '';
+  // Implicit labels: the page's own forms keep their `for=` labels unambiguous.
+  return `<form class="switcher" method="post" action="${esc(action)}"><label>Driver <select name="driver">${drivers}</select></label>${provider}<button type="submit">Switch</button></form>`;
+}
+
+function sideNavigation(ctx: PageContext, chrome: ConsoleChrome): string {
+  const self = stripQuery(ctx.selfUrl);
+  const items = chrome.collections.map((c) => {
+    const current = self === c.href || self.startsWith(`${c.href}/`) ? ' aria-current="page"' : '';
+    const url = safeUrl(c.href);
+    return url === undefined ? '' : `<li><a href="${esc(url)}"${current}>${esc(titleCase(c.rel))}</a></li>`;
+  });
+  return `<nav class="side" aria-label="Console"><ul>${items.join('')}</ul></nav>`;
+}
+
 function layout(title: string, ctx: PageContext, body: string): string {
   const self = stripQuery(ctx.selfUrl);
+  const chrome = ctx.chrome;
+  const formatItems = `<li>${anchor(self + '?format=xml', 'XML')}</li><li>${anchor(self + '?format=json', 'JSON')}</li>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>${esc(title)}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
+<script src="${CONSOLE_SCRIPT_PATH}" defer></script>
 </head>
-<body>
+<body${chrome ? ' class="console"' : ''}>
 <a class="skip" href="#main">Skip to content</a>
-<header><h1>${esc(title)}</h1><p class="backend">${esc(ctx.driver)}@${esc(ctx.provider ?? 'default')} ${anchor(`${ctx.apiUrl}#${PICKER_ID}`, 'Change')}</p></header>
+<header><div class="bar"><p class="brand">${anchor(ctx.apiUrl, 'Deltacloud')}</p><p class="backend">${esc(ctx.driver)}@${esc(ctx.provider ?? 'default')} ${chrome ? '' : anchor(`${ctx.apiUrl}#${PICKER_ID}`, 'Change')}</p>${chrome ? switcher(ctx, chrome) : ''}</div></header>
+<div class="shell">
+${chrome ? sideNavigation(ctx, chrome) : ''}
 <main id="main">
+${breadcrumbs(ctx, title)}<div class="title"><h1>${esc(title)}</h1><ul class="formats" aria-label="This page as">${formatItems}</ul></div>
 ${body}
 </main>
-<footer><nav aria-label="Home and formats"><ul><li>${anchor(ctx.apiUrl, 'Home')}</li><li>${anchor(self + '?format=xml', 'XML')}</li><li>${anchor(self + '?format=json', 'JSON')}</li></ul></nav></footer>
+</div>
+<footer><nav aria-label="Home and formats"><ul><li>${anchor(ctx.apiUrl, 'Home')}</li>${formatItems}</ul></nav></footer>
 </body>
 </html>
 `;
@@ -275,7 +377,7 @@ export function renderResourcePage(doc: XmlElement, ctx: PageContext & { title: 
   const a = attrsOf(doc);
   let body: string;
   if (doc.name === 'states') body = statesHtml(doc, stripQuery(ctx.selfUrl));
-  else if (a.href === undefined) body = create + listHtml(doc);
+  else if (a.href === undefined) body = create + listHtml(doc, ctx.newFormUrl);
   else {
     // The root's own attributes (id, key type, ...) are fields too, unless a child repeats them.
     const kids = elementsOf(doc);
@@ -324,18 +426,20 @@ export function renderFormPage(form: FormSpec, ctx: PageContext): string {
   const controls = form.fields.map((f, i) => {
     const id = fieldId(f.name, i);
     const req = f.required ? ' required' : '';
-    const common = `id="${id}" name="${esc(f.name)}"${req}`;
+    const help = f.help ? `<p class="help" id="${id}-help">${esc(f.help)}</p>` : '';
+    // The console script shows a 400's message in the field's `-error` slot.
+    const common = `id="${id}" name="${esc(f.name)}"${req} aria-describedby="${id}-error${help ? ` ${id}-help` : ''}"`;
     if (f.type === 'hidden') return `<input type="hidden" name="${esc(f.name)}" value="${esc(f.value ?? '')}">`;
     let control: string;
     if (f.type === 'select') {
       const opts = (f.options ?? []).map((o) => `<option value="${esc(o.value)}"${o.value === f.value ? ' selected' : ''}>${esc(o.label)}</option>`);
       control = `<select ${common}>${opts.join('')}</select>`;
-    } else if (f.type === 'textarea') control = `<textarea ${common} rows="6">${esc(f.value ?? '')}</textarea>`;
+    } else if (f.type === 'textarea') control = `<textarea ${common} rows="6"${f.base64 ? ' data-base64' : ''}>${esc(f.value ?? '')}</textarea>`;
     else if (f.type === 'file') control = `<input type="file" ${common}>`;
     else if (f.type === 'password') control = `<input type="password" ${common} autocomplete="off">`;
     else control = `<input type="text" ${common}${f.value !== undefined ? ` value="${esc(f.value)}"` : ''}>`;
     const mark = f.required ? ' <span class="required">(required)</span>' : '';
-    return `<div class="field"><label for="${id}">${esc(f.label)}${mark}</label>${control}</div>`;
+    return `<div class="field" data-field="${esc(f.name)}"><label for="${id}">${esc(f.label)}${mark}</label>${help}${control}<p class="field-error" id="${id}-error" role="status"></p></div>`;
   });
   // An unsafe action is dropped, so the form posts back to this page rather than elsewhere.
   const action = safeUrl(form.action);
@@ -350,52 +454,102 @@ export function renderErrorPage(status: number, message: string, ctx: PageContex
   return layout(`${status} - ${message}`, ctx, body);
 }
 
-export const STYLESHEET = `*,*::before,*::after{box-sizing:border-box}
-html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:#1a1a1a;background:#fff;-webkit-text-size-adjust:100%}
+export const STYLESHEET = `:root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--muted:#555;--line:#d5d9de;--panel:#f0f2f5;--link:#0b4fb3;--accent:#0b57d0;--head:#1f3a5f;--danger:#b3261e;--ok-bg:#d7f2df;--ok-fg:#0f5223;--chg-bg:#fff1c2;--chg-fg:#5c4300;--bad-bg:#fbd9d6;--bad-fg:#8a1c14;--off-bg:#e3e6ea;--off-fg:#33373d}
+@media (prefers-color-scheme:dark){:root{--fg:#e8eaed;--bg:#15171a;--muted:#b0b6bd;--line:#3a3f45;--panel:#202328;--link:#8ab4f8;--accent:#2f6fdb;--head:#0f2038;--danger:#c7362c;--ok-bg:#173d24;--ok-fg:#b6f0c6;--chg-bg:#4a3a06;--chg-fg:#ffe9a6;--bad-bg:#4d1a16;--bad-fg:#ffd2cd;--off-bg:#30343a;--off-fg:#dde1e6}}
+*,*::before,*::after{box-sizing:border-box}
+html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:var(--fg);background:var(--bg);-webkit-text-size-adjust:100%}
 body{margin:0;display:flex;flex-direction:column;min-height:100vh}
-main{flex:1;width:100%;max-width:60rem;margin:0 auto;padding:1rem}
-header{background:#1f3a5f;color:#fff;padding:.75rem 1rem}
-header h1{margin:0;font-size:1.35rem;overflow-wrap:anywhere}
-header .backend{margin:.25rem 0 0;font-size:.9rem;color:#e6edf5}
+.shell{flex:1;display:flex;width:100%}
+main{flex:1;min-width:0;width:100%;max-width:70rem;margin:0 auto;padding:1rem}
+header{background:var(--head);color:#fff;padding:.5rem 1rem}
+header .bar{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1rem}
+header p{margin:0}
+header .brand{font-weight:700;font-size:1.15rem}
+header .backend{font-size:.9rem;color:#e6edf5}
 header a{color:#fff}
-footer{background:#f0f2f5;border-top:1px solid #c8cdd3;padding:.5rem 1rem}
+form.switcher{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;margin:0 0 0 auto}
+form.switcher label{display:flex;align-items:center;gap:.35rem;font-size:.9rem}
+form.switcher select{min-height:2.25rem;padding:.25rem;color:var(--fg)}
+form.switcher button{min-height:2.25rem;padding:.25rem .75rem;background:#fff;color:#1f3a5f}
+nav.side{flex:0 0 13rem;background:var(--panel);border-right:1px solid var(--line)}
+nav.side ul{list-style:none;margin:0;padding:.5rem 0;position:sticky;top:0}
+nav.side a{display:block;padding:.5rem 1rem;text-decoration:none;color:var(--fg)}
+nav.side a:hover{background:var(--line)}
+nav.side a[aria-current]{font-weight:700;border-left:4px solid var(--accent);padding-left:calc(1rem - 4px)}
+.crumbs ol{list-style:none;margin:0 0 .5rem;padding:0;display:flex;flex-wrap:wrap;gap:.25rem;font-size:.9rem}
+.crumbs li+li::before{content:"›";margin-right:.25rem;color:var(--muted)}
+.title{display:flex;flex-wrap:wrap;align-items:baseline;gap:.5rem 1rem;margin-bottom:.75rem}
+.title h1{margin:0;font-size:1.5rem;overflow-wrap:anywhere}
+ul.formats{list-style:none;margin:0;padding:0;display:flex;gap:.75rem;font-size:.9rem}
+footer{background:var(--panel);border-top:1px solid var(--line);padding:.5rem 1rem}
 footer ul{list-style:none;margin:0 auto;padding:0;display:flex;flex-wrap:wrap;gap:1rem;max-width:60rem}
-a{color:#0b4fb3}
+a{color:var(--link)}
 a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #f0a500;outline-offset:2px}
 .skip{position:absolute;left:-999px}
-.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:1}
-button,a.button{display:inline-block;font:inherit;min-height:2.75rem;padding:.5rem 1rem;border:0;border-radius:.375rem;background:#0b57d0;color:#fff;text-decoration:none;cursor:pointer}
-button.danger{background:#b3261e}
+.skip:focus{left:1rem;top:1rem;background:var(--bg);padding:.5rem;z-index:1}
+button,a.button{display:inline-block;font:inherit;min-height:2.75rem;padding:.5rem 1rem;border:0;border-radius:.375rem;background:var(--accent);color:#fff;text-decoration:none;cursor:pointer}
+button.danger{background:var(--danger)}
+button:disabled{opacity:.6;cursor:progress}
+button.sort{background:none;color:inherit;font-weight:700;padding:0;min-height:0;text-align:left}
+th[aria-sort=ascending] button.sort::after{content:" ▲"}
+th[aria-sort=descending] button.sort::after{content:" ▼"}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem}
+td .actions button{min-height:2.25rem;padding:.25rem .75rem}
 form.action{margin:0}
+.badge{display:inline-block;padding:.1rem .6rem;border-radius:1rem;font-size:.85rem;font-weight:600;letter-spacing:.02em}
+.badge::before{content:"● "}
+.badge-ok{background:var(--ok-bg);color:var(--ok-fg)}
+.badge-changing{background:var(--chg-bg);color:var(--chg-fg)}
+.badge-changing::before{content:"◌ "}
+.badge-bad{background:var(--bad-bg);color:var(--bad-fg)}
+.badge-off{background:var(--off-bg);color:var(--off-fg)}
+.badge-off::before{content:"○ "}
 dl{margin:0}
 dt{font-weight:600;margin-top:.75rem}
 dd{margin:0 0 0 .75rem;overflow-wrap:anywhere}
 dl.nested dt{margin-top:.25rem;font-weight:500}
 ul.items{margin:.25rem 0;padding-left:1.25rem}
 .key{font-weight:600}
-.attrs,.none{color:#555}
-pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f5f6f8;padding:.5rem;border-radius:.25rem;font-size:.85rem}
+.attrs,.none,.help{color:var(--muted)}
+.help{margin:0;font-size:.9rem}
+.empty{padding:1.5rem;border:2px dashed var(--line);border-radius:.5rem;text-align:center}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--panel);padding:.5rem;border-radius:.25rem;font-size:.85rem}
 table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.5rem;border-bottom:1px solid #d5d9de;vertical-align:top;overflow-wrap:anywhere}
-thead th{background:#f0f2f5}
+th,td{text-align:left;padding:.5rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+thead th{background:var(--panel)}
 caption{text-align:left;font-weight:600;padding:.5rem 0}
 img{max-width:100%;height:auto}
 ul.collections{list-style:none;padding:0;margin:0}
-ul.collections a{display:block;padding:.75rem;border-bottom:1px solid #d5d9de;text-decoration:none}
+ul.collections a{display:block;padding:.75rem;border-bottom:1px solid var(--line);text-decoration:none}
 form.picker,.field{display:flex;flex-direction:column;gap:.25rem;margin:.75rem 0}
-input,select,textarea{font:inherit;padding:.5rem;border:1px solid #6b7280;border-radius:.25rem;max-width:100%;min-height:2.75rem}
-.required{font-weight:400;color:#555}
-.error-message{font-size:1.1rem;font-weight:600;color:#8a1c14}
+form.resource{max-width:40rem}
+form.dropzone{border:2px dashed transparent;border-radius:.5rem;padding:.25rem}
+form.dragging{border-color:var(--accent);background:var(--panel)}
+progress{width:100%;height:1.25rem}
+input,select,textarea{font:inherit;color:inherit;background:var(--bg);padding:.5rem;border:1px solid #6b7280;border-radius:.25rem;max-width:100%;min-height:2.75rem}
+[aria-invalid=true]{border:2px solid var(--bad-fg)}
+.field-error:empty{display:none}
+.field-error,.form-error{margin:0;color:var(--bad-fg);font-weight:600}
+.required{font-weight:400;color:var(--muted)}
+.warning{padding:.5rem .75rem;border-left:4px solid var(--chg-fg);background:var(--chg-bg);color:var(--chg-fg)}
+.error-message{font-size:1.1rem;font-weight:600;color:var(--bad-fg)}
 @media (min-width:40rem){
 dl.fields{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;column-gap:1rem}
 dl.fields>dt{margin-top:.5rem}
 dl.fields>dd{margin:.5rem 0 0}
 form.picker{flex-direction:row;align-items:center;flex-wrap:wrap;gap:.5rem}
 }
+@media (max-width:47.99rem){
+.shell{flex-direction:column}
+nav.side{flex:none;border-right:0;border-bottom:1px solid var(--line)}
+nav.side ul{display:flex;overflow-x:auto;padding:0;position:static}
+nav.side a{white-space:nowrap;padding:.6rem .75rem}
+nav.side a[aria-current]{border-left:0;border-bottom:4px solid var(--accent);padding-left:.75rem}
+form.switcher{margin:0}
+}
 @media (max-width:39.99rem){
 table.members thead{position:absolute;left:-999px}
-table.members tr{display:block;border-bottom:2px solid #c8cdd3;padding:.25rem 0}
+table.members tr{display:block;border-bottom:2px solid var(--line);padding:.25rem 0}
 table.members th,table.members td{display:block;border:0;padding:.15rem .5rem}
 table.members td::before{content:attr(data-label) ": ";font-weight:600}
 }

@@ -17,6 +17,7 @@ import { addSecurityHeaders, refuseCrossOrigin } from './browser-safety.js';
 import { errorJson, errorXml, genericMessage, type ErrorInfo } from './errors.js';
 import { renderErrorPage, renderResourcePage } from './html.js';
 import { HtmlNavigation, selectionOf } from './html-navigation.js';
+import { consoleChrome, type ConsoleChrome } from './console.js';
 import { chooseFormat, CONTENT_TYPES, rankFormats, type Format } from './negotiation.js';
 import { DEFAULT_FORMATS, validateParams, type ApiRequest, type HttpMethod, type Operation, type UploadedFile } from './operation.js';
 import { computeOperations } from './operations/compute.js';
@@ -119,6 +120,8 @@ interface RequestState {
   operation?: Operation;
   uploads: UploadedFile[];
   uploadDir?: string;
+  /** The console's navigation for HTML error pages, once the driver is known. */
+  chrome?: ConsoleChrome;
 }
 
 declare module 'fastify' {
@@ -313,6 +316,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       serverHostname: options.serverHostname, mount,
       driverIds: driverChoices,
     };
+    if (format === 'html') state.chrome = consoleChrome(apiRequest);
     if (state.uploadDir) {
       const dir = state.uploadDir;
       reply.raw.once('close', () => void rm(dir, { recursive: true, force: true }));
@@ -404,6 +408,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
           text = renderResourcePage(page.doc, {
             title: body.title, newFormUrl: page.newFormUrl, apiUrl: apiReq.base,
             selfUrl: apiReq.base + req.deltacloud!.urlPath.slice(MOUNT.length), driver: apiReq.driverId, provider: apiReq.provider,
+            chrome: consoleChrome(apiReq),
           });
         } else text = serializeXml(body.xml(), body.xmlDeclaration);
         const contentType = CONTENT_TYPES[format === 'json' || format === 'html' ? format : 'xml'];
@@ -458,7 +463,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       const base = mountUrl(req) + (known ? selectionOf(state?.params) : '');
       return reply.type('text/html').send(renderErrorPage(status, message, {
         apiUrl: base, selfUrl: base + (state?.urlPath ?? MOUNT).slice(MOUNT.length), driver: info.driver, provider: info.provider,
-        requestUri: base + (state?.urlPath ?? MOUNT).slice(MOUNT.length),
+        requestUri: base + (state?.urlPath ?? MOUNT).slice(MOUNT.length), chrome: known ? state?.chrome : undefined,
       }));
     }
     return reply.type('application/xml').send(errorXml(info));

@@ -117,14 +117,14 @@ function actionOperation(action: Exclude<InstanceAction, 'destroy'>): Operation 
   };
 }
 
-const hwpOverride = (property: string): ParamDeclaration => ({
-  name: `hwp_${property}`, description: `The hardware profile's ${property}, where the profile offers a range or a choice.`,
+const hwpOverride = (property: string, label: string): ParamDeclaration => ({
+  name: `hwp_${property}`, label, description: `The hardware profile's ${property}, where the profile offers a range or a choice.`,
 });
 const CREATE_INSTANCE_PARAMS: ParamDeclaration[] = [
-  { name: 'image_id', required: true, description: 'The image to launch.' },
-  { name: 'realm_id', description: 'The realm to launch in (default: the driver\'s).' },
-  { name: 'hwp_id', description: 'The hardware profile (default: the driver\'s).' },
-  hwpOverride('cpu'), hwpOverride('memory'), hwpOverride('storage'), hwpOverride('architecture'),
+  { name: 'image_id', label: 'Image', required: true, description: 'The image to launch.' },
+  { name: 'realm_id', label: 'Realm', description: 'The realm to launch in (default: the driver\'s).' },
+  { name: 'hwp_id', label: 'Hardware profile', description: 'The hardware profile (default: the driver\'s).' },
+  hwpOverride('cpu', 'CPU cores'), hwpOverride('memory', 'Memory (MB)'), hwpOverride('storage', 'Storage (GB)'), hwpOverride('architecture', 'Architecture'),
 ];
 
 const instances: Operation[] = [

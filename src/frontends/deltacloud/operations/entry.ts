@@ -3,6 +3,7 @@ import { collectionsOf, providersOf, type CollectionName, type DriverDeclaration
 import { AuthenticationFailure, NotFound } from '../../../core/errors.js';
 import { advertisedFeatures } from '../../../core/features.js';
 import { renderEntryPage } from '../html.js';
+import { consoleChrome } from '../console.js';
 import type { ApiRequest, Operation } from '../operation.js';
 import { optParam } from '../operation.js';
 import { documentReply, type Reply } from '../reply.js';
@@ -91,6 +92,7 @@ const entry: Operation = {
       const links = collections.map((rel) => ({ rel, href: req.view.href(rel) }));
       const html = renderEntryPage(links, req.driverIds, {
         apiUrl: req.base, selfUrl: req.base, driver: req.driverId, provider: req.provider, version: API_VERSION,
+        chrome: { ...consoleChrome(req), collections: links.filter((l) => l.rel !== 'drivers') },
       });
       return { status: 200, body: { kind: 'html', html } };
     }

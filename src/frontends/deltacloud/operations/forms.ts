@@ -3,6 +3,7 @@
 // driver advertises for it, so a form never drifts from the API.
 import { hasCapability, type CollectionName } from '../../../core/driver.js';
 import { advertisedFeatures } from '../../../core/features.js';
+import { consoleChrome } from '../console.js';
 import { renderFormPage, type FormField } from '../html.js';
 import { HTML_ONLY, optParam, type ApiRequest, type HttpMethod, type Operation, type ParamDeclaration } from '../operation.js';
 import type { Reply } from '../reply.js';
@@ -35,17 +36,23 @@ function fieldsFor(req: ApiRequest, target: Operation): FormField[] {
   // What the URL carries is not asked for (the bucket of an upload is; the blob's name is a field).
   const inPath = new Set(target.path.split('/').filter((s) => s.startsWith(':')).map((s) => s.slice(1)));
   const declared: ParamDeclaration[] = (target.params ?? []).filter((p) => !inPath.has(p.name));
+  const base64 = new Set<string>();
   const features = advertisedFeatures(req.driver.declaration.features[target.collection as CollectionName], target.collection)
     .filter((f) => f.operation === target.name);
   for (const f of features) {
     for (const p of f.params) {
-      if (!declared.some((d) => d.name === p.name)) declared.push({ name: p.type === 'array' ? `${p.name}1` : p.name });
+      if (!declared.some((d) => d.name === p.name)) {
+        declared.push({ name: p.type === 'array' ? `${p.name}1` : p.name, label: p.label, description: p.description });
+        if (p.base64) base64.add(p.name);
+      }
     }
   }
   return declared.map((p) => ({
     name: p.name,
     label: p.label ?? humanize(p.name),
-    type: p.type === 'file' ? 'file' : /password|private_key/.test(p.name) ? 'password' : 'text',
+    help: p.description,
+    type: p.type === 'file' ? 'file' : base64.has(p.name) ? 'textarea' : /password|private_key/.test(p.name) ? 'password' : 'text',
+    base64: base64.has(p.name) || undefined,
     required: p.required,
     value: optParam(req, p.name),
   }));
@@ -125,7 +132,10 @@ export function makeFormOperations(apiOperations: Operation[]): HelperForm[] {
           multipart: declaration.multipart,
           fields: await withChoices(req, [...fieldsFor(req, target), ...(declaration.extraFields ?? [])]),
           submitLabel: declaration.title,
-        }, { apiUrl: req.base, selfUrl: fillPath(req.base, declaration.path, req.pathParams), driver: req.driverId, provider: req.provider });
+        }, {
+          apiUrl: req.base, selfUrl: fillPath(req.base, declaration.path, req.pathParams), driver: req.driverId, provider: req.provider,
+          chrome: consoleChrome(req),
+        });
         return { status: 200, body: { kind: 'html', html } };
       },
     };

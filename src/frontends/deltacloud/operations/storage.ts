@@ -17,7 +17,12 @@ const volumes: Operation[] = [
   ...readAndDestroy('storage_volumes', storageVolumeView, 'destroy_storage_volume'),
   {
     collection: 'storage_volumes', name: 'create', method: 'POST', path: '/storage_volumes', capability: 'create_storage_volume',
-    params: [{ name: 'capacity' }, { name: 'realm_id' }, { name: 'snapshot_id' }, { name: 'name' }, { name: 'description' }],
+    params: [
+      { name: 'capacity', label: 'Size (GB)', description: 'How large the volume is, in gigabytes.' },
+      { name: 'realm_id', label: 'Realm', description: 'Where the volume is made; attach it to instances in the same realm.' },
+      { name: 'snapshot_id', label: 'From snapshot', description: 'Start from this snapshot\'s contents instead of an empty volume.' },
+      { name: 'name', label: 'Name' }, { name: 'description', label: 'Description' },
+    ],
     responses: [memberOf(storageVolumeView, 201, ['Location'])],
     async run(req) {
       const capacity = optParam(req, 'capacity');
@@ -35,7 +40,7 @@ const volumes: Operation[] = [
   },
   {
     collection: 'storage_volumes', name: 'attach', method: 'POST', path: '/storage_volumes/:id/attach', capability: 'attach_storage_volume',
-    params: [{ name: 'id', required: true }, { name: 'instance_id', required: true }, { name: 'device', required: true }],
+    params: [{ name: 'id', required: true }, { name: 'instance_id', label: 'Instance', required: true }, { name: 'device', label: 'Device', required: true, description: 'Where the volume appears in the instance, e.g. /dev/sdf.' }],
     responses: [memberOf(storageVolumeView, 202)],
     async run(req) {
       const volume = await call(req.driver, 'attach_storage_volume', req.ctx, {
@@ -226,7 +231,7 @@ const buckets: Operation[] = [
   ...readAndDestroy('buckets', bucketView, 'delete_bucket'),
   {
     collection: 'buckets', name: 'create', method: 'POST', path: '/buckets', capability: 'create_bucket',
-    params: [{ name: 'name', required: true }, { name: 'location' }], // cdn: the bucket_cdn feature's parameter
+    params: [{ name: 'name', label: 'Bucket name', required: true }, { name: 'location', label: 'Location' }], // cdn: the bucket_cdn feature's parameter
     responses: [memberOf(bucketView, 201, ['Location'])],
     async run(req) {
       const name = param(req, 'name');
@@ -262,7 +267,7 @@ const buckets: Operation[] = [
   },
   {
     collection: 'buckets', name: 'create_blob', method: 'POST', path: '/buckets/:id', capability: 'create_blob',
-    params: [{ name: 'id', required: true }, { name: 'blob_id', required: true }, { name: 'blob_data', required: true, type: 'file' }],
+    params: [{ name: 'id', required: true }, { name: 'blob_id', label: 'Blob name', required: true }, { name: 'blob_data', label: 'File', required: true, type: 'file', description: 'Choose a file or drop it on the form.' }],
     responses: [memberOf(blobView, 201)],
     async run(req) {
       const file = req.files.find((f) => f.field === 'blob_data');
