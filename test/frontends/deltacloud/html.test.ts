@@ -41,7 +41,8 @@ function assertCommonLayout(html: string, title: string): void {
   assert.match(html, /<header>[\s\S]*<h1>/);
   assert.match(html, /<main id="main">[\s\S]*<\/main>/);
   assert.match(html, /<footer>[\s\S]*<\/footer>/);
-  assert.doesNotMatch(html, /<script/i, 'no JavaScript');
+  // One script, the console's, same-origin and only enhancing; nothing inline.
+  assert.doesNotMatch(html.replace('<script src="/javascripts/console.js" defer></script>', ''), /<script/i, 'no other script');
 }
 
 const instance = () =>
@@ -71,7 +72,7 @@ test('member page: text, CDATA and attribute values are escaped', () => {
   const html = renderResourcePage(doc, { ...ctx(`${API}/keys/k1`), title: 'Key <script>' });
   assertWellFormed(html);
   assertCommonLayout(html, 'Key &lt;script&gt;');
-  assert.doesNotMatch(html, /<script|<img src=x|<b>/);
+  assert.doesNotMatch(html, /<script>|<img src=x|<b>/);
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
   assert.ok(html.includes('&lt;b&gt;bold&lt;/b&gt; ]]&gt; &quot;q&quot;'), 'CDATA text is escaped');
   assert.ok(html.includes('<pre>'), 'multi-line value keeps its lines');
@@ -123,7 +124,9 @@ test('actions become POST forms, with _method=delete for delete; links without m
   assertWellFormed(html);
   const forms = [...html.matchAll(/<form\b[^>]*>[\s\S]*?<\/form>/g)].map((m) => m[0]);
   assert.equal(forms.length, 2, 'one form per action with a method');
-  assert.ok(forms[0]!.startsWith(`<form class="action" method="post" action="${API}/load_balancers/lb1">`));
+  // Destructive actions ask first (the console script reads data-confirm; without it they post at once).
+  assert.ok(forms[0]!.startsWith(`<form class="action" method="post" action="${API}/load_balancers/lb1" data-confirm="Destroy lb1?">`));
+  assert.ok(!forms[1]!.includes('data-confirm'), 'register is not destructive');
   assert.ok(forms[0]!.includes('<input type="hidden" name="_method" value="delete">'));
   assert.ok(forms[0]!.includes('<button type="submit" class="danger">Destroy</button>'));
   assert.ok(forms[1]!.includes(`action="${API}/load_balancers/lb1/register"`));
@@ -168,7 +171,8 @@ test('list page: one row per member linking to it, summary fields, and a create 
   assert.equal((html.match(/<tr>/g) ?? []).length, 3, 'header row + one row per member');
   assert.ok(html.includes(`<th scope="row"><a href="${API}/instances/inst0">inst0</a></th>`));
   assert.ok(html.includes('<td data-label="Name">Second &lt;b&gt;</td>'));
-  assert.ok(html.includes('<td data-label="State">RUNNING</td>'));
+  // States are badges: the word, with a colour for its kind.
+  assert.ok(html.includes('<td data-label="State"><span class="badge badge-ok">RUNNING</span></td>'));
   assert.ok(html.includes(`<a class="button" href="${API}/instances/new">Create new…</a>`));
   const empty = renderResourcePage(el('keys'), { ...ctx(`${API}/keys`), title: 'Keys' });
   assert.ok(empty.includes('No items.'));
@@ -302,11 +306,11 @@ test('form page: every visible control has a bound label; required, multipart, s
   const labels = [...html.matchAll(/<label for="([^"]+)">/g)].map((m) => m[1]!);
   assert.equal(labels.length, 5, 'one label per visible field');
   for (const id of labels) assert.equal((html.match(new RegExp(`id="${id}"`, 'g')) ?? []).length, 1, `label ${id} bound to exactly one control`);
-  assert.match(html, /<input type="text" id="[^"]+" name="blob_id" required value="a&quot;b">/);
-  assert.match(html, /<input type="file" id="[^"]+" name="blob_data" required>/);
-  assert.match(html, /<textarea id="[^"]+" name="meta_params" rows="6">&lt;x&gt;<\/textarea>/);
+  assert.match(html, /<input type="text" id="[^"]+" name="blob_id" required aria-describedby="[^"]+-error" value="a&quot;b">/);
+  assert.match(html, /<input type="file" id="[^"]+" name="blob_data" required aria-describedby="[^"]+-error">/);
+  assert.match(html, /<textarea id="[^"]+" name="meta_params" aria-describedby="[^"]+-error" rows="6">&lt;x&gt;<\/textarea>/);
   assert.ok(html.includes('<option value="us">US</option><option value="eu" selected>Europe</option>'));
-  assert.match(html, /<input type="password" id="[^"]+" name="password" autocomplete="off">/);
+  assert.match(html, /<input type="password" id="[^"]+" name="password" aria-describedby="[^"]+-error" autocomplete="off">/);
   assert.ok(html.includes('<input type="hidden" name="bucket" value="b1">'));
   assert.ok(html.includes('<button type="submit">Upload</button>'));
   const plain = renderFormPage({ title: 'Key', action: `${API}/keys`, submitLabel: 'Create', fields: [{ name: 'name', label: 'Name', type: 'text' }] }, ctx(`${API}/keys/new`));
