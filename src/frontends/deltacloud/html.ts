@@ -349,8 +349,7 @@ function layout(title: string, ctx: PageContext, body: string): string {
 <meta name="color-scheme" content="light dark">
 <title>${esc(title)}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
-<script src="${CONSOLE_SCRIPT_PATH}" defer></script>
-</head>
+${chrome ? `<script src="${CONSOLE_SCRIPT_PATH}" defer></script>\n` : ''}</head>
 <body${chrome ? ' class="console"' : ''}>
 <a class="skip" href="#main">Skip to content</a>
 <header><div class="bar"><p class="brand">${anchor(ctx.apiUrl, 'Deltacloud')}</p><p class="backend">${esc(ctx.driver)}@${esc(ctx.provider ?? 'default')} ${chrome ? '' : anchor(`${ctx.apiUrl}#${PICKER_ID}`, 'Change')}</p>${chrome ? switcher(ctx, chrome) : ''}</div></header>

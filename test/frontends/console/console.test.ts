@@ -197,11 +197,50 @@ describe('keys and blobs', { skip }, () => {
   });
 });
 
+describe('without JavaScript', { skip }, () => {
+  test('forms still post, actions still work, and a 400 is a page saying what happened', async () => {
+    const plain = await browser.newContext({ javaScriptEnabled: false, extraHTTPHeaders: { Authorization: MOCK_AUTH } });
+    try {
+      const tab = await plain.newPage();
+      await tab.goto(url('/api/instances/new'));
+      await tab.getByLabel('Name', { exact: true }).fill('no-script');
+      await tab.getByRole('button', { name: 'Launch instance' }).click();
+      await tab.waitForURL(/\/api\/instances\/inst\d+$/);
+      assert.equal(await tab.locator('main .badge').first().innerText(), 'RUNNING');
+      await tab.getByRole('button', { name: 'Stop' }).click();
+      await tab.locator('main .badge', { hasText: 'STOPPED' }).waitFor();
+      await tab.getByRole('button', { name: 'Destroy' }).click();
+      await tab.waitForURL(/\/api\/instances$/);
+      await tab.goto(url('/api/storage_volumes/new'));
+      await tab.getByLabel('Size (GB)').fill('lots');
+      await tab.getByRole('button', { name: /create/i }).click();
+      assert.equal(await tab.locator('.error-message').innerText(), 'capacity must be a number of GB');
+      assert.match(await tab.title(), /^400 - /);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('accessibility (axe-core) and narrow screens', { skip }, () => {
   const PAGES: Array<[string, string]> = [
     ['entry', '/api'], ['list', '/api/instances'], ['member', '/api/instances/inst0'], ['form', '/api/instances/new'],
     ['error', '/api/instances/no-such-instance'], ['empty list', '/api/storage_snapshots'], ['bucket', '/api/buckets/bucket1'],
   ];
+
+  test('the checker itself reports a serious violation when there is one', async () => {
+    const tab = await context.newPage();
+    try {
+      await tab.goto(url('/api/realms'));
+      // An unlabelled field and an image without alternative text, added to a real page.
+      await tab.evaluate('document.querySelector("main").insertAdjacentHTML("beforeend", \'<input type="text"><img src="/nothing.png">\')');
+      const found = await seriousViolations(tab);
+      assert.ok(found.some((v) => v.includes('image-alt')), found.join('\n'));
+      assert.ok(found.some((v) => v.includes('label')), found.join('\n'));
+    } finally {
+      await tab.close();
+    }
+  });
 
   for (const width of [1280, 390]) {
     test(`no serious or critical violations on each page type at ${width} px`, async () => {

@@ -358,7 +358,7 @@ describe('HTML helper pages (§11 per collection, §13)', () => {
     for (const [path, name, option] of [['/api/images/new', 'instance_id', 'inst1'], ['/api/instances/new', 'image_id', 'img1']] as const) {
       const form = await get(server, path, { accept: 'text/html' });
       assert.equal(form.status, 200, path);
-      const select = new RegExp(`<select id="[^"]+" name="${name}" required>(.*?)</select>`).exec(form.text);
+      const select = new RegExp(`<select id="[^"]+" name="${name}" required[^>]*>(.*?)</select>`).exec(form.text);
       assert.ok(select?.[1]?.includes(`<option value="${option}">`), `${path}: a drop-down of ${name}`);
     }
   });
