@@ -81,6 +81,8 @@ describe('instances', { skip }, () => {
     await page.waitForURL(/\/instances\/new/);
     await page.getByLabel('Image', { exact: false }).first().selectOption('img1');
     await page.getByLabel('Hardware profile').selectOption('m1-small');
+    const large = await page.getByLabel('Hardware profile').locator('option[value="m1-large"]').innerText();
+    assert.match(large, /^m1-large: \d+–\d+ CPU, \d+–\d+ MB memory, [\d/]+ GB storage$/, 'a profile says what it offers, ranges included');
     assert.ok(await page.getByLabel('CPU cores').isVisible(), 'hwp_cpu is labelled in words');
     assert.equal(await page.getByText('The image to launch.').count(), 1, 'help text from the declaration');
     await page.getByLabel('Name', { exact: true }).fill('console-test');

@@ -3,7 +3,7 @@
 // driver advertises for it, so a form never drifts from the API.
 import { hasCapability, type CollectionName } from '../../../core/driver.js';
 import { advertisedFeatures } from '../../../core/features.js';
-import { consoleChrome } from '../console.js';
+import { consoleChrome, profileSummary } from '../console.js';
 import { renderFormPage, type FormField } from '../html.js';
 import { HTML_ONLY, optParam, type ApiRequest, type HttpMethod, type Operation, type ParamDeclaration } from '../operation.js';
 import type { Reply } from '../reply.js';
@@ -25,8 +25,11 @@ async function withChoices(req: ApiRequest, fields: FormField[]): Promise<FormFi
   return Promise.all(fields.map(async (field) => {
     const collection = CHOICES[field.name];
     if (!collection || !hasCapability(req.driver, collection)) return field;
-    const items: Array<{ id: string; name?: string }> = await call(req.driver, collection, req.ctx, {});
-    const options = items.map((i) => ({ value: i.id, label: i.name && i.name !== i.id ? `${i.name} (${i.id})` : i.id }));
+    // Profiles say what they offer (cores, memory, storage); other members show their name and id.
+    const options = collection === 'hardware_profiles'
+      ? (await call(req.driver, 'hardware_profiles', req.ctx, {})).map((p) => ({ value: p.id, label: profileSummary(p) }))
+      : (await call(req.driver, collection, req.ctx, {})).map((i: { id: string; name?: string }) =>
+        ({ value: i.id, label: i.name && i.name !== i.id ? `${i.name} (${i.id})` : i.id }));
     if (!field.required) options.unshift({ value: '', label: '(default)' });
     return { ...field, type: 'select' as const, options };
   }));
