@@ -10,6 +10,7 @@ import type { ApiRequest, HttpMethod, Operation } from './operation.js';
 import { fillPath, type HelperForm } from './operations/forms.js';
 import { parsePath, type Params } from './params.js';
 import type { RouteMatch, Router } from './router.js';
+import type { ListFilter } from './html.js';
 import { link } from './views/view.js';
 import { el, isElement, type XmlElement } from './xml.js';
 
@@ -45,9 +46,12 @@ export class HtmlNavigation {
   }
 
   /** The document to render as `op`'s page, with the navigation it lacks, and its "create" form. */
-  page(req: ApiRequest, op: Operation, doc: XmlElement): { doc: XmlElement; newFormUrl?: string } {
+  page(req: ApiRequest, op: Operation, doc: XmlElement): { doc: XmlElement; newFormUrl?: string; filters?: ListFilter[] } {
     const linked = this.links(req, doc);
-    if (op.name === 'index') return { doc: linked, newFormUrl: this.createFormUrl(req, op) };
+    if (op.name === 'index') {
+      const filters = (op.filters ?? []).map((name) => ({ name, value: typeof req.params[name] === 'string' ? String(req.params[name]) : '' }));
+      return { doc: linked, newFormUrl: this.createFormUrl(req, op), filters };
+    }
     // A document's own actions follow the resource's state: they are complete as they are.
     if (doc.attrs.href === undefined || doc.children.some((c) => isElement(c) && c.name === 'actions')) return { doc: linked };
     const actions = this.memberActions(req, op, String(doc.attrs.href));

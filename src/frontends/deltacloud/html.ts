@@ -35,6 +35,12 @@ export interface FormSpec {
   submitLabel: string;
 }
 
+/** A filter of a list page (the collection's filter parameters), with the value the page was asked for. */
+export interface ListFilter {
+  name: string;
+  value: string;
+}
+
 export const STYLESHEET_PATH = '/stylesheets/deltacloud.css';
 /** The entry page's driver/provider pickers; every page's header links there. */
 const PICKER_ID = 'backend';
@@ -371,12 +377,22 @@ export function renderPage(title: string, ctx: PageContext, body: string): strin
   return layout(title, ctx, body);
 }
 
-export function renderResourcePage(doc: XmlElement, ctx: PageContext & { title: string; newFormUrl?: string }): string {
+/** The list's filters as a search form: a GET of this page, so it works without JavaScript and can be bookmarked. */
+function filtersHtml(filters: ListFilter[], selfUrl: string): string {
+  const action = safeUrl(selfUrl);
+  if (filters.length === 0 || action === undefined) return '';
+  const fields = filters.map((f) =>
+    `<div class="field"><label for="filter-${esc(f.name)}">${esc(humanise(f.name))}</label><input type="search" id="filter-${esc(f.name)}" name="${esc(f.name)}" value="${esc(f.value)}"></div>`);
+  const clear = filters.some((f) => f.value !== '') ? anchor(action, 'Clear filters') : '';
+  return `<form class="filters" method="get" action="${esc(action)}" role="search" aria-label="Filter">${fields.join('')}<div class="field"><button type="submit">Filter</button>${clear}</div></form>`;
+}
+
+export function renderResourcePage(doc: XmlElement, ctx: PageContext & { title: string; newFormUrl?: string; filters?: ListFilter[] }): string {
   const create = ctx.newFormUrl && safeUrl(ctx.newFormUrl) ? `<p>${anchor(ctx.newFormUrl, 'Create new…', 'button')}</p>` : '';
   const a = attrsOf(doc);
   let body: string;
   if (doc.name === 'states') body = statesHtml(doc, stripQuery(ctx.selfUrl));
-  else if (a.href === undefined) body = create + listHtml(doc, ctx.newFormUrl);
+  else if (a.href === undefined) body = create + filtersHtml(ctx.filters ?? [], stripQuery(ctx.selfUrl)) + listHtml(doc, ctx.newFormUrl);
   else {
     // The root's own attributes (id, key type, ...) are fields too, unless a child repeats them.
     const kids = elementsOf(doc);
@@ -522,6 +538,9 @@ ul.collections{list-style:none;padding:0;margin:0}
 ul.collections a{display:block;padding:.75rem;border-bottom:1px solid var(--line);text-decoration:none}
 form.picker,.field{display:flex;flex-direction:column;gap:.25rem;margin:.75rem 0}
 form.resource{max-width:40rem}
+form.filters{display:flex;flex-wrap:wrap;align-items:flex-end;gap:0 .75rem;margin:.5rem 0}
+form.filters .field{margin:.25rem 0}
+form.filters .field:last-child{flex-direction:row;align-items:center;gap:.75rem}
 form.dropzone{border:2px dashed transparent;border-radius:.5rem;padding:.25rem}
 form.dragging{border-color:var(--accent);background:var(--panel)}
 progress{width:100%;height:1.25rem}

@@ -406,7 +406,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
         else if (format === 'html') {
           const page = navigation.page(apiReq, req.deltacloud!.operation!, body.xml());
           text = renderResourcePage(page.doc, {
-            title: body.title, newFormUrl: page.newFormUrl, apiUrl: apiReq.base,
+            title: body.title, newFormUrl: page.newFormUrl, filters: page.filters, apiUrl: apiReq.base,
             selfUrl: apiReq.base + req.deltacloud!.urlPath.slice(MOUNT.length), driver: apiReq.driverId, provider: apiReq.provider,
             chrome: consoleChrome(apiReq),
           });

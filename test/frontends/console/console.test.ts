@@ -72,6 +72,28 @@ describe('console layout', { skip }, () => {
   });
 });
 
+describe('lists', { skip }, () => {
+  test('the collection\'s filters are controls, and columns sort on click', async () => {
+    await page.goto(url('/api/instances'));
+    const search = page.getByRole('search', { name: 'Filter' });
+    await search.getByLabel('Id', { exact: true }).fill('inst1');
+    await search.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/\/api\/instances\?id=inst1/);
+    assert.deepEqual(await page.locator('table.members tbody th').allInnerTexts(), ['inst1']);
+    assert.equal(await search.getByLabel('Id', { exact: true }).inputValue(), 'inst1', 'the filter shows what it filters by');
+    await search.getByRole('link', { name: 'Clear filters' }).click();
+    await page.waitForURL(/\/api\/instances$/);
+    const ids = async () => page.locator('table.members tbody th').allInnerTexts();
+    const all = await ids();
+    assert.ok(all.length >= 3);
+    await page.getByRole('button', { name: /^Id\b/ }).click(); // its name gains ▲ or ▼ once sorted
+    assert.deepEqual(await ids(), [...all].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })));
+    await page.getByRole('button', { name: /^Id\b/ }).click(); // its name gains ▲ or ▼ once sorted
+    assert.deepEqual(await ids(), [...all].sort((a, b) => b.localeCompare(a, undefined, { numeric: true })));
+    assert.equal(await page.getByRole('columnheader', { name: /Id/ }).getAttribute('aria-sort'), 'descending');
+  });
+});
+
 describe('instances', { skip }, () => {
   let created = '';
 
