@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { MOCK_AUTH, ROOT } from '../../helpers/server.js';
+import { MOCK_AUTH, ROOT, type TestServer } from '../../helpers/server.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MISSING = `Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`;
@@ -30,11 +30,11 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
-/** A browser context logged in to the mock driver (its public demo credentials), at a given width. */
-export async function mockContext(browser: Browser, width = 1280): Promise<BrowserContext> {
+/** A browser context sending these credentials (default: the mock's public demo ones), at a given width. */
+export async function mockContext(browser: Browser, width = 1280, authorization = MOCK_AUTH): Promise<BrowserContext> {
   const context = await browser.newContext({
     viewport: { width, height: width < 600 ? 844 : 900 },
-    extraHTTPHeaders: { Authorization: MOCK_AUTH },
+    extraHTTPHeaders: { Authorization: authorization },
     acceptDownloads: true,
   });
   context.setDefaultTimeout(15_000);
@@ -70,4 +70,30 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOTS, `${name}-${page.viewportSize()?.width ?? 0}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** A server and a browser page logged in to it, started before the file's tests and stopped after them. */
+export class ConsoleSession {
+  server!: TestServer;
+  browser!: Browser;
+  context!: BrowserContext;
+  page!: Page;
+
+  constructor(skip: false | string, start: () => Promise<TestServer>, authorization = MOCK_AUTH) {
+    before(async () => {
+      if (skip) return;
+      this.server = await start();
+      this.browser = await launchChromium();
+      this.context = await mockContext(this.browser, 1280, authorization);
+      this.page = await this.context.newPage();
+    });
+    after(async () => {
+      await this.browser?.close();
+      await this.server?.stop();
+    });
+  }
+
+  url(path: string): string {
+    return `${this.server.origin}${path}`;
+  }
 }

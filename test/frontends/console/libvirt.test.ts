@@ -5,11 +5,9 @@
 // profiles, and axe-core on those pages. The life cycle through the console is
 // driven on the mock (console.test.ts).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { LIBVIRT_OPERATOR, startLibvirtServer, virshUnavailable } from '../../drivers/conformance/libvirt-target.js';
-import type { TestServer } from '../../helpers/server.js';
-import { browserSkip, launchChromium, screenshot, seriousViolations } from './browser.js';
+import { browserSkip, ConsoleSession, screenshot, seriousViolations } from './browser.js';
 
 const URI = 'test:///default';
 const noVirsh = virshUnavailable(URI);
@@ -17,47 +15,29 @@ if (noVirsh && process.env.CI) test('virsh answers on test:///default', () => as
 else if (noVirsh) console.warn(`\n*** SKIPPING the libvirt console suite: ${noVirsh} ***\n`);
 const skip = browserSkip() || noVirsh || false;
 
-let server: TestServer;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-
-before(async () => {
-  if (skip) return;
-  server = await startLibvirtServer(URI, { listAllDomains: true });
-  browser = await launchChromium();
-  const authorization = 'Basic ' + Buffer.from(`${LIBVIRT_OPERATOR.user}:${LIBVIRT_OPERATOR.password}`).toString('base64');
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { Authorization: authorization } });
-  context.setDefaultTimeout(15_000);
-  page = await context.newPage();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const url = (path: string) => `${server.origin}${path}`;
+const authorization = 'Basic ' + Buffer.from(`${LIBVIRT_OPERATOR.user}:${LIBVIRT_OPERATOR.password}`).toString('base64');
+const session = new ConsoleSession(skip, () => startLibvirtServer(URI, { listAllDomains: true }), authorization);
+const url = (path: string) => session.url(path);
 
 describe('console on libvirt (test:///default)', { skip }, () => {
   test('the side navigation is libvirt\'s and the domain list shows state badges and row actions', async () => {
-    await page.goto(url('/api;driver=libvirt'));
-    assert.match(await page.locator('header .backend').innerText(), /^libvirt@/);
-    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Instances', exact: true }).click();
-    await page.waitForURL(/\/api;driver=libvirt\/instances$/);
-    const row = page.getByRole('row').filter({ hasText: 'test' }).first();
+    await session.page.goto(url('/api;driver=libvirt'));
+    assert.match(await session.page.locator('header .backend').innerText(), /^libvirt@/);
+    await session.page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Instances', exact: true }).click();
+    await session.page.waitForURL(/\/api;driver=libvirt\/instances$/);
+    const row = session.page.getByRole('row').filter({ hasText: 'test' }).first();
     assert.equal(await row.locator('.badge').innerText(), 'RUNNING', 'the test host\'s domain runs');
     assert.ok(await row.getByRole('button', { name: 'Stop' }).isVisible(), 'its actions are row buttons');
     assert.equal(await row.getByRole('button', { name: 'Stop' }).locator('xpath=..').getAttribute('data-confirm'), `Stop ${await row.locator('th a').innerText()}?`);
-    assert.deepEqual(await seriousViolations(page), [], 'libvirt instance list');
-    await screenshot(page, 'libvirt-instances');
+    assert.deepEqual(await seriousViolations(session.page), [], 'libvirt instance list');
+    await screenshot(session.page, 'libvirt-instances');
   });
 
   test('the launch form is labelled and offers the host\'s profiles with what they offer', async () => {
-    await page.goto(url('/api;driver=libvirt/instances/new'));
-    assert.ok(await page.getByLabel(/^Image/).isVisible(), 'the image field (the test host has no image pool)');
-    const profiles = await page.getByLabel('Hardware profile').locator('option').allInnerTexts();
+    await session.page.goto(url('/api;driver=libvirt/instances/new'));
+    assert.ok(await session.page.getByLabel(/^Image/).isVisible(), 'the image field (the test host has no image pool)');
+    const profiles = await session.page.getByLabel('Hardware profile').locator('option').allInnerTexts();
     assert.ok(profiles.some((p) => /CPU/.test(p)), `profiles say what they offer: ${profiles.join(' | ')}`);
-    assert.deepEqual(await seriousViolations(page), [], 'libvirt launch form');
+    assert.deepEqual(await seriousViolations(session.page), [], 'libvirt launch form');
   });
 });
