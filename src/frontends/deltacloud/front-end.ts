@@ -79,6 +79,8 @@ export class DeltacloudFrontEnd {
       state.matrix = parsed.matrix;
       state.lastSegmentMatrix = parsed.lastSegmentMatrix;
       state.urlPath = '/' + parsed.segments.join('/');
+      // Errors of the body parsers (413, 415) come in the format the query and Accept ask for (§5); the body may still change it.
+      state.format = documentFormat(rankFormats(str(state.params, 'format'), req.headers.accept));
       if (parsed.segments[0] !== 'api') return done(new DeltacloudError(404));
       // `/api/realms/` is not the collection (the original's clients rely on the 404); `/api/` is the entry point (spec §1).
       if (parsed.trailingSlash && parsed.segments.length > 1) return done(new DeltacloudError(404));
