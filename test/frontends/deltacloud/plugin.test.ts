@@ -124,6 +124,15 @@ describe('the full server in-process (buildServer)', () => {
     assert.deepEqual(filtered.json().instances, []);
     assert.notEqual(filtered.headers['x-backend-runtime'], '0.000000', 'the filtered read was not answered from the cache');
     assert.deepEqual(await ids(), all);
+
+    // The other order: the overriding POST comes first, on a URL nothing has read yet.
+    const url = '/api/instances?poll=post-first';
+    const first = await server.app.inject({
+      method: 'POST', url, headers: { ...json, 'content-type': 'application/x-www-form-urlencoded' }, payload: '_method=GET&state=NO-SUCH-STATE',
+    });
+    assert.deepEqual(first.json().instances, []);
+    const read = await server.app.inject({ method: 'GET', url, headers: json });
+    assert.deepEqual(read.json().instances.map((i: { id: string }) => i.id), all);
   });
 
   test('a read is stored on its first answer, answered from the cache on its second, early from then on', async () => {
