@@ -64,7 +64,7 @@ export class DeltacloudFrontEnd {
     const { path, query } = splitUrl(rawUrl);
     const state: RequestState = {
       rawUrl, segments: [], matrix: {}, lastSegmentMatrix: {}, driverId: this.options.defaultDriver, provider: this.options.defaultProvider,
-      params: emptyParams(), presentNames: [], urlPath: withoutMatrix(path), format: 'xml', ranked: [], uploads: [], rawBody: false,
+      params: emptyParams(), presentNames: [], urlPath: path, format: 'xml', ranked: [], uploads: [], rawBody: false,
     };
     req.deltacloud = state;
     reply.header('Server', SERVER_HEADER).header('X-Deltacloud-Driver', state.driverId);
@@ -85,6 +85,7 @@ export class DeltacloudFrontEnd {
       // `/api/realms/` is not the collection (the original's clients rely on the 404); `/api/` is the entry point (spec §1).
       if (parsed.trailingSlash && parsed.segments.length > 1) return done(new DeltacloudError(404));
     } catch (e) {
+      state.urlPath = withoutMatrix(path); // what error documents show of a path that did not parse
       if (e instanceof BadPath) return done(new DeltacloudError(400, e.message));
       if (e instanceof URIError) return done(new DeltacloudError(400, 'Malformed request path'));
       return done(e instanceof Error ? e : new Error(String(e)));
