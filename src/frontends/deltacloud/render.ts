@@ -13,7 +13,7 @@ import type { ApiRequest, Operation } from './operation.js';
 import { emptyParams, parsePath, parseQuery, str, type Params } from './params.js';
 import type { DocumentBody, Reply } from './reply.js';
 import { RenderCache, type Revisioned } from './render-cache.js';
-import { isClientAbort } from './request-checks.js';
+import { errorDetails, isClientAbort } from './request-checks.js';
 import { MOUNT, mountUrl, SERVER_HEADER, splitUrl, type RequestState } from './request-state.js';
 import { serializeXml } from './xml.js';
 
@@ -37,12 +37,6 @@ export function documentFormat(ranked: readonly Format[]): 'xml' | 'json' | 'htm
 
 /** Codes of Fastify and @fastify/multipart for a body over a limit. */
 const TOO_LARGE_CODES = new Set(['FST_ERR_CTP_BODY_TOO_LARGE', 'FST_REQ_FILE_TOO_LARGE', 'FST_FILES_LIMIT', 'FST_FIELDS_LIMIT', 'FST_PARTS_LIMIT']);
-
-function errorCode(error: Error): { code: string; statusCode: number | undefined } {
-  const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
-  const statusCode = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : undefined;
-  return { code, statusCode };
-}
 
 export interface RendererOptions {
   defaultDriver: string;
@@ -162,7 +156,7 @@ export class Renderer {
       reply.header('X-Deltacloud-Driver', this.options.defaultDriver);
     }
     if (error instanceof DeltacloudError) return this.error(req, reply, error);
-    const { code, statusCode } = errorCode(error);
+    const { code = '', statusCode } = errorDetails(error);
     if (TOO_LARGE_CODES.has(code) || statusCode === 413) return this.error(req, reply, new PayloadTooLarge());
     if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || statusCode === 415) return this.error(req, reply, new UnsupportedMediaType());
     if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) return this.error(req, reply, new DeltacloudError(400, 'Bad Request'));
