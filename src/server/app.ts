@@ -8,7 +8,10 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Driver, DriverFactory } from '../core/driver.js';
 import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../frontends/deltacloud/html.js';
+import { addSecurityHeaders } from '../frontends/deltacloud/browser-safety.js';
 import { MOUNT, registerDeltacloud, type DeltacloudHandle, type DriverSource } from '../frontends/deltacloud/plugin.js';
+import type { EarlyResponder } from '../frontends/deltacloud/render-cache.js';
+import { DeltacloudError } from '../core/errors.js';
 import { redactUrl } from '../core/kit/redact.js';
 import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from './config.js';
@@ -67,30 +70,32 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   const unknown = config.frontends.filter((f) => f !== 'deltacloud' && f !== 'ec2');
   if (unknown.length > 0) throw new ConfigError(`Unknown front end(s): ${unknown.join(', ')} (available: deltacloud, ec2)`);
   const registry = new DriverRegistry(DRIVER_FACTORIES, config);
-  // Repeated reads are answered before Fastify sees them (see RenderCache); everything else goes to Fastify.
-  let answerEarly: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
+  // Repeated reads are answered before Fastify sees them (the render cache's EarlyResponder); everything else goes to Fastify.
+  let early: EarlyResponder | undefined;
   let answerFrameworkError: DeltacloudHandle['answerError'] = () => undefined;
   const tls = config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : undefined;
-  const app = Fastify({
+  const serverFactory = (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void, opts: Record<string, unknown>): http.Server => {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      if (refuseNonConforming(req, res, config.driver)) return;
+      if (!early?.answer(req, res)) fastifyHandler(req, res);
+    };
+    // A request without Host reaches the API, which answers the spec's 400 text (§2 step 1), not Node's bare 400.
+    const serverOptions = { maxHeaderSize: PARSER_HEADER_BYTES, requireHostHeader: false };
+    const server = tls ? https.createServer({ ...tls, ...serverOptions }, listener) : http.createServer(serverOptions, listener);
+    // What Fastify does to a server it creates itself (it has filled in the defaults by now).
+    server.keepAliveTimeout = numberOption(opts, 'keepAliveTimeout', 72_000);
+    server.requestTimeout = numberOption(opts, 'requestTimeout', 0);
+    server.setTimeout(numberOption(opts, 'connectionTimeout', 0));
+    guardRequestBodies(server, config, config.driver);
+    return server;
+  };
+  const app: FastifyInstance = Fastify({
     bodyLimit: config.bodyLimit,
-    serverFactory: (fastifyHandler, opts) => {
-      const listener = (req: IncomingMessage, res: ServerResponse) => {
-        if (refuseNonConforming(req, res, config.driver)) return;
-        if (!answerEarly(req, res)) fastifyHandler(req, res);
-      };
-      const server = tls ? https.createServer({ ...tls, maxHeaderSize: PARSER_HEADER_BYTES }, listener) : http.createServer({ maxHeaderSize: PARSER_HEADER_BYTES }, listener);
-      // What Fastify does to a server it creates itself (it has filled in the defaults by now).
-      const timeouts = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
-      server.keepAliveTimeout = timeouts.keepAliveTimeout;
-      server.requestTimeout = timeouts.requestTimeout;
-      server.setTimeout(timeouts.connectionTimeout);
-      guardRequestBodies(server, config, config.driver);
-      return server;
-    },
+    serverFactory,
     return503OnClosing: true,
     // Requests the parser or the router refuses get the error document too (see http-hardening.ts).
     clientErrorHandler: makeClientErrorHandler(config.driver, () => app.log),
-    frameworkErrors: (error, req, reply) => void answerFrameworkError(error, req as never, reply as never),
+    frameworkErrors: (error, req, reply) => void answerFrameworkError(error, req, reply),
     // Access logs cost throughput; they are on with --verbose.
     logController: new LogController({ disableRequestLogging: !config.verbose }),
     logger: {
@@ -102,10 +107,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     },
-  }) as unknown as FastifyInstance;
-
-  // Let a request without Host reach the API, which answers the spec's 400 text (§2 step 1), not Node's bare 400.
-  (app.server as { requireHostHeader?: boolean }).requireHostHeader = false;
+  });
 
   const deltacloud = await registerDeltacloud(app, {
     drivers: registry,
@@ -118,11 +120,13 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     bodyLimit: config.bodyLimit,
     uploadsDir: prepareUploadsDir(config.dataDir),
   });
-
-  answerEarly = deltacloud.answerRepeat;
   answerFrameworkError = deltacloud.answerError;
   // With --verbose every request takes the full path, so each one is logged.
-  if (config.verbose) deltacloud.stopRepeats();
+  if (!config.verbose) early = deltacloud.early;
+  // Outside the front ends (`/`, unknown paths, methods no route takes): the Deltacloud error document and security headers.
+  app.setErrorHandler(deltacloud.answerError);
+  app.setNotFoundHandler((req, reply) => deltacloud.answerError(new DeltacloudError(404), req, reply));
+  app.addHook('onSend', addSecurityHeaders);
 
   if (config.frontends.includes('ec2')) await registerEc2(app, ec2OptionsFrom(config, registry));
 
@@ -144,7 +148,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     registry,
     async close() {
       // From now on Fastify answers every request (503 on connections still open).
-      deltacloud.stopRepeats();
+      deltacloud.early.stop();
       // In-flight requests finish; keep-alive connections are dropped as soon as they go idle, so a client
       // holding one open cannot delay the shutdown (Node closes only the connections idle at close time).
       const dropIdle = setInterval(() => app.server.closeIdleConnections(), 50);
@@ -156,4 +160,10 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
       await registry.close();
     },
   };
+}
+
+/** A numeric option Fastify filled in for its server (`serverFactory` gets them untyped). */
+function numberOption(opts: Record<string, unknown>, name: string, fallback: number): number {
+  const value = opts[name];
+  return typeof value === 'number' ? value : fallback;
 }
