@@ -15,6 +15,7 @@ import { ConfigError, type ServerConfig } from './config.js';
 import { guardRequestBodies, makeClientErrorHandler, PARSER_HEADER_BYTES, refuseNonConforming } from './http-hardening.js';
 import { DriverOffering } from './offering.js';
 import { prepareUploadsDir } from './uploads-dir.js';
+import { setUpTeam, type TeamHandle } from './team/index.js';
 
 /** Loads each offered driver once, on first use, and closes them at shutdown. */
 export class DriverRegistry implements DriverSource {
@@ -60,6 +61,8 @@ export class DriverRegistry implements DriverSource {
 export interface BuiltServer {
   app: FastifyInstance;
   registry: DriverRegistry;
+  /** Where Prometheus metrics are served (--metrics-port), if they are. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -70,13 +73,15 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   // Repeated reads are answered before Fastify sees them (see RenderCache); everything else goes to Fastify.
   let answerEarly: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
   let answerFrameworkError: DeltacloudHandle['answerError'] = () => undefined;
+  let team: TeamHandle | undefined;
   const tls = config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : undefined;
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     serverFactory: (fastifyHandler, opts) => {
       const listener = (req: IncomingMessage, res: ServerResponse) => {
         if (refuseNonConforming(req, res, config.driver)) return;
-        if (!answerEarly(req, res)) fastifyHandler(req, res);
+        if (team) team.route(req, res, () => answerEarly(req, res), () => fastifyHandler(req, res));
+        else if (!answerEarly(req, res)) fastifyHandler(req, res);
       };
       const server = tls ? https.createServer({ ...tls, maxHeaderSize: PARSER_HEADER_BYTES }, listener) : http.createServer({ maxHeaderSize: PARSER_HEADER_BYTES }, listener);
       // What Fastify does to a server it creates itself (it has filled in the defaults by now).
@@ -107,7 +112,10 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   // Let a request without Host reach the API, which answers the spec's 400 text (§2 step 1), not Node's bare 400.
   (app.server as { requireHostHeader?: boolean }).requireHostHeader = false;
 
+  // Tokens, rate limits, metrics, audit (docs/team.md): hooks that must precede the front ends' routes.
+  team = await setUpTeam(app, config, () => registry.declarations().map((d) => d.id));
   const deltacloud = await registerDeltacloud(app, {
+    boundBackend: team?.boundBackend,
     drivers: registry,
     defaultDriver: config.driver,
     defaultProvider: config.provider,
@@ -124,7 +132,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   // With --verbose every request takes the full path, so each one is logged.
   if (config.verbose) deltacloud.stopRepeats();
 
-  if (config.frontends.includes('ec2')) await registerEc2(app, ec2OptionsFrom(config, registry));
+  if (config.frontends.includes('ec2')) await registerEc2(app, { ...ec2OptionsFrom(config, registry), tokenKeys: team && ((id) => team!.auth.ec2Key(id)) });
 
   app.get(STYLESHEET_PATH, async (_req, reply) => reply.type('text/css').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
   app.get('/robots.txt', async (_req, reply) => reply.type('text/plain').send('User-agent: *\nDisallow: /\n'));
@@ -142,6 +150,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   return {
     app,
     registry,
+    metricsUrl: team?.metricsUrl,
     async close() {
       // From now on Fastify answers every request (503 on connections still open).
       deltacloud.stopRepeats();
@@ -154,6 +163,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
         clearInterval(dropIdle);
       }
       await registry.close();
+      await team?.close();
     },
   };
 }

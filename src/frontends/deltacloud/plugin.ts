@@ -56,6 +56,8 @@ export interface DeltacloudOptions {
   maxUploadBytes: number;
   /** Where form uploads are spooled (the server's own folder, swept at start); default the OS temp folder. */
   uploadsDir?: string;
+  /** The back end a request's API token binds it to (server/team): it replaces the client's driver, provider and credentials. */
+  boundBackend?: (req: IncomingMessage) => { profile: string; driver: string; provider?: string; credentials?: Credentials } | undefined;
 }
 
 export const MOUNT = '/api';
@@ -216,8 +218,9 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    const driverId = (apiChoice.driver || header('x-deltacloud-driver') || options.defaultDriver).toLowerCase();
-    const provider = apiChoice.provider || header('x-deltacloud-provider') || options.defaultProvider;
+    const bound = options.boundBackend?.(req.raw);
+    const driverId = (bound?.driver ?? (apiChoice.driver || header('x-deltacloud-driver') || options.defaultDriver)).toLowerCase();
+    const provider = bound ? bound.provider : apiChoice.provider || header('x-deltacloud-provider') || options.defaultProvider;
     // Both are echoed in response headers: a control character would make Node throw (ERR_INVALID_CHAR).
     checkHeaderSafe('driver', driverId);
     if (provider !== undefined) checkHeaderSafe('provider', provider);
@@ -288,7 +291,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
     if (op.method === 'GET' && !op.volatile && reportsRevision(driver) && (format === 'xml' || format === 'json' || format === 'html')) {
       const key = RenderCache.key({
         driver: state.driverId, provider: state.provider, format, base, url: rawUrl,
-        authorization: options.fixedCredentials ? undefined : req.headers.authorization,
+        authorization: bound ? `profile ${bound.profile}` : options.fixedCredentials ? undefined : req.headers.authorization,
       });
       const revision = driver.revision();
       const identity = identityHeaders(state);
@@ -300,7 +303,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       cacheSlot = { key, revision, driver, identity };
     }
 
-    const credentials = options.fixedCredentials ?? credentialsFrom(req.headers.authorization);
+    const credentials = bound ? bound.credentials : options.fixedCredentials ?? credentialsFrom(req.headers.authorization);
     // Streamed uploads last as long as the client sends; other driver calls share the request's deadline (core call pipeline).
     const contextOptions = { timeoutMs: op.rawBody ? undefined : options.timeoutMs, log: req.log };
     const apiRequest: ApiRequest = {
