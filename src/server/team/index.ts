@@ -5,7 +5,6 @@
 // Deltacloud front end (`boundBackend`) and the EC2 front end (`ec2Key`).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { observeCalls } from '../../core/kit/pipeline.js';
 import { MOUNT } from '../../frontends/deltacloud/plugin.js';
@@ -17,10 +16,8 @@ import { LOGIN_PATH, registerLogin } from './login.js';
 import { EXPOSITION_TYPE, ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { keyFilePath, loadSecretBox, SECRET_KEY_ENV } from './secret-box.js';
-import { SqliteTeamStore } from './sqlite-store.js';
+import { SqliteTeamStore, teamStorePath } from './sqlite-store.js';
 import type { TeamStore } from './store.js';
-
-export const teamStorePath = (dataDir: string) => join(dataDir, 'team.sqlite');
 
 export interface TeamHandle {
   /** For the server's request listener: answers a repeat early only when the request is admitted, else hands it to Fastify. */

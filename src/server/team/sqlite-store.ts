@@ -1,9 +1,11 @@
 // The team store in an embedded SQLite file (`<dataDir>/team.sqlite`, 0600).
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../config.js';
 import { StoreConflict, type Scope, type StoredProfile, type StoredToken, type TeamStore } from './store.js';
+
+export const teamStorePath = (dataDir: string) => join(dataDir, 'team.sqlite');
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS profiles (
