@@ -63,6 +63,8 @@ export class SqliteTeamStore implements TeamStore {
       token: db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?'),
       tokens: db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY created_at, id'),
       revokeToken: db.prepare<[string, string]>('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      // Asked on every token request: prepared once (Database.pragma compiles it each time).
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
   }
 
@@ -107,7 +109,7 @@ export class SqliteTeamStore implements TeamStore {
 
   async revision(): Promise<number> {
     // data_version moves when another connection (the CLI) commits; this connection only reads while serving.
-    return Number(this.#db.pragma('data_version', { simple: true }));
+    return Number(this.#statements.dataVersion.get());
   }
 
   async close(): Promise<void> {
