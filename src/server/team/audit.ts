@@ -1,7 +1,8 @@
 // The audit log: one JSON line per write and per refused credential, to a
 // file (appended, 0600) or standard output. Who is a token's id and name, or a
 // keyed hash of a Basic user name; never a secret, never a request body.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { ConfigError } from '../config.js';
 
 export interface AuditEntry {
   time: string;
@@ -28,7 +29,20 @@ export class AuditLog {
 
   constructor(target: string) {
     this.#owned = target !== '-';
-    this.#out = this.#owned ? createWriteStream(target, { flags: 'a', mode: 0o600 }) : process.stdout;
+    if (!this.#owned) {
+      this.#out = process.stdout;
+      return;
+    }
+    // Opened now, so that a path that cannot be written stops the start-up instead of a later request.
+    let fd: number;
+    try {
+      fd = openSync(target, 'a', 0o600);
+    } catch (error) {
+      throw new ConfigError(`Cannot open the audit log ${target}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    this.#out = createWriteStream(target, { fd });
+    // A full disk must not stop the server; it is said once on standard error.
+    this.#out.once('error', (error: NodeJS.ErrnoException) => console.error(`deltacloudd: audit log ${target}: ${error.code ?? error.message}`));
   }
 
   write(entry: AuditEntry): void {

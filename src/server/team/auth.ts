@@ -17,6 +17,7 @@ import { hashSecret, parseToken, secretMatches, tokenIdOfAccessKey, ec2SecretKey
 
 /** The back end a token's profile names, with its cloud credentials (never logged: see toJSON). */
 export interface BoundBackend {
+  /** Identifies the profile (its name and when it was added): requests of one profile share renderings. */
   profile: string;
   driver: string;
   provider?: string;
@@ -250,7 +251,7 @@ export class TeamAuth {
 
   #backendOf(profile: StoredProfile): BoundBackend {
     const { defaultDriver, defaultProvider, box } = this.options;
-    const backend: BoundBackend = { profile: profile.name, driver: profile.driver };
+    const backend: BoundBackend = { profile: `${profile.name}@${profile.createdAt}`, driver: profile.driver };
     const provider = profile.provider ?? (profile.driver === defaultDriver ? defaultProvider : undefined);
     if (provider !== undefined) backend.provider = provider;
     const credentials = credentialsOf(profile, box);

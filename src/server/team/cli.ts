@@ -126,11 +126,16 @@ async function profiles(args: string[], store: TeamStore, dataDir: string, env: 
       terminal.out(`Profile '${name}' added (driver ${driver}${values.provider ? `, provider ${values.provider}` : ''})`);
       return 0;
     }
-    case 'remove':
+    case 'remove': {
       if (!name) throw new ConfigError('profiles remove needs a NAME');
       if (!(await store.removeProfile(name))) return void terminal.err(`No profile '${name}'`), 1;
-      terminal.out(`Profile '${name}' removed; its tokens no longer work`);
+      // Revoked, so that a profile added again under this name does not bring them back.
+      const at = new Date().toISOString();
+      const orphans = (await store.tokens()).filter((t) => t.profile === name && !t.revokedAt);
+      for (const t of orphans) await store.revokeToken(t.id, at);
+      terminal.out(`Profile '${name}' removed; its ${orphans.length} token(s) revoked`);
       return 0;
+    }
     default:
       terminal.err(PROFILES_USAGE);
       return 2;

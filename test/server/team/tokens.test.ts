@@ -161,7 +161,12 @@ test('a token whose profile was removed gets 401; one whose driver this server d
   assert.equal((await team.cli('profiles', 'add', 'short-lived', '--driver', 'mock', '--user', 'mockuser', '--password-env', 'PROFILE_PASSWORD')).code, 0);
   const orphan = await team.token('--profile', 'short-lived');
   assert.equal((await call('GET', '/api/realms', bearer(orphan.token))).status, 200);
-  assert.equal((await team.cli('profiles', 'remove', 'short-lived')).code, 0);
+  const removed = await team.cli('profiles', 'remove', 'short-lived');
+  assert.equal(removed.code, 0);
+  assert.match(removed.out, /its 1 token\(s\) revoked/);
+  assert.equal((await call('GET', '/api/realms', bearer(orphan.token))).status, 401);
+  // A profile added again under the name does not bring the old token back.
+  assert.equal((await team.cli('profiles', 'add', 'short-lived', '--driver', 'mock', '--user', 'mockuser', '--password-env', 'PROFILE_PASSWORD')).code, 0);
   assert.equal((await call('GET', '/api/realms', bearer(orphan.token))).status, 401);
 
   assert.equal((await team.cli('profiles', 'add', 'lab', '--driver', 'libvirt', '--provider', 'qemu:///system')).code, 0);
@@ -235,6 +240,7 @@ test('refusals at start-up: no key for the profiles, a wrong key, a corrupt stor
     writeFileSync(key, keyText, { mode: 0o600 });
   }
   assert.match(await refusal(team, ['--auth', 'tokens'], { API_USER: 'mockuser', API_PASSWORD: MOCK_PASSWORD }), /--auth tokens refuses API_USER\/API_PASSWORD/);
+  assert.match(await refusal(team, ['--auth', 'tokens', '--audit-log', join(team.dir, 'no-such-dir', 'audit.log')]), /Cannot open the audit log \S+: ENOENT/);
 
   const corrupt = teamDir();
   try {
