@@ -349,7 +349,7 @@ async function main(): Promise<void> {
   console.log('');
 
   const xml = { Accept: 'application/xml' };
-  if (settings.onlyTeam) return teamComparison(origin, env, dataDir);
+  if (settings.onlyTeam) return teamComparison(origin, server.proc.pid, env, dataDir);
   const scenarios: Scenario[] = [
     { name: 'GET /api (XML)', path: '/api', headers: xml, contentType: 'application/xml' },
     { name: 'GET /api/instances (XML)', path: '/api/instances', headers: { ...xml, Authorization: AUTH }, contentType: 'application/xml' },
@@ -448,7 +448,7 @@ async function main(): Promise<void> {
   target(`target ≥ ${TARGET_CEILING_SHARE * 100} % of the ceiling`, share >= TARGET_CEILING_SHARE);
   console.log('');
   console.log(`Server RSS at the end: ${fmtMiB(rssMiB(server.proc.pid))}`);
-  if (settings.teamRounds > 0 && !interrupted) await teamComparison(origin, env, dataDir);
+  if (settings.teamRounds > 0 && !interrupted) await teamComparison(origin, server.proc.pid, env, dataDir);
   const load = loadavg()[0]!;
   // The bench keeps about 2 processes busy; a load above that and above the CPU count means other work competed.
   const contended = load > Math.max(2.5, cpuList.length);
@@ -462,7 +462,7 @@ async function main(): Promise<void> {
  * and a Bearer token with metrics and the audit log on. The token paths must
  * stay within 10 % of Basic (docs/team.md).
  */
-async function teamComparison(origin: string, env: NodeJS.ProcessEnv, dataDir: string): Promise<void> {
+async function teamComparison(origin: string, basicPid: number | undefined, env: NodeJS.ProcessEnv, dataDir: string): Promise<void> {
   const teamEnv: NodeJS.ProcessEnv = { ...env, BENCH_PROFILE_PASSWORD: 'mockpassword' };
   const cli = (...args: string[]) => {
     const run = spawnSync(process.execPath, [CLI, ...args], { env: teamEnv, encoding: 'utf8' });
@@ -478,9 +478,12 @@ async function teamComparison(origin: string, env: NodeJS.ProcessEnv, dataDir: s
   const observed = await startChild('tokens + metrics + audit server', [...base, '--metrics-port', '0', '--audit-log', join(dataDir, 'audit.log')], teamEnv, ready);
   const headers = { Accept: 'application/xml' };
   const ways = [
-    { name: 'Basic (pass-through)', url: `${origin}/api/instances`, headers: { ...headers, Authorization: AUTH } },
-    { name: 'Bearer token', url: `http://127.0.0.1:${tokens.match[1]}/api/instances`, headers: { ...headers, Authorization: `Bearer ${token}` } },
-    { name: 'Bearer token, metrics + audit', url: `http://127.0.0.1:${observed.match[1]}/api/instances`, headers: { ...headers, Authorization: `Bearer ${token}` } },
+    { name: 'Basic (pass-through)', url: `${origin}/api/instances`, headers: { ...headers, Authorization: AUTH }, pid: basicPid },
+    { name: 'Bearer token', url: `http://127.0.0.1:${tokens.match[1]}/api/instances`, headers: { ...headers, Authorization: `Bearer ${token}` }, pid: tokens.child.proc.pid },
+    {
+      name: 'Bearer token, metrics + audit', url: `http://127.0.0.1:${observed.match[1]}/api/instances`,
+      headers: { ...headers, Authorization: `Bearer ${token}` }, pid: observed.child.proc.pid,
+    },
   ];
   for (const way of ways) {
     const res = await request(new URL(way.url).origin, 'GET', '/api/instances', way.headers);
@@ -488,14 +491,24 @@ async function teamComparison(origin: string, env: NodeJS.ProcessEnv, dataDir: s
     if (settings.warmup > 0) await cannon(way.url, way.headers, settings.warmup);
   }
   const rates: number[][] = ways.map(() => []);
+  // Server CPU time per request: on a machine shared with other work, throughput drifts with the
+  // neighbours' load, while the CPU a request costs the server barely does.
+  const cpuPerRequest: number[][] = ways.map(() => []);
   for (let round = 0; round < settings.teamRounds && !interrupted; round++) {
     process.stderr.write(`running: team round ${round + 1}/${settings.teamRounds} (Basic, Bearer, Bearer + metrics + audit) …\n`);
-    for (const [i, way] of ways.entries()) rates[i]!.push((await cannon(way.url, way.headers, PAIRED_SECONDS)).requests.average);
+    for (const [i, way] of ways.entries()) {
+      const before = cpuSeconds(way.pid);
+      const result = await cannon(way.url, way.headers, PAIRED_SECONDS);
+      const after = cpuSeconds(way.pid);
+      rates[i]!.push(result.requests.average);
+      if (before !== undefined && after !== undefined && result.requests.total > 0) cpuPerRequest[i]!.push(((after - before) / result.requests.total) * 1e6);
+    }
   }
   await stopChild(tokens.child);
   await stopChild(observed.child);
   const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
   const basic = median(rates[0]!);
+  const basicCpu = median(cpuPerRequest[0]!);
   console.log('');
   console.log(`Cached GET /api/instances (XML), median of ${settings.teamRounds} alternating rounds of ${PAIRED_SECONDS} s:`);
   for (const [i, way] of ways.entries()) {
@@ -504,7 +517,31 @@ async function teamComparison(origin: string, env: NodeJS.ProcessEnv, dataDir: s
     const verdict = i === 0 ? '' : ` → ${(ratio * 100).toFixed(1)} % of Basic, target ≥ 90 %: ${ratio >= 0.9 ? 'PASS' : 'FAIL'}`;
     console.log(`  ${way.name.padEnd(32)} ${fmtInt(rate)} req/s (rounds: ${rates[i]!.map(fmtInt).join(', ')})${verdict}`);
   }
+  if (cpuPerRequest.every((list) => list.length > 0)) {
+    console.log('Server CPU time per request (the throughput one core allows is its inverse):');
+    for (const [i, way] of ways.entries()) {
+      const cpu = median(cpuPerRequest[i]!);
+      const verdict = i === 0 ? '' : ` → Basic's throughput × ${(basicCpu / cpu).toFixed(3)}, target ≥ 0.9: ${basicCpu / cpu >= 0.9 ? 'PASS' : 'FAIL'}`;
+      console.log(`  ${way.name.padEnd(32)} ${cpu.toFixed(1)} µs${verdict}`);
+    }
+  }
 }
+
+/** User + system CPU seconds a process has used (Linux /proc), or undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces, hence after the last ')'): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
 
 main().then(
   async () => {
