@@ -113,7 +113,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   (app.server as { requireHostHeader?: boolean }).requireHostHeader = false;
 
   // Tokens, rate limits, metrics, audit (docs/team.md): hooks that must precede the front ends' routes.
-  team = await setUpTeam(app, config, () => registry.declarations().map((d) => d.id));
+  team = await setUpTeam(app, config, registry.declarations().map((d) => d.id));
   const deltacloud = await registerDeltacloud(app, {
     boundBackend: team?.boundBackend,
     drivers: registry,

@@ -66,6 +66,8 @@ export function cookieValue(header: string | undefined, name: string): string | 
 
 interface CachedToken {
   token: StoredToken;
+  /** When it expires (ms since the epoch), Infinity for never. */
+  expiresMs: number;
   /** Undefined when the profile is gone. */
   backend?: BoundBackend;
 }
@@ -102,7 +104,7 @@ export interface TeamAuthOptions {
   store?: TeamStore;
   box?: SecretBox;
   /** The drivers this server offers. */
-  offered: () => readonly string[];
+  offered: readonly string[];
   /** The server's default driver and provider: a profile without a provider on that driver gets the default one. */
   defaultDriver: string;
   defaultProvider?: string;
@@ -134,10 +136,7 @@ export class TeamAuth {
   admit(req: IncomingMessage): Promise<Admission> {
     let admission = this.#admissions.get(req);
     if (!admission) {
-      admission = this.#decide(req).then((decided) => {
-        this.#settled.set(req, decided);
-        return decided;
-      });
+      admission = this.#decide(req);
       this.#admissions.set(req, admission);
     }
     return admission;
@@ -156,7 +155,9 @@ export class TeamAuth {
 
   async #decide(req: IncomingMessage): Promise<Admission> {
     const write = isWrite(req.method);
-    const admission = await this.#identify(req);
+    const identified = this.#identify(req);
+    const admission = typeof identified === 'string' ? await this.#byToken(identified) : identified;
+    this.#settled.set(req, admission);
     const caller = admission.caller;
     if (!admission.refusal && caller.kind === 'token' && write && caller.scope === 'read') {
       admission.refusal = new Forbidden('This token may only read: its scope is read');
@@ -170,20 +171,21 @@ export class TeamAuth {
     return admission;
   }
 
-  async #identify(req: IncomingMessage): Promise<Admission> {
+  /** Who the request says it is: decided here, or a token (header or cookie) to check. */
+  #identify(req: IncomingMessage): Admission | string {
     const authorization = req.headers.authorization;
     if (!this.acceptsTokens) {
       const user = authorization ? basicUser(authorization) : undefined;
       return { caller: user !== undefined ? { kind: 'basic', user } : ANONYMOUS };
     }
     if (authorization !== undefined) {
-      if (/^Bearer\s/i.test(authorization)) return this.#byToken(authorization.slice(7).trim());
+      if (/^Bearer\s/i.test(authorization)) return authorization.slice(7).trim();
       const user = basicUser(authorization);
       if (this.options.mode === 'both') return { caller: user !== undefined ? { kind: 'basic', user } : ANONYMOUS };
       return { caller: user !== undefined ? { kind: 'basic', user } : ANONYMOUS, refusal: new AuthenticationFailure('This server takes API tokens only: send Authorization: Bearer <token>') };
     }
     const cookie = cookieValue(req.headers.cookie, TOKEN_COOKIE);
-    if (cookie !== undefined) return this.#byToken(cookie);
+    if (cookie !== undefined) return cookie;
     if (this.options.mode === 'tokens') return { caller: ANONYMOUS, refusal: new AuthenticationFailure('An API token is required: send Authorization: Bearer <token>') };
     return { caller: ANONYMOUS };
   }
@@ -219,11 +221,11 @@ export class TeamAuth {
 
   #live(cached: CachedToken): { token: StoredToken; backend: BoundBackend } | DeltacloudError {
     const { token, backend } = cached;
-    if (token.revokedAt !== undefined || (token.expiresAt !== undefined && Date.parse(token.expiresAt) <= Date.now())) {
+    if (token.revokedAt !== undefined || cached.expiresMs <= Date.now()) {
       return new AuthenticationFailure(INVALID_TOKEN);
     }
     if (!backend) return new AuthenticationFailure(INVALID_TOKEN);
-    if (!this.options.offered().includes(backend.driver)) {
+    if (!this.options.offered.includes(backend.driver)) {
       return new ProviderError(`The driver '${backend.driver}' of this token's profile is not offered on this server`);
     }
     return { token, backend };
@@ -243,7 +245,7 @@ export class TeamAuth {
     const token = await store.token(id);
     if (!token) return undefined;
     const profile = await store.profile(token.profile);
-    const entry: CachedToken = { token, backend: profile && this.#backendOf(profile) };
+    const entry: CachedToken = { token, expiresMs: token.expiresAt === undefined ? Infinity : Date.parse(token.expiresAt), backend: profile && this.#backendOf(profile) };
     if (this.#tokens.size >= 10_000) this.#tokens.clear();
     this.#tokens.set(id, entry);
     return entry;

@@ -50,7 +50,8 @@ function routeOf(req: FastifyRequest): string {
   return template !== undefined && !template.includes('*') ? template : '(unmatched)';
 }
 
-export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offered: () => readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<TeamHandle | undefined> {
+/** `offered`: the ids of the drivers this server offers (fixed at start). */
+export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offered: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<TeamHandle | undefined> {
   const settings = config.team;
   if (!teamEnabled(settings)) return undefined;
   if (settings.auth === 'tokens' && config.fixedCredentials) {
@@ -80,7 +81,7 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
   /** Route and driver of the answers repeats were first rendered for (repeats skip Fastify), by URL path. */
   const repeatLabels = new Map<string, { route: string; driver: string }>();
 
-  const driverLabel = (id: string | undefined) => (id !== undefined && offered().includes(id) ? id : '');
+  const driverLabel = (id: string | undefined) => (id !== undefined && offered.includes(id) ? id : '');
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!isApi(req.raw.url)) return;
