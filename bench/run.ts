@@ -9,9 +9,11 @@
 //
 // Settings (environment): BENCH_CONNECTIONS (50), BENCH_DURATION seconds per
 // scenario (10), BENCH_WARMUP seconds before each (2), BENCH_CYCLE_CONCURRENCY
-// (8), BENCH_CYCLE_MAX cycles at most (20000).
+// (8), BENCH_CYCLE_MAX cycles at most (20000), BENCH_TEAM_ROUNDS paired rounds
+// of the Basic / Bearer / Bearer + metrics + audit comparison (3; 0 skips it),
+// BENCH_ONLY_TEAM=1 runs that comparison alone.
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -46,6 +48,8 @@ const settings = {
   warmup: envInt('BENCH_WARMUP', 2, 0),
   cycleConcurrency: envInt('BENCH_CYCLE_CONCURRENCY', 8),
   cycleMax: envInt('BENCH_CYCLE_MAX', 20_000),
+  teamRounds: envInt('BENCH_TEAM_ROUNDS', 3, 0),
+  onlyTeam: process.env.BENCH_ONLY_TEAM === '1',
 };
 /** Per-request timeout of the bench's own client (seconds). */
 const REQUEST_TIMEOUT_S = 10;
@@ -359,6 +363,7 @@ async function main(): Promise<void> {
   console.log('');
 
   const xml = { Accept: 'application/xml' };
+  if (settings.onlyTeam) return teamComparison(origin, server.proc.pid, env, dataDir);
   const scenarios: Scenario[] = [
     { name: 'GET /api (XML)', path: '/api', headers: xml, contentType: 'application/xml' },
     { name: 'GET /api/instances (XML)', path: '/api/instances', headers: { ...xml, Authorization: AUTH }, contentType: 'application/xml' },
@@ -474,12 +479,100 @@ async function main(): Promise<void> {
   target(`uncached: target ≥ ${TARGET_UNCACHED_SHARE * 100} % of the ceiling`, uncachedShare >= TARGET_UNCACHED_SHARE);
   console.log('');
   console.log(`Server RSS at the end: ${fmtMiB(rssMiB(server.proc.pid))}`);
+  if (settings.teamRounds > 0 && !interrupted) await teamComparison(origin, server.proc.pid, env, dataDir);
   const load = loadavg()[0]!;
   // The bench keeps about 2 processes busy; a load above that and above the CPU count means other work competed.
   const contended = load > Math.max(2.5, cpuList.length);
   console.log(`Load average (1 min) at the end: ${load.toFixed(2)} on ${cpuList.length} CPUs${contended ? ' (other processes competed with the bench: numbers are low and noisy)' : ''}`);
   console.log(`Total bench duration: ${((performance.now() - began) / 1000).toFixed(1)} s`);
 }
+
+/**
+ * The cached `GET /api/instances` three ways, in alternating rounds on three
+ * servers: Basic pass-through (`origin`), a Bearer token (`--auth tokens`),
+ * and a Bearer token with metrics and the audit log on. The token paths must
+ * stay within 10 % of Basic (docs/team.md).
+ */
+async function teamComparison(origin: string, basicPid: number | undefined, env: NodeJS.ProcessEnv, dataDir: string): Promise<void> {
+  const teamEnv: NodeJS.ProcessEnv = { ...env, BENCH_PROFILE_PASSWORD: 'mockpassword' };
+  const cli = (...args: string[]) => {
+    const run = spawnSync(process.execPath, [CLI, ...args], { env: teamEnv, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`deltacloudd ${args.slice(0, 2).join(' ')} failed: ${run.stderr}${run.stdout}`);
+    return run.stdout;
+  };
+  cli('profiles', 'add', 'bench', '--driver', 'mock', '--user', 'mockuser', '--password-env', 'BENCH_PROFILE_PASSWORD');
+  const token = /^dct_\S+$/m.exec(cli('tokens', 'create', '--profile', 'bench', '--name', 'bench'))?.[0];
+  if (!token) throw new Error('tokens create printed no token');
+  const ready = /listening on https?:\/\/[^\s/]+:(\d+)\/api/;
+  const base = [CLI, '-i', 'mock', '-p', '0', '-r', '127.0.0.1', '--auth', 'tokens'];
+  const tokens = await startChild('tokens server', base, teamEnv, ready);
+  const observed = await startChild('tokens + metrics + audit server', [...base, '--metrics-port', '0', '--audit-log', join(dataDir, 'audit.log')], teamEnv, ready);
+  const headers = { Accept: 'application/xml' };
+  const ways = [
+    { name: 'Basic (pass-through)', url: `${origin}/api/instances`, headers: { ...headers, Authorization: AUTH }, pid: basicPid },
+    { name: 'Bearer token', url: `http://127.0.0.1:${tokens.match[1]}/api/instances`, headers: { ...headers, Authorization: `Bearer ${token}` }, pid: tokens.child.proc.pid },
+    {
+      name: 'Bearer token, metrics + audit', url: `http://127.0.0.1:${observed.match[1]}/api/instances`,
+      headers: { ...headers, Authorization: `Bearer ${token}` }, pid: observed.child.proc.pid,
+    },
+  ];
+  for (const way of ways) {
+    const res = await request(new URL(way.url).origin, 'GET', '/api/instances', way.headers);
+    if (res.status !== 200) throw new Error(`${way.name}: expected 200, got ${res.status}`);
+    if (settings.warmup > 0) await cannon(way.url, way.headers, settings.warmup);
+  }
+  const rates: number[][] = ways.map(() => []);
+  // Server CPU time per request: on a machine shared with other work, throughput drifts with the
+  // neighbours' load, while the CPU a request costs the server barely does.
+  const cpuPerRequest: number[][] = ways.map(() => []);
+  for (let round = 0; round < settings.teamRounds && !interrupted; round++) {
+    process.stderr.write(`running: team round ${round + 1}/${settings.teamRounds} (Basic, Bearer, Bearer + metrics + audit) …\n`);
+    for (const [i, way] of ways.entries()) {
+      const before = cpuSeconds(way.pid);
+      const result = await cannon(way.url, way.headers, PAIRED_SECONDS);
+      const after = cpuSeconds(way.pid);
+      rates[i]!.push(result.requests.average);
+      if (before !== undefined && after !== undefined && result.requests.total > 0) cpuPerRequest[i]!.push(((after - before) / result.requests.total) * 1e6);
+    }
+  }
+  await stopChild(tokens.child);
+  await stopChild(observed.child);
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
+  const basic = median(rates[0]!);
+  const basicCpu = median(cpuPerRequest[0]!);
+  console.log('');
+  console.log(`Cached GET /api/instances (XML), median of ${settings.teamRounds} alternating rounds of ${PAIRED_SECONDS} s:`);
+  for (const [i, way] of ways.entries()) {
+    const rate = median(rates[i]!);
+    const ratio = basic > 0 ? rate / basic : 0;
+    const verdict = i === 0 ? '' : ` → ${(ratio * 100).toFixed(1)} % of Basic, target ≥ 90 %: ${ratio >= 0.9 ? 'PASS' : 'FAIL'}`;
+    console.log(`  ${way.name.padEnd(32)} ${fmtInt(rate)} req/s (rounds: ${rates[i]!.map(fmtInt).join(', ')})${verdict}`);
+  }
+  if (cpuPerRequest.every((list) => list.length > 0)) {
+    console.log('Server CPU time per request (the throughput one core allows is its inverse):');
+    for (const [i, way] of ways.entries()) {
+      const cpu = median(cpuPerRequest[i]!);
+      const verdict = i === 0 ? '' : ` → Basic's throughput × ${(basicCpu / cpu).toFixed(3)}, target ≥ 0.9: ${basicCpu / cpu >= 0.9 ? 'PASS' : 'FAIL'}`;
+      console.log(`  ${way.name.padEnd(32)} ${cpu.toFixed(1)} µs${verdict}`);
+    }
+  }
+}
+
+/** User + system CPU seconds a process has used (Linux /proc), or undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces, hence after the last ')'): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
 
 main().then(
   async () => {

@@ -18,6 +18,7 @@ import { ConfigError, type ServerConfig } from './config.js';
 import { guardRequestBodies, makeClientErrorHandler, PARSER_HEADER_BYTES, refuseNonConforming } from './http-hardening.js';
 import { DriverOffering } from './offering.js';
 import { prepareUploadsDir } from './uploads-dir.js';
+import { setUpTeam, type TeamHandle } from './team/index.js';
 
 /** Loads each offered driver once, on first use, and closes them at shutdown. */
 export class DriverRegistry implements DriverSource {
@@ -63,6 +64,8 @@ export class DriverRegistry implements DriverSource {
 export interface BuiltServer {
   app: FastifyInstance;
   registry: DriverRegistry;
+  /** Where Prometheus metrics are served (--metrics-port), if they are. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -73,11 +76,15 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   // Repeated reads are answered before Fastify sees them (the render cache's EarlyResponder); everything else goes to Fastify.
   let early: EarlyResponder | undefined;
   let answerFrameworkError: DeltacloudHandle['answerError'] = () => undefined;
+  let team: TeamHandle | undefined;
   const tls = config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : undefined;
   const serverFactory = (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void, opts: Record<string, unknown>): http.Server => {
     const listener = (req: IncomingMessage, res: ServerResponse) => {
       if (refuseNonConforming(req, res, config.driver)) return;
-      if (!early?.answer(req, res)) fastifyHandler(req, res);
+      const answerEarly = () => early?.answer(req, res) === true;
+      // Team mode (docs/team.md) admits the token first: a revoked token's repeated read gets its 401, not the cached page.
+      if (team) team.route(req, res, answerEarly, () => fastifyHandler(req, res));
+      else if (!answerEarly()) fastifyHandler(req, res);
     };
     // A request without Host reaches the API, which answers the spec's 400 text (§2 step 1), not Node's bare 400.
     const serverOptions = { maxHeaderSize: PARSER_HEADER_BYTES, requireHostHeader: false };
@@ -109,7 +116,10 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     },
   });
 
+  // Tokens, rate limits, metrics, audit (docs/team.md): hooks that must precede the front ends' routes.
+  team = await setUpTeam(app, config, registry.declarations().map((d) => d.id));
   const deltacloud = await registerDeltacloud(app, {
+    boundBackend: team?.boundBackend,
     drivers: registry,
     defaultDriver: config.driver,
     defaultProvider: config.provider,
@@ -128,7 +138,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   app.setNotFoundHandler((req, reply) => deltacloud.answerError(new DeltacloudError(404), req, reply));
   app.addHook('onSend', addSecurityHeaders);
 
-  if (config.frontends.includes('ec2')) await registerEc2(app, ec2OptionsFrom(config, registry));
+  if (config.frontends.includes('ec2')) await registerEc2(app, { ...ec2OptionsFrom(config, registry), tokenKeys: team && ((id) => team!.auth.ec2Key(id)) });
 
   app.get(STYLESHEET_PATH, async (_req, reply) => reply.type('text/css').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
   app.get('/robots.txt', async (_req, reply) => reply.type('text/plain').send('User-agent: *\nDisallow: /\n'));
@@ -146,6 +156,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   return {
     app,
     registry,
+    metricsUrl: team?.metricsUrl,
     async close() {
       // From now on Fastify answers every request (503 on connections still open).
       deltacloud.early.stop();
@@ -158,6 +169,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
         clearInterval(dropIdle);
       }
       await registry.close();
+      await team?.close();
     },
   };
 }

@@ -119,8 +119,10 @@ export class DeltacloudFrontEnd {
 
     const api = state.params.api;
     const apiChoice = api && typeof api === 'object' && !Array.isArray(api) ? api : {};
-    const driverId = (apiChoice.driver || headerOf(req, 'x-deltacloud-driver') || this.options.defaultDriver).toLowerCase();
-    const provider = apiChoice.provider || headerOf(req, 'x-deltacloud-provider') || this.options.defaultProvider;
+    const bound = this.options.boundBackend?.(req.raw);
+    state.bound = bound;
+    const driverId = (bound?.driver ?? (apiChoice.driver || headerOf(req, 'x-deltacloud-driver') || this.options.defaultDriver)).toLowerCase();
+    const provider = bound ? bound.provider : apiChoice.provider || headerOf(req, 'x-deltacloud-provider') || this.options.defaultProvider;
     // Both are echoed in response headers: a control character would make Node throw (ERR_INVALID_CHAR).
     checkHeaderSafe('driver', driverId);
     if (provider !== undefined) checkHeaderSafe('provider', provider);
@@ -222,6 +224,7 @@ export class DeltacloudFrontEnd {
     const key = RenderCache.key({
       driver: state.driverId, provider: state.provider, format: state.format, base, url: state.rawUrl,
       headers: req.headers, credentialsFixed: this.options.fixedCredentials !== undefined,
+      principal: state.bound && `profile ${state.bound.profile}`,
     });
     return { key, revision: driver.revision(), source: driver, identity: Renderer.identity(state) };
   }
@@ -231,7 +234,7 @@ export class DeltacloudFrontEnd {
     req: FastifyRequest, reply: FastifyReply, state: RequestState, driver: Driver, op: Operation,
     method: HttpMethod, pathParams: Record<string, string>, base: string, mount: string,
   ): ApiRequest {
-    const credentials = this.options.fixedCredentials ?? credentialsFrom(req.headers.authorization);
+    const credentials = state.bound ? state.bound.credentials : this.options.fixedCredentials ?? credentialsFrom(req.headers.authorization);
     // Streamed uploads last as long as the client sends; other driver calls share the request's deadline (core call pipeline).
     const contextOptions = { timeoutMs: op.rawBody ? undefined : this.options.timeoutMs, log: req.log };
     if (state.uploadDir) {

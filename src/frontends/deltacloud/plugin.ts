@@ -29,7 +29,8 @@ import { storageOperations } from './operations/storage.js';
 import { OptionsAnswers } from './options-answer.js';
 import { Renderer } from './render.js';
 import { RenderCache, type EarlyResponder } from './render-cache.js';
-import { MOUNT, mountUrl } from './request-state.js';
+import { MOUNT, mountUrl, type BoundBackend } from './request-state.js';
+import type { IncomingMessage } from 'node:http';
 import { Router } from './router.js';
 
 export { UPLOAD_PREFIX } from './body-parsers.js';
@@ -52,6 +53,8 @@ export interface DeltacloudOptions extends BodyLimits {
   fixedCredentials?: Credentials;
   /** Used in the WWW-Authenticate realm. */
   serverHostname: string;
+  /** The back end a request's API token binds it to (server/team): it replaces the client's driver, provider and credentials. */
+  boundBackend?: (req: IncomingMessage) => BoundBackend | undefined;
 }
 
 /** What the server assembly needs from this front end besides its plugin. */

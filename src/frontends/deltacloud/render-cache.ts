@@ -50,6 +50,8 @@ export interface RenderKeyParts {
   /** Authorization (unless the operator fixed the credentials) and every `x-deltacloud-*` header: what drivers may read. */
   headers: IncomingHttpHeaders;
   credentialsFixed: boolean;
+  /** Whom the answer is for when not the Authorization header: an API token's profile (server/team). */
+  principal?: string;
 }
 
 /** Whose revision tells whether a rendering is current (a Driver). */
@@ -126,7 +128,7 @@ export class RenderCache implements EarlyResponder {
 
   static key(parts: RenderKeyParts): string {
     const { headers } = parts;
-    let who = parts.credentialsFixed ? '' : headers.authorization ?? '';
+    let who = parts.principal ?? (parts.credentialsFixed ? '' : headers.authorization ?? '');
     for (const name in headers) if (name.startsWith(DRIVER_HEADER_PREFIX)) who += `\n${name}:${String(headers[name])}`;
     return `${parts.driver}\n${parts.provider ?? ''}\n${parts.format}\n${parts.base}\n${who === '' ? '-' : digestOf(who)}\n${parts.url}`;
   }

@@ -10,6 +10,15 @@ import type { Params } from './params.js';
 export const MOUNT = '/api';
 export const SERVER_HEADER = 'Apache-Deltacloud/1.1.3';
 
+/** A token's back end (server/team): the profile's driver, provider and cloud credentials. */
+export interface BoundBackend {
+  /** Names the profile (and its version): renderings are cached per profile, not per token. */
+  profile: string;
+  driver: string;
+  provider?: string;
+  credentials?: Credentials;
+}
+
 export interface RequestState {
   /** The request URL as received (path, matrix and query). */
   rawUrl: string;
@@ -20,6 +29,8 @@ export interface RequestState {
   lastSegmentMatrix: Record<string, string>;
   driverId: string;
   provider?: string;
+  /** The back end the request's API token binds it to (server/team), which replaces the client's choice and credentials. */
+  bound?: BoundBackend;
   /** Loaded once the driver is chosen (preHandler). */
   driver?: Driver;
   params: Params;
