@@ -2,6 +2,7 @@
 // an HttpOnly, SameSite=Strict cookie, so pages work without Basic
 // credentials and scripts never see the token. Posts from other sites are
 // refused (browser-safety.ts), as for every state-changing form.
+import formBody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DeltacloudError } from '../../core/errors.js';
 import { refuseCrossOrigin } from '../../frontends/deltacloud/browser-safety.js';
@@ -36,16 +37,23 @@ function tokenField(body: unknown): string | undefined {
   return typeof value === 'string' ? value.trim() : undefined;
 }
 
+/** A token is well under a kilobyte; the form carries nothing else. */
+const LOGIN_BODY_BYTES = 4096;
+
 export function registerLogin(app: FastifyInstance, auth: TeamAuth): void {
   const onRequest = refuseCrossOrigin(ownOrigin);
   const html = (reply: FastifyReply, status: number, text: string) => reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(text);
-  app.get(LOGIN_PATH, async (_req, reply) => html(reply, 200, page()));
-  app.post(LOGIN_PATH, { onRequest }, async (req, reply) => {
-    const token = tokenField(req.body);
-    const checked = token ? await auth.checkToken(token) : undefined;
-    if (!token || !checked || checked instanceof DeltacloudError) return html(reply, 401, page('That token is not valid (or it expired, or was revoked).'));
-    return reply.header('Set-Cookie', cookie(token, req.protocol === 'https', COOKIE_MAX_AGE_SECONDS)).redirect('/api', 303);
+  // Its own scope with its own small form parser: the root scope parses no bodies (each front end parses its own).
+  void app.register(async (login) => {
+    await login.register(formBody, { bodyLimit: LOGIN_BODY_BYTES });
+    login.get(LOGIN_PATH, async (_req, reply) => html(reply, 200, page()));
+    login.post(LOGIN_PATH, { onRequest }, async (req, reply) => {
+      const token = tokenField(req.body);
+      const checked = token ? await auth.checkToken(token) : undefined;
+      if (!token || !checked || checked instanceof DeltacloudError) return html(reply, 401, page('That token is not valid (or it expired, or was revoked).'));
+      return reply.header('Set-Cookie', cookie(token, req.protocol === 'https', COOKIE_MAX_AGE_SECONDS)).redirect('/api', 303);
+    });
+    login.post(LOGOUT_PATH, { onRequest }, async (req, reply) =>
+      reply.header('Set-Cookie', cookie('', req.protocol === 'https', 0)).redirect(LOGIN_PATH, 303));
   });
-  app.post(LOGOUT_PATH, { onRequest }, async (req, reply) =>
-    reply.header('Set-Cookie', cookie('', req.protocol === 'https', 0)).redirect(LOGIN_PATH, 303));
 }
