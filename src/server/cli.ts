@@ -4,8 +4,10 @@ import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { resetMockStorage } from '../drivers/mock/index.js';
 import { buildServer } from './app.js';
 import { ConfigError, parseCommandLine, USAGE } from './config.js';
+import { runTeamCommand, TEAM_COMMANDS } from './team/cli.js';
 
 async function main(): Promise<number> {
+  if (TEAM_COMMANDS.includes(process.argv[2] ?? '')) return runTeamCommand(process.argv.slice(2));
   const { config, listDrivers, reset, help } = parseCommandLine(process.argv.slice(2));
   if (help) {
     console.log(USAGE);
@@ -27,6 +29,7 @@ async function main(): Promise<number> {
   const url = new URL(address);
   if (config.host === 'localhost') url.hostname = 'localhost';
   console.log(`Deltacloud TS listening on ${url.origin}/api (driver: ${config.driver})`);
+  if (server.metricsUrl) console.log(`Prometheus metrics on ${server.metricsUrl}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
