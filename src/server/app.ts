@@ -38,6 +38,7 @@ export class DriverRegistry implements DriverSource {
       driver = factory.load({
         options: this.config.driverOptions[id] ?? {},
         dataDir: id === 'mock' ? this.config.mockStorage : join(this.config.dataDir, id),
+        databaseUrl: this.config.databaseUrl,
       }).then((loaded) => this.offering.guard(loaded));
       this.loaded.set(id, driver);
       driver.catch(() => this.loaded.delete(id));

@@ -4,8 +4,10 @@ import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { resetMockStorage } from '../drivers/mock/index.js';
 import { buildServer } from './app.js';
 import { ConfigError, parseCommandLine, USAGE } from './config.js';
+import { runDbCommand } from './db-command.js';
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'db') return runDbCommand(process.argv.slice(3));
   const { config, listDrivers, reset, help } = parseCommandLine(process.argv.slice(2));
   if (help) {
     console.log(USAGE);
@@ -16,8 +18,8 @@ async function main(): Promise<number> {
     return 0;
   }
   if (reset) {
-    resetMockStorage(config.mockStorage);
-    console.log(`Mock driver state reset to the seed in ${config.mockStorage}`);
+    await resetMockStorage(config.mockStorage, config.databaseUrl);
+    console.log(`Mock driver state reset to the seed in ${config.databaseUrl ? 'the database' : config.mockStorage}`);
     return 0;
   }
   const server = await buildServer(config);

@@ -292,11 +292,13 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
         driver: state.driverId, provider: state.provider, format, base, url: rawUrl,
         authorization: options.fixedCredentials ? undefined : req.headers.authorization,
       });
+      await driver.syncRevision?.(); // another replica may have written since
       const revision = driver.revision();
       const identity = identityHeaders(state);
       const hit = renderCache.get(key, revision);
       if (hit) {
-        renderCache.rememberRepeat(req.raw, key, driver, identity);
+        // Repeats are answered before any await: only for a revision that cannot change elsewhere.
+        if (!driver.syncRevision) renderCache.rememberRepeat(req.raw, key, driver, identity);
         return reply.code(200).headers(RenderCache.headers(identity, hit)).send(hit.bytes);
       }
       cacheSlot = { key, revision, driver, identity };
