@@ -30,21 +30,25 @@ CREATE TABLE mock_content_chunks (
 }]);
 
 type TableName = 'records' | 'blobs' | 'meta';
-const SQL: Record<TableName, { put: string; delete: string; all: string }> = {
+/** Per table: upsert and delete (parameters: group, id[, data]; meta has no group) and load. */
+const SQL: Record<TableName, { put: string; delete: string; all: string; grouped: boolean }> = {
   records: {
     put: 'INSERT INTO mock_records (collection, id, data) VALUES ($1, $2, $3) ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data',
     delete: 'DELETE FROM mock_records WHERE collection = $1 AND id = $2',
     all: 'SELECT collection AS grp, id, data FROM mock_records',
+    grouped: true,
   },
   blobs: {
     put: 'INSERT INTO mock_blobs (bucket, id, data) VALUES ($1, $2, $3) ON CONFLICT (bucket, id) DO UPDATE SET data = excluded.data',
     delete: 'DELETE FROM mock_blobs WHERE bucket = $1 AND id = $2',
     all: 'SELECT bucket AS grp, id, data FROM mock_blobs',
+    grouped: true,
   },
   meta: {
-    put: 'INSERT INTO mock_meta (key, value) VALUES ($2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    delete: 'DELETE FROM mock_meta WHERE key = $2 AND $1::text IS NOT NULL',
+    put: 'INSERT INTO mock_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    delete: 'DELETE FROM mock_meta WHERE key = $1',
     all: `SELECT '' AS grp, key AS id, value AS data FROM mock_meta`,
+    grouped: false,
   },
 };
 
@@ -267,7 +271,8 @@ export class PostgresMockStore implements MockStore {
       }
       for (const c of changes) {
         const sql = SQL[c.table];
-        await client.query(c.data === undefined ? sql.delete : sql.put, c.data === undefined ? [c.group, c.id] : [c.group, c.id, c.data]);
+        const key = sql.grouped ? [c.group, c.id] : [c.id];
+        await client.query(c.data === undefined ? sql.delete : sql.put, c.data === undefined ? key : [...key, c.data]);
       }
       const bumped = await client.query<{ revision: string }>('UPDATE mock_state SET revision = revision + 1 WHERE id = 1 RETURNING revision');
       await client.query('COMMIT');
