@@ -15,6 +15,7 @@ import { ConfigError, type ServerConfig } from './config.js';
 import { guardRequestBodies, makeClientErrorHandler, PARSER_HEADER_BYTES, refuseNonConforming } from './http-hardening.js';
 import { DriverOffering } from './offering.js';
 import { prepareUploadsDir } from './uploads-dir.js';
+import { registerHealth } from './health.js';
 
 /** Loads each offered driver once, on first use, and closes them at shutdown. */
 export class DriverRegistry implements DriverSource {
@@ -128,6 +129,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   if (config.frontends.includes('ec2')) await registerEc2(app, ec2OptionsFrom(config, registry));
 
   app.get(STYLESHEET_PATH, async (_req, reply) => reply.type('text/css').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
+  registerHealth(app, registry, config.driver);
   app.get('/robots.txt', async (_req, reply) => reply.type('text/plain').send('User-agent: *\nDisallow: /\n'));
   // `/` is a page for browsers; API clients are sent to the API (spec §1).
   app.get('/', async (req, reply) => {
