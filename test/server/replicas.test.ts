@@ -15,6 +15,8 @@ import pg from 'pg';
 import { getJson, post, req, type Res } from '../helpers/api.js';
 import { freshSchemaUrl } from '../helpers/database.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
+import { RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { ec2Client } from '../frontends/ec2/helpers.js';
 
 const DATABASE_URL = process.env.DELTACLOUD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/deltacloud';
 
@@ -45,7 +47,7 @@ if (missing) {
 async function startReplicas(n: number, schema: string) {
   const url = await freshSchemaUrl(schema, DATABASE_URL);
   const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
-  const start = (port: number) => startServer({ args: ['-p', String(port)], env: { DELTACLOUD_DATABASE_URL: url } });
+  const start = (port: number) => startServer({ args: ['-p', String(port), '-f', 'deltacloud,ec2'], env: { DELTACLOUD_DATABASE_URL: url } });
   // One first (it migrates and seeds), then the others together.
   const replicas: TestServer[] = [await start(ports[0]!)];
   replicas.push(...(await Promise.all(ports.slice(1).map(start))));
@@ -117,6 +119,22 @@ describe('replicas on PostgreSQL', { skip: missing }, () => {
     const read = await req(a, 'GET', '/api/buckets/bucket1/shared/content');
     assert.equal(read.status, 200);
     assert.ok(read.body.equals(blob), 'blob content differs across replicas');
+  });
+
+  test('RunInstances with one ClientToken on two replicas (in turn, then racing) makes one reservation', async () => {
+    const [a, b] = replicas as [TestServer, TestServer];
+    const count = async () => (await getJson(a, '/api/instances')).json().instances.length;
+    const run = (s: TestServer, token: string) => ec2Client(s.port).send(new RunInstancesCommand({ ImageId: 'img2', MinCount: 1, MaxCount: 1, ClientToken: token }));
+    const before = await count();
+    const first = await run(a, 'replica-token-1');
+    const again = await run(b, 'replica-token-1');
+    assert.equal(again.ReservationId, first.ReservationId);
+    assert.equal(again.Instances![0]!.InstanceId, first.Instances![0]!.InstanceId);
+    assert.equal(await count(), before + 1);
+    const raced = await Promise.all([run(a, 'replica-token-2'), run(b, 'replica-token-2'), run(b, 'replica-token-2')]);
+    assert.equal(new Set(raced.map((r) => r.ReservationId)).size, 1, 'one reservation for one token');
+    assert.equal(new Set(raced.map((r) => r.Instances![0]!.InstanceId)).size, 1);
+    assert.equal(await count(), before + 2);
   });
 
   test('two replicas racing on the same firewall name: exactly one creates it', async () => {
