@@ -1,8 +1,8 @@
 // Opening the mock's storage — SQLite files in a directory, or PostgreSQL —
 // and seeding it on first use (mock-driver.md §3).
 import { mkdirSync } from 'node:fs';
-import { acquirePool, migrate, releasePool } from '../../storage/postgres.js';
-import type { DatabaseTarget } from '../../storage/database-url.js';
+import { acquirePool, isConnectionError, migrate, releasePool } from '../../storage/postgres.js';
+import { describeDatabase, type DatabaseTarget } from '../../storage/database-url.js';
 import { BlobFiles, type BlobContent } from './blob-files.js';
 import { PostgresContent } from './postgres-content.js';
 import { PostgresMockStore } from './postgres-store.js';
@@ -33,7 +33,10 @@ async function connect(target: DatabaseTarget): Promise<MockBackend> {
   }
   const pool = acquirePool(target.url);
   try {
-    await migrate(pool);
+    await migrate(pool).catch((err: unknown) => {
+      if (isConnectionError(err) && err instanceof Error) throw new Error(`cannot reach the database ${describeDatabase(target)} (${err.message})`);
+      throw err;
+    });
     const store = new PostgresMockStore(pool, () => releasePool(target.url));
     await store.refresh();
     return { store, files: new PostgresContent(pool) };

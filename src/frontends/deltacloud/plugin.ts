@@ -297,8 +297,7 @@ export async function registerDeltacloud(app: FastifyInstance, options: Deltaclo
       const identity = identityHeaders(state);
       const hit = renderCache.get(key, revision);
       if (hit) {
-        // Repeats are answered before any await: only for a revision that cannot change elsewhere.
-        if (!driver.syncRevision) renderCache.rememberRepeat(req.raw, key, driver, identity);
+        renderCache.rememberRepeat(req.raw, key, driver, identity);
         return reply.code(200).headers(RenderCache.headers(identity, hit)).send(hit.bytes);
       }
       cacheSlot = { key, revision, driver, identity };

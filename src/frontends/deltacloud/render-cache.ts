@@ -64,6 +64,8 @@ function fingerprint(req: FingerprintedRequest): string | null {
 /** Whose revision tells whether a rendering is current (a Driver). */
 interface Revisioned {
   revision(): string;
+  /** Present when other processes (replicas) can change the state: revision() is current only after it. */
+  syncRevision?(): Promise<void>;
 }
 
 interface Repeat {
@@ -118,7 +120,8 @@ export class RenderCache {
 
   /** Notes that this request is answered by the rendering under `key`, so that its repeats can be answered early. */
   rememberRepeat(req: IncomingMessage, key: string, source: Revisioned, identity: Record<string, string>): void {
-    if (!this.repeatsEnabled) return;
+    // Repeats are answered before any await, so only for a revision no other process can move.
+    if (!this.repeatsEnabled || source.syncRevision) return;
     const print = fingerprint(req);
     if (print === null || this.repeats.get(print)?.key === key) return;
     bounded(this.repeats, print, this.maxEntries).set(print, { key, source, identity });
