@@ -6,6 +6,9 @@ import { buildServer } from './app.js';
 import { ConfigError, parseCommandLine, USAGE } from './config.js';
 import { runDbCommand } from './db-command.js';
 
+/** How long SIGTERM waits for in-flight requests before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 25_000;
+
 async function main(): Promise<number> {
   if (process.argv[2] === 'db') return runDbCommand(process.argv.slice(3));
   const { config, listDrivers, reset, help } = parseCommandLine(process.argv.slice(2));
@@ -35,6 +38,8 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     server.app.log.info({ signal }, 'shutting down');
+    // In-flight requests get this long; a replica behind a load balancer must not hang its rollout.
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     await server.close(); // in-flight requests finish, then drivers (databases) close
     process.exit(0);
   };
