@@ -9,9 +9,11 @@
 //
 // Settings (environment): BENCH_CONNECTIONS (50), BENCH_DURATION seconds per
 // scenario (10), BENCH_WARMUP seconds before each (2), BENCH_CYCLE_CONCURRENCY
-// (8), BENCH_CYCLE_MAX cycles at most (20000).
+// (8), BENCH_CYCLE_MAX cycles at most (20000), BENCH_TEAM_ROUNDS paired rounds
+// of the Basic / Bearer / Bearer + metrics + audit comparison (3; 0 skips it),
+// BENCH_ONLY_TEAM=1 runs that comparison alone.
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -29,6 +31,8 @@ const AUTH = 'Basic ' + Buffer.from('mockuser:mockpassword').toString('base64');
 
 const TARGET_RPS = 5_000;
 const TARGET_CEILING_SHARE = 0.5;
+/** The uncached read (the path of every driver without a revision) against the same ceiling. */
+const TARGET_UNCACHED_SHARE = 0.25;
 
 function envInt(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
@@ -44,6 +48,8 @@ const settings = {
   warmup: envInt('BENCH_WARMUP', 2, 0),
   cycleConcurrency: envInt('BENCH_CYCLE_CONCURRENCY', 8),
   cycleMax: envInt('BENCH_CYCLE_MAX', 20_000),
+  teamRounds: envInt('BENCH_TEAM_ROUNDS', 3, 0),
+  onlyTeam: process.env.BENCH_ONLY_TEAM === '1',
 };
 /** Per-request timeout of the bench's own client (seconds). */
 const REQUEST_TIMEOUT_S = 10;
@@ -134,6 +140,18 @@ function rssMiB(pid: number | undefined): number | undefined {
     return m ? Number(m[1]) / 1024 : undefined;
   } catch {
     return undefined; // not Linux, or the process is gone
+  }
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is none. */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name: state is field 3, utime and stime fields 14 and 15 (clock ticks, 100 per second on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
   }
 }
 
@@ -345,6 +363,7 @@ async function main(): Promise<void> {
   console.log('');
 
   const xml = { Accept: 'application/xml' };
+  if (settings.onlyTeam) return teamComparison(origin, server.proc.pid, env, dataDir);
   const scenarios: Scenario[] = [
     { name: 'GET /api (XML)', path: '/api', headers: xml, contentType: 'application/xml' },
     { name: 'GET /api/instances (XML)', path: '/api/instances', headers: { ...xml, Authorization: AUTH }, contentType: 'application/xml' },
@@ -387,14 +406,24 @@ async function main(): Promise<void> {
   const ceilingResult = await measure(ceilingUrl, instancesXml.headers);
   const ceilingRow = fromCannon(`ceiling: bare node:http, same ${fmtInt(sample.body.length)} bytes`, ceilingResult, rssMiB(ceiling.proc.pid));
   // On a shared machine the host's other load drifts by tens of percent within a minute, so the
-  // share of the ceiling is judged on alternating rounds (ours, ceiling, ours, …): a drift then
-  // hits both sides of a round alike. The verdict uses the median round.
-  const rounds: Array<{ ours: number; ceiling: number }> = [];
+  // shares of the ceiling are judged on alternating rounds (ours cached, ours uncached, the ceiling,
+  // again …): a drift then hits all sides of a round alike. The verdicts use the median round. The
+  // CPU time each server spent per request is noted too: it drifts less than rates do.
+  const uncachedXml = scenarios.find((s) => s.uncached)!;
+  const rounds: Array<{ ours: number; uncached: number; ceiling: number; oursCpu?: number; uncachedCpu?: number; ceilingCpu?: number }> = [];
+  const timed = async (pid: number | undefined, run: () => Promise<autocannon.Result>) => {
+    const before = cpuMs(pid);
+    const result = await run();
+    const after = cpuMs(pid);
+    const cpuUs = before === undefined || after === undefined || result.requests.total === 0 ? undefined : ((after - before) * 1000) / result.requests.total;
+    return { rate: result.requests.average, cpuUs };
+  };
   for (let i = 0; i < PAIRED_ROUNDS && !interrupted; i++) {
-    process.stderr.write(`running: paired round ${i + 1}/${PAIRED_ROUNDS} (ours, then the ceiling) …\n`);
-    const ours = (await cannon(origin + instancesXml.path, instancesXml.headers, PAIRED_SECONDS)).requests.average;
-    const bare = (await cannon(ceilingUrl, instancesXml.headers, PAIRED_SECONDS)).requests.average;
-    rounds.push({ ours, ceiling: bare });
+    process.stderr.write(`running: paired round ${i + 1}/${PAIRED_ROUNDS} (ours cached, ours uncached, the ceiling) …\n`);
+    const ours = await timed(server.proc.pid, () => cannon(origin + instancesXml.path, instancesXml.headers, PAIRED_SECONDS));
+    const uncached = await timed(server.proc.pid, () => cannon(origin + uncachedXml.path, uncachedXml.headers, PAIRED_SECONDS, true));
+    const bare = await timed(ceiling.proc.pid, () => cannon(ceilingUrl, instancesXml.headers, PAIRED_SECONDS));
+    rounds.push({ ours: ours.rate, uncached: uncached.rate, ceiling: bare.rate, oursCpu: ours.cpuUs, uncachedCpu: uncached.cpuUs, ceilingCpu: bare.cpuUs });
   }
   await stopChild(ceiling);
 
@@ -431,24 +460,119 @@ async function main(): Promise<void> {
   const singleShare = ceilingResult.requests.average > 0 ? oursRps / ceilingResult.requests.average : 0;
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   console.log(`GET /api/instances (XML), table rows: ${fmtInt(oursRps)} req/s = ${(singleShare * 100).toFixed(1)} % of the ceiling (${fmtInt(ceilingResult.requests.average)} req/s), measured a minute apart`);
+  const cpu = (us: number | undefined) => (us === undefined ? '' : `, ${us.toFixed(0)} µs CPU/req`);
   for (const [i, r] of rounds.entries()) {
-    console.log(`  paired round ${i + 1}: ours ${fmtInt(r.ours)} req/s, ceiling ${fmtInt(r.ceiling)} req/s = ${((r.ours / r.ceiling) * 100).toFixed(1)} %`);
+    console.log(`  paired round ${i + 1}: ceiling ${fmtInt(r.ceiling)} req/s${cpu(r.ceilingCpu)}; cached ${fmtInt(r.ours)} req/s = ${((r.ours / r.ceiling) * 100).toFixed(1)} %${cpu(r.oursCpu)}; ` +
+      `uncached ${fmtInt(r.uncached)} req/s = ${((r.uncached / r.ceiling) * 100).toFixed(1)} %${cpu(r.uncachedCpu)}`);
   }
-  const byShare = [...rounds].sort((a, b) => a.ours / a.ceiling - b.ours / b.ceiling);
-  const median = byShare[Math.floor(byShare.length / 2)] ?? { ours: oursRps, ceiling: ceilingResult.requests.average };
+  const medianBy = (share: (r: (typeof rounds)[number]) => number) => [...rounds].sort((a, b) => share(a) - share(b))[Math.floor(rounds.length / 2)];
+  const fallback = { ours: oursRps, uncached: 0, ceiling: ceilingResult.requests.average };
+  const median = medianBy((r) => r.ours / r.ceiling) ?? fallback;
   const share = median.ceiling > 0 ? median.ours / median.ceiling : 0;
+  const medianUncached = medianBy((r) => r.uncached / r.ceiling) ?? fallback;
+  const uncachedShare = medianUncached.ceiling > 0 ? medianUncached.uncached / medianUncached.ceiling : 0;
   console.log(`GET /api/instances (XML), median paired round: ${fmtInt(median.ours)} req/s = ${(share * 100).toFixed(1)} % of the ceiling (${fmtInt(median.ceiling)} req/s)`);
-  const target = (label: string, ok: boolean) => console.log(`  ${`${label} `.padEnd(36, '.')} ${verdict(ok)}`);
+  console.log(`GET /api/instances (XML), uncached, median paired round: ${fmtInt(medianUncached.uncached)} req/s = ${(uncachedShare * 100).toFixed(1)} % of the ceiling (${fmtInt(medianUncached.ceiling)} req/s)`);
+  const target = (label: string, ok: boolean) => console.log(`  ${`${label} `.padEnd(44, '.')} ${verdict(ok)}`);
   target(`target ≥ ${fmtInt(TARGET_RPS)} req/s`, median.ours >= TARGET_RPS);
   target(`target ≥ ${TARGET_CEILING_SHARE * 100} % of the ceiling`, share >= TARGET_CEILING_SHARE);
+  target(`uncached: target ≥ ${TARGET_UNCACHED_SHARE * 100} % of the ceiling`, uncachedShare >= TARGET_UNCACHED_SHARE);
   console.log('');
   console.log(`Server RSS at the end: ${fmtMiB(rssMiB(server.proc.pid))}`);
+  if (settings.teamRounds > 0 && !interrupted) await teamComparison(origin, server.proc.pid, env, dataDir);
   const load = loadavg()[0]!;
   // The bench keeps about 2 processes busy; a load above that and above the CPU count means other work competed.
   const contended = load > Math.max(2.5, cpuList.length);
   console.log(`Load average (1 min) at the end: ${load.toFixed(2)} on ${cpuList.length} CPUs${contended ? ' (other processes competed with the bench: numbers are low and noisy)' : ''}`);
   console.log(`Total bench duration: ${((performance.now() - began) / 1000).toFixed(1)} s`);
 }
+
+/**
+ * The cached `GET /api/instances` three ways, in alternating rounds on three
+ * servers: Basic pass-through (`origin`), a Bearer token (`--auth tokens`),
+ * and a Bearer token with metrics and the audit log on. The token paths must
+ * stay within 10 % of Basic (docs/team.md).
+ */
+async function teamComparison(origin: string, basicPid: number | undefined, env: NodeJS.ProcessEnv, dataDir: string): Promise<void> {
+  const teamEnv: NodeJS.ProcessEnv = { ...env, BENCH_PROFILE_PASSWORD: 'mockpassword' };
+  const cli = (...args: string[]) => {
+    const run = spawnSync(process.execPath, [CLI, ...args], { env: teamEnv, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`deltacloudd ${args.slice(0, 2).join(' ')} failed: ${run.stderr}${run.stdout}`);
+    return run.stdout;
+  };
+  cli('profiles', 'add', 'bench', '--driver', 'mock', '--user', 'mockuser', '--password-env', 'BENCH_PROFILE_PASSWORD');
+  const token = /^dct_\S+$/m.exec(cli('tokens', 'create', '--profile', 'bench', '--name', 'bench'))?.[0];
+  if (!token) throw new Error('tokens create printed no token');
+  const ready = /listening on https?:\/\/[^\s/]+:(\d+)\/api/;
+  const base = [CLI, '-i', 'mock', '-p', '0', '-r', '127.0.0.1', '--auth', 'tokens'];
+  const tokens = await startChild('tokens server', base, teamEnv, ready);
+  const observed = await startChild('tokens + metrics + audit server', [...base, '--metrics-port', '0', '--audit-log', join(dataDir, 'audit.log')], teamEnv, ready);
+  const headers = { Accept: 'application/xml' };
+  const ways = [
+    { name: 'Basic (pass-through)', url: `${origin}/api/instances`, headers: { ...headers, Authorization: AUTH }, pid: basicPid },
+    { name: 'Bearer token', url: `http://127.0.0.1:${tokens.match[1]}/api/instances`, headers: { ...headers, Authorization: `Bearer ${token}` }, pid: tokens.child.proc.pid },
+    {
+      name: 'Bearer token, metrics + audit', url: `http://127.0.0.1:${observed.match[1]}/api/instances`,
+      headers: { ...headers, Authorization: `Bearer ${token}` }, pid: observed.child.proc.pid,
+    },
+  ];
+  for (const way of ways) {
+    const res = await request(new URL(way.url).origin, 'GET', '/api/instances', way.headers);
+    if (res.status !== 200) throw new Error(`${way.name}: expected 200, got ${res.status}`);
+    if (settings.warmup > 0) await cannon(way.url, way.headers, settings.warmup);
+  }
+  const rates: number[][] = ways.map(() => []);
+  // Server CPU time per request: on a machine shared with other work, throughput drifts with the
+  // neighbours' load, while the CPU a request costs the server barely does.
+  const cpuPerRequest: number[][] = ways.map(() => []);
+  for (let round = 0; round < settings.teamRounds && !interrupted; round++) {
+    process.stderr.write(`running: team round ${round + 1}/${settings.teamRounds} (Basic, Bearer, Bearer + metrics + audit) …\n`);
+    for (const [i, way] of ways.entries()) {
+      const before = cpuSeconds(way.pid);
+      const result = await cannon(way.url, way.headers, PAIRED_SECONDS);
+      const after = cpuSeconds(way.pid);
+      rates[i]!.push(result.requests.average);
+      if (before !== undefined && after !== undefined && result.requests.total > 0) cpuPerRequest[i]!.push(((after - before) / result.requests.total) * 1e6);
+    }
+  }
+  await stopChild(tokens.child);
+  await stopChild(observed.child);
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
+  const basic = median(rates[0]!);
+  const basicCpu = median(cpuPerRequest[0]!);
+  console.log('');
+  console.log(`Cached GET /api/instances (XML), median of ${settings.teamRounds} alternating rounds of ${PAIRED_SECONDS} s:`);
+  for (const [i, way] of ways.entries()) {
+    const rate = median(rates[i]!);
+    const ratio = basic > 0 ? rate / basic : 0;
+    const verdict = i === 0 ? '' : ` → ${(ratio * 100).toFixed(1)} % of Basic, target ≥ 90 %: ${ratio >= 0.9 ? 'PASS' : 'FAIL'}`;
+    console.log(`  ${way.name.padEnd(32)} ${fmtInt(rate)} req/s (rounds: ${rates[i]!.map(fmtInt).join(', ')})${verdict}`);
+  }
+  if (cpuPerRequest.every((list) => list.length > 0)) {
+    console.log('Server CPU time per request (the throughput one core allows is its inverse):');
+    for (const [i, way] of ways.entries()) {
+      const cpu = median(cpuPerRequest[i]!);
+      const verdict = i === 0 ? '' : ` → Basic's throughput × ${(basicCpu / cpu).toFixed(3)}, target ≥ 0.9: ${basicCpu / cpu >= 0.9 ? 'PASS' : 'FAIL'}`;
+      console.log(`  ${way.name.padEnd(32)} ${cpu.toFixed(1)} µs${verdict}`);
+    }
+  }
+}
+
+/** User + system CPU seconds a process has used (Linux /proc), or undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces, hence after the last ')'): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
 
 main().then(
   async () => {

@@ -1,7 +1,7 @@
 // Typed errors. Drivers throw these (or let the front end map unknown ones to
 // 500); front ends turn them into their own error documents.
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 406 | 409 | 412 | 413 | 415 | 416 | 500 | 501 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 406 | 409 | 412 | 413 | 415 | 416 | 429 | 500 | 501 | 502 | 503 | 504;
 
 /** The generic message of each status (spec §8.1), used for listings and server-made errors. */
 export const GENERIC_MESSAGES: Record<number, string> = {
@@ -17,6 +17,7 @@ export const GENERIC_MESSAGES: Record<number, string> = {
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   416: 'Range Not Satisfiable',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   501: 'Not Supported',
   502: 'Backend Server Error',
@@ -88,6 +89,13 @@ export class UnsupportedMediaType extends DeltacloudError {
 /** No byte of the blob is in the range asked for: 416, with the blob's size in `Content-Range` (RFC 9110 section 15.5.17). */
 export class RangeNotSatisfiable extends DeltacloudError {
   constructor(readonly size: number) { super(416, `Range Not Satisfiable: the blob has ${size} bytes`); }
+}
+/** The client sent more requests than its rate limit allows; `retryAfter` says when to try again. */
+export class TooManyRequests extends DeltacloudError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'Too Many Requests: rate limit exceeded');
+    this.retryAfter = retryAfterSeconds;
+  }
 }
 export class BackendError extends DeltacloudError {
   constructor(message = 'Internal Server Error') { super(500, message); }

@@ -8,7 +8,10 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Driver, DriverFactory } from '../core/driver.js';
 import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../frontends/deltacloud/html.js';
+import { addSecurityHeaders } from '../frontends/deltacloud/browser-safety.js';
 import { MOUNT, registerDeltacloud, type DeltacloudHandle, type DriverSource } from '../frontends/deltacloud/plugin.js';
+import type { EarlyResponder } from '../frontends/deltacloud/render-cache.js';
+import { DeltacloudError } from '../core/errors.js';
 import { redactUrl } from '../core/kit/redact.js';
 import { ec2OptionsFrom, registerEc2 } from '../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from './config.js';
@@ -16,6 +19,7 @@ import { guardRequestBodies, makeClientErrorHandler, PARSER_HEADER_BYTES, refuse
 import { DriverOffering } from './offering.js';
 import { prepareUploadsDir } from './uploads-dir.js';
 import { registerHealth } from './health.js';
+import { setUpTeam, type TeamHandle } from './team/index.js';
 
 /** Loads each offered driver once, on first use, and closes them at shutdown. */
 export class DriverRegistry implements DriverSource {
@@ -62,6 +66,8 @@ export class DriverRegistry implements DriverSource {
 export interface BuiltServer {
   app: FastifyInstance;
   registry: DriverRegistry;
+  /** Where Prometheus metrics are served (--metrics-port), if they are. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -69,30 +75,36 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   const unknown = config.frontends.filter((f) => f !== 'deltacloud' && f !== 'ec2');
   if (unknown.length > 0) throw new ConfigError(`Unknown front end(s): ${unknown.join(', ')} (available: deltacloud, ec2)`);
   const registry = new DriverRegistry(DRIVER_FACTORIES, config);
-  // Repeated reads are answered before Fastify sees them (see RenderCache); everything else goes to Fastify.
-  let answerEarly: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
+  // Repeated reads are answered before Fastify sees them (the render cache's EarlyResponder); everything else goes to Fastify.
+  let early: EarlyResponder | undefined;
   let answerFrameworkError: DeltacloudHandle['answerError'] = () => undefined;
+  let team: TeamHandle | undefined;
   const tls = config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : undefined;
-  const app = Fastify({
+  const serverFactory = (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void, opts: Record<string, unknown>): http.Server => {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      if (refuseNonConforming(req, res, config.driver)) return;
+      const answerEarly = () => early?.answer(req, res) === true;
+      // Team mode (docs/team.md) admits the token first: a revoked token's repeated read gets its 401, not the cached page.
+      if (team) team.route(req, res, answerEarly, () => fastifyHandler(req, res));
+      else if (!answerEarly()) fastifyHandler(req, res);
+    };
+    // A request without Host reaches the API, which answers the spec's 400 text (§2 step 1), not Node's bare 400.
+    const serverOptions = { maxHeaderSize: PARSER_HEADER_BYTES, requireHostHeader: false };
+    const server = tls ? https.createServer({ ...tls, ...serverOptions }, listener) : http.createServer(serverOptions, listener);
+    // What Fastify does to a server it creates itself (it has filled in the defaults by now).
+    server.keepAliveTimeout = numberOption(opts, 'keepAliveTimeout', 72_000);
+    server.requestTimeout = numberOption(opts, 'requestTimeout', 0);
+    server.setTimeout(numberOption(opts, 'connectionTimeout', 0));
+    guardRequestBodies(server, config, config.driver);
+    return server;
+  };
+  const app: FastifyInstance = Fastify({
     bodyLimit: config.bodyLimit,
-    serverFactory: (fastifyHandler, opts) => {
-      const listener = (req: IncomingMessage, res: ServerResponse) => {
-        if (refuseNonConforming(req, res, config.driver)) return;
-        if (!answerEarly(req, res)) fastifyHandler(req, res);
-      };
-      const server = tls ? https.createServer({ ...tls, maxHeaderSize: PARSER_HEADER_BYTES }, listener) : http.createServer({ maxHeaderSize: PARSER_HEADER_BYTES }, listener);
-      // What Fastify does to a server it creates itself (it has filled in the defaults by now).
-      const timeouts = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
-      server.keepAliveTimeout = timeouts.keepAliveTimeout;
-      server.requestTimeout = timeouts.requestTimeout;
-      server.setTimeout(timeouts.connectionTimeout);
-      guardRequestBodies(server, config, config.driver);
-      return server;
-    },
+    serverFactory,
     return503OnClosing: true,
     // Requests the parser or the router refuses get the error document too (see http-hardening.ts).
     clientErrorHandler: makeClientErrorHandler(config.driver, () => app.log),
-    frameworkErrors: (error, req, reply) => void answerFrameworkError(error, req as never, reply as never),
+    frameworkErrors: (error, req, reply) => void answerFrameworkError(error, req, reply),
     // Access logs cost throughput; they are on with --verbose.
     logController: new LogController({ disableRequestLogging: !config.verbose }),
     logger: {
@@ -104,12 +116,12 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     },
-  }) as unknown as FastifyInstance;
+  });
 
-  // Let a request without Host reach the API, which answers the spec's 400 text (§2 step 1), not Node's bare 400.
-  (app.server as { requireHostHeader?: boolean }).requireHostHeader = false;
-
+  // Tokens, rate limits, metrics, audit (docs/team.md): hooks that must precede the front ends' routes.
+  team = await setUpTeam(app, config, registry.declarations().map((d) => d.id));
   const deltacloud = await registerDeltacloud(app, {
+    boundBackend: team?.boundBackend,
     drivers: registry,
     defaultDriver: config.driver,
     defaultProvider: config.provider,
@@ -120,13 +132,15 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     bodyLimit: config.bodyLimit,
     uploadsDir: prepareUploadsDir(config.dataDir),
   });
-
-  answerEarly = deltacloud.answerRepeat;
   answerFrameworkError = deltacloud.answerError;
   // With --verbose every request takes the full path, so each one is logged.
-  if (config.verbose) deltacloud.stopRepeats();
+  if (!config.verbose) early = deltacloud.early;
+  // Outside the front ends (`/`, unknown paths, methods no route takes): the Deltacloud error document and security headers.
+  app.setErrorHandler(deltacloud.answerError);
+  app.setNotFoundHandler((req, reply) => deltacloud.answerError(new DeltacloudError(404), req, reply));
+  app.addHook('onSend', addSecurityHeaders);
 
-  if (config.frontends.includes('ec2')) await registerEc2(app, ec2OptionsFrom(config, registry));
+  if (config.frontends.includes('ec2')) await registerEc2(app, { ...ec2OptionsFrom(config, registry), tokenKeys: team && ((id) => team!.auth.ec2Key(id)) });
 
   app.get(STYLESHEET_PATH, async (_req, reply) => reply.type('text/css').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
   registerHealth(app, registry, config.driver);
@@ -145,9 +159,10 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   return {
     app,
     registry,
+    metricsUrl: team?.metricsUrl,
     async close() {
       // From now on Fastify answers every request (503 on connections still open).
-      deltacloud.stopRepeats();
+      deltacloud.early.stop();
       // In-flight requests finish; keep-alive connections are dropped as soon as they go idle, so a client
       // holding one open cannot delay the shutdown (Node closes only the connections idle at close time).
       const dropIdle = setInterval(() => app.server.closeIdleConnections(), 50);
@@ -157,6 +172,13 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
         clearInterval(dropIdle);
       }
       await registry.close();
+      await team?.close();
     },
   };
+}
+
+/** A numeric option Fastify filled in for its server (`serverFactory` gets them untyped). */
+function numberOption(opts: Record<string, unknown>, name: string, fallback: number): number {
+  const value = opts[name];
+  return typeof value === 'number' ? value : fallback;
 }

@@ -5,12 +5,14 @@ import { resetMockStorage } from '../drivers/mock/index.js';
 import { buildServer } from './app.js';
 import { ConfigError, parseCommandLine, USAGE } from './config.js';
 import { runDbCommand } from './db-command.js';
+import { runTeamCommand, TEAM_COMMANDS } from './team/cli.js';
 
 /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 25_000;
 
 async function main(): Promise<number> {
   if (process.argv[2] === 'db') return runDbCommand(process.argv.slice(3));
+  if (TEAM_COMMANDS.includes(process.argv[2] ?? '')) return runTeamCommand(process.argv.slice(2));
   const { config, listDrivers, reset, help } = parseCommandLine(process.argv.slice(2));
   if (help) {
     console.log(USAGE);
@@ -32,6 +34,7 @@ async function main(): Promise<number> {
   const url = new URL(address);
   if (config.host === 'localhost') url.hostname = 'localhost';
   console.log(`Deltacloud TS listening on ${url.origin}/api (driver: ${config.driver})`);
+  if (server.metricsUrl) console.log(`Prometheus metrics on ${server.metricsUrl}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

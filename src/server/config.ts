@@ -10,6 +10,7 @@ import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { operatorCredentialsFrom } from './offering.js';
 import { parseDatabaseUrl } from '../storage/database-url.js';
 import { isRecord, isStringArray } from '../core/guards.js';
+import { TEAM_OPTIONS, TEAM_USAGE, teamConfigFrom, type TeamConfig } from './team/config.js';
 
 export interface ServerConfig {
   driver: string;
@@ -46,6 +47,8 @@ export interface ServerConfig {
   /** The config file's `ec2` section (EC2 access keys → back ends), checked by the EC2 front end. */
   ec2?: unknown;
   hostname: string;
+  /** Tokens, metrics, rate limits, audit (server/team). */
+  team: TeamConfig;
 }
 
 export interface CliRequest {
@@ -78,6 +81,7 @@ Options:
       --database URL       sqlite:PATH (default: the mock storage directory) or postgres://… shared by
                            replicas (env DELTACLOUD_DATABASE_URL); \`deltacloudd db migrate|status\`
   -h, --help               show this help and exit
+${TEAM_USAGE}
 
 Environment: API_DRIVER, API_PROVIDER, API_HOST, API_PORT, API_USER and API_PASSWORD
 (fixed back-end credentials for every request), DELTACLOUD_MOCK_STORAGE (mock state directory), DELTACLOUD_DATA_DIR (server state root),
@@ -116,6 +120,7 @@ interface FileConfig {
   bodyMinBytesPerSecond?: number;
   requestBodyTimeoutMs?: number;
   ec2?: unknown;
+  team?: unknown;
 }
 
 const SECRET_KEY = /secret|password|token|credential/i;
@@ -195,6 +200,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         reset: { type: 'boolean' },
         database: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        ...TEAM_OPTIONS,
       },
       strict: true,
       allowPositionals: false,
@@ -238,6 +244,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     operatorCredentials: operatorCredentialsFrom(driverOptions, DRIVER_FACTORIES.map((f) => f.declaration.id), env),
     ec2: file.ec2,
     hostname: hostname(),
+    team: teamConfigFrom(values, env, file.team),
   };
   return { config, listDrivers: values.drivers ?? false, reset: values.reset ?? false, help: values.help ?? false };
 }

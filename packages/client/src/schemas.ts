@@ -39,6 +39,14 @@ export interface Bucket {
     href: string;
     rel: "blob";
   }>;
+  cdn?: {
+    enabled: boolean;
+    uri: string | null;
+    ssl_uri: string | null;
+    streaming_uri: string | null;
+    ios_uri: string | null;
+    ttl: number | null;
+  };
 }
 
 export interface Firewall {

@@ -86,7 +86,30 @@ function classify(error: unknown, ctx: RequestContext): unknown {
   return transportError(error, 'The back end') ?? error;
 }
 
+/** One finished driver call, as observers (metrics) see it: no arguments, no credentials. */
+export interface CallReport {
+  driver: string;
+  capability: DriverCall;
+  attempts: number;
+  ms: number;
+  /** The error's status when the call failed. */
+  failedWith?: number;
+}
+
+const callObservers = new Set<(report: CallReport) => void>();
+
+/** Tells `observer` about every finished call of this process; returns the function that stops it. */
+export function observeCalls(observer: (report: CallReport) => void): () => void {
+  callObservers.add(observer);
+  return () => void callObservers.delete(observer);
+}
+
 function logCall(driver: Driver, capability: DriverCall, ctx: RequestContext, args: readonly unknown[], attempts: number, started: number, error?: unknown) {
+  if (callObservers.size > 0) {
+    const report: CallReport = { driver: driver.declaration.id, capability, attempts, ms: performance.now() - started };
+    if (error !== undefined) report.failedWith = error instanceof DeltacloudError ? error.status : 500;
+    for (const observe of callObservers) observe(report);
+  }
   const log = ctx.log;
   if (!log || log.isLevelEnabled?.('debug') === false) return;
   log.debug({

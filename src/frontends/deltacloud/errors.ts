@@ -18,6 +18,7 @@ export const ERROR_CLASSES: Record<number, string> = {
   413: 'Deltacloud::Exceptions::PayloadTooLarge',
   415: 'Deltacloud::Exceptions::UnsupportedMediaType',
   416: 'Deltacloud::Exceptions::RangeNotSatisfiable',
+  429: 'Deltacloud::Exceptions::RateLimitExceeded',
   500: 'Deltacloud::Exceptions::BackendError',
   501: 'Deltacloud::Exceptions::NotImplemented',
   502: 'Deltacloud::Exceptions::ProviderError',

@@ -28,7 +28,8 @@ const MAX_REMEMBERED = 64;
 /** Formats acceptable to the client, best first; empty when none is (→ 406). */
 export function rankFormats(formatParam: string | undefined, accept: string | undefined): readonly Format[] {
   if (formatParam !== undefined) {
-    return MEDIA_TYPES.some(([f]) => f === formatParam) ? [formatParam as Format] : [];
+    const named = MEDIA_TYPES.find(([f]) => f === formatParam);
+    return named ? [named[0]] : [];
   }
   const key = accept ?? '';
   let ranked = rankedByAccept.get(key);

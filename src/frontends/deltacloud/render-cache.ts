@@ -1,17 +1,23 @@
 // Rendered reads, reused while the driver's revision is unchanged. Only for
-// drivers that can tell cheaply when their state changed (Driver.revision);
-// keyed by everything a rendering depends on, including a digest of the
-// credentials (listings depend on who asks), never the credentials themselves.
+// drivers that can tell cheaply when their state changed (Driver.revision).
+//
+// The key holds every input of a rendering (see RenderKeyParts): a rendering
+// is reused only for a request that would render the same bytes. Credentials
+// and the other request headers a driver may read enter it as a keyed digest,
+// never as text.
 //
 // Clients poll: the same GET, byte for byte, arrives again and again. Such a
-// repeat is answered straight from the Node request (`answerRepeat`), before
-// the framework routes or parses anything, when an identical request was
-// answered from a rendering that is still current. "Identical" means the
-// same URL and the same value of every header except a few that nothing in
-// the server reads (REPEAT_IGNORED), so whatever shaped the first answer
-// (credentials, Accept, Host, X-Forwarded-*, driver headers) shapes the key.
-import { createHmac, randomBytes } from 'node:crypto';
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+// repeat is answered straight from the Node request (`answer`, the
+// EarlyResponder the server runs before Fastify), when an identical request
+// was already answered from a rendering that is still current. "Identical"
+// means the same URL and the same value of every header except a few that
+// nothing in the server reads (REPEAT_IGNORED), so whatever shaped the first
+// answer (credentials, Accept, Host, X-Forwarded-*, driver headers) shapes the
+// fingerprint. A request is remembered as a repeat only once it was answered
+// from the cache (its second time), so one-off reads never pay for a
+// fingerprint.
+import { hash, randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { securityHeaders } from './browser-safety.js';
 
 export interface CachedRendering {
@@ -20,23 +26,63 @@ export interface CachedRendering {
   etag: string;
 }
 
+/**
+ * Answers some requests before the framework sees them. The server's request
+ * listener calls `answer` first and hands the request to Fastify only when it
+ * returns false.
+ */
+export interface EarlyResponder {
+  /** Answers `req` completely and returns true, or returns false having written nothing. */
+  answer(req: IncomingMessage, res: ServerResponse): boolean;
+  /** From now on answers nothing early: every request takes the full path (access logs, shutdown 503s). */
+  stop(): void;
+}
+
+/** Everything a cached rendering depends on besides the driver's revision. */
+export interface RenderKeyParts {
+  driver: string;
+  provider: string | undefined;
+  format: string;
+  /** The absolute URL links start with (from Host and X-Forwarded-*, plus the HTML back-end choice). */
+  base: string;
+  /** The request URL as received: path, matrix and query parameters. */
+  url: string;
+  /** Authorization (unless the operator fixed the credentials) and every `x-deltacloud-*` header: what drivers may read. */
+  headers: IncomingHttpHeaders;
+  credentialsFixed: boolean;
+  /** Whom the answer is for when not the Authorization header: an API token's profile (server/team). */
+  principal?: string;
+}
+
+/** Whose revision tells whether a rendering is current (a Driver). */
+export interface Revisioned {
+  revision(): string;
+  /** Present when other processes (replicas) can change the state: revision() is current only after it. */
+  syncRevision?(): Promise<void>;
+}
+
 /** Headers that never change an answer of the Deltacloud front end; they stay out of a request's fingerprint. */
 const REPEAT_IGNORED = new Set([
   'user-agent', 'connection', 'keep-alive', 'accept-encoding', 'accept-language', 'cache-control', 'pragma', 'referer', 'dnt',
   'upgrade-insecure-requests', 'te', 'priority', 'x-request-id', 'traceparent', 'tracestate',
 ]);
 
-/** Digests of requests (which carry Authorization) are keyed by this per-process secret, as other credential-keyed caches. */
-const DIGEST_KEY = randomBytes(32);
-const digestOf = (text: string) => createHmac('sha256', DIGEST_KEY).update(text).digest('base64');
+/** The headers drivers read per request are named so (e.g. `x-deltacloud-aws-session-token`); all of them are in the key. */
+const DRIVER_HEADER_PREFIX = 'x-deltacloud-';
+
+/**
+ * Keyed digest (a per-process random prefix, then SHA-256): the tables never hold an Authorization
+ * value, and nobody outside this process can compute a digest. One-shot, far cheaper than an HMAC object per request.
+ */
+const DIGEST_PREFIX = randomBytes(32).toString('base64');
+const digestOf = (text: string) => hash('sha256', DIGEST_PREFIX + text, 'base64');
 
 const FINGERPRINT = Symbol('deltacloud request fingerprint');
 type FingerprintedRequest = IncomingMessage & { [FINGERPRINT]?: string | null };
 
 /**
  * Digest of a bodiless GET's URL and significant headers, or null for any
- * other request. A digest, so the table never holds an Authorization value.
- * Computed once per request.
+ * other request. Computed once per request.
  */
 function fingerprint(req: FingerprintedRequest): string | null {
   const known = req[FINGERPRINT];
@@ -61,14 +107,8 @@ function fingerprint(req: FingerprintedRequest): string | null {
   return digest;
 }
 
-/** Whose revision tells whether a rendering is current (a Driver). */
-interface Revisioned {
-  revision(): string;
-  /** Present when other processes (replicas) can change the state: revision() is current only after it. */
-  syncRevision?(): Promise<void>;
-}
-
 interface Repeat {
+  url: string;
   key: string;
   source: Revisioned;
   /** The identity headers of the answer (Server, X-Deltacloud-Driver, …). */
@@ -78,17 +118,21 @@ interface Repeat {
   rendering?: CachedRendering;
 }
 
-export class RenderCache {
+export class RenderCache implements EarlyResponder {
   private readonly entries = new Map<string, { revision: string; rendering: CachedRendering }>();
   private readonly repeats = new Map<string, Repeat>();
+  /** How many remembered repeats each URL has: requests for other URLs are passed on without a fingerprint. */
+  private readonly repeatUrls = new Map<string, number>();
   /** Off while the server logs every request (--verbose) or is shutting down. */
-  repeatsEnabled = true;
+  private repeatsEnabled = true;
 
   constructor(private readonly maxEntries = 1000) {}
 
-  static key(parts: { driver: string; provider?: string; format: string; base: string; authorization?: string; url: string }): string {
-    const who = parts.authorization ? digestOf(parts.authorization) : '-';
-    return `${parts.driver}\n${parts.provider ?? ''}\n${parts.format}\n${parts.base}\n${who}\n${parts.url}`;
+  static key(parts: RenderKeyParts): string {
+    const { headers } = parts;
+    let who = parts.principal ?? (parts.credentialsFixed ? '' : headers.authorization ?? '');
+    for (const name in headers) if (name.startsWith(DRIVER_HEADER_PREFIX)) who += `\n${name}:${String(headers[name])}`;
+    return `${parts.driver}\n${parts.provider ?? ''}\n${parts.format}\n${parts.base}\n${who === '' ? '-' : digestOf(who)}\n${parts.url}`;
   }
 
   /** The headers of a 200 answered from `rendering` (both paths send exactly these, plus Node's own). */
@@ -115,16 +159,29 @@ export class RenderCache {
   }
 
   set(key: string, revision: string, rendering: CachedRendering): void {
-    bounded(this.entries, key, this.maxEntries).set(key, { revision, rendering });
+    if (this.entries.size >= this.maxEntries && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { revision, rendering });
   }
 
-  /** Notes that this request is answered by the rendering under `key`, so that its repeats can be answered early. */
+  /** Notes that this request was answered by the rendering under `key`, so that its repeats can be answered early. */
   rememberRepeat(req: IncomingMessage, key: string, source: Revisioned, identity: Record<string, string>): void {
     // Repeats are answered before any await, so only for a revision no other process can move.
-    if (!this.repeatsEnabled || source.syncRevision) return;
+    if (!this.repeatsEnabled || req.url === undefined || source.syncRevision) return;
     const print = fingerprint(req);
     if (print === null || this.repeats.get(print)?.key === key) return;
-    bounded(this.repeats, print, this.maxEntries).set(print, { key, source, identity });
+    this.forgetRepeat(print);
+    if (this.repeats.size >= this.maxEntries) this.forgetRepeat(this.repeats.keys().next().value!);
+    this.repeats.set(print, { url: req.url, key, source, identity });
+    this.repeatUrls.set(req.url, (this.repeatUrls.get(req.url) ?? 0) + 1);
+  }
+
+  private forgetRepeat(print: string): void {
+    const repeat = this.repeats.get(print);
+    if (!repeat) return;
+    this.repeats.delete(print);
+    const count = (this.repeatUrls.get(repeat.url) ?? 1) - 1;
+    if (count > 0) this.repeatUrls.set(repeat.url, count);
+    else this.repeatUrls.delete(repeat.url);
   }
 
   /**
@@ -132,8 +189,8 @@ export class RenderCache {
    * rendering and returns true; returns false (having written nothing) for
    * anything else.
    */
-  answerRepeat(req: IncomingMessage, res: ServerResponse): boolean {
-    if (!this.repeatsEnabled || this.repeats.size === 0) return false;
+  answer(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!this.repeatsEnabled || req.url === undefined || !this.repeatUrls.has(req.url)) return false;
     const print = fingerprint(req);
     if (print === null) return false;
     const repeat = this.repeats.get(print);
@@ -149,10 +206,8 @@ export class RenderCache {
     res.end(rendering.bytes);
     return true;
   }
-}
 
-/** The map, with its oldest entry dropped if adding `key` would exceed `max` (a Map iterates in insertion order). */
-function bounded<V>(map: Map<string, V>, key: string, max: number): Map<string, V> {
-  if (map.size >= max && !map.has(key)) map.delete(map.keys().next().value!);
-  return map;
+  stop(): void {
+    this.repeatsEnabled = false;
+  }
 }

@@ -16,13 +16,22 @@ export function checkHeaderSafe(what: 'driver' | 'provider', value: string): voi
  */
 export function isMalformedMultipart(error: unknown): boolean {
   if (!(error instanceof Error) || error instanceof DeltacloudError) return false;
-  const { statusCode, syscall } = error as { statusCode?: number; syscall?: string };
+  const { statusCode, syscall } = errorDetails(error);
   return statusCode === undefined && syscall === undefined;
+}
+
+/** The fields Node, Fastify and its plugins add to their errors, when present with the expected type. */
+export function errorDetails(error: Error): { code: string | undefined; statusCode: number | undefined; syscall: string | undefined } {
+  return {
+    code: 'code' in error && typeof error.code === 'string' ? error.code : undefined,
+    statusCode: 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : undefined,
+    syscall: 'syscall' in error && typeof error.syscall === 'string' ? error.syscall : undefined,
+  };
 }
 
 /** The client closed the connection mid-request: nothing to answer, nothing to worry about. */
 export function isClientAbort(error: Error, raw: IncomingMessage): boolean {
-  const code = (error as { code?: string }).code;
+  const { code } = errorDetails(error);
   return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || error.message === 'aborted' || (raw.destroyed && !raw.complete);
 }
 

@@ -53,6 +53,8 @@ export function toEc2Error(error: unknown, codes: ErrorCodes = {}, driver = 'cur
     case 409: return new Ec2Error(codes.conflict ?? 'IncorrectState', message);
     case 413: return invalidValue('The request is too large');
     case 501: return new Ec2Error('UnsupportedOperation', message);
+    // EC2's throttling answer (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/throttling.html).
+    case 429: return new Ec2Error('RequestLimitExceeded', message, 503);
     case 503:
     case 504: return new Ec2Error('Unavailable', message, 503);
     default: return new Ec2Error('InternalError', message, 500);

@@ -3,7 +3,7 @@
 // the action run on the driver the access key maps to, answered in EC2's XML.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasCapability, RequestContext } from '../../core/driver.js';
+import { hasCapability, RequestContext, type Credentials } from '../../core/driver.js';
 import { DeltacloudError } from '../../core/errors.js';
 import type { ServerConfig } from '../../server/config.js';
 import { redactUrl } from '../../core/kit/redact.js';
@@ -35,6 +35,8 @@ export interface Ec2Options {
   now?: () => Date;
   /** `--database` postgres://…: ClientTokens shared by replicas. */
   databaseUrl?: string;
+  /** Access keys of API tokens (server/team): the token's profile, the derived secret, whether it may only read. */
+  tokenKeys?: (accessKeyId: string) => Promise<{ backend: { driver: string; provider?: string; credentials?: Credentials }; secret: string; readOnly: boolean } | undefined>;
 }
 
 /** Options from the server configuration: its `ec2` section and DELTACLOUD_EC2_CREDENTIALS_FILE. */
@@ -83,15 +85,23 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
   const requestIds = new WeakMap<FastifyRequest, string>();
 
   /** The account whose secret signed this request; throws before any action runs otherwise. */
-  function authenticate(raw: RawRequest): { account: Ec2Account; region: string } {
+  async function authenticate(raw: RawRequest): Promise<{ account: Ec2Account; region: string; readOnly?: boolean }> {
     const claim = parseSignature(raw);
     if (!claim) throw authFailure('The request must be signed with AWS Signature Version 4 (an Authorization header or a presigned URL)');
-    const entry = options.credentials.lookup(claim.accessKeyId);
+    const entry = options.credentials.lookup(claim.accessKeyId) ?? await tokenEntry(claim.accessKeyId);
     if (!entry) throw authFailure();
     checkRequestTime(claim, now());
     verifySignature(raw, claim, entry.secret);
     verifySessionToken(raw, claim, entry.sessionToken);
-    return { account: entry.account, region: claim.region };
+    return { account: entry.account, region: claim.region, readOnly: 'readOnly' in entry && entry.readOnly === true };
+  }
+
+  /** An API token's access key as a store entry (its scope decides which actions it may run). */
+  async function tokenEntry(accessKeyId: string) {
+    const key = await options.tokenKeys?.(accessKeyId);
+    if (!key) return undefined;
+    const { driver, provider, credentials } = key.backend;
+    return { account: { accessKeyId, driver, provider, backend: credentials }, secret: key.secret, sessionToken: undefined, readOnly: key.readOnly };
   }
 
   function send(reply: FastifyReply, status: number, requestId: string, body: string) {
@@ -102,10 +112,11 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
     const requestId = randomUUID();
     requestIds.set(req, requestId);
     const raw = rawRequest(req);
-    const { account, region } = authenticate(raw);
+    const { account, region, readOnly } = await authenticate(raw);
     const params = requestParams(raw, req.headers['content-type']);
     const actionName = params.Action;
     if (!actionName) throw missingParameter('Action');
+    if (readOnly && !/^(Describe|Get)/.test(actionName)) throw new Ec2Error('UnauthorizedOperation', 'This access key may only read: its token\'s scope is read', 403);
     const action = Object.hasOwn(ACTIONS, actionName) ? ACTIONS[actionName] : undefined;
     if (!action) throw new Ec2Error('InvalidAction', `The action ${actionName} is not valid for this web service.`);
     const driver = await options.drivers.get(account.driver);

@@ -1,0 +1,258 @@
+// Who is calling, in one place for every front end: a Bearer token (header
+// or the HTML login's cookie) resolves to its profile's driver, provider and
+// cloud credentials; Basic credentials pass through to the back end as they
+// always did (unless the server takes tokens only). Scope and rate limits are
+// decided here too, once per request, before anything is answered (also
+// before a repeated read is answered from the render cache).
+import { createHmac, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Credentials } from '../../core/driver.js';
+import { AuthenticationFailure, DeltacloudError, Forbidden, ProviderError, TooManyRequests } from '../../core/errors.js';
+import { ConfigError } from '../config.js';
+import type { AuthMode } from './config.js';
+import type { RateLimiter } from './rate-limit.js';
+import { SealBroken, type SecretBox } from './secret-box.js';
+import type { Scope, StoredProfile, StoredToken, TeamStore } from './store.js';
+import { hashSecret, parseToken, secretMatches, tokenIdOfAccessKey, ec2SecretKey } from './tokens.js';
+
+// The back end a token's profile names, with its cloud credentials (never logged: see toJSON); the front end's type.
+export type { BoundBackend } from '../../frontends/deltacloud/request-state.js';
+import type { BoundBackend } from '../../frontends/deltacloud/request-state.js';
+
+export type Caller =
+  | { kind: 'token'; tokenId: string; tokenName?: string; scope: Scope; backend: BoundBackend }
+  | { kind: 'basic'; user: string }
+  | { kind: 'anonymous' };
+
+export interface Admission {
+  caller: Caller;
+  /** The error to answer instead of serving the request. */
+  refusal?: DeltacloudError;
+}
+
+/** The name of the HTML login's cookie. */
+export const TOKEN_COOKIE = 'deltacloud_token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Compared against when the token id is unknown, so that an unknown id costs the same as a wrong secret. */
+const UNKNOWN_TOKEN_HASH = hashSecret(randomBytes(32).toString('base64url'));
+const ANONYMOUS: Caller = { kind: 'anonymous' };
+/** One message for malformed, unknown, wrong, expired and revoked tokens: no hint which. */
+const INVALID_TOKEN = 'Invalid, expired or revoked token';
+
+export const isWrite = (method: string | undefined) => !SAFE_METHODS.has((method ?? 'GET').toUpperCase());
+
+/** The user name of Basic credentials (never the password). */
+function basicUser(header: string): string | undefined {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : decoded.slice(0, colon);
+}
+
+/** The value of one cookie of the request. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+interface CachedToken {
+  token: StoredToken;
+  /** When it expires (ms since the epoch), Infinity for never. */
+  expiresMs: number;
+  /** Undefined when the profile is gone. */
+  backend?: BoundBackend;
+}
+
+/** Opens a profile's sealed credentials. */
+function credentialsOf(profile: StoredProfile, box: SecretBox | undefined): Credentials | undefined {
+  if (profile.sealedCredentials === undefined) return undefined;
+  if (!box) throw new ConfigError('profiles exist but no secret key is set');
+  const parsed: unknown = JSON.parse(box.open(profile.sealedCredentials, profile.name));
+  if (!parsed || typeof parsed !== 'object') throw new SealBroken('not credentials');
+  const fields = new Map(Object.entries(parsed));
+  const user = fields.get('user');
+  const password = fields.get('password');
+  if (typeof user !== 'string' || typeof password !== 'string') throw new SealBroken('not credentials');
+  return { user, password };
+}
+
+/** Refuses to start on a store whose profiles the key cannot open; says which file and why, never a secret. */
+export async function checkStore(store: TeamStore, box: SecretBox | undefined, keyHint: string): Promise<void> {
+  const sealed = (await store.profiles()).filter((p) => p.sealedCredentials !== undefined);
+  if (sealed.length === 0) return;
+  if (!box) throw new ConfigError(`Team store ${store.location} holds ${sealed.length} profile(s) with credentials but no secret key is set: ${keyHint}`);
+  for (const profile of sealed) {
+    try {
+      credentialsOf(profile, box);
+    } catch {
+      throw new ConfigError(`Team store ${store.location}: the credentials of profile '${profile.name}' cannot be decrypted with the configured secret key (a wrong key, or the file was altered)`);
+    }
+  }
+}
+
+export interface TeamAuthOptions {
+  mode: AuthMode;
+  store?: TeamStore;
+  box?: SecretBox;
+  /** The drivers this server offers. */
+  offered: readonly string[];
+  /** The server's default driver and provider: a profile without a provider on that driver gets the default one. */
+  defaultDriver: string;
+  defaultProvider?: string;
+  limiter?: RateLimiter;
+}
+
+export class TeamAuth {
+  readonly #admissions = new WeakMap<IncomingMessage, Promise<Admission>>();
+  readonly #settled = new WeakMap<IncomingMessage, Admission>();
+  #tokens = new Map<string, CachedToken>();
+  #revision = -1;
+  /** Keys the hashes of Basic user names in audit lines and rate-limit keys. */
+  readonly #userKey: Buffer;
+
+  constructor(private readonly options: TeamAuthOptions) {
+    this.#userKey = options.box ? Buffer.from(options.box.derive('basic-user-hash'), 'base64url') : randomBytes(32);
+  }
+
+  get acceptsTokens(): boolean {
+    return this.options.mode !== 'passthrough';
+  }
+
+  /** A keyed hash of a Basic user name: stable while the key is, useless without it. */
+  userHash(user: string): string {
+    return createHmac('sha256', this.#userKey).update(user, 'utf8').digest('base64url').slice(0, 22);
+  }
+
+  /** The request's admission, decided once (every later call gets the same promise). */
+  admit(req: IncomingMessage): Promise<Admission> {
+    let admission = this.#admissions.get(req);
+    if (!admission) {
+      admission = this.#decide(req);
+      this.#admissions.set(req, admission);
+    }
+    return admission;
+  }
+
+  /** The admission once decided (synchronously, for the front ends), else undefined. */
+  admitted(req: IncomingMessage): Admission | undefined {
+    return this.#settled.get(req);
+  }
+
+  /** The back end a request's token binds it to. */
+  boundBackend(req: IncomingMessage): BoundBackend | undefined {
+    const caller = this.#settled.get(req)?.caller;
+    return caller?.kind === 'token' ? caller.backend : undefined;
+  }
+
+  async #decide(req: IncomingMessage): Promise<Admission> {
+    const write = isWrite(req.method);
+    const identified = this.#identify(req);
+    const admission = typeof identified === 'string' ? await this.#byToken(identified) : identified;
+    this.#settled.set(req, admission);
+    const caller = admission.caller;
+    if (!admission.refusal && caller.kind === 'token' && write && caller.scope === 'read') {
+      admission.refusal = new Forbidden('This token may only read: its scope is read');
+    }
+    const limiter = this.options.limiter;
+    if (limiter && !admission.refusal) {
+      const key = caller.kind === 'token' ? `t:${caller.tokenId}` : caller.kind === 'basic' ? `u:${this.userHash(caller.user)}` : `a:${req.socket.remoteAddress ?? ''}`;
+      const { retryAfter } = limiter.take(key, write);
+      if (retryAfter !== undefined) admission.refusal = new TooManyRequests(retryAfter);
+    }
+    return admission;
+  }
+
+  /** Who the request says it is: decided here, or a token (header or cookie) to check. */
+  #identify(req: IncomingMessage): Admission | string {
+    const authorization = req.headers.authorization;
+    if (!this.acceptsTokens) {
+      const user = authorization ? basicUser(authorization) : undefined;
+      return { caller: user !== undefined ? { kind: 'basic', user } : ANONYMOUS };
+    }
+    if (authorization !== undefined) {
+      if (/^Bearer\s/i.test(authorization)) return authorization.slice(7).trim();
+      const user = basicUser(authorization);
+      if (this.options.mode === 'both') return { caller: user !== undefined ? { kind: 'basic', user } : ANONYMOUS };
+      return { caller: user !== undefined ? { kind: 'basic', user } : ANONYMOUS, refusal: new AuthenticationFailure('This server takes API tokens only: send Authorization: Bearer <token>') };
+    }
+    const cookie = cookieValue(req.headers.cookie, TOKEN_COOKIE);
+    if (cookie !== undefined) return cookie;
+    if (this.options.mode === 'tokens') return { caller: ANONYMOUS, refusal: new AuthenticationFailure('An API token is required: send Authorization: Bearer <token>') };
+    return { caller: ANONYMOUS };
+  }
+
+  async #byToken(text: string): Promise<Admission> {
+    const found = await this.checkToken(text);
+    if (found instanceof DeltacloudError) return { caller: ANONYMOUS, refusal: found };
+    const { token, backend } = found;
+    return { caller: { kind: 'token', tokenId: token.id, tokenName: token.name, scope: token.scope, backend } };
+  }
+
+  /** The live token `text` is, with its back end; else the error to answer (the same 401 whatever is wrong). */
+  async checkToken(text: string): Promise<{ token: StoredToken; backend: BoundBackend } | DeltacloudError> {
+    const parts = parseToken(text);
+    if (!parts) return new AuthenticationFailure(INVALID_TOKEN);
+    const cached = await this.#lookup(parts.id);
+    const matches = secretMatches(parts.secret, cached?.token.secretHash ?? UNKNOWN_TOKEN_HASH);
+    if (!cached || !matches) return new AuthenticationFailure(INVALID_TOKEN);
+    return this.#live(cached);
+  }
+
+  /** The back end of a token-derived EC2 access key, its secret (derived, see tokens.ts) and whether it may only read. */
+  async ec2Key(accessKeyId: string): Promise<{ backend: BoundBackend; secret: string; readOnly: boolean; tokenId: string } | undefined> {
+    const id = tokenIdOfAccessKey(accessKeyId);
+    const box = this.options.box;
+    if (id === undefined || !box || !this.acceptsTokens) return undefined;
+    const cached = await this.#lookup(id);
+    if (!cached) return undefined;
+    const live = this.#live(cached);
+    if (live instanceof DeltacloudError) return undefined;
+    return { backend: live.backend, secret: ec2SecretKey(box, id), readOnly: live.token.scope === 'read', tokenId: id };
+  }
+
+  #live(cached: CachedToken): { token: StoredToken; backend: BoundBackend } | DeltacloudError {
+    const { token, backend } = cached;
+    if (token.revokedAt !== undefined || cached.expiresMs <= Date.now()) {
+      return new AuthenticationFailure(INVALID_TOKEN);
+    }
+    if (!backend) return new AuthenticationFailure(INVALID_TOKEN);
+    if (!this.options.offered.includes(backend.driver)) {
+      return new ProviderError(`The driver '${backend.driver}' of this token's profile is not offered on this server`);
+    }
+    return { token, backend };
+  }
+
+  /** The token and its profile, read again whenever the store changed (revocations apply to the next request). */
+  async #lookup(id: string): Promise<CachedToken | undefined> {
+    const store = this.options.store;
+    if (!store) return undefined;
+    const revision = await store.revision();
+    if (revision !== this.#revision) {
+      this.#tokens = new Map();
+      this.#revision = revision;
+    }
+    const known = this.#tokens.get(id);
+    if (known) return known;
+    const token = await store.token(id);
+    if (!token) return undefined;
+    const profile = await store.profile(token.profile);
+    const entry: CachedToken = { token, expiresMs: token.expiresAt === undefined ? Infinity : Date.parse(token.expiresAt), backend: profile && this.#backendOf(profile) };
+    if (this.#tokens.size >= 10_000) this.#tokens.clear();
+    this.#tokens.set(id, entry);
+    return entry;
+  }
+
+  #backendOf(profile: StoredProfile): BoundBackend {
+    const { defaultDriver, defaultProvider, box } = this.options;
+    const backend: BoundBackend = { profile: `${profile.name}@${profile.createdAt}`, driver: profile.driver };
+    const provider = profile.provider ?? (profile.driver === defaultDriver ? defaultProvider : undefined);
+    if (provider !== undefined) backend.provider = provider;
+    const credentials = credentialsOf(profile, box);
+    if (credentials) Object.defineProperty(backend, 'credentials', { value: credentials, enumerable: false });
+    return backend;
+  }
+}

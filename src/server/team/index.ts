@@ -1,0 +1,191 @@
+// Running the server for a team (docs/team.md): API tokens over credential
+// profiles, rate limits, Prometheus metrics and the audit log, set up around
+// the front ends. The server assembly hooks this in at three points: the
+// request listener (`route`, before repeats are answered early), the
+// Deltacloud front end (`boundBackend`) and the EC2 front end (`ec2Key`).
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { observeCalls } from '../../core/kit/pipeline.js';
+import { MOUNT } from '../../frontends/deltacloud/plugin.js';
+import { ConfigError, type ServerConfig } from '../config.js';
+import { AuditLog, type AuditEntry } from './audit.js';
+import { checkStore, isWrite, TeamAuth, type Admission, type BoundBackend } from './auth.js';
+import { teamEnabled } from './config.js';
+import { LOGIN_PATH, registerLogin } from './login.js';
+import { EXPOSITION_TYPE, ServerMetrics } from './metrics.js';
+import { RateLimiter } from './rate-limit.js';
+import { keyFilePath, loadSecretBox, SECRET_KEY_ENV } from './secret-box.js';
+import { SqliteTeamStore, teamStorePath } from './sqlite-store.js';
+import type { TeamStore } from './store.js';
+
+export interface TeamHandle {
+  /** For the server's request listener: answers a repeat early only when the request is admitted, else hands it to Fastify. */
+  route(req: IncomingMessage, res: ServerResponse, answerEarly: () => boolean, toFastify: () => void): void;
+  /** The back end a request's token binds it to (driver, provider, credentials), once admitted. */
+  boundBackend(req: IncomingMessage): BoundBackend | undefined;
+  auth: TeamAuth;
+  /** `http://host:port/metrics` when metrics are on. */
+  metricsUrl?: string;
+  close(): Promise<void>;
+}
+
+const isApi = (url: string | undefined) =>
+  url !== undefined && url.startsWith(MOUNT) && (url.length === MOUNT.length || '/;?'.includes(url[MOUNT.length]!));
+
+const pathOf = (url: string | undefined) => {
+  const q = (url ?? '').indexOf('?');
+  return q < 0 ? url ?? '' : url!.slice(0, q);
+};
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
+
+/** The route template of an answered request (never a resource id or a name from the URL). */
+function routeOf(req: FastifyRequest): string {
+  const op = req.deltacloud?.operation;
+  if (op) return MOUNT + op.path;
+  if (isApi(req.raw.url)) return `${MOUNT} (unrouted)`;
+  if (pathOf(req.raw.url).startsWith('/ec2')) return '/ec2';
+  const template = req.routeOptions.url;
+  return template !== undefined && !template.includes('*') ? template : '(unmatched)';
+}
+
+/** `offered`: the ids of the drivers this server offers (fixed at start). */
+export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offered: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<TeamHandle | undefined> {
+  const settings = config.team;
+  if (!teamEnabled(settings)) return undefined;
+  if (settings.auth === 'tokens' && config.fixedCredentials) {
+    throw new ConfigError('--auth tokens refuses API_USER/API_PASSWORD: with tokens, each token\'s profile holds the cloud credentials; unset them');
+  }
+  let store: TeamStore | undefined;
+  const box = loadSecretBox(config.dataDir, env);
+  if (settings.auth !== 'passthrough') {
+    store = new SqliteTeamStore(teamStorePath(config.dataDir));
+    try {
+      await checkStore(store, box, `set ${SECRET_KEY_ENV} or create the key file ${keyFilePath(config.dataDir, env)} (mode 0600)`);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  const limiter = settings.readsPerMinute > 0 || settings.writesPerMinute > 0 ? new RateLimiter(settings.readsPerMinute, settings.writesPerMinute) : undefined;
+  const auth = new TeamAuth({ mode: settings.auth, store, box, offered, defaultDriver: config.driver, defaultProvider: config.provider, limiter });
+  const audit = settings.auditLog !== undefined ? new AuditLog(settings.auditLog) : undefined;
+  const metrics = settings.metricsPort !== undefined ? new ServerMetrics() : undefined;
+  const stopObserving = metrics && observeCalls((call) => {
+    const labels = { driver: call.driver, capability: call.capability };
+    metrics.backendCalls.inc({ ...labels, outcome: call.failedWith === undefined ? 'ok' : String(call.failedWith) });
+    if (call.attempts > 1) metrics.backendRetries.inc(labels, call.attempts - 1);
+    metrics.backendSeconds.observe(labels, call.ms / 1000);
+  });
+  /** Route and driver of the answers repeats were first rendered for (repeats skip Fastify), by URL path. */
+  const repeatLabels = new Map<string, { route: string; driver: string }>();
+
+  const driverLabel = (id: string | undefined) => (id !== undefined && offered.includes(id) ? id : '');
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!isApi(req.raw.url)) return;
+    const { refusal, caller } = await auth.admit(req.raw);
+    if (!refusal) return;
+    if (refusal.status === 401) {
+      // A browser without a token is sent to the login form rather than shown an error.
+      const browser = req.method === 'GET' && caller.kind === 'anonymous' && !req.headers.authorization && /^text\/html/.test(req.headers.accept ?? '');
+      if (browser && settings.auth === 'tokens') return reply.redirect(LOGIN_PATH, 303);
+      reply.header('WWW-Authenticate', `Bearer realm="deltacloud@${config.hostname}"`);
+    }
+    throw refusal;
+  });
+
+  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+    const route = routeOf(req);
+    const method = METHODS.has(req.method) ? req.method : 'OTHER';
+    const driver = driverLabel(req.deltacloud?.driverId);
+    const status = reply.statusCode;
+    const seconds = reply.elapsedTime / 1000;
+    if (metrics) {
+      const labels = { route, method, driver, status: String(status) };
+      metrics.requests.inc(labels);
+      metrics.requestSeconds.observe(labels, seconds);
+      const runtime = reply.getHeader('x-backend-runtime');
+      if (method === 'GET' && status === 200 && runtime !== undefined) {
+        // A rendering reused by the front end reports no back-end time (RenderCache.headers).
+        metrics.renderCache.inc({ result: runtime === '0.000000' ? 'hit' : 'miss' });
+        if (repeatLabels.size >= 1000) repeatLabels.clear();
+        repeatLabels.set(pathOf(req.raw.url), { route, driver });
+      }
+    }
+    const admission = auth.admitted(req.raw);
+    const authFailure = status === 401 || (admission?.refusal !== undefined && admission.refusal.status === 403 && admission.caller.kind === 'token');
+    if (audit && (authFailure || (isWrite(req.method) && !route.startsWith('/ec2')))) {
+      audit.write(auditEntry(req, admission, { route, status, durationMs: Math.round(reply.elapsedTime * 1000) / 1000 }));
+    }
+  });
+
+  function auditEntry(req: FastifyRequest, admission: Admission | undefined, done: { route: string; status: number; durationMs: number }): AuditEntry {
+    const caller = admission?.caller;
+    const state = req.deltacloud;
+    const entry: AuditEntry = { time: new Date().toISOString(), caller: caller?.kind ?? 'anonymous', method: req.method, ...done };
+    if (caller?.kind === 'token') {
+      entry.tokenId = caller.tokenId;
+      if (caller.tokenName !== undefined) entry.tokenName = caller.tokenName;
+    } else if (caller?.kind === 'basic') entry.basicUser = auth.userHash(caller.user);
+    if (state) {
+      const driver = driverLabel(state.driverId);
+      if (driver) entry.driver = driver;
+      if (state.provider !== undefined && driver) entry.provider = state.provider;
+      const id = state.params.id;
+      if (state.operation?.path.includes(':id') && typeof id === 'string') entry.resource = id;
+    }
+    if (admission?.refusal) entry.refused = admission.refusal.message;
+    return entry;
+  }
+
+  if (settings.auth !== 'passthrough') registerLogin(app, auth);
+
+  let metricsServer: http.Server | undefined;
+  let metricsUrl: string | undefined;
+  if (metrics && settings.metricsPort !== undefined) {
+    // Its own listener, so that the operator can keep it off the API's network.
+    metricsServer = http.createServer((req, res) => {
+      if (pathOf(req.url) !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found\n');
+        return;
+      }
+      const body = metrics.render();
+      res.writeHead(200, { 'content-type': EXPOSITION_TYPE, 'content-length': Buffer.byteLength(body) }).end(req.method === 'HEAD' ? undefined : body);
+    });
+    const host = settings.metricsHost ?? config.host;
+    await new Promise<void>((resolve, reject) => {
+      metricsServer!.once('error', (e: Error) => reject(new ConfigError(`Cannot serve metrics on ${host}:${settings.metricsPort}: ${e.message}`)));
+      metricsServer!.listen(settings.metricsPort, host, resolve);
+    });
+    const { port } = metricsServer.address() as AddressInfo;
+    metricsUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`;
+  }
+
+  return {
+    auth,
+    metricsUrl,
+    boundBackend: (req) => auth.boundBackend(req),
+    route(req, res, answerEarly, toFastify) {
+      const started = performance.now();
+      const early = () => {
+        if (!answerEarly()) return toFastify();
+        if (!metrics) return;
+        const labels = repeatLabels.get(pathOf(req.url)) ?? { route: `${MOUNT} (repeat)`, driver: '' };
+        const series = { ...labels, method: 'GET', status: '200' };
+        metrics.requests.inc(series);
+        metrics.requestSeconds.observe(series, (performance.now() - started) / 1000);
+        metrics.renderCache.inc({ result: 'hit' });
+      };
+      if (!isApi(req.url)) return early();
+      auth.admit(req).then((admission) => (admission.refusal ? toFastify() : early()), toFastify);
+    },
+    async close() {
+      stopObserving?.();
+      if (metricsServer) await new Promise((resolve) => metricsServer!.close(resolve));
+      await audit?.close();
+      await store?.close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The parts of the team features that need no server: settings, sealing,
+// token parsing and the rate limiter's windows.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { ConfigError, parseCommandLine } from '../../../src/server/config.js';
+import { RateLimiter } from '../../../src/server/team/rate-limit.js';
+import { SealBroken, SecretBox } from '../../../src/server/team/secret-box.js';
+import { durationMs, ec2AccessKeyId, hashSecret, newToken, parseToken, secretMatches, tokenIdOfAccessKey } from '../../../src/server/team/tokens.js';
+
+test('settings: --auth over DELTACLOUD_AUTH, passthrough by default; bad values are refused', () => {
+  assert.equal(parseCommandLine([], {}).config.team.auth, 'passthrough');
+  assert.equal(parseCommandLine([], { DELTACLOUD_AUTH: 'both' }).config.team.auth, 'both');
+  const team = parseCommandLine(['--auth', 'tokens', '--metrics-port', '9464', '--rate-limit-reads', '10', '--audit-log', '-'], { DELTACLOUD_AUTH: 'both' }).config.team;
+  assert.deepEqual(team, { auth: 'tokens', metricsPort: 9464, metricsHost: undefined, auditLog: '-', readsPerMinute: 10, writesPerMinute: 0 });
+  assert.throws(() => parseCommandLine(['--auth', 'open']), (e: Error) => e instanceof ConfigError && /--auth must be one of passthrough, tokens, both/.test(e.message));
+  assert.throws(() => parseCommandLine(['--metrics-port', '70000']), ConfigError);
+  assert.throws(() => parseCommandLine(['--rate-limit-writes', '-1']), ConfigError);
+});
+
+test('sealing: opens with the same key and profile name only; tampering is detected', () => {
+  const box = new SecretBox(randomBytes(32));
+  const sealed = box.seal('s3cr3t', 'aws-prod');
+  assert.ok(!sealed.includes('s3cr3t'));
+  assert.notEqual(box.seal('s3cr3t', 'aws-prod'), sealed, 'a fresh nonce each time');
+  assert.equal(box.open(sealed, 'aws-prod'), 's3cr3t');
+  assert.throws(() => box.open(sealed, 'other-profile'), SealBroken);
+  assert.throws(() => new SecretBox(randomBytes(32)).open(sealed, 'aws-prod'), SealBroken);
+  const [version, nonce, payload] = sealed.split(':');
+  const flipped = Buffer.from(payload!, 'base64');
+  flipped[0]! ^= 1;
+  assert.throws(() => box.open([version, nonce, flipped.toString('base64')].join(':'), 'aws-prod'), SealBroken);
+  assert.equal(JSON.stringify({ box }), '{"box":"[SecretBox]"}');
+});
+
+test('tokens: shape, hash comparison, EC2 key ids, durations', () => {
+  const made = newToken();
+  assert.deepEqual(parseToken(made.token), { id: made.id, secret: made.secret });
+  for (const bad of ['', 'dct_', `dct_${made.id}_short`, `${made.token}x`, made.token.toUpperCase()]) assert.equal(parseToken(bad), undefined, bad);
+  assert.ok(secretMatches(made.secret, hashSecret(made.secret)));
+  assert.ok(!secretMatches(newToken().secret, hashSecret(made.secret)));
+  assert.ok(!secretMatches(made.secret, 'abc'), 'a stored hash of another length');
+  assert.equal(tokenIdOfAccessKey(ec2AccessKeyId(made.id)), made.id);
+  assert.equal(tokenIdOfAccessKey('AKIAIOSFODNN7EXAMPLE'), undefined);
+  assert.equal(durationMs('30d'), 30 * 86_400_000);
+  assert.equal(durationMs('12h'), 12 * 3_600_000);
+  assert.equal(durationMs('90m'), 90 * 60_000);
+  for (const bad of ['0d', '-1d', '1w', 'soon']) assert.equal(durationMs(bad), undefined, bad);
+});
+
+test('rate limiter: N per minute per caller, reads and writes apart; Retry-After to the end of the window', () => {
+  let now = 120_000 + 15_000; // 15 s into a window
+  const limiter = new RateLimiter(3, 1, () => now);
+  for (let i = 0; i < 3; i++) assert.deepEqual(limiter.take('a', false), {});
+  assert.deepEqual(limiter.take('a', false), { retryAfter: 45 });
+  assert.deepEqual(limiter.take('b', false), {}, 'another caller');
+  assert.deepEqual(limiter.take('a', true), {}, 'writes are counted apart');
+  assert.deepEqual(limiter.take('a', true), { retryAfter: 45 });
+  now += 45_000; // the next window
+  assert.deepEqual(limiter.take('a', false), {});
+  assert.deepEqual(new RateLimiter(0, 0, () => now).take('a', true), {}, '0 is unlimited');
+});
