@@ -65,7 +65,7 @@ async function startHaproxy(ports: number[]): Promise<{ port: number; stop(): Pr
     '  retries 3', '  option redispatch', '  retry-on conn-failure empty-response response-timeout',
     `frontend api`, `  bind 127.0.0.1:${port}`, '  default_backend replicas',
     'backend replicas', '  balance roundrobin', '  option httpchk GET /healthz',
-    '  default-server inter 200ms fall 1 rise 2',
+    '  timeout check 5s', '  default-server inter 200ms fall 2 rise 2',
     ...ports.map((p, i) => `  server r${i} 127.0.0.1:${p} check`),
     '',
   ].join('\n'));
@@ -167,7 +167,12 @@ describe('three replicas behind HAProxy, one SIGKILLed mid-load', { skip: missin
     const destroyed = new Set<string>();
     let errors = 0;
     let done = 0;
-    const ok = (res: Res | undefined, ...expected: number[]) => res !== undefined && expected.includes(res.status);
+    const failures: string[] = [];
+    const ok = (res: Res | undefined, ...expected: number[]) => {
+      if (res !== undefined && expected.includes(res.status)) return true;
+      failures.push(res === undefined ? 'no answer' : `${res.status} ${res.text.slice(0, 120)}`);
+      return false;
+    };
     const attempt = (p: Promise<Res>) => p.catch(() => undefined);
 
     const worker = async (w: number) => {
@@ -205,7 +210,7 @@ describe('three replicas behind HAProxy, one SIGKILLed mid-load', { skip: missin
     cluster.replicas[1] = await cluster.restart(1);
     await load;
 
-    t.diagnostic(`${done} operations, ${blobs.size} blobs and ${instances.size} instances acknowledged, ${destroyed.size} destroyed, ${errors} errors`);
+    t.diagnostic(`${done} operations, ${blobs.size} blobs and ${instances.size} instances acknowledged, ${destroyed.size} destroyed, ${errors} errors: ${failures.join(' | ')}`);
     // At most one request per worker can have been in flight on the killed replica.
     assert.ok(errors <= WORKERS, `${errors} client-visible errors for ${WORKERS} workers`);
     assert.ok(blobs.size > 0 && instances.size > 0);
