@@ -37,6 +37,10 @@ test/server/body-deadlines.test.ts
 "
 
 PARALLEL=$(find test -name '*.test.ts' | sort | grep -v -x -F "$SERIAL$TIMED")
+# The PostgreSQL lane (issue 18): with DELTACLOUD_PG_LANE_URL set (.ci/run sets it from
+# scripts/postgres/setup.sh), the suites that run the mock behind the API run a second time, each
+# test server on its own schema of that database (test/helpers/database.ts), alongside the others.
+PG_LANE=$(find test/frontends/deltacloud test/drivers/conformance/mock.test.ts test/frontends/ec2 -name '*.test.ts' | sort)
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 # Each group's TAP goes to the console and to a file, for the summary of both at the end.
@@ -50,6 +54,16 @@ run() { # concurrency log files...
 # shellcheck disable=SC2086
 (node --test --test-concurrency=1 --import tsx --test-reporter=tap --test-reporter-destination="$logs/serial.tap" $SERIAL; echo $? >"$logs/serial.rc") &
 serial_pid=$!
+if [ -n "${DELTACLOUD_PG_LANE_URL:-}" ]; then
+  # shellcheck disable=SC2086
+  (DELTACLOUD_TEST_DATABASE_URL=$DELTACLOUD_PG_LANE_URL node --test --test-concurrency=1 --import tsx --test-reporter=tap \
+    --test-reporter-destination="$logs/postgres.tap" $PG_LANE; echo $? >"$logs/postgres.rc") &
+  pg_pid=$!
+else
+  echo "# PostgreSQL lane not run: DELTACLOUD_PG_LANE_URL is not set (scripts/postgres/setup.sh prints it)" | tee "$logs/postgres.tap"
+  echo 0 >"$logs/postgres.rc"
+  pg_pid=
+fi
 # shellcheck disable=SC2086
 run "${TEST_CONCURRENCY:-2}" "$logs/parallel.tap" $PARALLEL
 parallel=$?
@@ -57,12 +71,16 @@ wait "$serial_pid"
 serial=$(cat "$logs/serial.rc")
 echo "# lane 2: files sharing a live back end, one at a time"
 cat "$logs/serial.tap"
+[ -n "$pg_pid" ] && wait "$pg_pid"
+postgres=$(cat "$logs/postgres.rc")
+echo "# lane 3: the mock's API suites again, on PostgreSQL"
+cat "$logs/postgres.tap"
 # shellcheck disable=SC2086
 run 1 "$logs/timed.tap" $TIMED
 timed=$?
 echo "# npm test: both lanes (files sharing nothing, ${TEST_CONCURRENCY:-2} at a time; files sharing a back end, one at a time, alongside) and the timed files"
 
 for count in tests suites pass fail cancelled skipped todo; do
-  awk -v name="$count" '$1 == "#" && $2 == name { sum += $3 } END { print "# " name " " sum + 0 }' "$logs/parallel.tap" "$logs/serial.tap" "$logs/timed.tap"
+  awk -v name="$count" '$1 == "#" && $2 == name { sum += $3 } END { print "# " name " " sum + 0 }' "$logs/parallel.tap" "$logs/serial.tap" "$logs/timed.tap" "$logs/postgres.tap"
 done
-[ "$parallel" -eq 0 ] && [ "$serial" -eq 0 ] && [ "$timed" -eq 0 ]
+[ "$parallel" -eq 0 ] && [ "$serial" -eq 0 ] && [ "$timed" -eq 0 ] && [ "$postgres" -eq 0 ]

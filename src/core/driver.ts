@@ -359,6 +359,13 @@ export interface Driver {
   revision?(): string;
 
   /**
+   * Brings `revision()` up to date with commits of other processes (a
+   * database shared by replicas); the front end awaits it before trusting
+   * the revision. Absent: `revision()` is always current.
+   */
+  syncRevision?(): Promise<void>;
+
+  /**
    * Whether a write may be repeated safely (e.g. it carries a client token the
    * back end deduplicates by). Reads always may; the call pipeline retries a
    * passing failure only of those.
@@ -369,7 +376,7 @@ export interface Driver {
   close?(): Promise<void>;
 }
 
-export type Capability = Exclude<keyof Driver, 'declaration' | 'close' | 'verify_credentials' | 'supported_collections' | 'revision' | 'idempotent'>;
+export type Capability = Exclude<keyof Driver, 'declaration' | 'close' | 'verify_credentials' | 'supported_collections' | 'revision' | 'syncRevision' | 'idempotent'>;
 /** Every driver method a front end calls through the call pipeline: the capabilities and the two account-level reads. */
 export type DriverCall = Capability | 'verify_credentials' | 'supported_collections';
 
@@ -417,4 +424,6 @@ export interface DriverConfig {
   options: Record<string, unknown>;
   /** Data directory for drivers that keep state. */
   dataDir: string;
+  /** `--database`: where drivers that support it keep state shared by replicas (sqlite:PATH or postgres://…). */
+  databaseUrl?: string;
 }

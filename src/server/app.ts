@@ -19,6 +19,7 @@ import { ConfigError, type ServerConfig } from './config.js';
 import { guardRequestBodies, makeClientErrorHandler, PARSER_HEADER_BYTES, refuseNonConforming } from './http-hardening.js';
 import { DriverOffering } from './offering.js';
 import { prepareUploadsDir } from './uploads-dir.js';
+import { registerHealth } from './health.js';
 import { setUpTeam, type TeamHandle } from './team/index.js';
 
 /** Loads each offered driver once, on first use, and closes them at shutdown. */
@@ -43,6 +44,7 @@ export class DriverRegistry implements DriverSource {
       driver = factory.load({
         options: this.config.driverOptions[id] ?? {},
         dataDir: id === 'mock' ? this.config.mockStorage : join(this.config.dataDir, id),
+        databaseUrl: this.config.databaseUrl,
       }).then((loaded) => this.offering.guard(loaded));
       this.loaded.set(id, driver);
       driver.catch(() => this.loaded.delete(id));
@@ -143,6 +145,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
 
   app.get(STYLESHEET_PATH, async (_req, reply) => reply.type('text/css').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
   app.get(CONSOLE_SCRIPT_PATH, async (_req, reply) => reply.type('text/javascript').header('Cache-Control', 'public, max-age=3600').send(CONSOLE_SCRIPT));
+  registerHealth(app, registry, config.driver);
   app.get('/robots.txt', async (_req, reply) => reply.type('text/plain').send('User-agent: *\nDisallow: /\n'));
   // `/` is a page for browsers; API clients are sent to the API (spec §1).
   app.get('/', async (req, reply) => {

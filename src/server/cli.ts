@@ -4,9 +4,14 @@ import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { resetMockStorage } from '../drivers/mock/index.js';
 import { buildServer } from './app.js';
 import { ConfigError, parseCommandLine, USAGE } from './config.js';
+import { runDbCommand } from './db-command.js';
 import { runTeamCommand, TEAM_COMMANDS } from './team/cli.js';
 
+/** How long SIGTERM waits for in-flight requests before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 25_000;
+
 async function main(): Promise<number> {
+  if (process.argv[2] === 'db') return runDbCommand(process.argv.slice(3));
   if (TEAM_COMMANDS.includes(process.argv[2] ?? '')) return runTeamCommand(process.argv.slice(2));
   const { config, listDrivers, reset, help } = parseCommandLine(process.argv.slice(2));
   if (help) {
@@ -18,8 +23,8 @@ async function main(): Promise<number> {
     return 0;
   }
   if (reset) {
-    resetMockStorage(config.mockStorage);
-    console.log(`Mock driver state reset to the seed in ${config.mockStorage}`);
+    await resetMockStorage(config.mockStorage, config.databaseUrl);
+    console.log(`Mock driver state reset to the seed in ${config.databaseUrl ? 'the database' : config.mockStorage}`);
     return 0;
   }
   const server = await buildServer(config);
@@ -36,6 +41,8 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     server.app.log.info({ signal }, 'shutting down');
+    // In-flight requests get this long; a replica behind a load balancer must not hang its rollout.
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     await server.close(); // in-flight requests finish, then drivers (databases) close
     process.exit(0);
   };

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Credentials } from '../core/driver.js';
 import { DRIVER_FACTORIES } from '../drivers/index.js';
 import { operatorCredentialsFrom } from './offering.js';
+import { parseDatabaseUrl } from '../storage/database-url.js';
 import { isRecord, isStringArray } from '../core/guards.js';
 import { TEAM_OPTIONS, TEAM_USAGE, teamConfigFrom, type TeamConfig } from './team/config.js';
 
@@ -26,6 +27,8 @@ export interface ServerConfig {
   dataDir: string;
   /** The mock driver's store: DELTACLOUD_MOCK_STORAGE, else `<dataDir>/mock`. */
   mockStorage: string;
+  /** `--database` / DELTACLOUD_DATABASE_URL: `sqlite:PATH` or `postgres://…` (undefined: SQLite in mockStorage). */
+  databaseUrl?: string;
   fixedCredentials?: { user: string; password: string };
   /** Largest form body (bytes); bigger → 413. */
   bodyLimit: number;
@@ -75,6 +78,8 @@ Options:
   -t, --timeout SECONDS    per-request limit for back-end calls (default: 60)
   -V, --verbose            log debugging detail
       --reset              restore the mock driver's seed data and exit
+      --database URL       sqlite:PATH (default: the mock storage directory) or postgres://… shared by
+                           replicas (env DELTACLOUD_DATABASE_URL); \`deltacloudd db migrate|status\`
   -h, --help               show this help and exit
 ${TEAM_USAGE}
 
@@ -84,6 +89,16 @@ DELTACLOUD_<DRIVER>_USER and DELTACLOUD_<DRIVER>_PASSWORD (operator credentials 
 present to a driver reaching this host, e.g. libvirt).`;
 
 export class ConfigError extends Error {}
+
+function checkedDatabaseUrl(url: string | undefined): string | undefined {
+  if (url === undefined || url === '') return undefined;
+  try {
+    parseDatabaseUrl(url);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  return url;
+}
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {
   const dataHome = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
@@ -183,6 +198,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         timeout: { type: 'string', short: 't' },
         verbose: { type: 'boolean', short: 'V' },
         reset: { type: 'boolean' },
+        database: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...TEAM_OPTIONS,
       },
@@ -216,6 +232,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     environment: values.env ?? env.RACK_ENV ?? 'development',
     dataDir,
     mockStorage: resolve(env.DELTACLOUD_MOCK_STORAGE || join(dataDir, 'mock')),
+    databaseUrl: checkedDatabaseUrl(values.database ?? env.DELTACLOUD_DATABASE_URL),
     fixedCredentials: user && password ? { user, password } : undefined,
     bodyLimit: file.bodyLimit ?? 1024 * 1024,
     maxUploadBytes: file.maxUploadBytes ?? 1024 * 1024 * 1024,

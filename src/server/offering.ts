@@ -105,11 +105,11 @@ function checkOperatorCredentials(ctx: RequestContext, expected: Credentials): v
   if (!userMatches || !passwordMatches) throw new AuthenticationFailure();
 }
 
-/** Every operation of `driver` behind the operator-credential check (revision and close are the server's own). */
+/** Every operation of `driver` behind the operator-credential check (revision, syncRevision and close are the server's own). */
 function gated(driver: Driver, expected: Credentials): Driver {
   const wrapped: Record<string, unknown> = { ...driver };
   for (const [name, value] of Object.entries(driver)) {
-    if (typeof value !== 'function' || name === 'revision' || name === 'close') continue;
+    if (typeof value !== 'function' || name === 'revision' || name === 'syncRevision' || name === 'close') continue;
     const op = value as (ctx: RequestContext, ...args: unknown[]) => Promise<unknown>;
     wrapped[name] = async (ctx: RequestContext, ...args: unknown[]) => {
       checkOperatorCredentials(ctx, expected);

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server/app.js';
 import { parseCommandLine } from '../../src/server/config.js';
 import type { StartOptions, TestServer } from './server.js';
+import { testDatabaseEnv } from './database.js';
 
 export interface AppServer extends Omit<TestServer, 'process' | 'stop'> {
   app: FastifyInstance;
@@ -30,7 +31,7 @@ export async function startApp(opts: Omit<StartOptions, 'storage'> = {}): Promis
   };
   try {
     const { config } = parseCommandLine(['-p', '0', '-r', '127.0.0.1', '-L', logFile, ...(opts.args ?? [])],
-      { ...process.env, DELTACLOUD_MOCK_STORAGE: storage, ...opts.env });
+      { ...process.env, DELTACLOUD_MOCK_STORAGE: storage, ...(await testDatabaseEnv(storage)), ...opts.env });
     const server = await buildServer(config);
     await server.registry.get(config.driver);
     await server.app.listen({ host: config.host, port: 0 });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testDatabaseEnv } from './database.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'dist', 'server', 'cli.js');
@@ -43,7 +44,7 @@ process.on('exit', () => {
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const storage = opts.storage ?? mkdtempSync(join(tmpdir(), 'deltacloud-test-'));
   const child = spawn(process.execPath, [CLI, '-p', '0', '-r', '127.0.0.1', ...(opts.args ?? [])], {
-    env: { ...process.env, DELTACLOUD_MOCK_STORAGE: storage, ...opts.env },
+    env: { ...process.env, DELTACLOUD_MOCK_STORAGE: storage, ...(await testDatabaseEnv(storage)), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.set(child, opts.storage ? undefined : storage);

@@ -22,17 +22,35 @@ export interface ReceivedFile {
   length: number;
 }
 
-export class BlobFiles {
+/**
+ * Where blob content lives, by content-file name (the record names the
+ * file): files in the data directory (BlobFiles) or chunked rows in
+ * PostgreSQL (postgres-content.ts). Content is streamed both ways.
+ */
+export interface BlobContent {
+  receive(bucketId: string, blobId: string, data: Readable, expectedLength?: number, signal?: AbortSignal): Promise<ReceivedFile>;
+  /** Small content (the seed). */
+  writeSmall(bucketId: string, blobId: string, content: string): Promise<ReceivedFile>;
+  /** Undefined when missing. */
+  openRead(file: string, range?: ByteRange): Promise<Readable | undefined>;
+  readText(file: string): Promise<string | undefined>;
+  remove(file: string): Promise<void>;
+  /** Deletes content no record references (see BlobFiles.sweep). */
+  sweep(referenced: Set<string>, minAgeMs: number): Promise<void>;
+}
+
+/** A content-file name derived from (bucket, blob id) plus a random suffix per version, never from client text. */
+export function newContentName(bucketId: string, blobId: string): string {
+  const key = createHash('sha256').update(`${bucketId}\0${blobId}`).digest('hex');
+  return `${key}.${randomBytes(6).toString('hex')}`;
+}
+
+export class BlobFiles implements BlobContent {
   readonly dir: string;
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, 'blobs');
     mkdirSync(this.dir, { recursive: true, mode: 0o750 });
-  }
-
-  private newFileName(bucketId: string, blobId: string): string {
-    const key = createHash('sha256').update(`${bucketId}\0${blobId}`).digest('hex');
-    return `${key}.${randomBytes(6).toString('hex')}`;
   }
 
   /**
@@ -41,7 +59,7 @@ export class BlobFiles {
    * removed and nothing else is touched.
    */
   async receive(bucketId: string, blobId: string, data: Readable, expectedLength?: number, signal?: AbortSignal): Promise<ReceivedFile> {
-    const file = this.newFileName(bucketId, blobId);
+    const file = newContentName(bucketId, blobId);
     // The owner tag lets a restarted server remove this file at once if this process dies mid-upload.
     const temp = join(this.dir, `${file}.${OWNER_TAG}${TEMP_SUFFIX}`);
     const handle = await open(temp, 'wx', 0o640);
@@ -69,9 +87,8 @@ export class BlobFiles {
     }
   }
 
-  /** Writes a small content file synchronously (seed data, inside the seeding transaction). */
-  writeSmall(bucketId: string, blobId: string, content: string): ReceivedFile {
-    const file = this.newFileName(bucketId, blobId);
+  async writeSmall(bucketId: string, blobId: string, content: string): Promise<ReceivedFile> {
+    const file = newContentName(bucketId, blobId);
     const bytes = Buffer.from(content);
     const fd = openSync(join(this.dir, file), 'wx', 0o640);
     try {
@@ -87,7 +104,7 @@ export class BlobFiles {
    * Opens the content synchronously (so a concurrent overwrite cannot unlink
    * it between lookup and open), then streams it. Undefined when missing.
    */
-  openRead(file: string, range?: ByteRange): ReadStream | undefined {
+  async openRead(file: string, range?: ByteRange): Promise<ReadStream | undefined> {
     let fd: number;
     try {
       fd = openSync(join(this.dir, file), 'r');
@@ -97,7 +114,7 @@ export class BlobFiles {
     return createReadStream('', { fd, autoClose: true, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
-  readText(file: string): string | undefined {
+  async readText(file: string): Promise<string | undefined> {
     try {
       return readFileSync(join(this.dir, file), 'utf8');
     } catch {
@@ -105,7 +122,7 @@ export class BlobFiles {
     }
   }
 
-  remove(file: string): void {
+  async remove(file: string): Promise<void> {
     rmSync(join(this.dir, file), { force: true });
   }
 
@@ -115,7 +132,7 @@ export class BlobFiles {
    * file (left by a crash between rename and commit) once older than
    * `minAgeMs`, so an upload still running in another process keeps its file.
    */
-  sweep(referenced: Set<string>, minAgeMs: number): void {
+  async sweep(referenced: Set<string>, minAgeMs: number): Promise<void> {
     const now = Date.now();
     sweepLeftovers(this.dir, (name) => name.endsWith(TEMP_SUFFIX));
     for (const name of readdirSync(this.dir)) {

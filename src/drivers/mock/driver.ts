@@ -1,5 +1,5 @@
 // The mock Driver: the declaration plus one group of operations per area,
-// all working on the same backend (database + blob files).
+// all working on the same backend (store + blob content).
 import type { Driver } from '../../core/driver.js';
 import type { MockBackend } from './backend.js';
 import { authenticate } from './catalog.js';
@@ -16,9 +16,24 @@ import { networkOperations } from './ops/networks.js';
 import { realmAndProfileOperations } from './ops/realms-profiles.js';
 import { volumeOperations } from './ops/volumes.js';
 
+type Operations = Omit<Driver, 'declaration' | 'revision' | 'syncRevision' | 'close'>;
+
+/** Each operation first catches up with other processes' commits (a no-op on SQLite), so it reads current state. */
+function caughtUp(backend: MockBackend, operations: Operations): Operations {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, op] of Object.entries(operations)) {
+    wrapped[name] = typeof op === 'function'
+      ? async (...args: unknown[]) => {
+        await backend.store.refresh();
+        return Reflect.apply(op, operations, args);
+      }
+      : op;
+  }
+  return wrapped as Operations; // same keys, each function wrapped
+}
+
 export function createMockDriver(backend: MockBackend): Driver {
-  return {
-    declaration: MOCK_DECLARATION,
+  const operations: Operations = {
     verify_credentials: async (ctx) => {
       authenticate(ctx);
     },
@@ -33,9 +48,12 @@ export function createMockDriver(backend: MockBackend): Driver {
     ...networkOperations(backend),
     ...firewallOperations(backend),
     ...loadBalancerOperations(backend),
+  };
+  return {
+    declaration: MOCK_DECLARATION,
+    ...caughtUp(backend, operations),
     revision: () => backend.store.revision(),
-    close: async () => {
-      backend.store.close();
-    },
+    syncRevision: () => backend.store.refresh(),
+    close: () => backend.store.close(),
   };
 }

@@ -2,8 +2,8 @@
 // and the original test-suites see), plus the project's additions: the
 // `default` firewall and the `lb1` load balancer.
 import type { Address, Firewall, Image, Key, Network, StorageSnapshot, StorageVolume, Subnet } from '../../core/model.js';
-import type { BlobFiles } from './blob-files.js';
-import type { BucketRecord, InstanceRecord, LoadBalancerRecord, NetworkInterfaceRecord } from './records.js';
+import type { BlobContent } from './blob-files.js';
+import type { BlobRecord, BucketRecord, InstanceRecord, LoadBalancerRecord, NetworkInterfaceRecord } from './records.js';
 import type { MockStore } from './store.js';
 
 const IMAGE_TIME = 'Thu Oct 25 14:27:53 CEST 2012';
@@ -154,8 +154,18 @@ const LOAD_BALANCERS: LoadBalancerRecord[] = [
   },
 ];
 
-/** Writes the whole seed. Call inside `store.write` so it is one transaction. */
-export function writeSeed(store: MockStore, files: BlobFiles): void {
+/** Writes the seed's blob content (before the seeding transaction: content is stored apart); the records to put. */
+export async function writeSeedContent(files: BlobContent): Promise<BlobRecord[]> {
+  const records: BlobRecord[] = [];
+  for (const { content, ...blob } of BLOBS) {
+    const { file, length } = await files.writeSmall(blob.bucketId, blob.id, content);
+    records.push({ ...blob, contentLength: length, file });
+  }
+  return records;
+}
+
+/** Writes the whole seed, with blob records from writeSeedContent. Call inside `store.write` so it is one transaction. */
+export function writeSeed(store: MockStore, blobs: BlobRecord[]): void {
   for (const r of IMAGES) store.put('images', r);
   for (const r of INSTANCES) store.put('instances', r);
   for (const r of KEYS) store.put('keys', r);
@@ -168,8 +178,5 @@ export function writeSeed(store: MockStore, files: BlobFiles): void {
   for (const r of NETWORK_INTERFACES) store.put('network_interfaces', r);
   for (const r of FIREWALLS) store.put('firewalls', r);
   for (const r of LOAD_BALANCERS) store.put('load_balancers', r);
-  for (const { content, ...blob } of BLOBS) {
-    const { file, length } = files.writeSmall(blob.bucketId, blob.id, content);
-    store.putBlob({ ...blob, contentLength: length, file });
-  }
+  for (const blob of blobs) store.putBlob(blob);
 }

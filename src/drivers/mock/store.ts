@@ -1,7 +1,9 @@
-// The mock's state: one SQLite database in the data directory. Records are
-// JSON documents keyed by (collection, id); blobs have their own table keyed
-// by (bucket, blob id) and keep their content in files (see blob-files.ts).
-// WAL + synchronous=NORMAL: a committed write survives a process crash.
+// The mock's state, behind one interface (MockStore) with two implementations
+// chosen at start-up: SQLite in the data directory (here, the default) and
+// PostgreSQL (postgres-store.ts). Records are JSON documents keyed by
+// (collection, id); blobs have their own table keyed by (bucket, blob id) and
+// keep their content apart (see blob-files.ts / postgres-content.ts).
+// SQLite: WAL + synchronous=NORMAL: a committed write survives a process crash.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,11 +62,41 @@ function prepareStatements(db: Database.Database) {
 type Statements = ReturnType<typeof prepareStatements>;
 
 /** A record as this store wrote it (JSON of the record type it was put as). */
-function parseRecord<T>(data: string): T {
+export function parseRecord<T>(data: string): T {
   return JSON.parse(data);
 }
 
-export class MockStore {
+/**
+ * Reads answer committed state synchronously (as of the last `refresh` on
+ * a shared database); every change goes through `write`, whose function
+ * runs synchronously and atomically (its reads see its own writes), and is
+ * durable once the promise resolves.
+ */
+export interface MockStore {
+  /** Brings this process's view up to date with other processes' commits. */
+  refresh(): Promise<void>;
+  write<T>(fn: () => T): Promise<T>;
+  get<C extends StoredCollection>(collection: C, id: string): RecordTypes[C] | undefined;
+  has(collection: StoredCollection, id: string): boolean;
+  list<C extends StoredCollection>(collection: C): Array<RecordTypes[C]>;
+  ids(collection: StoredCollection): string[];
+  put<C extends StoredCollection>(collection: C, record: RecordTypes[C]): RecordTypes[C];
+  delete(collection: StoredCollection, id: string): boolean;
+  getBlob(bucketId: string, blobId: string): BlobRecord | undefined;
+  blobIds(bucketId: string): string[];
+  blobIdsByBucket(): Map<string, string[]>;
+  blobCount(bucketId: string): number;
+  blobFiles(): Set<string>;
+  putBlob(record: BlobRecord): BlobRecord;
+  deleteBlob(bucketId: string, blobId: string): boolean;
+  getMeta(key: string): string | undefined;
+  putMeta(key: string, value: string): void;
+  clear(): void;
+  revision(): string;
+  close(): Promise<void>;
+}
+
+export class SqliteMockStore implements MockStore {
   private readonly db: Database.Database;
   private readonly stmt: Statements;
   /** Writes through this connection; SQLite's data_version only counts other connections' commits. */
@@ -89,13 +121,16 @@ export class MockStore {
    * writers wait instead of failing on upgrade). Reads, id allocation and
    * writes inside `fn` are atomic together; a throw rolls everything back.
    */
-  write<T>(fn: () => T): T {
+  async write<T>(fn: () => T): Promise<T> {
     try {
       return this.runInTransaction.immediate(fn) as T;
     } finally {
       this.localWrites++;
     }
   }
+
+  /** One file, read live: nothing to catch up on. */
+  async refresh(): Promise<void> {}
 
   get<C extends StoredCollection>(collection: C, id: string): RecordTypes[C] | undefined {
     const data = this.stmt.get.get(collection, id);
@@ -194,7 +229,7 @@ export class MockStore {
     return `${this.dataVersion}:${this.localWrites}`;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

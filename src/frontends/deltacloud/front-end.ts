@@ -178,6 +178,7 @@ export class DeltacloudFrontEnd {
       throw new UnsupportedMediaType(`Unsupported Media Type: send form data (application/x-www-form-urlencoded or multipart/form-data)`);
     }
 
+    if (req.method === 'GET') await driver.syncRevision?.(); // another replica may have written since
     const slot = this.cacheSlot(req, state, driver, op, base);
     if (slot) {
       const hit = this.cache.get(slot.key, slot.revision);

@@ -57,6 +57,8 @@ export interface RenderKeyParts {
 /** Whose revision tells whether a rendering is current (a Driver). */
 export interface Revisioned {
   revision(): string;
+  /** Present when other processes (replicas) can change the state: revision() is current only after it. */
+  syncRevision?(): Promise<void>;
 }
 
 /** Headers that never change an answer of the Deltacloud front end; they stay out of a request's fingerprint. */
@@ -163,7 +165,8 @@ export class RenderCache implements EarlyResponder {
 
   /** Notes that this request was answered by the rendering under `key`, so that its repeats can be answered early. */
   rememberRepeat(req: IncomingMessage, key: string, source: Revisioned, identity: Record<string, string>): void {
-    if (!this.repeatsEnabled || req.url === undefined) return;
+    // Repeats are answered before any await, so only for a revision no other process can move.
+    if (!this.repeatsEnabled || req.url === undefined || source.syncRevision) return;
     const print = fingerprint(req);
     if (print === null || this.repeats.get(print)?.key === key) return;
     this.forgetRepeat(print);

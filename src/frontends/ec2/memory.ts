@@ -7,6 +7,7 @@ import type { Instance } from '../../core/model.js';
 import { ConfigError } from '../../server/config.js';
 import { Ec2Error } from './errors.js';
 import { isRecord } from '../../core/guards.js';
+import type { SharedClientTokens } from './shared-tokens.js';
 
 /** A Map that forgets its least recently used entries beyond `capacity`. */
 export class LruMap<K, V> {
@@ -46,6 +47,9 @@ const MAX_CLIENT_TOKEN_LENGTH = 64;
 export class ClientTokens {
   private readonly runs = new LruMap<string, { fingerprint: string; result: Promise<unknown> }>(10_000);
 
+  /** With `shared` (PostgreSQL), tokens hold across replicas and restarts; this process's map still joins its own concurrent runs. */
+  constructor(private readonly shared?: SharedClientTokens) {}
+
   async once<T>(scope: string, token: string | undefined, params: Record<string, string>, run: () => Promise<T>): Promise<T> {
     if (token === undefined) return run();
     if (token.length > MAX_CLIENT_TOKEN_LENGTH) {
@@ -58,15 +62,29 @@ export class ClientTokens {
     const earlier = this.runs.get(key);
     if (earlier) {
       if (earlier.fingerprint !== fingerprint) {
-        throw new Ec2Error('IdempotentParameterMismatch', `The client token '${token}' was already used with different parameters`);
+        throw mismatch(token);
       }
       return earlier.result as Promise<T>;
     }
-    const result = run();
+    const result = this.shared ? runShared(this.shared, key, token, fingerprint, run) : run();
     this.runs.set(key, { fingerprint, result });
     result.catch(() => this.runs.delete(key));
     return result;
   }
+
+  async close(): Promise<void> {
+    await this.shared?.close();
+  }
+}
+
+async function runShared<T>(shared: SharedClientTokens, key: string, token: string, fingerprint: string, run: () => Promise<T>): Promise<T> {
+  const outcome = await shared.once(key, fingerprint, run);
+  if ('mismatch' in outcome) throw mismatch(token);
+  return outcome.answer;
+}
+
+function mismatch(token: string): Ec2Error {
+  return new Ec2Error('IdempotentParameterMismatch', `The client token '${token}' was already used with different parameters`);
 }
 
 export interface Placement {

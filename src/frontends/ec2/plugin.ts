@@ -12,6 +12,7 @@ import { ACTIONS } from './actions/index.js';
 import type { ActionRequest } from './actions/common.js';
 import { loadCredentialStore, type Ec2Account, type Ec2CredentialStore } from './credentials.js';
 import { authFailure, Ec2Error, invalidValue, missingParameter, toEc2Error, unsupported } from './errors.js';
+import { sharedClientTokens } from './shared-tokens.js';
 import { ClientTokens, DEFAULT_TERMINATED_VISIBLE_SECONDS, Reservations, TerminatedInstances, terminatedVisibleSeconds } from './memory.js';
 import { addParams, emptyParams, flag, type QueryParams } from './params.js';
 import { checkRequestTime, parseSignature, verifySessionToken, verifySignature, type RawRequest } from './sigv4.js';
@@ -32,6 +33,8 @@ export interface Ec2Options {
   terminatedVisibleSeconds?: number;
   /** The server's clock (tests move it). */
   now?: () => Date;
+  /** `--database` postgres://…: ClientTokens shared by replicas. */
+  databaseUrl?: string;
   /** Access keys of API tokens (server/team): the token's profile, the derived secret, whether it may only read. */
   tokenKeys?: (accessKeyId: string) => Promise<{ backend: { driver: string; provider?: string; credentials?: Credentials }; secret: string; readOnly: boolean } | undefined>;
 }
@@ -46,6 +49,7 @@ export function ec2OptionsFrom(config: ServerConfig, drivers: DriverSource, env:
     timeoutMs: config.timeoutMs,
     credentials: loadCredentialStore(config.ec2, env, config.driver, known),
     terminatedVisibleSeconds: terminatedVisibleSeconds(config.ec2),
+    databaseUrl: config.databaseUrl,
   };
 }
 
@@ -74,7 +78,8 @@ function requestParams(raw: RawRequest, contentType: string | undefined): QueryP
 
 export async function registerEc2(app: FastifyInstance, options: Ec2Options): Promise<void> {
   const now = options.now ?? (() => new Date());
-  const clientTokens = new ClientTokens();
+  const clientTokens = new ClientTokens(sharedClientTokens(options.databaseUrl));
+  app.addHook('onClose', () => clientTokens.close());
   const reservations = new Reservations();
   const terminated = new TerminatedInstances((options.terminatedVisibleSeconds ?? DEFAULT_TERMINATED_VISIBLE_SECONDS) * 1000, () => now().getTime());
   const requestIds = new WeakMap<FastifyRequest, string>();

@@ -265,7 +265,7 @@ test('persistence: changes survive close and reopen, the seed is never re-applie
     assert.equal((await driver.blob(ctx, 'bucket1', 'kept'))?.content, 'kept data');
     await driver.close();
 
-    resetMockStorage(dir);
+    await resetMockStorage(dir);
     driver = await load(dir);
     assert.equal(await driver.instance(ctx, created.id), undefined);
     assert.deepEqual((await driver.images(ctx, {})).map((i) => i.id), ['img1', 'img2', 'img3']);

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { call } from '../../helpers/api.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
+import { TEST_DATABASE_URL } from '../../helpers/database.js';
 
 let server: TestServer;
 before(async () => {
@@ -41,7 +42,8 @@ test('credentials are part of the key: a wrong password is never answered from t
   assert.equal((await call(server, 'GET', '/api/realms', { accept: 'application/xml', auth: false })).status, 401);
 });
 
-test('a change committed by another process is seen (SQLite data_version)', async () => {
+// On PostgreSQL the other process is another replica: test/server/replicas.test.ts.
+test('a change committed by another process is seen (SQLite data_version)', { skip: TEST_DATABASE_URL ? 'SQLite only' : false }, async () => {
   const first = await call(server, 'GET', '/api/keys/test-key', { accept: 'application/json' });
   assert.equal(first.json().key.state, null);
   const db = new Database(join(server.storage, 'mock.sqlite3'));

@@ -21,7 +21,7 @@ import { registerEc2 } from '../../../src/frontends/ec2/plugin.js';
 import { ec2Client } from './helpers.js';
 
 const storage = mkdtempSync(join(tmpdir(), 'deltacloud-test-'));
-const mock = createMockDriver(openBackend(storage));
+const mock = createMockDriver(await openBackend({ kind: 'sqlite', path: storage }));
 /** The filters each listing received, in order. */
 const seen: Array<[string, Filter]> = [];
 

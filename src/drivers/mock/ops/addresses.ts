@@ -49,14 +49,14 @@ export function addressOperations({ store }: MockBackend): Ops {
     },
     destroy_address: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         if (requireAddress(store, id).instanceId !== undefined) throw new Forbidden('AddressInUse');
         store.delete('addresses', id);
       });
     },
     associate_address: async (ctx, { id, instanceId }) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         const address = requireAddress(store, id);
         if (address.instanceId !== undefined) throw new Forbidden('AddressInUse');
         const instance = store.get('instances', instanceId);
@@ -67,7 +67,7 @@ export function addressOperations({ store }: MockBackend): Ops {
     },
     disassociate_address: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         const address = requireAddress(store, id);
         if (address.instanceId === undefined) throw new Forbidden('AddressNotInUse');
         const instance = store.get('instances', address.instanceId);

@@ -27,14 +27,14 @@ function toBucket(record: BucketRecord, blobIds: string[]): Bucket {
 }
 
 export function bucketOperations({ store, files }: MockBackend): Ops {
-  const toBlob = (r: BlobRecord): Blob => ({
+  const toBlob = async (r: BlobRecord): Promise<Blob> => ({
     id: r.id,
     bucketId: r.bucketId,
     contentLength: r.contentLength,
     contentType: r.contentType,
     lastModified: r.lastModified,
     userMetadata: r.userMetadata,
-    content: r.contentLength <= INLINE_CONTENT_LIMIT ? (files.readText(r.file) ?? null) : null,
+    content: r.contentLength <= INLINE_CONTENT_LIMIT ? ((await files.readText(r.file)) ?? null) : null,
   });
 
   /** Content first (outside any transaction), then the record in one; the old content goes after commit. */
@@ -45,7 +45,7 @@ export function bucketOperations({ store, files }: MockBackend): Ops {
     let record: BlobRecord;
     let replacedFile: string | undefined;
     try {
-      record = store.write(() => {
+      record = await store.write(() => {
         const bucket = store.get('buckets', bucketId);
         if (!bucket) throw new NotFound('BucketNotExist'); // deleted while uploading
         replacedFile = store.getBlob(bucketId, blobId)?.file;
@@ -62,10 +62,10 @@ export function bucketOperations({ store, files }: MockBackend): Ops {
         });
       });
     } catch (err) {
-      files.remove(received.file);
+      await files.remove(received.file);
       throw err;
     }
-    if (replacedFile !== undefined) files.remove(replacedFile);
+    if (replacedFile !== undefined) await files.remove(replacedFile);
     return toBlob(record);
   };
 
@@ -83,12 +83,12 @@ export function bucketOperations({ store, files }: MockBackend): Ops {
     create_bucket: async (ctx, { name }) => {
       authenticate(ctx);
       // location is ignored; an existing bucket of that name is replaced (original).
-      const record = store.write(() => store.put('buckets', { id: name, name, size: '0' }));
+      const record = await store.write(() => store.put('buckets', { id: name, name, size: '0' }));
       return toBucket(record, []);
     },
     delete_bucket: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         if (!store.has('buckets', id)) throw new NotFound('BucketNotExist');
         if (store.blobCount(id) > 0) throw new Forbidden('Delete operation not valid for non-empty bucket');
         store.delete('buckets', id);
@@ -108,7 +108,7 @@ export function bucketOperations({ store, files }: MockBackend): Ops {
       // Resolved against the size the front end saw; an overwrite since may have shortened the blob.
       if (asked && asked.start >= size) throw new RangeNotSatisfiable(size);
       const range = asked && { start: asked.start, end: Math.min(asked.end, size - 1) };
-      const stream = files.openRead(record.file, range);
+      const stream = await files.openRead(record.file, range);
       if (!stream) throw new BackendError('Blob content is missing');
       return {
         stream,
@@ -124,7 +124,7 @@ export function bucketOperations({ store, files }: MockBackend): Ops {
     },
     delete_blob: async (ctx, bucketId, blobId) => {
       authenticate(ctx);
-      const file = store.write(() => {
+      const file = await store.write(() => {
         const record = store.getBlob(bucketId, blobId);
         if (!record) throw new NotFound('Could not delete a non existent blob');
         const bucket = store.get('buckets', bucketId);
@@ -132,7 +132,7 @@ export function bucketOperations({ store, files }: MockBackend): Ops {
         store.deleteBlob(bucketId, blobId);
         return record.file;
       });
-      files.remove(file);
+      await files.remove(file);
     },
     blob_metadata: async (ctx, bucketId, blobId) => {
       authenticate(ctx);

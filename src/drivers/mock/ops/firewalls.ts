@@ -69,7 +69,7 @@ export function firewallOperations({ store }: MockBackend): Ops {
     },
     delete_firewall: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         requireFirewall(store, id);
         // Allowed while instances use it; they simply stop listing it.
         for (const instance of store.list('instances')) {
@@ -90,7 +90,7 @@ export function firewallOperations({ store }: MockBackend): Ops {
     },
     delete_firewall_rule: async (ctx, { firewallId, ruleId: id }) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         const firewall = requireFirewall(store, firewallId);
         if (!firewall.rules.some((r) => r.id === id)) throw new NotFound();
         store.put('firewalls', { ...firewall, rules: firewall.rules.filter((r) => r.id !== id) });

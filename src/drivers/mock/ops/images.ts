@@ -55,7 +55,7 @@ export function imageOperations({ store }: MockBackend): Ops {
     },
     destroy_image: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => store.delete('images', id)); // unknown ids too: 204 (original)
+      await store.write(() => store.delete('images', id)); // unknown ids too: 204 (original)
     },
   };
 }

@@ -44,7 +44,7 @@ function profileOverrides(req: InstanceCreate): Record<string, string> {
   return overrides;
 }
 
-function createInstance(store: MockStore, user: string, req: InstanceCreate): Instance {
+function createInstance(store: MockStore, user: string, req: InstanceCreate): Promise<Instance> {
   const hardwareProfileId = req.hardwareProfileId ?? 'm1-small';
   if (!HARDWARE_PROFILE_IDS.includes(hardwareProfileId)) {
     throw new ValidationFailure(`Hardware profile '${hardwareProfileId}' does not exists.`);
@@ -87,7 +87,7 @@ function createInstance(store: MockStore, user: string, req: InstanceCreate): In
   });
 }
 
-function setState(store: MockStore, id: string, state: string): Instance {
+function setState(store: MockStore, id: string, state: string): Promise<Instance> {
   return store.write(() => {
     const record = store.get('instances', id);
     if (!record) throw new NotFound();
@@ -97,8 +97,8 @@ function setState(store: MockStore, id: string, state: string): Instance {
 }
 
 /** Deletes the instance and its network interfaces; volumes and addresses keep pointing at it (original). */
-function destroyInstance(store: MockStore, id: string): void {
-  store.write(() => {
+async function destroyInstance(store: MockStore, id: string): Promise<void> {
+  await store.write(() => {
     const record = store.get('instances', id);
     if (!record) throw new NotFound();
     const nicIds = new Set(record.networkInterfaceIds ?? []);
@@ -127,7 +127,7 @@ export function instanceOperations({ store }: MockBackend): Ops {
       const record = store.get('instances', id); // any owner (original)
       return record && toInstance(record);
     },
-    create_instance: async (ctx, req) => [createInstance(store, authenticate(ctx), req)],
+    create_instance: async (ctx, req) => [await createInstance(store, authenticate(ctx), req)],
     start_instance: async (ctx, id) => {
       authenticate(ctx);
       return setState(store, id, 'RUNNING');
@@ -142,7 +142,7 @@ export function instanceOperations({ store }: MockBackend): Ops {
     },
     destroy_instance: async (ctx, id) => {
       authenticate(ctx);
-      destroyInstance(store, id);
+      await destroyInstance(store, id);
     },
     run_on_instance: async (ctx, { id, cmd, ip }) => {
       authenticate(ctx);

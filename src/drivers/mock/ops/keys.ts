@@ -30,7 +30,7 @@ export function keyOperations({ store }: MockBackend): Ops {
     },
     destroy_key: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         if (!store.delete('keys', id)) throw new NotFound();
       });
     },

@@ -68,7 +68,7 @@ export function loadBalancerOperations({ store }: MockBackend): Ops {
     },
     destroy_load_balancer: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         if (!store.delete('load_balancers', id)) throw new NotFound();
       });
     },

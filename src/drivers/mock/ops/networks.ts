@@ -51,7 +51,7 @@ export function networkOperations({ store }: MockBackend): Ops {
     },
     destroy_network: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         const network = store.get('networks', id);
         if (!network) throw new NotFound();
         for (const subnetId of network.subnetIds) store.delete('subnets', subnetId);
@@ -83,7 +83,7 @@ export function networkOperations({ store }: MockBackend): Ops {
     },
     destroy_subnet: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         const subnet = store.get('subnets', id);
         if (!subnet) throw new NotFound();
         deleteSubnet(store, subnet);
@@ -122,7 +122,7 @@ export function networkOperations({ store }: MockBackend): Ops {
     },
     destroy_network_interface: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => {
+      await store.write(() => {
         const nic = store.get('network_interfaces', id);
         if (!nic) throw new NotFound();
         deleteInterface(store, nic);

@@ -20,7 +20,7 @@ function withoutVolume(instance: InstanceRecord, volumeId: string): InstanceReco
   return instance;
 }
 
-function attach(store: MockStore, volumeId: string, instanceId: string, device: string): StorageVolume {
+function attach(store: MockStore, volumeId: string, instanceId: string, device: string): Promise<StorageVolume> {
   return store.write(() => {
     const volume = store.get('storage_volumes', volumeId);
     if (!volume) throw new NotFound();
@@ -38,7 +38,7 @@ function attach(store: MockStore, volumeId: string, instanceId: string, device: 
 }
 
 /** Uses the volume's own instance and device; a volume that is not attached cannot be detached (405). */
-function detach(store: MockStore, volumeId: string): StorageVolume {
+function detach(store: MockStore, volumeId: string): Promise<StorageVolume> {
   return store.write(() => {
     const volume = store.get('storage_volumes', volumeId);
     if (!volume) throw new NotFound();
@@ -77,7 +77,7 @@ export function volumeOperations({ store }: MockBackend): Ops {
     },
     destroy_storage_volume: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => store.delete('storage_volumes', id)); // no checks (original)
+      await store.write(() => store.delete('storage_volumes', id)); // no checks (original)
     },
     attach_storage_volume: async (ctx, { id, instanceId, device }) => {
       authenticate(ctx);
@@ -110,7 +110,7 @@ export function volumeOperations({ store }: MockBackend): Ops {
     },
     destroy_storage_snapshot: async (ctx, id) => {
       authenticate(ctx);
-      store.write(() => store.delete('storage_snapshots', id));
+      await store.write(() => store.delete('storage_snapshots', id));
     },
   };
 }

@@ -1,0 +1,30 @@
+// The PostgreSQL lane: with DELTACLOUD_TEST_DATABASE_URL set (see
+// scripts/postgres/setup.sh), every test server keeps its mock state in a
+// schema of its own in that database instead of SQLite in its storage
+// directory. The schema is named after the storage directory, so a restart
+// test that reuses the directory finds its state again.
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+
+export const TEST_DATABASE_URL = process.env.DELTACLOUD_TEST_DATABASE_URL;
+
+/** `DELTACLOUD_DATABASE_URL` for a server whose storage is `storage` (nothing outside the PostgreSQL lane). */
+export async function testDatabaseEnv(storage: string): Promise<Record<string, string>> {
+  if (!TEST_DATABASE_URL) return {};
+  return { DELTACLOUD_DATABASE_URL: await freshSchemaUrl(`t_${createHash('sha256').update(storage).digest('hex').slice(0, 20)}`) };
+}
+
+/** A URL of TEST_DATABASE_URL whose connections work in `schema` (created if missing). */
+export async function freshSchemaUrl(schema: string, base = TEST_DATABASE_URL): Promise<string> {
+  if (!base) throw new Error('DELTACLOUD_TEST_DATABASE_URL is not set');
+  const client = new pg.Client({ connectionString: base });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`); // a hex name of ours, never input
+  } finally {
+    await client.end();
+  }
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
