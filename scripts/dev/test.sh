@@ -19,6 +19,7 @@ test/drivers/openstack/live.test.ts
 test/drivers/conformance/openstack.test.ts
 test/server/credential-caches.test.ts
 test/drivers/libvirt/live.test.ts
+test/client/client-backends.test.ts
 test/drivers/conformance/libvirt-live.test.ts
 test/drivers/rackspace/rackspace.test.ts
 test/drivers/conformance/rackspace.test.ts
@@ -27,8 +28,8 @@ test/drivers/podman/ec2.test.ts
 test/drivers/conformance/podman.test.ts
 "
 # Swift s3api (127.0.0.1:8080): s3-*, conformance/ec2, temp-dirs (its bench part), rackspace (Cloud Files on it).
-# Keystone + Swift (127.0.0.1:5001, :8081): openstack/live, conformance/openstack, credential-caches.
-# libvirtd (qemu:///system): libvirt/live, conformance/libvirt-live.
+# Keystone + Swift (127.0.0.1:5001, :8081): openstack/live, conformance/openstack, credential-caches, client/client-backends.
+# libvirtd (qemu:///system): libvirt/live, conformance/libvirt-live, client/client-backends.
 # Podman (/tmp/deltacloud-podman/podman.sock): podman/live, podman/ec2, conformance/podman.
 # Files that measure time run last, alone, when nothing else loads the machine:
 # body-deadlines measures how long the server waits for slow bodies.
