@@ -23,7 +23,7 @@ export const CAPABILITIES_FILE = resolve(dirname(fileURLToPath(import.meta.url))
 export const API_OPERATIONS: readonly Operation[] = [...computeOperations, ...storageOperations, ...networkOperations];
 
 /** Members of the Driver contract that are not capabilities. */
-const NOT_CAPABILITIES = new Set(['declaration', 'close', 'revision', 'verify_credentials', 'supported_collections']);
+const NOT_CAPABILITIES = new Set(['declaration', 'close', 'revision', 'syncRevision', 'verify_credentials', 'supported_collections']);
 
 const YES = '✓';
 const NO = '·';
