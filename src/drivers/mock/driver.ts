@@ -53,7 +53,8 @@ export function createMockDriver(backend: MockBackend): Driver {
     declaration: MOCK_DECLARATION,
     ...caughtUp(backend, operations),
     revision: () => backend.store.revision(),
-    syncRevision: () => backend.store.refresh(),
+    // Only a shared (PostgreSQL) store needs the re-read before cached reads; without it, repeats are answered early.
+    ...(backend.store.shared ? { syncRevision: () => backend.store.refresh() } : {}),
     close: () => backend.store.close(),
   };
 }

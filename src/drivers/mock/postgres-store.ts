@@ -74,6 +74,7 @@ function sortedIds(group: Map<string, string> | undefined): string[] {
 }
 
 export class PostgresMockStore implements MockStore {
+  readonly shared = true;
   private tables = emptyTables();
   private loadedRevision = -1;
   /** Changes of the write whose function is running (undefined outside one). */

@@ -73,6 +73,8 @@ export function parseRecord<T>(data: string): T {
  * durable once the promise resolves.
  */
 export interface MockStore {
+  /** True when other processes (replicas) write to the same state, so reads must `refresh` first. */
+  readonly shared: boolean;
   /** Brings this process's view up to date with other processes' commits. */
   refresh(): Promise<void>;
   write<T>(fn: () => T): Promise<T>;
@@ -129,7 +131,8 @@ export class SqliteMockStore implements MockStore {
     }
   }
 
-  /** One file, read live: nothing to catch up on. */
+  /** One file, read live: nothing to catch up on (its revision already counts other processes' commits). */
+  readonly shared = false;
   async refresh(): Promise<void> {}
 
   get<C extends StoredCollection>(collection: C, id: string): RecordTypes[C] | undefined {
