@@ -418,10 +418,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
 
 // Run when executed (not when imported by tests).
 if (process.argv[1] && /deltacloudc$|cli\.(js|ts)$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  }, () => {
-    process.exitCode = EXIT.backend;
-  });
+  main(process.argv.slice(2)).then(exitOnceFlushed, () => exitOnceFlushed(EXIT.backend));
+}
+
+/** Exits as soon as the output is written: fetch's idle keep-alive sockets would otherwise hold the process open for a while. */
+function exitOnceFlushed(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
