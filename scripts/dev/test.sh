@@ -5,7 +5,7 @@
 # domains and containers); the files that share nothing run in the other lane,
 # TEST_CONCURRENCY (default 2) at a time. Most of the first lane's time is spent
 # waiting for the back ends, so the lanes overlap well even on two cores.
-# Exit status: non-zero when either lane fails.
+# Exit status: non-zero when either lane, or the type check of the test files, fails.
 cd "$(dirname "$0")/../.." || exit 2
 
 # One line per file: the back end it shares.
@@ -51,6 +51,10 @@ run() { # concurrency log files...
   node --test --test-concurrency="$concurrency" --import tsx \
     --test-reporter=tap --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$log" "$@"
 }
+# The build (npm test's first step) type-checks src/ only; the tests, benches and scripts are type-checked
+# here, alongside the lanes (tsx, which runs them, strips types without checking them).
+(node node_modules/typescript/bin/tsc -p test/tsconfig.json >"$logs/typecheck.log" 2>&1; echo $? >"$logs/typecheck.rc") &
+typecheck_pid=$!
 # The shared-back-end lane writes its TAP to a file, printed when both lanes are done.
 # shellcheck disable=SC2086
 (node --test --test-concurrency=1 --import tsx --test-reporter=tap --test-reporter-destination="$logs/serial.tap" $SERIAL; echo $? >"$logs/serial.rc") &
@@ -76,6 +80,10 @@ cat "$logs/serial.tap"
 postgres=$(cat "$logs/postgres.rc")
 echo "# lane 3: the mock's API suites again, on PostgreSQL"
 cat "$logs/postgres.tap"
+wait "$typecheck_pid"
+typecheck=$(cat "$logs/typecheck.rc")
+echo "# type check of test/, bench/ and scripts/ (tsc -p test/tsconfig.json): $([ "$typecheck" -eq 0 ] && echo ok || echo FAILED)"
+cat "$logs/typecheck.log"
 # shellcheck disable=SC2086
 run 1 "$logs/timed.tap" $TIMED
 timed=$?
@@ -84,4 +92,4 @@ echo "# npm test: both lanes (files sharing nothing, ${TEST_CONCURRENCY:-2} at a
 for count in tests suites pass fail cancelled skipped todo; do
   awk -v name="$count" '$1 == "#" && $2 == name { sum += $3 } END { print "# " name " " sum + 0 }' "$logs/parallel.tap" "$logs/serial.tap" "$logs/timed.tap" "$logs/postgres.tap"
 done
-[ "$parallel" -eq 0 ] && [ "$serial" -eq 0 ] && [ "$timed" -eq 0 ] && [ "$postgres" -eq 0 ]
+[ "$parallel" -eq 0 ] && [ "$serial" -eq 0 ] && [ "$timed" -eq 0 ] && [ "$postgres" -eq 0 ] && [ "$typecheck" -eq 0 ]

@@ -148,7 +148,7 @@ export function renderCapabilities(drivers: readonly Driver[]): string {
     '## Instance states',
     '',
     ...withStates.flatMap((d) => [
-      `* \`${d.declaration.id}\`: ${d.declaration.stateMachine!.transitions.map((t) => `${t.from} ${t.auto ? '⇒' : `—${t.action}→`} ${t.to}`).join('; ')}`,
+      `* \`${d.declaration.id}\`: ${d.declaration.stateMachine!.transitions.map((t) => `${t.from} ${'auto' in t ? '⇒' : `—${t.action}→`} ${t.to}`).join('; ')}`,
     ]),
     '',
   ].join('\n');

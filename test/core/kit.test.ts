@@ -13,7 +13,7 @@ import { allowProvider } from '../../src/core/kit/providers.js';
 import { redactArgs, redactUrl } from '../../src/core/kit/redact.js';
 import type { Instance, Realm } from '../../src/core/model.js';
 
-const declaration: DriverDeclaration = { id: 'fake', name: 'Fake', features: {} };
+const declaration: DriverDeclaration = { id: 'fake', name: 'Fake', features: {}, reach: 'remote' };
 const ctx = (timeoutMs?: number, log?: CallLog) => new RequestContext(undefined, undefined, undefined, {}, { timeoutMs, log });
 
 /** A retry policy without waiting, whose random draws are recorded. */

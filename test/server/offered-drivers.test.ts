@@ -51,7 +51,7 @@ async function refusesToStart(opts: Parameters<typeof startServer>[0], message: 
 }
 
 /** Every way a client names a driver per request. */
-const SWITCHES = (id: string) => [
+const SWITCHES = (id: string): Array<{ path: string; headers: Record<string, string> }> => [
   { path: '/api/keys', headers: { 'X-Deltacloud-Driver': id } },
   { path: `/api;driver=${id}/keys`, headers: {} },
 ];

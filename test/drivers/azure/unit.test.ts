@@ -88,7 +88,7 @@ describe('azure: names', () => {
     for (const ok of ['a', 'dir/file.txt', 'é'.repeat(1024)]) assert.doesNotThrow(() => checkBlobName(ok));
     for (const bad of ['', 'x'.repeat(1025), 'a.', 'a/', 'a\\', 'a\u0001b', 'a/'.repeat(254) + 'b']) assert.throws(() => checkBlobName(bad), (e: unknown) => statusOf(e) === 400);
     assert.doesNotThrow(() => checkMetadata({ owner: 'me', _x1: 'printable value' }));
-    for (const bad of [{ 'not-ident': 'v' }, { '1abc': 'v' }, { ok: 'é' }, { ok: 'x'.repeat(9000) }]) assert.throws(() => checkMetadata(bad), (e: unknown) => statusOf(e) === 400);
+    for (const bad of [{ 'not-ident': 'v' }, { '1abc': 'v' }, { ok: 'é' }, { ok: 'x'.repeat(9000) }] as Array<Record<string, string>>) assert.throws(() => checkMetadata(bad), (e: unknown) => statusOf(e) === 400);
   });
 });
 

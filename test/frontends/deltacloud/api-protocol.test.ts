@@ -80,7 +80,10 @@ describe('driver and provider selection (§3)', () => {
   });
 
   test('unknown driver → 400 error document naming it; the header echoes the requested name', async () => {
-    for (const opts of [{ path: '/api;driver=nosuchdriver/realms', headers: {} }, { path: '/api/realms', headers: { 'X-Deltacloud-Driver': 'nosuchdriver' } }]) {
+    const switches: Array<{ path: string; headers: Record<string, string> }> = [
+      { path: '/api;driver=nosuchdriver/realms', headers: {} }, { path: '/api/realms', headers: { 'X-Deltacloud-Driver': 'nosuchdriver' } },
+    ];
+    for (const opts of switches) {
       const xml = await req(server, 'GET', opts.path, { accept: XML, headers: opts.headers });
       assertXmlError(xml, { status: 400, message: /^Driver 'nosuchdriver' is not offered on this server/, driver: 'nosuchdriver' });
       assert.equal(xml.headers['x-deltacloud-driver'], 'nosuchdriver');

@@ -397,7 +397,7 @@ describe('blobs (§11.10.3–§11.10.7, mock §4.9, §6.7)', () => {
   });
 
   test('segmented upload is not offered by the mock → 412 Expect: init_segmented_blob', async () => {
-    for (const headers of [{ 'X-Deltacloud-BlobType': 'segmented' }, {}]) {
+    for (const headers of [{ 'X-Deltacloud-BlobType': 'segmented' }, {}] as Array<Record<string, string>>) {
       const path = Object.keys(headers).length ? '/api/buckets/bucket1/seg' : '/api/buckets/bucket1/seg?blob_type=segmented';
       const res = await req(server, 'PUT', path, { accept: XML, headers, body: '' });
       assertXmlError(res, { status: 412, message: 'The required capability to execute this operation is missing' });

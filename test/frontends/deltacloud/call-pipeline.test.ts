@@ -10,7 +10,7 @@ import { ProviderUnavailable } from '../../../src/core/errors.js';
 import type { Realm } from '../../../src/core/model.js';
 import { registerDeltacloud } from '../../../src/frontends/deltacloud/plugin.js';
 
-const declaration: DriverDeclaration = { id: 'fake', name: 'Fake', features: {} };
+const declaration: DriverDeclaration = { id: 'fake', name: 'Fake', features: {}, reach: 'remote' };
 const signals: AbortSignal[] = [];
 let keyCalls = 0;
 let realmCalls = 0;

@@ -180,7 +180,7 @@ describe('cross-origin state changes are refused (CSRF, item 8)', () => {
       { Referer: 'http://evil.example/page.html' }, // an older browser without Origin
       { 'Sec-Fetch-Site': 'cross-site' },
       { 'Sec-Fetch-Site': 'cross-site', Origin: own }, // Sec-Fetch-Site is the browser's word
-    ]) {
+    ] as Array<Record<string, string>>) {
       assertRefused(await req(server, 'POST', '/api/instances', form({ image_id: 'img1' }, headers)), 'html');
     }
     assertRefused(await req(server, 'POST', '/api/instances', form({ image_id: 'img1' }, { Origin: 'http://evil.example' }, 'application/xml')), 'xml');
@@ -212,7 +212,7 @@ describe('cross-origin state changes are refused (CSRF, item 8)', () => {
       { Origin: own },
       { Referer: `${own}/api/images/img1`, 'Sec-Fetch-Site': 'same-origin' },
       { Origin: own.toUpperCase().replace('HTTP', 'http') }, // host names compare case-insensitively
-    ]) {
+    ] as Array<Record<string, string>>) {
       const before = await instanceIds();
       const res = await req(server, 'POST', '/api/instances', form({ image_id: 'img1' }, headers));
       assert.equal(res.status, 303, res.text);

@@ -17,7 +17,7 @@ import { parseCommandLine } from '../../../src/server/config.js';
 import { MOCK_AUTH } from '../../helpers/server.js';
 
 describe('encapsulation', () => {
-  const declaration: DriverDeclaration = { id: 'fake', name: 'Fake', features: {} };
+  const declaration: DriverDeclaration = { id: 'fake', name: 'Fake', features: {}, reach: 'remote' };
   const driver: Driver = { declaration, realms: async () => [{ id: 'zone-a', state: 'AVAILABLE' }] };
   const app = Fastify({ logger: false });
 

@@ -16,7 +16,7 @@ import { paginate } from '../../../src/frontends/ec2/params.js';
 import { registerEc2 } from '../../../src/frontends/ec2/plugin.js';
 import { ec2Client, rejectsWith } from './helpers.js';
 
-const declaration: DriverDeclaration = { id: 'bare', name: 'Bare', features: {} };
+const declaration: DriverDeclaration = { id: 'bare', name: 'Bare', features: {}, reach: 'remote' };
 
 /** Realms work; instances can be listed but not created; other calls fail as back ends do. */
 const bare: Driver = {

@@ -79,7 +79,7 @@ test('ec2.terminatedVisibleSeconds must be a whole number of seconds: a bad one 
 });
 
 const instance = (id: string): ModelInstance => ({
-  id, state: 'RUNNING', imageId: 'img1', ownerId: 'u', publicAddresses: [{ address: 'a', type: 'hostname' }], privateAddresses: [], storageVolumes: [],
+  id, state: 'RUNNING', imageId: 'img1', ownerId: 'u', publicAddresses: [{ address: 'a', type: 'hostname' }], privateAddresses: [], storageVolumes: [], canCreateImage: false,
 });
 const placement = { reservationId: 'r-1', launchIndex: 0 };
 
