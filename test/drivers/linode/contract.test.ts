@@ -45,10 +45,10 @@ describe('linode driver against Linode\'s OpenAPI document (Prism)', { skip: pri
     sent([]);
   });
 
-  test('Linode flow from the examples: create (type, region, key, user data, password) → stop → reboot → image → destroy', async () => {
+  test('Linode flow from the examples: create (type, region, key, user data, password, firewall) → stop → reboot → image → destroy', async () => {
     const created = await api('POST', '/api/instances', {
       body: {
-        image_id: 'linode/debian11', hwp_id: 'g6-standard-2', realm_id: 'us-east', name: 'web-1', keyname: '42',
+        image_id: 'linode/debian11', hwp_id: 'g6-standard-2', realm_id: 'us-east', name: 'web-1', keyname: '42', firewalls1: '123',
         user_data: Buffer.from('#cloud-config\n').toString('base64'), password: 'aComplexP@ssword',
       },
     });
