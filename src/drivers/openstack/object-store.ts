@@ -154,6 +154,7 @@ export async function deleteBucket(s: Session, id: string): Promise<void> {
 async function requireContainer(s: Session, c: string): Promise<void> {
   checkContainer(c);
   const res = await s.request('object-store', 'HEAD', containerPath(c), { accept: [404] });
+  await discard(res);
   if (res.status === 404) throw new NotFound(`Bucket '${c}' not found`);
 }
 
@@ -456,6 +457,7 @@ export async function blobSegment(s: Session, args: { bucketId: string; blobId: 
   if (args.order > MAX_SEGMENTS) throw new ValidationFailure(`At most ${MAX_SEGMENTS} segments`);
   const segC = segmentsOf(args.bucketId);
   const info = await s.request('object-store', 'HEAD', objectPath(segC, infoName(args.blobId, args.uploadId)), { accept: [404] });
+  await discard(info);
   if (info.status === 404) throw new NotFound(`Unknown segmented upload '${args.uploadId}'`);
   const headers: Record<string, string> = args.contentLength === undefined ? {} : { 'Content-Length': String(args.contentLength) };
   const res = await s.request('object-store', 'PUT', objectPath(segC, segmentName(args.blobId, args.uploadId, args.order)), {
