@@ -314,7 +314,8 @@ export interface Driver {
 
   addresses?: Op<[Filter], Address[]>;
   address?: Op<[Id], Address | undefined>;
-  create_address?: Op<[], Address>;
+  /** `instanceId`: where the provider allocates addresses only onto an instance (Linode), the instance to allocate it to. */
+  create_address?: Op<[{ instanceId?: Id }?], Address>;
   destroy_address?: Op<[Id], void>;
   associate_address?: Op<[{ id: Id; instanceId: Id }], void>;
   disassociate_address?: Op<[Id], void>;

@@ -14,7 +14,7 @@ export const LINODE_DECLARATION: DriverDeclaration = {
   usernameLabel: 'Label of your choice (not sent to Linode)',
   passwordLabel: 'Personal access token',
   features: {
-    instances: ['user_name', 'user_data', 'authentication_key', 'authentication_password', 'realm_filter'],
+    instances: ['user_name', 'user_data', 'authentication_key', 'authentication_password', 'realm_filter', 'firewalls'],
     images: ['image_name', 'image_description'],
     keys: ['import_key'],
     storage_volumes: ['volume_name'],

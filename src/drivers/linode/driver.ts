@@ -2,14 +2,16 @@
 // API v4 (https://techdocs.akamai.com/linode-api/reference/api). HTTP, paging,
 // errors and provider choice are the shared REST client's.
 //   regions → realms, types → hardware profiles, images → images, Linodes →
-//   instances, profile SSH keys → keys, volumes → storage volumes.
+//   instances, profile SSH keys → keys, volumes → storage volumes; addresses,
+//   firewalls, load balancers and metrics in network.ts.
 import { randomBytes } from 'node:crypto';
 import type { Driver, InstanceCreate } from '../../core/driver.js';
 import { NotFound, NotSupported, ValidationFailure } from '../../core/errors.js';
 import type { HardwareProfile, Image, Instance, InstanceAddress, Key, Realm, StorageVolume } from '../../core/model.js';
-import { pageNumberPaging, type RestCalls } from '../shared/rest/client.js';
+import { pageNumberPaging, type Paging, type RestCalls } from '../shared/rest/client.js';
 import { requireListed, RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
 import { LINODE_DECLARATION, linodeState } from './declaration.js';
+import { linodeNetworkOps } from './network.js';
 
 /** The message of a Linode error body: `{"errors": [{"field": "…", "reason": "…"}]}` (every reason, with its field). */
 export function linodeErrorMessage(body: unknown): string | undefined {
@@ -23,14 +25,19 @@ export function linodeErrorMessage(body: unknown): string | undefined {
 
 interface Page<T> { data?: T[]; page?: number; pages?: number }
 
-const isWholeNumber = (id: string) => /^[1-9]\d{0,15}$/.test(id);
+export const isWholeNumber = (id: string) => /^[1-9]\d{0,15}$/.test(id);
+
+/** Linode's page-number paging, `pageSize` items a page; a member already listed (moved between pages meanwhile) is listed once. */
+export function linodePaging<T>(pageSize: number, idOf: (item: T) => string): Paging<T, Page<T>> {
+  return { ...pageNumberPaging<T, Page<T>>((b) => b.data ?? [], (b) => b.pages, 'page', { page_size: pageSize }), idOf };
+}
 
 // ---------------------------------------------------------------- shapes
 
 interface LinodeRegion { id: string; label?: string; status?: string }
 interface LinodeType { id: string; label?: string; vcpus: number; memory: number; disk: number; price?: { hourly?: number | null; monthly?: number | null } }
 interface LinodeImage { id: string; label?: string; description?: string | null; created?: string; created_by?: string; is_public?: boolean; status?: string; vendor?: string | null }
-interface Linode { id: number; label?: string; status?: string; created?: string; image?: string | null; region?: string; type?: string | null; ipv4?: string[]; ipv6?: string | null }
+export interface Linode { id: number; label?: string; status?: string; created?: string; image?: string | null; region?: string; type?: string | null; ipv4?: string[]; ipv6?: string | null }
 interface SshKey { id: number; label?: string; ssh_key?: string }
 interface Volume { id: number; label?: string; size?: number; region?: string; linode_id?: number | null; status?: string; created?: string; filesystem_path?: string }
 interface Disk { id: number; filesystem?: string }
@@ -69,7 +76,7 @@ function imageOf(i: LinodeImage): Image {
 
 const PRIVATE_V4 = /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/;
 
-function instanceOf(l: Linode, extra: Partial<Instance> = {}): Instance {
+export function instanceOf(l: Linode, extra: Partial<Instance> = {}): Instance {
   const publicAddresses: InstanceAddress[] = [];
   const privateAddresses: InstanceAddress[] = [];
   for (const ip of l.ipv4 ?? []) (PRIVATE_V4.test(ip) ? privateAddresses : publicAddresses).push({ address: ip, type: 'ipv4' });
@@ -129,7 +136,7 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
   const clients = new RestClients(options, { service: 'Linode', errorMessage: linodeErrorMessage });
   const api = clients.forRequest.bind(clients);
   const list = <T extends { id: string | number }>(calls: RestCalls, path: string): Promise<T[]> =>
-    calls.all<T, Page<T>>(path, { ...pageNumberPaging<T, Page<T>>((b) => b.data ?? [], (b) => b.pages, 'page', { page_size: options.pageSize }), idOf: (item) => String(item.id) });
+    calls.all<T, Page<T>>(path, linodePaging<T>(options.pageSize, (item) => String(item.id)));
 
   async function linode(calls: RestCalls, id: string): Promise<Linode | undefined> {
     return isWholeNumber(id) ? calls.find<Linode>(`/v4/linode/instances/${id}`) : undefined;
@@ -198,6 +205,10 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
       await checkListed(calls, 'realm', create.realmId, '/v4/regions');
       const type = create.hardwareProfileId ?? (await list<LinodeType>(calls, '/v4/linode/types'))[0]?.id;
       if (!type) throw new ValidationFailure('Linode lists no type to create a Linode with');
+      // A Linode joins at most one Cloud Firewall when it is made.
+      if (create.firewallIds.length > 1) throw new ValidationFailure('A Linode is created in at most one firewall');
+      const firewallId = create.firewallIds[0];
+      if (firewallId !== undefined && !isWholeNumber(firewallId)) throw new ValidationFailure(`Unknown firewall '${firewallId}'`);
       let authorizedKeys: string[] | undefined;
       if (create.keyname !== undefined) {
         const key = isWholeNumber(create.keyname) ? await calls.find<SshKey>(`/v4/profile/sshkeys/${create.keyname}`) : undefined;
@@ -213,6 +224,7 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
         label: labelOf(create.name, 'Linode', 64),
         root_pass: rootPass,
         ...(authorizedKeys ? { authorized_keys: authorizedKeys } : {}),
+        ...(firewallId ? { firewall_id: Number(firewallId) } : {}),
         ...(create.userData ? { metadata: { user_data: create.userData.toString('base64') } } : {}),
       });
       if (!created) throw new ValidationFailure('Linode created no Linode');
@@ -279,6 +291,8 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
       if (!v) throw new NotFound(`No volume ${id}`);
       return { ...volumeOf(v), state: 'DETACHING' };
     },
+
+    ...linodeNetworkOps(api, list, options.pageSize),
 
     close: () => clients.close(),
   };

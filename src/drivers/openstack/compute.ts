@@ -8,7 +8,7 @@ import { instanceState } from './declaration.js';
 import { allFlavors, type Flavor } from './flavors.js';
 import { image as glanceImage } from './image.js';
 import { securityGroupIdsByName } from './network.js';
-import { asList, type Session } from './session.js';
+import { asList, headersOf, type Session } from './session.js';
 
 const enc = encodeURIComponent;
 
@@ -250,14 +250,14 @@ export async function createImage(s: Session, args: { instanceId: string; name?:
   const createImage: Record<string, unknown> = { name };
   if (args.description) createImage.metadata = { description: args.description };
   const res = await s.request('compute', 'POST', `/servers/${enc(args.instanceId)}/action`, { json: { createImage } });
-  const text = await res.text();
+  const text = await res.body.text();
   let imageId: string | undefined;
   try {
     imageId = (JSON.parse(text) as { image_id?: string }).image_id;
   } catch {
     // pre-2.45: no body
   }
-  imageId ??= res.headers.get('location')?.split('/').filter(Boolean).pop();
+  imageId ??= headersOf(res).get('location')?.split('/').filter(Boolean).pop();
   if (!imageId) throw new ValidationFailure('Nova did not say which image it is creating');
   const made = s.has('image') ? await glanceImage(s, imageId) : undefined;
   return made ?? { id: imageId, name, description: args.description, state: 'PENDING', ownerId: s.projectId };

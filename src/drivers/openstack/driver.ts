@@ -124,6 +124,6 @@ export function createOpenStackDriver(options: OpenStackOptions, identity?: Iden
     create_network_interface: op(neutron.createNetworkInterface),
     destroy_network_interface: op(neutron.destroyNetworkInterface),
 
-    close: async () => {},
+    close: () => client.close(),
   };
 }

@@ -3,8 +3,9 @@
 // project, user, keyed hash of the password), until shortly before they
 // expire; they are never logged or put into error messages.
 import { createHmac, randomBytes } from 'node:crypto';
-import { AuthenticationFailure, ProviderError } from '../../core/errors.js';
-import { errorForStatus, transportError } from './errors.js';
+import type { RequestContext } from '../../core/driver.js';
+import { AuthenticationFailure, DeltacloudError, ProviderError } from '../../core/errors.js';
+import type { RestClient, RestResponse } from '../shared/rest/client.js';
 import type { OpenStackCredentials } from './provider.js';
 
 export interface CatalogEndpoint {
@@ -36,10 +37,25 @@ function domainRef(domain: string): Record<string, string> {
   return domain === 'default' ? { id: 'default' } : { name: domain };
 }
 
+/**
+ * POSTs a token request to an identity service (Keystone v3, Rackspace v2.0):
+ * its answer, or 401 for credentials it refuses. Statuses in `refusals` (a
+ * project the user cannot see, a disabled user) are credentials problems to
+ * the client too, with the service's message.
+ */
+export async function postTokenRequest<T>(rest: RestClient, ctx: RequestContext, path: string, body: unknown, refusals: readonly number[]): Promise<RestResponse<T>> {
+  try {
+    return await rest.request<T>(ctx, undefined, 'POST', path, { json: body });
+  } catch (e) {
+    if (e instanceof DeltacloudError && e.status === 401) throw new AuthenticationFailure('Authentication Failure');
+    if (e instanceof DeltacloudError && refusals.includes(e.status)) throw new AuthenticationFailure(e.message);
+    throw e;
+  }
+}
+
 /** POST /v3/auth/tokens with the password method, scoped to the project. */
 export async function requestToken(
-  authUrl: string, creds: OpenStackCredentials, signal: AbortSignal, timeoutMs: number,
-  cacheMarginMs: number, cacheMaxAgeMs: number | undefined,
+  rest: RestClient, ctx: RequestContext, creds: OpenStackCredentials, cacheMarginMs: number, cacheMaxAgeMs: number | undefined,
 ): Promise<AuthToken> {
   const body = {
     auth: {
@@ -47,40 +63,18 @@ export async function requestToken(
       scope: { project: { name: creds.project, domain: domainRef(creds.domain) } },
     },
   };
-  let res: Response;
-  try {
-    res = await fetch(`${authUrl}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body),
-      redirect: 'manual',
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    });
-  } catch (e) {
-    throw transportError(e, 'identity');
-  }
-  const text = await res.text().catch(() => '');
-  if (res.status === 401) throw new AuthenticationFailure('Authentication Failure');
-  if (res.status !== 201 && res.status !== 200) {
-    const error = errorForStatus(res.status, res.headers, text, 'identity');
-    // A project or domain the user cannot see is a credentials problem to the client.
-    if (res.status === 404 || res.status === 403) throw new AuthenticationFailure(error.message);
-    throw error;
-  }
-  const token = res.headers.get('x-subject-token');
-  let parsed: { token?: { expires_at?: string; catalog?: CatalogService[]; project?: { id?: string }; user?: { id?: string } } };
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ProviderError('Keystone answered the token request with something that is not JSON');
-  }
-  if (!token || !parsed.token) throw new ProviderError('Keystone answered the token request without a token');
+  type V3Token = { expires_at?: string; catalog?: CatalogService[]; project?: { id?: string }; user?: { id?: string } };
+  const res = await postTokenRequest<{ token?: V3Token }>(rest, ctx, '/auth/tokens', body, [403, 404]);
+  const header = res.headers['x-subject-token'];
+  const token = Array.isArray(header) ? header[0] : header;
+  const parsed = res.body?.token;
+  if (!token || !parsed) throw new ProviderError('Keystone answered the token request without a token');
   return {
     token,
-    ...tokenLifetime(parsed.token.expires_at, cacheMarginMs, cacheMaxAgeMs),
-    catalog: Array.isArray(parsed.token.catalog) ? parsed.token.catalog : [],
-    projectId: parsed.token.project?.id ?? '',
-    userId: parsed.token.user?.id ?? '',
+    ...tokenLifetime(parsed.expires_at, cacheMarginMs, cacheMaxAgeMs),
+    catalog: Array.isArray(parsed.catalog) ? parsed.catalog : [],
+    projectId: parsed.project?.id ?? '',
+    userId: parsed.user?.id ?? '',
   };
 }
 

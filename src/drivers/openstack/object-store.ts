@@ -4,12 +4,13 @@
 // `<container>_segments`, as swiftclient does; the API's segmented uploads
 // (init / segment / finalize) map onto the same layout.
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { BlobData, BlobUpload, Filter } from '../../core/driver.js';
 import { parseContentRange, type ByteRange } from '../../core/byte-range.js';
 import { NotFound, ProviderError, RangeNotSatisfiable, ValidationFailure } from '../../core/errors.js';
 import type { Blob, Bucket } from '../../core/model.js';
-import { asList, type Session } from './session.js';
+import { discard } from '../shared/rest/client.js';
+import { asList, headersOf, type Session } from './session.js';
 
 const SEGMENTS_SUFFIX = '_segments';
 /** Swift's default max_manifest_segments. */
@@ -137,7 +138,7 @@ export async function bucket(s: Session, id: string): Promise<Bucket | undefined
 export async function createBucket(s: Session, args: { name: string }): Promise<Bucket> {
   checkContainer(args.name);
   const res = await s.request('object-store', 'PUT', containerPath(args.name));
-  await res.body?.cancel().catch(() => {});
+  await discard(res);
   // 202: it existed already (and may hold blobs).
   if (res.status === 202) return (await bucket(s, args.name)) ?? { id: args.name, name: args.name, size: 0, blobIds: [] };
   return { id: args.name, name: args.name, size: 0, blobIds: [] };
@@ -153,12 +154,13 @@ export async function deleteBucket(s: Session, id: string): Promise<void> {
 async function requireContainer(s: Session, c: string): Promise<void> {
   checkContainer(c);
   const res = await s.request('object-store', 'HEAD', containerPath(c), { accept: [404] });
+  await discard(res);
   if (res.status === 404) throw new NotFound(`Bucket '${c}' not found`);
 }
 
 async function ensureContainer(s: Session, c: string): Promise<void> {
   const res = await s.request('object-store', 'PUT', containerPath(c));
-  await res.body?.cancel().catch(() => {});
+  await discard(res);
 }
 
 // ---------------------------------------------------------------- blobs: reading
@@ -167,7 +169,8 @@ async function head(s: Session, c: string, o: string): Promise<Headers | undefin
   checkContainer(c);
   checkObject(o);
   const res = await s.request('object-store', 'HEAD', objectPath(c, o), { accept: [404] });
-  return res.status === 404 ? undefined : res.headers;
+  await discard(res);
+  return res.status === 404 ? undefined : headersOf(res);
 }
 
 export async function blob(s: Session, c: string, o: string): Promise<Blob | undefined> {
@@ -189,16 +192,16 @@ export async function blobData(s: Session, c: string, o: string, range?: ByteRan
     headers: { Accept: '*/*', 'Accept-Encoding': 'identity', ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) },
   });
   if (res.status === 404 || res.status === 416) {
-    await res.body?.cancel().catch(() => {});
+    await discard(res);
     if (res.status === 404) return undefined;
     // The object shrank since the front end read its size.
     throw new RangeNotSatisfiable((await blob(s, c, o))?.contentLength ?? 0);
   }
-  const length = res.headers.get('content-length');
-  const served = res.status === 206 ? parseContentRange(res.headers.get('content-range')) : undefined;
+  const length = headersOf(res).get('content-length');
+  const served = res.status === 206 ? parseContentRange(headersOf(res).get('content-range')) : undefined;
   return {
-    stream: res.body ? Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>) : Readable.from([]),
-    contentType: res.headers.get('content-type') ?? undefined,
+    stream: res.body,
+    contentType: headersOf(res).get('content-type') ?? undefined,
     contentLength: length === null ? undefined : Number(length),
     acceptRanges: true,
     ...(served ? { range: served } : {}),
@@ -209,7 +212,7 @@ export async function updateBlobMetadata(s: Session, c: string, o: string, meta:
   checkContainer(c);
   checkObject(o);
   const res = await s.request('object-store', 'POST', objectPath(c, o), { headers: metadataHeaders(meta), accept: [404] });
-  await res.body?.cancel().catch(() => {});
+  await discard(res);
   return res.status !== 404;
 }
 
@@ -325,7 +328,7 @@ async function putManifest(s: Session, c: string, o: string, entries: ManifestEn
   const res = await s.request('object-store', 'PUT', objectPath(c, o), {
     query: { 'multipart-manifest': 'put' }, body: JSON.stringify(entries), headers,
   });
-  await res.body?.cancel().catch(() => {});
+  await discard(res);
 }
 
 /** Streams the source into segments of `segmentSize` bytes (the last may be shorter). */
@@ -351,8 +354,8 @@ async function putSegments(s: Session, c: string, o: string, source: ByteSource,
         headers: length === undefined ? {} : { 'Content-Length': String(length) },
         timeout: 'none',
       });
-      await res.body?.cancel().catch(() => {});
-      entries.push({ path: `/${segC}/${name}`, etag: unquote(res.headers.get('etag')), size_bytes: bytes });
+      await discard(res);
+      entries.push({ path: `/${segC}/${name}`, etag: unquote(headersOf(res).get('etag')), size_bytes: bytes });
       sent += bytes;
       if (length !== undefined && bytes < length) throw new ValidationFailure('The request body is shorter than its Content-Length');
     }
@@ -389,7 +392,7 @@ export async function createBlob(s: Session, upload: BlobUpload): Promise<Blob> 
     const headers: Record<string, string> = { ...metadataHeaders(upload.metadata), 'Content-Length': String(total) };
     if (upload.contentType) headers['Content-Type'] = upload.contentType;
     const res = await s.request('object-store', 'PUT', objectPath(c, o), { body: single, headers, timeout: 'none' });
-    await res.body?.cancel().catch(() => {});
+    await discard(res);
   } else {
     const entries = await putSegments(s, c, o, source, total);
     try {
@@ -442,7 +445,7 @@ export async function initSegmentedBlob(s: Session, args: { bucketId: string; bl
     body: JSON.stringify({ contentType: args.contentType, metadata: args.metadata }),
     headers: { 'Content-Type': 'application/json' },
   });
-  await res.body?.cancel().catch(() => {});
+  await discard(res);
   return uploadId;
 }
 
@@ -454,14 +457,15 @@ export async function blobSegment(s: Session, args: { bucketId: string; blobId: 
   if (args.order > MAX_SEGMENTS) throw new ValidationFailure(`At most ${MAX_SEGMENTS} segments`);
   const segC = segmentsOf(args.bucketId);
   const info = await s.request('object-store', 'HEAD', objectPath(segC, infoName(args.blobId, args.uploadId)), { accept: [404] });
+  await discard(info);
   if (info.status === 404) throw new NotFound(`Unknown segmented upload '${args.uploadId}'`);
   const headers: Record<string, string> = args.contentLength === undefined ? {} : { 'Content-Length': String(args.contentLength) };
   const res = await s.request('object-store', 'PUT', objectPath(segC, segmentName(args.blobId, args.uploadId, args.order)), {
     body: args.contentLength === undefined ? (args.data as AsyncIterable<Uint8Array>) : new ByteSource(args.data).take(args.contentLength, () => {}, true),
     headers, timeout: 'none',
   });
-  await res.body?.cancel().catch(() => {});
-  return unquote(res.headers.get('etag'));
+  await discard(res);
+  return unquote(headersOf(res).get('etag'));
 }
 
 export async function finalizeSegmentedBlob(

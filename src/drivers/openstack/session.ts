@@ -1,13 +1,16 @@
 // One client's view of one OpenStack cloud for one request: the token, the
-// service catalogue, and calls to the services with re-authentication on 401,
-// the compute microversion, timeouts, error mapping and paging.
+// service catalogue, and calls to the services with re-authentication on 401
+// and the compute microversion. HTTP itself (timeouts, error mapping, paging)
+// is the shared REST client's, one per service endpoint over one connection pool.
+import { Agent } from 'undici';
 import type { RequestContext } from '../../core/driver.js';
 import { AuthenticationFailure, ServiceMissing } from '../../core/errors.js';
+import { isRecord } from '../../core/guards.js';
+import { discard, followPages, RestClient, type HttpMethod, type Paging, type Query, type RawResponse, type RequestOptions } from '../shared/rest/client.js';
 import type { OpenStackOptions } from './config.js';
-import { errorForStatus, transportError } from './errors.js';
+import { openstackErrorMessage } from './errors.js';
 import { TokenCache, type AuthToken, type CatalogService } from './keystone.js';
 import { keystoneV3, type Identity, type SignIn } from './sign-in.js';
-import { isRecord } from '../../core/guards.js';
 
 export const SERVICE_KINDS = ['compute', 'image', 'volume', 'network', 'object-store', 'cdn'] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
@@ -23,35 +26,42 @@ export const SERVICE_TYPES: Record<ServiceKind, readonly string[]> = {
   cdn: ['rax:object-cdn'],
 };
 
-export type Query = Record<string, string | number | boolean | undefined>;
-
-export interface CallOptions {
-  query?: Query;
-  /** A JSON request body. */
-  json?: unknown;
+export interface CallOptions extends RequestOptions {
   /** The JSON body to send instead when Nova refuses the microversion (older clouds). */
   legacyJson?: unknown;
-  /** A raw body (streamed uploads: not replayable, so no re-authentication retry). */
-  body?: AsyncIterable<Uint8Array> | Uint8Array | string;
-  headers?: Record<string, string>;
-  /**
-   * `total` (default): the whole call, body included, within the request timeout and the client's request;
-   * `headers`: only until the answer's headers arrive (downloads: the body then streams as long as the client reads);
-   * `none`: no deadline of our own (uploads, which last as long as the client sends).
-   */
-  timeout?: 'total' | 'headers' | 'none';
-  /** Statuses returned to the caller instead of thrown (e.g. 404 for "does not exist"). */
-  accept?: number[];
 }
 
-/** State shared by all sessions of one driver: options, the token cache, and endpoints that refused microversions. */
+/** Endpoints (catalogue URLs, identity URLs) with a REST client kept; beyond, the oldest is dropped (its pool is the shared one). */
+const MAX_ENDPOINTS = 256;
+
+/** State shared by all sessions of one driver: options, the token cache, endpoints that refused microversions, the connection pool. */
 export class OpenStackClient {
   readonly tokens: TokenCache;
   readonly legacyCompute = new Set<string>();
   private readonly sessions = new WeakMap<RequestContext, Promise<Session>>();
+  private readonly agent: Agent;
+  private readonly endpoints = new Map<string, RestClient>();
 
   constructor(readonly options: OpenStackOptions, private readonly identity: Identity = keystoneV3) {
     this.tokens = new TokenCache(options.authCacheSize);
+    this.agent = new Agent({ headersTimeout: options.requestTimeoutMs, bodyTimeout: options.requestTimeoutMs, connections: 32 });
+  }
+
+  /** The REST client of one endpoint of `service` (compute, identity, …), as messages name it. */
+  rest(baseUrl: string, service: string): RestClient {
+    const key = `${service} ${baseUrl}`;
+    let client = this.endpoints.get(key);
+    if (!client) {
+      if (this.endpoints.size >= MAX_ENDPOINTS) this.endpoints.delete(this.endpoints.keys().next().value!);
+      client = new RestClient({ baseUrl, service, subject: `The ${service} service`, errorMessage: openstackErrorMessage, dispatcher: this.agent });
+      this.endpoints.set(key, client);
+    }
+    return client;
+  }
+
+  async close(): Promise<void> {
+    this.endpoints.clear();
+    await this.agent.close();
   }
 
   /** The session for this request (one login per request at most, shared by the driver calls it makes). */
@@ -66,7 +76,7 @@ export class OpenStackClient {
   }
 
   private async open(ctx: RequestContext): Promise<Session> {
-    const session = new Session(this, ctx, this.identity(ctx, this.tokens, this.options));
+    const session = new Session(this, ctx, this.identity(ctx, this));
     await session.login();
     return session;
   }
@@ -95,7 +105,7 @@ export class Session {
   }
 
   async login(): Promise<void> {
-    this.auth = await this.client.tokens.get(this.key, () => this.signIn.login(this.ctx.signal));
+    this.auth = await this.client.tokens.get(this.key, () => this.signIn.login(this.ctx));
   }
 
   /** A service refused our token: forget it and log in again. */
@@ -137,16 +147,25 @@ export class Session {
     return url;
   }
 
-  /** One call; answers outside 2xx (and `accept`) become typed errors. */
-  async request(kind: ServiceKind, method: string, path: string, opts: CallOptions = {}): Promise<Response> {
+  /** One call, its body unread (the caller reads or discards it); answers outside 2xx (and `accept`) become typed errors. */
+  async request(kind: ServiceKind, method: HttpMethod, path: string, opts: CallOptions = {}): Promise<RawResponse> {
     const base = this.endpoint(kind);
+    const rest = this.client.rest(base, kind);
     const replayable = opts.body === undefined || typeof opts.body === 'string' || opts.body instanceof Uint8Array;
+    const microversion = this.client.options.computeMicroversion;
     let reauthenticated = false;
     let legacy = kind === 'compute' && this.client.legacyCompute.has(base);
     for (;;) {
-      const res = await this.send(kind, base, method, path, opts, legacy);
+      const versioned = kind === 'compute' && microversion !== undefined && !legacy;
+      const res = await rest.raw(this.ctx, { header: 'X-Auth-Token', token: this.auth.token }, method, path, {
+        ...opts,
+        json: legacy && opts.legacyJson !== undefined ? opts.legacyJson : opts.json,
+        headers: { ...opts.headers, ...(versioned ? { 'OpenStack-API-Version': `compute ${microversion}`, 'X-OpenStack-Nova-API-Version': microversion } : {}) },
+        // 401 and a refused microversion are answered here; other statuses as the caller accepts them.
+        accept: [...(opts.accept ?? []), 401, ...(versioned && replayable ? [406] : [])],
+      });
       if (res.status === 401) {
-        await res.body?.cancel().catch(() => {});
+        await discard(res);
         if (!replayable || reauthenticated) {
           this.client.tokens.invalidate(this.key, this.auth.token);
           throw new AuthenticationFailure(`The ${kind} service refused the token`);
@@ -155,94 +174,28 @@ export class Session {
         await this.relogin();
         continue;
       }
-      if (res.status === 406 && kind === 'compute' && !legacy && this.client.options.computeMicroversion && replayable) {
+      if (res.status === 406 && versioned && replayable && !opts.accept?.includes(406)) {
         // The cloud predates our microversion: speak the base 2.1 API to this endpoint from now on.
-        await res.body?.cancel().catch(() => {});
+        await discard(res);
         this.client.legacyCompute.add(base);
         legacy = true;
         continue;
       }
-      if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) return res;
-      const text = await readBounded(res, 64 * 1024);
-      throw errorForStatus(res.status, res.headers, text, kind);
-    }
-  }
-
-  private async send(kind: ServiceKind, base: string, method: string, path: string, opts: CallOptions, legacy: boolean): Promise<Response> {
-    const url = new URL(base + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers, 'X-Auth-Token': this.auth.token };
-    const microversion = this.client.options.computeMicroversion;
-    if (kind === 'compute' && microversion && !legacy) {
-      headers['OpenStack-API-Version'] = `compute ${microversion}`;
-      headers['X-OpenStack-Nova-API-Version'] = microversion;
-    }
-    let body: RequestInit['body'];
-    const json = legacy && opts.legacyJson !== undefined ? opts.legacyJson : opts.json;
-    if (json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(json);
-    } else if (opts.body !== undefined) {
-      body = opts.body as RequestInit['body'];
-    }
-    const mode = opts.timeout ?? 'total';
-    const limitMs = this.client.options.requestTimeoutMs;
-    let signal: AbortSignal;
-    let detach = () => {};
-    if (mode === 'total') {
-      signal = AbortSignal.any([this.ctx.signal, AbortSignal.timeout(limitMs)]);
-    } else {
-      // The client's request (and our deadline) govern only until the headers arrive; a streamed body then lives on its own.
-      const controller = new AbortController();
-      const onAbort = () => controller.abort(this.ctx.signal.reason);
-      if (this.ctx.signal.aborted) controller.abort(this.ctx.signal.reason);
-      else this.ctx.signal.addEventListener('abort', onAbort, { once: true });
-      const timer = mode === 'headers'
-        ? setTimeout(() => controller.abort(new DOMException('The operation timed out', 'TimeoutError')), limitMs)
-        : undefined;
-      signal = controller.signal;
-      detach = () => {
-        this.ctx.signal.removeEventListener('abort', onAbort);
-        if (timer) clearTimeout(timer);
-      };
-    }
-    try {
-      return await fetch(url, {
-        method,
-        headers,
-        body,
-        redirect: 'manual',
-        signal,
-        ...(opts.body !== undefined && typeof opts.body !== 'string' && !(opts.body instanceof Uint8Array) ? { duplex: 'half' } : {}),
-      });
-    } catch (e) {
-      throw transportError(e, kind);
-    } finally {
-      detach();
+      return res;
     }
   }
 
   /** A call whose answer body is of no interest (it is discarded, freeing the connection); resolves to the status. */
-  async exec(kind: ServiceKind, method: string, path: string, opts: CallOptions = {}): Promise<number> {
+  async exec(kind: ServiceKind, method: HttpMethod, path: string, opts: CallOptions = {}): Promise<number> {
     const res = await this.request(kind, method, path, opts);
-    await res.body?.cancel().catch(() => {});
+    await discard(res);
     return res.status;
   }
 
   /** A call answering JSON (undefined for an empty body, or for a status in `accept`). */
-  async json<T>(kind: ServiceKind, method: string, path: string, opts: CallOptions = {}): Promise<T | undefined> {
+  async json<T>(kind: ServiceKind, method: HttpMethod, path: string, opts: CallOptions = {}): Promise<T | undefined> {
     const res = await this.request(kind, method, path, opts);
-    if (res.status < 200 || res.status >= 300) {
-      await res.body?.cancel().catch(() => {});
-      return undefined;
-    }
-    const text = await res.text();
-    if (!text.trim()) return undefined;
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw errorForStatus(502, res.headers, '', kind);
-    }
+    return (await this.client.rest(this.endpoint(kind), kind).read<T>(res)).body;
   }
 
   /** GET that answers undefined on 404. */
@@ -257,29 +210,30 @@ export class Session {
    * links often name an internal host). With `markerOf` (Swift) the marker is
    * the last item's, while pages come back full.
    */
-  async listAll<T>(kind: ServiceKind, path: string, key: string | undefined, opts: { query?: Query; markerOf?: (item: T) => string } = {}): Promise<T[]> {
+  listAll<T>(kind: ServiceKind, path: string, key: string | undefined, opts: { query?: Query; markerOf?: (item: T) => string } = {}): Promise<T[]> {
     const limit = this.client.options.pageSize;
-    const all: T[] = [];
-    const seen = new Set<string>();
-    let marker: string | undefined;
-    for (let page = 0; page < 1_000_000; page++) {
-      const body = await this.json<unknown>(kind, 'GET', path, { query: { ...opts.query, limit, marker } });
+    const items = (body: unknown): T[] => {
       const found = key === undefined ? body : isRecord(body) ? body[key] : undefined;
-      if (!Array.isArray(found) || found.length === 0) break;
       // The service's JSON is trusted to hold items of the listing's shape (as json<T>() trusts it).
-      const items = found as T[];
-      all.push(...items);
-      let next: string | undefined;
-      if (opts.markerOf) {
-        if (items.length >= limit) next = opts.markerOf(items[items.length - 1]!);
-      } else {
-        next = isRecord(body) && key !== undefined ? markerOfNextLink(body, key) : undefined;
-      }
-      if (next === undefined || seen.has(next)) break;
-      seen.add(next);
-      marker = next;
-    }
-    return all;
+      return Array.isArray(found) ? (found as T[]) : [];
+    };
+    const paging: Paging<T> = {
+      first: { limit },
+      items,
+      next: (body) => {
+        const page = items(body);
+        const marker = opts.markerOf
+          ? (page.length >= limit ? opts.markerOf(page[page.length - 1]!) : undefined)
+          : isRecord(body) && key !== undefined ? markerOfNextLink(body, key) : undefined;
+        return marker === undefined ? undefined : { query: { marker } };
+      },
+    };
+    const fetchPage = async (p: string, query: Query) => {
+      const res = await this.request(kind, 'GET', p, { query });
+      return this.client.rest(this.endpoint(kind), kind).read<unknown>(res);
+    };
+    // Next links are never followed as URLs (only their marker is used).
+    return followPages(fetchPage, () => undefined, path, paging, opts.query);
   }
 }
 
@@ -298,25 +252,13 @@ function markerOfNextLink(body: Record<string, unknown>, key: string): string | 
   }
 }
 
-/** At most `max` bytes of a response body as text (error documents). */
-async function readBounded(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } catch {
-    // a truncated error body still has a status
-  } finally {
-    reader.cancel().catch(() => {});
+/** An answer's headers as WHATWG Headers (case-insensitive lookups, iteration for Swift's metadata). */
+export function headersOf(res: RawResponse): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
   }
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+  return headers;
 }
 
 /** A listing filtered by id is a show: its result as a list of zero or one. */

@@ -4,6 +4,7 @@
 // driver) or Identity v2.0 with an API key (the rackspace driver).
 import type { RequestContext } from '../../core/driver.js';
 import type { OpenStackOptions } from './config.js';
+import type { RestClient } from '../shared/rest/client.js';
 import { requestToken, type AuthToken, type TokenCache } from './keystone.js';
 import { parseCredentials, resolveProvider } from './provider.js';
 
@@ -12,8 +13,15 @@ export interface SignIn {
   readonly cacheKey: string;
   /** Region the catalogue is filtered by (any region when undefined). */
   readonly region?: string;
-  /** One login at the identity service. */
-  login(signal: AbortSignal): Promise<AuthToken>;
+  /** One login at the identity service (on behalf of the request `ctx`). */
+  login(ctx: RequestContext): Promise<AuthToken>;
+}
+
+/** What a sign-in uses of the driver's client: the token cache, the options, the REST client of an endpoint. */
+export interface IdentityClient {
+  readonly tokens: TokenCache;
+  readonly options: OpenStackOptions;
+  rest(baseUrl: string, service: string): RestClient;
 }
 
 /**
@@ -21,15 +29,16 @@ export interface SignIn {
  * allow-list first (400 before anything is contacted), then the credentials
  * are read (401 when malformed).
  */
-export type Identity = (ctx: RequestContext, tokens: TokenCache, options: OpenStackOptions) => SignIn;
+export type Identity = (ctx: RequestContext, client: IdentityClient) => SignIn;
 
 /** Keystone v3, password method, project scope. */
-export const keystoneV3: Identity = (ctx, tokens, o) => {
+export const keystoneV3: Identity = (ctx, client) => {
+  const o = client.options;
   const provider = resolveProvider(ctx.provider, o);
   const creds = parseCredentials(ctx.requireCredentials(), o.defaultDomain);
   return {
-    cacheKey: tokens.keyFor(provider.authUrl, creds),
+    cacheKey: client.tokens.keyFor(provider.authUrl, creds),
     region: provider.region,
-    login: (signal) => requestToken(provider.authUrl, creds, signal, o.requestTimeoutMs, o.authCacheMarginMs, o.authCacheMaxAgeMs),
+    login: (login) => requestToken(client.rest(provider.authUrl, 'identity'), login, creds, o.authCacheMarginMs, o.authCacheMaxAgeMs),
   };
 };

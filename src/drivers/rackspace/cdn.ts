@@ -6,7 +6,8 @@
 import { NotFound, ValidationFailure } from '../../core/errors.js';
 import type { Bucket, BucketCdn } from '../../core/model.js';
 import * as swift from '../openstack/object-store.js';
-import type { Session } from '../openstack/session.js';
+import { headersOf, type Session } from '../openstack/session.js';
+import { discard } from '../shared/rest/client.js';
 
 /** The documented TTL range: 15 minutes to a year. */
 export const TTL_RANGE = { min: 900, max: 31_536_000 } as const;
@@ -29,9 +30,9 @@ function cdnOf(headers: Headers, enabled: boolean): BucketCdn {
 /** The container's CDN state (HEAD on the CDN endpoint). */
 export async function cdnState(s: Session, container: string): Promise<BucketCdn> {
   const res = await s.request('cdn', 'HEAD', containerPath(container), { accept: [404] });
-  await res.body?.cancel().catch(() => {});
+  await discard(res);
   if (res.status === 404) return { enabled: false };
-  return cdnOf(res.headers, res.headers.get('x-cdn-enabled')?.toLowerCase() === 'true');
+  return cdnOf(headersOf(res), headersOf(res).get('x-cdn-enabled')?.toLowerCase() === 'true');
 }
 
 /** A bucket with its CDN state, when the region has a CDN service. */
@@ -54,7 +55,7 @@ export async function updateBucketCdn(s: Session, args: { id: string; enabled: b
   const res = args.enabled
     ? await s.request('cdn', 'PUT', containerPath(args.id), { headers: { 'X-Cdn-Enabled': 'True', ...(ttl === undefined ? {} : { 'X-Ttl': String(ttl) }) } })
     : await s.request('cdn', 'POST', containerPath(args.id), { headers: { 'X-Cdn-Enabled': 'False' }, accept: [404] });
-  await res.body?.cancel().catch(() => {});
-  const cdn = res.status === 404 ? { enabled: false } : cdnOf(res.headers, args.enabled);
+  await discard(res);
+  const cdn = res.status === 404 ? { enabled: false } : cdnOf(headersOf(res), args.enabled);
   return { ...stored, cdn: { ...cdn, ...(ttl !== undefined && cdn.ttlSeconds === undefined ? { ttlSeconds: ttl } : {}) } };
 }

@@ -32,6 +32,6 @@ export function createRackspaceDriver(options: RackspaceOptions): OpenStackDrive
     supported_collections: base.supported_collections,
     bucket: async (ctx, id) => cdn.bucket(await session(ctx), id),
     update_bucket_cdn: async (ctx, args) => cdn.updateBucketCdn(await session(ctx), args),
-    close: async () => {},
+    close: () => base.client.close(),
   };
 }

@@ -5,10 +5,11 @@
 // their Rackspace names: cloudServersOpenStack, not the v1.0 cloudServers that
 // shares its type). The API key never leaves this module except in the one
 // request body, and the cache key holds only its keyed hash.
+import type { RequestContext } from '../../core/driver.js';
 import { AuthenticationFailure, ProviderError, ValidationFailure } from '../../core/errors.js';
 import { refuseProvider } from '../../core/kit/providers.js';
-import { errorForStatus, transportError } from '../openstack/errors.js';
-import { tokenLifetime, type AuthToken, type CatalogEndpoint, type CatalogService } from '../openstack/keystone.js';
+import { postTokenRequest, tokenLifetime, type AuthToken, type CatalogEndpoint, type CatalogService } from '../openstack/keystone.js';
+import type { RestClient } from '../shared/rest/client.js';
 import type { Identity } from '../openstack/sign-in.js';
 import { isRegion, type RackspaceOptions } from './config.js';
 
@@ -50,38 +51,11 @@ export function catalogOf(access: V2Access): CatalogService[] {
   return services;
 }
 
-/** POST <identity>/tokens with the API key; 401 for credentials Rackspace refuses. */
-export async function requestApiKeyToken(
-  identityUrl: string, username: string, apiKey: string, signal: AbortSignal, options: RackspaceOptions['openstack'],
-): Promise<AuthToken> {
+/** POST <identity>/tokens with the API key; 401 for credentials Rackspace refuses ("user disabled" and the like: 403). */
+export async function requestApiKeyToken(rest: RestClient, ctx: RequestContext, username: string, apiKey: string, options: RackspaceOptions['openstack']): Promise<AuthToken> {
   const body = { auth: { 'RAX-KSKEY:apiKeyCredentials': { username, apiKey } } };
-  let res: Response;
-  try {
-    res = await fetch(`${identityUrl}/tokens`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body),
-      redirect: 'manual',
-      signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
-    });
-  } catch (e) {
-    throw transportError(e, 'identity');
-  }
-  const text = await res.text().catch(() => '');
-  if (res.status === 401) throw new AuthenticationFailure('Authentication Failure');
-  if (res.status !== 200 && res.status !== 203) {
-    const error = errorForStatus(res.status, res.headers, text, 'identity');
-    // "User disabled" and the like are a credentials problem to the client.
-    if (res.status === 403) throw new AuthenticationFailure(error.message);
-    throw error;
-  }
-  let parsed: { access?: V2Access } | null;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ProviderError('The identity service answered the token request with something that is not JSON');
-  }
-  const access = parsed?.access;
+  const res = await postTokenRequest<{ access?: V2Access }>(rest, ctx, '/tokens', body, [403]);
+  const access = res.body?.access;
   const token = access?.token?.id;
   if (!access || !token) throw new ProviderError('The identity service answered the token request without a token');
   return {
@@ -108,14 +82,14 @@ export function resolveRegion(requested: string | undefined, options: RackspaceO
 
 /** Basic user = Rackspace user name, password = API key. */
 export function apiKeyIdentity(options: RackspaceOptions): Identity {
-  return (ctx, tokens) => {
+  return (ctx, client) => {
     const region = resolveRegion(ctx.provider, options);
     const { user, password } = ctx.requireCredentials();
     if (!user || !password) throw new AuthenticationFailure('Rackspace credentials are your user name and API key');
     return {
-      cacheKey: tokens.keyOf([options.identityUrl, user], password),
+      cacheKey: client.tokens.keyOf([options.identityUrl, user], password),
       region,
-      login: (signal) => requestApiKeyToken(options.identityUrl, user, password, signal, options.openstack),
+      login: (login) => requestApiKeyToken(client.rest(options.identityUrl, 'identity'), login, user, password, options.openstack),
     };
   };
 }

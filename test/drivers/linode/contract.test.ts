@@ -45,10 +45,10 @@ describe('linode driver against Linode\'s OpenAPI document (Prism)', { skip: pri
     sent([]);
   });
 
-  test('Linode flow from the examples: create (type, region, key, user data, password) → stop → reboot → image → destroy', async () => {
+  test('Linode flow from the examples: create (type, region, key, user data, password, firewall) → stop → reboot → image → destroy', async () => {
     const created = await api('POST', '/api/instances', {
       body: {
-        image_id: 'linode/debian11', hwp_id: 'g6-standard-2', realm_id: 'us-east', name: 'web-1', keyname: '42',
+        image_id: 'linode/debian11', hwp_id: 'g6-standard-2', realm_id: 'us-east', name: 'web-1', keyname: '42', firewalls1: '123',
         user_data: Buffer.from('#cloud-config\n').toString('base64'), password: 'aComplexP@ssword',
       },
     });
@@ -113,6 +113,109 @@ describe('linode driver against Linode\'s OpenAPI document (Prism)', { skip: pri
       'DELETE /v4/volumes/12345',
     ]);
     assert.deepEqual(requests.filter((r) => r.method !== 'GET').map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+  });
+
+  test('addresses: public IPv4s listed and shown; allocated onto a Linode (instance_id, else 400 before any call); moved to a Linode; freed', async () => {
+    assert.deepEqual((await api('GET', '/api/addresses')).json().addresses.map((a: { id: string }) => a.id), ['192.0.2.141']);
+    const shown = await api('GET', '/api/addresses/97.107.143.141');
+    assert.equal(shown.status, 200, shown.text);
+    assert.equal(shown.json().address.instance_id, '123');
+    assert.equal((await api('GET', '/api/addresses/not-an-ip')).status, 404);
+    sent(['GET /v4/networking/ips', 'GET /v4/networking/ips/97.107.143.141']);
+    assertJsonError(await api('POST', '/api/addresses'), { status: 400, secrets: SECRETS });
+    sent([]);
+    const created = await api('POST', '/api/addresses', { body: { instance_id: '123' } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json().address.id, '97.107.143.141');
+    assert.equal((await api('POST', '/api/addresses/97.107.143.141/associate', { body: { instance_id: '123' } })).status, 202);
+    assert.equal((await api('DELETE', '/api/addresses/97.107.143.141')).status, 204);
+    const requests = sent([
+      'POST /v4/networking/ips',
+      'GET /v4/networking/ips/97.107.143.141', 'GET /v4/linode/instances/123', 'POST /v4/networking/ips/assign',
+      'GET /v4/networking/ips/97.107.143.141', 'DELETE /v4/linode/instances/123/ips/97.107.143.141',
+    ]);
+    assert.deepEqual(requests.filter((r) => r.method !== 'GET').map((r) => r.status), [200, 200, 200]);
+  });
+
+  test('firewalls: Cloud Firewalls with their rules; add and remove a rule (the rules replaced whole, as the document allows); delete', async () => {
+    const [firewall] = (await api('GET', '/api/firewalls')).json().firewalls;
+    assert.equal(firewall.id, '123');
+    const rules = firewall.rules.map((r: { id: string; direction?: string; port_from?: string; allow_protocol?: string }) => [r.id, r.direction, r.allow_protocol, r.port_from]);
+    assert.deepEqual(rules, [['inbound-0', 'ingress', 'tcp', '22-24, 80, 443'], ['outbound-0', 'egress', 'tcp', '22-24, 80, 443']]);
+    assert.equal((await api('GET', '/api/firewalls/123')).status, 200);
+    const added = await api('POST', '/api/firewalls/123/rules', { body: { protocol: 'tcp', port_from: '8000', port_to: '8080', ip_address1: '198.51.100.0/24' } });
+    assert.equal(added.status, 201, added.text);
+    assert.equal((await api('DELETE', '/api/firewalls/123/inbound-0')).status, 204);
+    assert.equal((await api('DELETE', '/api/firewalls/123/inbound-7')).status, 404, 'a rule the firewall does not have');
+    assertJsonError(await api('POST', '/api/firewalls/123/rules', { body: { protocol: 'gre', port_from: '1', port_to: '1', ip_address1: '10.0.0.0/8' } }), { status: 400, secrets: SECRETS });
+    assert.equal((await api('DELETE', '/api/firewalls/123')).status, 204);
+    const requests = sent([
+      'GET /v4/networking/firewalls', 'GET /v4/networking/firewalls/123',
+      'GET /v4/networking/firewalls/123/rules', 'PUT /v4/networking/firewalls/123/rules', 'GET /v4/networking/firewalls/123',
+      'GET /v4/networking/firewalls/123/rules', 'PUT /v4/networking/firewalls/123/rules',
+      'GET /v4/networking/firewalls/123/rules',
+      'DELETE /v4/networking/firewalls/123',
+    ]);
+    assert.deepEqual(requests.filter((r) => r.method !== 'GET').map((r) => r.status), [200, 200, 200]);
+  });
+
+  test("firewalls: create sends Linode's documented body, which the v4.189.0 document contradicts itself on (rules must hold the policies, yet may not): refused as Linode's 422, nothing else wrong", async () => {
+    const created = await api('POST', '/api/firewalls', { body: { name: 'web-fw', description: 'ignored by Linode' } });
+    assertJsonError(created, { status: 400, secrets: SECRETS });
+    const [post] = stub().take();
+    assert.deepEqual([post!.method, post!.path, post!.status], ['POST', '/v4/networking/firewalls', 422]);
+    const violations: Array<{ location: string[]; message: string }> = JSON.parse(post!.violations ?? '[]');
+    assert.deepEqual(violations.map((v) => [v.location.join('.'), v.message]), [
+      ['request.body.rules', "Request body property rules must NOT have additional properties; found 'inbound_policy'"],
+      ['request.body.rules', "Request body property rules must NOT have additional properties; found 'outbound_policy'"],
+    ], 'only the contradiction: required inbound_policy/outbound_policy that additionalProperties forbids');
+    assertJsonError(await api('POST', '/api/firewalls', { body: { name: '-bad', description: 'x' } }), { status: 400, secrets: SECRETS });
+    sent([]);
+  });
+
+  test('load balancers: NodeBalancers with their configurations and nodes; create with one configuration per forwarding rule; register and unregister a Linode on its private address; destroy', async () => {
+    const [lb] = (await api('GET', '/api/load_balancers')).json().load_balancers;
+    assert.equal(lb.id, '12345');
+    assert.deepEqual(lb.public_addresses, ['203.0.113.1']);
+    assert.deepEqual(lb.listeners.map((l: { protocol: string; load_balancer_port: string; instance_port: string }) => [l.protocol, String(l.load_balancer_port), String(l.instance_port)]), [['HTTP', '80', '80']]);
+    sent(['GET /v4/nodebalancers', 'GET /v4/linode/instances', 'GET /v4/nodebalancers/12345/configs', 'GET /v4/nodebalancers/12345/configs/4567/nodes']);
+    const created = await api('POST', '/api/load_balancers', { body: { name: 'web-lb', realm_id: 'us-east', listener_protocol: 'HTTP', listener_balancer_port: '80', listener_instance_port: '8080' } });
+    assert.equal(created.status, 201, created.text);
+    sent(['POST /v4/nodebalancers', 'GET /v4/nodebalancers/12345/configs', 'GET /v4/nodebalancers/12345/configs/4567/nodes', 'GET /v4/linode/instances']);
+    const registered = await api('POST', '/api/load_balancers/12345/register', { body: { instance_id: '123' } });
+    assert.equal(registered.status, 200, registered.text);
+    const register = sent([
+      'GET /v4/nodebalancers/12345', 'GET /v4/linode/instances/123/ips',
+      'GET /v4/nodebalancers/12345/configs', 'GET /v4/nodebalancers/12345/configs/4567/nodes', 'GET /v4/linode/instances',
+      'POST /v4/nodebalancers/12345/configs/4567/nodes',
+      'GET /v4/nodebalancers/12345/configs', 'GET /v4/nodebalancers/12345/configs/4567/nodes', 'GET /v4/linode/instances',
+    ]);
+    assert.equal(register[5]!.status, 200);
+    const unregistered = await api('POST', '/api/load_balancers/12345/unregister', { body: { instance_id: '123' } });
+    assert.equal(unregistered.status, 200, unregistered.text);
+    // The example node (192.168.210.120) is not Linode 123's (192.168.133.234): nothing to remove.
+    sent([
+      'GET /v4/nodebalancers/12345', 'GET /v4/linode/instances/123/ips',
+      'GET /v4/nodebalancers/12345/configs', 'GET /v4/nodebalancers/12345/configs/4567/nodes',
+      'GET /v4/nodebalancers/12345/configs', 'GET /v4/nodebalancers/12345/configs/4567/nodes', 'GET /v4/linode/instances',
+    ]);
+    assert.equal((await api('DELETE', '/api/load_balancers/12345')).status, 204);
+    assertJsonError(await api('POST', '/api/load_balancers', { body: { name: 'web-lb', realm_id: 'us-east', listener_protocol: 'SMTP', listener_balancer_port: '25', listener_instance_port: '25' } }), { status: 400, secrets: SECRETS });
+    assert.equal(sent(['DELETE /v4/nodebalancers/12345'])[0]!.status, 200);
+  });
+
+  test('metrics: one per Linode, named by its stats series; a show reads /stats (newest first, seconds)', async () => {
+    const [metric] = (await api('GET', '/api/metrics')).json().metrics;
+    assert.equal(metric.id, '123');
+    const shown = await api('GET', '/api/metrics/123');
+    assert.equal(shown.status, 200, shown.text);
+    const properties = shown.json().metric.properties;
+    const cpu = properties.find((p: { name: string }) => p.name === 'cpu');
+    assert.deepEqual(cpu.values.map((v: { average: number; timestamp: number; unit: string }) => [v.average, v.timestamp, v.unit]), [[0.42, 1521483600, 'Percent']]);
+    const netIn = properties.find((p: { name: string }) => p.name === 'netv4_in');
+    assert.equal(netIn.values[0].average, 2004.36);
+    assert.equal((await api('GET', '/api/metrics/web')).status, 404);
+    sent(['GET /v4/linode/instances', 'GET /v4/linode/instances/123', 'GET /v4/linode/instances/123/stats']);
   });
 
   test('provider errors: Linode error bodies → 400/401/404, 429 → 503 with Retry-After, 500 → 502, the token in none', async () => {

@@ -136,6 +136,40 @@ describe('REST client', () => {
     await assert.rejects(client().json(ctx(), bearer, 'GET', '/bad'), { status: 502 });
   });
 
+  test("raw calls (OpenStack's use): a token in a header of its own, scrubbed from messages; text error bodies; streamed bodies both ways", async () => {
+    const xauth = { header: 'X-Auth-Token', token: TOKEN };
+    const textClient = new RestClient({ baseUrl: `${origin}/api`, service: 'object-store', subject: 'The object-store service', errorMessage: (_json, text) => text.replace(/<[^>]*>/g, ' ').trim() || undefined });
+    reset((req, res) => (res.writeHead(409, { 'content-type': 'text/html' }), res.end(`<h1>Conflict</h1> token ${String(req.headers['x-auth-token'])}`)));
+    await assert.rejects(textClient.raw(ctx(), xauth, 'DELETE', '/c'), (e: unknown) => {
+      assert.ok(e instanceof DeltacloudError);
+      assert.equal(e.status, 409);
+      assert.equal(e.message, 'Conflict  token [FILTERED]');
+      return true;
+    });
+
+    // An upload streamed from an iterable with its Content-Length arrives whole; one shorter than announced is 400.
+    reset((_req, res, body) => json(res, 201, { received: body }));
+    async function* chunks(parts: string[]): AsyncGenerator<Uint8Array> {
+      for (const part of parts) yield Buffer.from(part);
+    }
+    const stored = await textClient.request<{ received: string }>(ctx(), xauth, 'PUT', '/c/o', { body: chunks(['ab', 'cd']), headers: { 'Content-Length': '4' }, timeout: 'none' });
+    assert.deepEqual(stored.body, { received: 'abcd' });
+    assert.equal(seen[0]!.authorization, undefined, 'no Authorization beside X-Auth-Token');
+    await assert.rejects(textClient.raw(ctx(), xauth, 'PUT', '/c/short', { body: chunks(['ab']), headers: { 'content-length': '4' }, timeout: 'none' }), { status: 400 });
+
+    // With timeout 'headers', the body is read after the request's signal has aborted.
+    reset((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write('first ');
+      setTimeout(() => res.end('second'), 150);
+    });
+    const controller = new AbortController();
+    const download = await textClient.raw(new RequestContext('p', { user: 'u', password: TOKEN }, controller.signal), xauth, 'GET', '/c/o', { timeout: 'headers' });
+    controller.abort();
+    assert.equal(await download.body.text(), 'first second');
+    await textClient.close();
+  });
+
   test('a provider the operator did not list is refused (400) before any connection', async () => {
     const clients = new RestClients(parseRestOptions('example', { endpoints: { local: origin } }, { name: 'official', url: 'https://api.example.invalid', maxPageSize: 100 }), {
       service: 'Example', errorMessage: digitaloceanErrorMessage,

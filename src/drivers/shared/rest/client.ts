@@ -5,15 +5,17 @@
 // and redaction of logged arguments are the call pipeline's (src/core/kit):
 // every request here runs on the request's `ctx.signal`, and every error it
 // throws is a core error the pipeline knows how to classify and retry.
+import { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { RequestContext } from '../../../core/driver.js';
-import { BackendUnreachable, DeltacloudError, ProviderError } from '../../../core/errors.js';
+import { BackendUnreachable, DeltacloudError, ProviderError, ValidationFailure } from '../../../core/errors.js';
 import { errorForHttp, retryAfterSeconds, transportError } from '../../../core/kit/classify.js';
 import { FILTERED } from '../../../core/kit/redact.js';
 
-export type RestAuth = { bearer: string } | { basic: { user: string; password: string } };
+/** How calls authenticate: a bearer token, Basic, or a token in a header of its own (OpenStack's X-Auth-Token). */
+export type RestAuth = { bearer: string } | { basic: { user: string; password: string } } | { header: string; token: string };
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -22,8 +24,10 @@ export interface RestClientOptions {
   baseUrl: string;
   /** The provider's name in messages ("the DigitalOcean API"). */
   service: string;
-  /** The human message inside one of the provider's error bodies (parsed JSON), if any. */
-  errorMessage: (body: unknown) => string | undefined;
+  /** How messages name the back end, when not "The <service> API" ("The identity service"). */
+  subject?: string;
+  /** The human message inside one of the provider's error bodies (`body` parsed JSON, undefined when it is not JSON), if any. */
+  errorMessage: (body: unknown, text: string) => string | undefined;
   /** Limit of one call until its answer's headers, and between two chunks of its body. */
   requestTimeoutMs?: number;
   /** Tests inject their own dispatcher. */
@@ -34,8 +38,25 @@ export interface RequestOptions {
   query?: Query;
   /** A JSON request body. */
   json?: unknown;
+  /** A body as it is (a streamed one can be sent only once). */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array>;
+  /** More request headers (names in any case). */
+  headers?: Record<string, string>;
   /** Statuses answered to the caller instead of thrown (e.g. 404 for "does not exist"). */
   accept?: readonly number[];
+  /**
+   * `total` (default): the request's signal and the client's timeouts govern the whole call;
+   * `headers`: only until the answer's headers (downloads: the body then streams as long as it is read);
+   * `none`: no timeout of ours, the request's signal until the headers (uploads last as long as their sender).
+   */
+  timeout?: 'total' | 'headers' | 'none';
+}
+
+/** An answer whose body is the caller's to read or destroy. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
 }
 
 export interface RestResponse<T> {
@@ -68,41 +89,73 @@ export class RestClient {
     return this.options.service;
   }
 
-  /** One call; answers outside 2xx (and `accept`) become core errors carrying the provider's message. */
-  async request<T>(ctx: RequestContext, auth: RestAuth, method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<RestResponse<T>> {
+  private get subject(): string {
+    return this.options.subject ?? `The ${this.options.service} API`;
+  }
+
+  /**
+   * One call, its body unread (the caller reads or destroys it); answers
+   * outside 2xx and `accept` become core errors carrying the provider's message.
+   * Without `auth` nothing authenticates the call (sign-in requests).
+   */
+  async raw(ctx: RequestContext, auth: RestAuth | undefined, method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
     const url = this.url(path, opts.query);
-    const headers: Record<string, string> = { accept: 'application/json', authorization: authorization(auth) };
-    let body: string | undefined;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    for (const [name, value] of Object.entries(opts.headers ?? {})) headers[name.toLowerCase()] = value;
+    if (auth) Object.assign(headers, authHeader(auth));
+    // undici takes a stream for an iterable body.
+    let body = opts.body === undefined || typeof opts.body === 'string' || opts.body instanceof Uint8Array ? opts.body : Readable.from(opts.body, { objectMode: false });
     if (opts.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(opts.json);
     }
+    const mode = opts.timeout ?? 'total';
+    // Outside `total`, the request's signal is linked only until the headers: a streamed body then lives on its own.
+    const link = mode === 'total' ? undefined : linkedUntilDetached(ctx.signal);
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await request(url, { method, headers, body, signal: ctx.signal, dispatcher: this.dispatcher });
+      answer = await request(url, {
+        method, headers, body, signal: link?.signal ?? ctx.signal, dispatcher: this.dispatcher,
+        ...(mode === 'headers' ? { bodyTimeout: 0 } : mode === 'none' ? { headersTimeout: 0, bodyTimeout: 0 } : {}),
+      });
     } catch (e) {
-      throw scrubbed(transportError(e, `The ${this.options.service} API`) ?? new BackendUnreachable(`Cannot talk to the ${this.options.service} API`), auth);
+      throw scrubbed(this.transportFailure(e), auth);
+    } finally {
+      link?.detach();
     }
     const status = answer.statusCode;
-    const ok = status >= 200 && status < 300;
-    if (!ok) {
+    if ((status < 200 || status >= 300) && !opts.accept?.includes(status)) {
       const text = await readBounded(answer.body, MAX_ERROR_BODY);
-      if (opts.accept?.includes(status)) return { status, headers: answer.headers, body: undefined };
       throw scrubbed(this.errorFor(status, text, header(answer.headers, 'retry-after')), auth);
     }
+    return { status, headers: answer.headers, body: answer.body };
+  }
+
+  /** One call; answers outside 2xx (and `accept`) become core errors carrying the provider's message. */
+  async request<T>(ctx: RequestContext, auth: RestAuth | undefined, method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<RestResponse<T>> {
+    return this.read<T>(await this.raw(ctx, auth, method, path, opts), auth);
+  }
+
+  /** The JSON of an answer `raw` gave: undefined when empty, and for a status outside 2xx (its body is discarded). */
+  async read<T>(answer: RawResponse, auth?: RestAuth): Promise<RestResponse<T>> {
+    const { status, headers } = answer;
+    if (status < 200 || status >= 300) {
+      await discard(answer);
+      return { status, headers, body: undefined };
+    }
     const text = await answer.body.text().catch((e: unknown) => {
-      throw scrubbed(transportError(e, `The ${this.options.service} API`) ?? new ProviderError(`The ${this.options.service} API broke off its answer`), auth);
+      throw scrubbed(transportError(e, this.subject) ?? new ProviderError(`${this.subject} broke off its answer`), auth);
     });
-    if (!text.trim()) return { status, headers: answer.headers, body: undefined };
+    if (!text.trim()) return { status, headers, body: undefined };
     try {
-      return { status, headers: answer.headers, body: JSON.parse(text) as T };
+      return { status, headers, body: JSON.parse(text) as T };
     } catch {
-      throw new ProviderError(`The ${this.options.service} API answered with something other than JSON`);
+      throw new ProviderError(`${this.subject} answered with something other than JSON`);
     }
   }
 
   /** The parsed body of a call (undefined for an empty body or an accepted status outside 2xx). */
-  async json<T>(ctx: RequestContext, auth: RestAuth, method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T | undefined> {
+  async json<T>(ctx: RequestContext, auth: RestAuth | undefined, method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T | undefined> {
     return (await this.request<T>(ctx, auth, method, path, opts)).body;
   }
 
@@ -112,39 +165,8 @@ export class RestClient {
   }
 
   /** Every item of a paged listing, following pages as `paging` says. */
-  async all<T, B = unknown>(ctx: RequestContext, auth: RestAuth, path: string, paging: Paging<T, B>, query: Query = {}): Promise<T[]> {
-    const items: T[] = [];
-    const seen = new Set<string>();
-    const ids = new Set<string>();
-    let next: { path: string; query: Query } | undefined = { path, query: { ...query, ...paging.first } };
-    for (let page = 1; next && page <= MAX_PAGES; page++) {
-      const answer: RestResponse<B> = await this.request<B>(ctx, auth, 'GET', next.path, { query: next.query });
-      if (answer.body === undefined) break;
-      const found = paging.items(answer.body);
-      for (const item of found) {
-        // Page-wise listings of a changing collection repeat members that moved to the next page meanwhile.
-        const id = paging.idOf?.(item);
-        if (id !== undefined && ids.has(id)) continue;
-        if (id !== undefined) ids.add(id);
-        items.push(item);
-      }
-      const step = paging.next(answer.body, answer.headers, { page, count: found.length });
-      next = undefined;
-      if (step === undefined || found.length === 0) break;
-      if ('url' in step) {
-        const link = this.under(step.url);
-        const key = JSON.stringify(link);
-        if (link === undefined || seen.has(key)) break;
-        seen.add(key);
-        next = link;
-      } else {
-        const key = JSON.stringify(step.query);
-        if (seen.has(key)) break;
-        seen.add(key);
-        next = { path, query: { ...query, ...paging.first, ...step.query } };
-      }
-    }
-    return items;
+  all<T, B = unknown>(ctx: RequestContext, auth: RestAuth, path: string, paging: Paging<T, B>, query: Query = {}): Promise<T[]> {
+    return followPages((p, q) => this.request<B>(ctx, auth, 'GET', p, { query: q }), (link) => this.under(link), path, paging, query);
   }
 
   /** Releases the connection pool (driver close). */
@@ -176,17 +198,69 @@ export class RestClient {
     return { path: url.pathname.slice(prefix.length), query: Object.fromEntries(url.searchParams) };
   }
 
+  private transportFailure(e: unknown): DeltacloudError {
+    // A streamed request body that did not match its Content-Length (the client's upload broke off).
+    if (networkCode(e) === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') return new ValidationFailure('The request body does not match its Content-Length');
+    return transportError(e, this.subject) ?? new BackendUnreachable(`Cannot talk to ${this.subject.replace(/^The /, 'the ')}`);
+  }
+
   private errorFor(status: number, text: string, retryAfter: string | undefined): DeltacloudError {
-    let message: string | undefined;
+    let parsed: unknown;
     try {
-      message = this.options.errorMessage(JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      // not JSON (a proxy's HTML page): the status says enough
+      // not JSON (a proxy's HTML page): errorMessage may still read the text
     }
+    const message = this.options.errorMessage(parsed, text);
     const clipped = message && message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
-    const fallback = status >= 500 ? `The ${this.options.service} API failed (HTTP ${status})` : '';
+    const fallback = status >= 500 ? `${this.subject} failed (HTTP ${status})` : '';
     return errorForHttp(status, clipped || fallback, retryAfterSeconds(retryAfter));
   }
+}
+
+/**
+ * Every item of a paged listing: `fetchPage` fetches one page, `resolveLink`
+ * turns a next link into a path and query (or refuses it). Shared by
+ * RestClient.all and clients that fetch pages their own way (OpenStack's
+ * re-authenticating session).
+ */
+export async function followPages<T, B>(
+  fetchPage: (path: string, query: Query) => Promise<RestResponse<B>>,
+  resolveLink: (link: string) => { path: string; query: Query } | undefined,
+  path: string, paging: Paging<T, B>, query: Query = {},
+): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  const ids = new Set<string>();
+  let next: { path: string; query: Query } | undefined = { path, query: { ...query, ...paging.first } };
+  for (let page = 1; next && page <= MAX_PAGES; page++) {
+    const answer: RestResponse<B> = await fetchPage(next.path, next.query);
+    if (answer.body === undefined) break;
+    const found = paging.items(answer.body);
+    for (const item of found) {
+      // Page-wise listings of a changing collection repeat members that moved to the next page meanwhile.
+      const id = paging.idOf?.(item);
+      if (id !== undefined && ids.has(id)) continue;
+      if (id !== undefined) ids.add(id);
+      items.push(item);
+    }
+    const step = paging.next(answer.body, answer.headers, { page, count: found.length });
+    next = undefined;
+    if (step === undefined || found.length === 0) break;
+    if ('url' in step) {
+      const link = resolveLink(step.url);
+      const key = JSON.stringify(link);
+      if (link === undefined || seen.has(key)) break;
+      seen.add(key);
+      next = link;
+    } else {
+      const key = JSON.stringify(step.query);
+      if (seen.has(key)) break;
+      seen.add(key);
+      next = { path, query: { ...query, ...paging.first, ...step.query } };
+    }
+  }
+  return items;
 }
 
 /**
@@ -249,20 +323,42 @@ export function nextOfLinkHeader(value: string | undefined): string | undefined 
   return undefined;
 }
 
-function authorization(auth: RestAuth): string {
-  if ('bearer' in auth) return `Bearer ${auth.bearer}`;
-  return 'Basic ' + Buffer.from(`${auth.basic.user}:${auth.basic.password}`).toString('base64');
+function authHeader(auth: RestAuth): Record<string, string> {
+  if ('header' in auth) return { [auth.header.toLowerCase()]: auth.token };
+  if ('bearer' in auth) return { authorization: `Bearer ${auth.bearer}` };
+  return { authorization: `Basic ${basicOf(auth.basic)}` };
 }
+
+const basicOf = (basic: { user: string; password: string }) => Buffer.from(`${basic.user}:${basic.password}`).toString('base64');
 
 /** The secret of an auth, as it could appear in a provider's message. */
 function secretsOf(auth: RestAuth): string[] {
-  return 'bearer' in auth ? [auth.bearer] : [auth.basic.password, authorization(auth).slice('Basic '.length)];
+  if ('header' in auth) return [auth.token];
+  return 'bearer' in auth ? [auth.bearer] : [auth.basic.password, basicOf(auth.basic)];
 }
 
 /** The error with any occurrence of the credentials in its message replaced (a provider may echo what it was sent). */
-function scrubbed(error: DeltacloudError, auth: RestAuth): DeltacloudError {
-  for (const secret of secretsOf(auth)) if (secret) error.message = error.message.split(secret).join(FILTERED);
+function scrubbed(error: DeltacloudError, auth: RestAuth | undefined): DeltacloudError {
+  for (const secret of auth ? secretsOf(auth) : []) if (secret) error.message = error.message.split(secret).join(FILTERED);
   return error;
+}
+
+/** A signal that follows `signal` until detached. */
+function linkedUntilDetached(signal: AbortSignal): { signal: AbortSignal; detach: () => void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, detach: () => signal.removeEventListener('abort', onAbort) };
+}
+
+/** Frees the connection of an answer whose body is of no interest. */
+export async function discard(answer: RawResponse): Promise<void> {
+  await answer.body.dump().catch(() => answer.body.destroy());
+}
+
+function networkCode(e: unknown): unknown {
+  return typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
 }
 
 function header(headers: RestResponse<unknown>['headers'], name: string): string | undefined {

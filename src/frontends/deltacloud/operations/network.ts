@@ -13,9 +13,10 @@ const addresses: Operation[] = [
   ...readAndDestroy('addresses', addressView, 'destroy_address'),
   {
     collection: 'addresses', name: 'create', method: 'POST', path: '/addresses', capability: 'create_address',
+    params: [{ name: 'instance_id', description: 'Where the provider allocates addresses only onto an instance (Linode): the instance to allocate it to. Other drivers ignore it.' }],
     responses: [memberOf(addressView, 201, ['Location'])],
     async run(req) {
-      const address = await call(req.driver, 'create_address', req.ctx);
+      const address = await call(req.driver, 'create_address', req.ctx, { instanceId: optParam(req, 'instance_id') });
       const location = req.view.href('addresses', address.id);
       return { ...memberReply(req, 201, addressView, address, { location }), htmlRedirect: location };
     },
