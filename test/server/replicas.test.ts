@@ -15,7 +15,7 @@ import pg from 'pg';
 import { getJson, post, req, type Res } from '../helpers/api.js';
 import { freshSchemaUrl } from '../helpers/database.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
-import { RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2Client } from '../frontends/ec2/helpers.js';
 
 const DATABASE_URL = process.env.DELTACLOUD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/deltacloud';
@@ -93,8 +93,9 @@ const schemaName = () => `replicas_${randomBytes(6).toString('hex')}`;
 
 describe('replicas on PostgreSQL', { skip: missing }, () => {
   let replicas: TestServer[] = [];
+  let restart: (i: number) => Promise<TestServer>;
   before(async () => {
-    ({ replicas } = await startReplicas(2, schemaName()));
+    ({ replicas, restart } = await startReplicas(2, schemaName()));
   });
   after(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
@@ -135,6 +136,29 @@ describe('replicas on PostgreSQL', { skip: missing }, () => {
     assert.equal(new Set(raced.map((r) => r.ReservationId)).size, 1, 'one reservation for one token');
     assert.equal(new Set(raced.map((r) => r.Instances![0]!.InstanceId)).size, 1);
     assert.equal(await count(), before + 2);
+  });
+
+  test('a launch of two instances on replica A is one reservation on replica B, also after B restarts; a termination on A shows on B', async () => {
+    const run = await ec2Client(replicas[0]!.port).send(new RunInstancesCommand({ ImageId: 'img2', MinCount: 2, MaxCount: 2 }));
+    const ids = run.Instances!.map((i) => i.InstanceId!).sort();
+    assert.equal(ids.length, 2);
+    const reservationsOn = async (s: TestServer) => {
+      const { Reservations = [] } = await ec2Client(s.port).send(new DescribeInstancesCommand({ InstanceIds: ids }));
+      return Reservations.map((r) => ({ id: r.ReservationId, instances: (r.Instances ?? []).map((i) => `${i.InstanceId}:${i.AmiLaunchIndex}:${i.State?.Name}`).sort() }));
+    };
+    const onA = await reservationsOn(replicas[0]!);
+    assert.equal(onA.length, 1);
+    assert.equal(onA[0]!.id, run.ReservationId);
+    assert.deepEqual(await reservationsOn(replicas[1]!), onA, 'replica B groups the launch as A does');
+    await replicas[1]!.stop({ keepStorage: true });
+    replicas[1] = await restart(1);
+    assert.deepEqual(await reservationsOn(replicas[1]!), onA, 'kept across a restart');
+    // Terminated on A (stopped first, as the mock's life cycle wants), shown as terminated on B, in its reservation.
+    await ec2Client(replicas[0]!.port).send(new TerminateInstancesCommand({ InstanceIds: [ids[0]!] }));
+    const after = await reservationsOn(replicas[1]!);
+    assert.equal(after.length, 1);
+    assert.equal(after[0]!.id, run.ReservationId);
+    assert.ok(after[0]!.instances.some((i) => i.startsWith(`${ids[0]}:`) && i.endsWith(':terminated')), JSON.stringify(after));
   });
 
   test('two replicas racing on the same firewall name: exactly one creates it', async () => {
