@@ -169,6 +169,30 @@ describe('replicas on PostgreSQL', { skip: missing }, () => {
     const named = (await getJson(a, '/api/firewalls')).json().firewalls.filter((f: { name: string }) => f.name === 'raced');
     assert.equal(named.length, 1);
   });
+
+  test('two replicas racing on the same key name: exactly one creates it, the others get 403; its private key is the stored one', async () => {
+    const [a, b] = replicas as [TestServer, TestServer];
+    const create = (s: TestServer) => post(s, '/api/keys', { name: 'raced-key' }, { accept: 'application/json' });
+    const answers = await Promise.all([create(a), create(b), create(a), create(b)]);
+    assert.deepEqual(answers.map((r) => r.status).sort(), [201, 403, 403, 403], answers.map((r) => r.text).join(' | '));
+    const won = answers.find((r) => r.status === 201)!.json().key;
+    for (const s of [a, b]) {
+      const keys = (await getJson(s, '/api/keys')).json().keys.filter((k: { id: string }) => k.id === 'raced-key');
+      assert.equal(keys.length, 1);
+      assert.equal(keys[0].fingerprint, won.fingerprint, 'the listed key is the one answered 201');
+    }
+  });
+
+  test('two replicas racing on the same bucket name: one bucket (an existing name is replaced, as on one server), the same on both', async () => {
+    const [a, b] = replicas as [TestServer, TestServer];
+    const create = (s: TestServer) => post(s, '/api/buckets', { name: 'raced-bucket' }, { accept: 'application/json' });
+    const statuses = (await Promise.all([create(a), create(b), create(a), create(b)])).map((r) => r.status);
+    assert.deepEqual(statuses, [201, 201, 201, 201]);
+    for (const s of [a, b]) {
+      const named = (await getJson(s, '/api/buckets')).json().buckets.filter((x: { id: string }) => x.id === 'raced-bucket');
+      assert.equal(named.length, 1, `one bucket listed on ${s.port}`);
+    }
+  });
 });
 
 describe('three replicas behind HAProxy, one SIGKILLed mid-load', { skip: missing }, () => {
