@@ -11,9 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { getJson, post, req, type Res } from '../helpers/api.js';
-import { freshSchemaUrl } from '../helpers/database.js';
+import { freshSchemaUrl, postgresUnreachable } from '../helpers/database.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
 import { DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2Client } from '../frontends/ec2/helpers.js';
@@ -21,14 +20,8 @@ import { ec2Client } from '../frontends/ec2/helpers.js';
 const DATABASE_URL = process.env.DELTACLOUD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/deltacloud';
 
 async function missingService(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-  } catch {
-    return `PostgreSQL is not reachable at ${new URL(DATABASE_URL).host} (run scripts/postgres/setup.sh)`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const database = await postgresUnreachable(DATABASE_URL);
+  if (database) return database;
   const probe = spawn('haproxy', ['-v'], { stdio: 'ignore' });
   const found = await new Promise<boolean>((r) => {
     probe.once('error', () => r(false));
@@ -65,6 +58,8 @@ async function startHaproxy(ports: number[]): Promise<{ port: number; stop(): Pr
     '  retries 3', '  option redispatch', '  retry-on conn-failure empty-response response-timeout',
     `frontend api`, `  bind 127.0.0.1:${port}`, '  default_backend replicas',
     'backend replicas', '  balance roundrobin', '  option httpchk GET /healthz',
+    // A create that ran on the killed replica before it could answer must not be replayed on another (a duplicate).
+    '  http-request disable-l7-retry if METH_POST',
     '  timeout check 5s', '  default-server inter 200ms fall 2 rise 2',
     ...ports.map((p, i) => `  server r${i} 127.0.0.1:${p} check`),
     '',

@@ -12,25 +12,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import pg from 'pg';
 import { RequestContext, type Driver } from '../../../src/core/driver.js';
 import { Forbidden } from '../../../src/core/errors.js';
 import { libvirtDriverFactory } from '../../../src/drivers/libvirt/index.js';
 import { call } from '../../helpers/api.js';
-import { freshSchemaUrl } from '../../helpers/database.js';
+import { freshSchemaUrl, postgresUnreachable } from '../../helpers/database.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 
 const DATABASE_URL = process.env.DELTACLOUD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/deltacloud';
 
 async function missingService(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-  } catch {
-    return `PostgreSQL is not reachable at ${new URL(DATABASE_URL).host} (run scripts/postgres/setup.sh)`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const database = await postgresUnreachable(DATABASE_URL);
+  if (database) return database;
   try {
     execFileSync('virsh', ['--version'], { stdio: 'ignore' });
   } catch {
