@@ -52,6 +52,8 @@ frontend api
 backend replicas
   balance roundrobin
   option httpchk GET /healthz
+  # A POST (create, stop, …) may have run on a replica that died before answering: never replay it.
+  http-request disable-l7-retry if METH_POST
   default-server inter 500ms fall 2 rise 2
 $(printf '%s\n' "${servers[@]}")
 CFG

@@ -7,9 +7,6 @@ import { ConfigError, parseCommandLine, USAGE } from './config.js';
 import { runDbCommand } from './db-command.js';
 import { runTeamCommand, TEAM_COMMANDS } from './team/cli.js';
 
-/** How long SIGTERM waits for in-flight requests before the process exits anyway. */
-const SHUTDOWN_DEADLINE_MS = 25_000;
-
 async function main(): Promise<number> {
   if (process.argv[2] === 'db') return runDbCommand(process.argv.slice(3));
   if (TEAM_COMMANDS.includes(process.argv[2] ?? '')) return runTeamCommand(process.argv.slice(2));
@@ -41,8 +38,11 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     server.app.log.info({ signal }, 'shutting down');
-    // In-flight requests get this long; a replica behind a load balancer must not hang its rollout.
-    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    // In-flight requests get this long (--shutdown-timeout-seconds); a replica behind a load balancer must not hang its rollout.
+    setTimeout(() => {
+      server.app.log.warn({ deadlineSeconds: config.shutdownTimeoutMs / 1000 }, 'shutdown deadline passed: requests still in flight are cut');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
     await server.close(); // in-flight requests finish, then drivers (databases) close
     process.exit(0);
   };

@@ -38,6 +38,8 @@ export interface ServerConfig {
   bodyIdleTimeoutMs: number;
   bodyMinBytesPerSecond: number;
   requestBodyTimeoutMs: number;
+  /** SIGTERM: how long in-flight requests may still take before the process exits anyway (--shutdown-timeout-seconds). */
+  shutdownTimeoutMs: number;
   /** Per-driver operator settings from the config file (allow-lists, endpoints). */
   driverOptions: Record<string, Record<string, unknown>>;
   /** Drivers offered besides `driver` (--enable-drivers, DELTACLOUD_DRIVERS, `drivers.enabled`); default: the remote ones. */
@@ -80,6 +82,8 @@ Options:
       --reset              restore the mock driver's seed data and exit
       --database URL       sqlite:PATH (default: the mock storage directory) or postgres://… shared by
                            replicas (env DELTACLOUD_DATABASE_URL); \`deltacloudd db migrate|status\`
+      --shutdown-timeout-seconds N  on SIGTERM, in-flight requests get N seconds before the
+                           process exits anyway (default: 25; env DELTACLOUD_SHUTDOWN_TIMEOUT_SECONDS)
   -h, --help               show this help and exit
 ${TEAM_USAGE}
 
@@ -119,6 +123,7 @@ interface FileConfig {
   bodyIdleTimeoutMs?: number;
   bodyMinBytesPerSecond?: number;
   requestBodyTimeoutMs?: number;
+  shutdownTimeoutSeconds?: number;
   ec2?: unknown;
   team?: unknown;
 }
@@ -199,6 +204,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
         verbose: { type: 'boolean', short: 'V' },
         reset: { type: 'boolean' },
         database: { type: 'string' },
+        'shutdown-timeout-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...TEAM_OPTIONS,
       },
@@ -239,6 +245,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     bodyIdleTimeoutMs: positiveInt(file.bodyIdleTimeoutMs, 'bodyIdleTimeoutMs') ?? 30_000,
     bodyMinBytesPerSecond: positiveInt(file.bodyMinBytesPerSecond, 'bodyMinBytesPerSecond') ?? 1024,
     requestBodyTimeoutMs: positiveInt(file.requestBodyTimeoutMs, 'requestBodyTimeoutMs') ?? 3_600_000,
+    shutdownTimeoutMs: (positiveInt(values['shutdown-timeout-seconds'] ?? env.DELTACLOUD_SHUTDOWN_TIMEOUT_SECONDS ?? file.shutdownTimeoutSeconds,
+      'shutdown-timeout-seconds') ?? 25) * 1000,
     driverOptions,
     enabledDrivers,
     operatorCredentials: operatorCredentialsFrom(driverOptions, DRIVER_FACTORIES.map((f) => f.declaration.id), env),

@@ -94,6 +94,21 @@ export async function migrate(pool: pg.Pool): Promise<number[]> {
   }
 }
 
+const migrations = new WeakMap<pg.Pool, Promise<unknown>>();
+
+/** Resolves once `pool`'s database is migrated (migrating once per pool; a failure is retried by the next caller). */
+export function whenMigrated(pool: pg.Pool): Promise<unknown> {
+  let done = migrations.get(pool);
+  if (!done) {
+    done = migrate(pool).catch((err: unknown) => {
+      migrations.delete(pool);
+      throw err;
+    });
+    migrations.set(pool, done);
+  }
+  return done;
+}
+
 /** Every known migration and when it was applied (undefined: pending). */
 export async function migrationStatus(pool: pg.Pool): Promise<MigrationStatus[]> {
   const exists = await pool.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`);

@@ -28,3 +28,16 @@ export async function freshSchemaUrl(schema: string, base = TEST_DATABASE_URL): 
   url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
 }
+
+/** Why the PostgreSQL at `url` cannot be used by a suite (undefined: it answers). */
+export async function postgresUnreachable(url: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return undefined;
+  } catch {
+    return `PostgreSQL is not reachable at ${new URL(url).host} (run scripts/postgres/setup.sh)`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -11,24 +11,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { getJson, post, req, type Res } from '../helpers/api.js';
-import { freshSchemaUrl } from '../helpers/database.js';
+import { freshSchemaUrl, postgresUnreachable } from '../helpers/database.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
-import { RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2Client } from '../frontends/ec2/helpers.js';
 
 const DATABASE_URL = process.env.DELTACLOUD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/deltacloud';
 
 async function missingService(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-  } catch {
-    return `PostgreSQL is not reachable at ${new URL(DATABASE_URL).host} (run scripts/postgres/setup.sh)`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const database = await postgresUnreachable(DATABASE_URL);
+  if (database) return database;
   const probe = spawn('haproxy', ['-v'], { stdio: 'ignore' });
   const found = await new Promise<boolean>((r) => {
     probe.once('error', () => r(false));
@@ -65,6 +58,8 @@ async function startHaproxy(ports: number[]): Promise<{ port: number; stop(): Pr
     '  retries 3', '  option redispatch', '  retry-on conn-failure empty-response response-timeout',
     `frontend api`, `  bind 127.0.0.1:${port}`, '  default_backend replicas',
     'backend replicas', '  balance roundrobin', '  option httpchk GET /healthz',
+    // A create that ran on the killed replica before it could answer must not be replayed on another (a duplicate).
+    '  http-request disable-l7-retry if METH_POST',
     '  timeout check 5s', '  default-server inter 200ms fall 2 rise 2',
     ...ports.map((p, i) => `  server r${i} 127.0.0.1:${p} check`),
     '',
@@ -93,8 +88,9 @@ const schemaName = () => `replicas_${randomBytes(6).toString('hex')}`;
 
 describe('replicas on PostgreSQL', { skip: missing }, () => {
   let replicas: TestServer[] = [];
+  let restart: (i: number) => Promise<TestServer>;
   before(async () => {
-    ({ replicas } = await startReplicas(2, schemaName()));
+    ({ replicas, restart } = await startReplicas(2, schemaName()));
   });
   after(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
@@ -137,6 +133,29 @@ describe('replicas on PostgreSQL', { skip: missing }, () => {
     assert.equal(await count(), before + 2);
   });
 
+  test('a launch of two instances on replica A is one reservation on replica B, also after B restarts; a termination on A shows on B', async () => {
+    const run = await ec2Client(replicas[0]!.port).send(new RunInstancesCommand({ ImageId: 'img2', MinCount: 2, MaxCount: 2 }));
+    const ids = run.Instances!.map((i) => i.InstanceId!).sort();
+    assert.equal(ids.length, 2);
+    const reservationsOn = async (s: TestServer) => {
+      const { Reservations = [] } = await ec2Client(s.port).send(new DescribeInstancesCommand({ InstanceIds: ids }));
+      return Reservations.map((r) => ({ id: r.ReservationId, instances: (r.Instances ?? []).map((i) => `${i.InstanceId}:${i.AmiLaunchIndex}:${i.State?.Name}`).sort() }));
+    };
+    const onA = await reservationsOn(replicas[0]!);
+    assert.equal(onA.length, 1);
+    assert.equal(onA[0]!.id, run.ReservationId);
+    assert.deepEqual(await reservationsOn(replicas[1]!), onA, 'replica B groups the launch as A does');
+    await replicas[1]!.stop({ keepStorage: true });
+    replicas[1] = await restart(1);
+    assert.deepEqual(await reservationsOn(replicas[1]!), onA, 'kept across a restart');
+    // Terminated on A (stopped first, as the mock's life cycle wants), shown as terminated on B, in its reservation.
+    await ec2Client(replicas[0]!.port).send(new TerminateInstancesCommand({ InstanceIds: [ids[0]!] }));
+    const after = await reservationsOn(replicas[1]!);
+    assert.equal(after.length, 1);
+    assert.equal(after[0]!.id, run.ReservationId);
+    assert.ok(after[0]!.instances.some((i) => i.startsWith(`${ids[0]}:`) && i.endsWith(':terminated')), JSON.stringify(after));
+  });
+
   test('two replicas racing on the same firewall name: exactly one creates it', async () => {
     const [a, b] = replicas as [TestServer, TestServer];
     const create = (s: TestServer) => post(s, '/api/firewalls', { name: 'raced', description: 'x' }, { accept: 'application/json' });
@@ -144,6 +163,30 @@ describe('replicas on PostgreSQL', { skip: missing }, () => {
     assert.deepEqual(statuses.filter((s) => s === 201).length, 1, `statuses ${statuses}`);
     const named = (await getJson(a, '/api/firewalls')).json().firewalls.filter((f: { name: string }) => f.name === 'raced');
     assert.equal(named.length, 1);
+  });
+
+  test('two replicas racing on the same key name: exactly one creates it, the others get 403; its private key is the stored one', async () => {
+    const [a, b] = replicas as [TestServer, TestServer];
+    const create = (s: TestServer) => post(s, '/api/keys', { name: 'raced-key' }, { accept: 'application/json' });
+    const answers = await Promise.all([create(a), create(b), create(a), create(b)]);
+    assert.deepEqual(answers.map((r) => r.status).sort(), [201, 403, 403, 403], answers.map((r) => r.text).join(' | '));
+    const won = answers.find((r) => r.status === 201)!.json().key;
+    for (const s of [a, b]) {
+      const keys = (await getJson(s, '/api/keys')).json().keys.filter((k: { id: string }) => k.id === 'raced-key');
+      assert.equal(keys.length, 1);
+      assert.equal(keys[0].fingerprint, won.fingerprint, 'the listed key is the one answered 201');
+    }
+  });
+
+  test('two replicas racing on the same bucket name: one bucket (an existing name is replaced, as on one server), the same on both', async () => {
+    const [a, b] = replicas as [TestServer, TestServer];
+    const create = (s: TestServer) => post(s, '/api/buckets', { name: 'raced-bucket' }, { accept: 'application/json' });
+    const statuses = (await Promise.all([create(a), create(b), create(a), create(b)])).map((r) => r.status);
+    assert.deepEqual(statuses, [201, 201, 201, 201]);
+    for (const s of [a, b]) {
+      const named = (await getJson(s, '/api/buckets')).json().buckets.filter((x: { id: string }) => x.id === 'raced-bucket');
+      assert.equal(named.length, 1, `one bucket listed on ${s.port}`);
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import type { HardwareProfile } from '../../core/model.js';
 import { Libvirt, UriState } from './libvirt.js';
 import type { LibvirtOptions } from './options.js';
 import { hardwareProfiles, MAX_STORAGE_GB } from './profiles.js';
-import type { LibvirtStore } from './store.js';
+import { sqliteKeys, type KeyStore, type LibvirtStore } from './store.js';
 import { isKind, Virsh } from './virsh.js';
 
 /** Owner of instances when neither the operator nor the request names one. */
@@ -19,7 +19,7 @@ export const DEFAULT_OWNER = 'libvirt';
 export class LibvirtBackend {
   private readonly states = new Map<string, UriState>();
 
-  constructor(readonly opts: LibvirtOptions, readonly store: LibvirtStore) {}
+  constructor(readonly opts: LibvirtOptions, readonly store: LibvirtStore, readonly keys: KeyStore = sqliteKeys(store)) {}
 
   /** The connection URI a request selects: its provider, which must be on the allow-list, else the default. */
   uriOf(ctx: RequestContext): string {

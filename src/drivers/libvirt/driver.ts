@@ -24,6 +24,7 @@ export function createLibvirtDriver(backend: LibvirtBackend): Driver {
     ...metricOperations(backend),
     close: async () => {
       backend.store.close();
+      await backend.keys.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 // The driver's own state, in one SQLite database in its data directory:
-// SSH keys (libvirt has no notion of them) and the descriptive metadata
+// SSH keys (libvirt has no notion of them; in PostgreSQL instead with
+// --database postgres://…, see KeyStore) and the descriptive metadata
 // (name, description, creation time) of images, volumes and snapshots, which
 // pool volumes cannot carry. The pools and domains stay the source of truth:
 // a volume without a record is still listed, a record without a volume is not.
@@ -16,6 +17,30 @@ export interface KeyRecord {
   fingerprint: string;
   imported: boolean;
   created: string;
+}
+
+/**
+ * The driver's SSH keys: in its SQLite store (sqliteKeys), or with
+ * --database postgres://… in PostgreSQL, shared by replicas (postgres-keys.ts).
+ */
+export interface KeyStore {
+  key(id: string): Promise<KeyRecord | undefined>;
+  keys(): Promise<KeyRecord[]>;
+  /** False when a key of that id exists already (also when another replica created it a moment ago). */
+  insertKey(k: KeyRecord): Promise<boolean>;
+  deleteKey(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The keys of `store` behind the KeyStore interface (closing is the store's owner's). */
+export function sqliteKeys(store: LibvirtStore): KeyStore {
+  return {
+    key: async (id) => store.key(id),
+    keys: async () => store.keys(),
+    insertKey: async (k) => store.insertKey(k),
+    deleteKey: async (id) => store.deleteKey(id),
+    close: async () => undefined,
+  };
 }
 
 export type MetaKind = 'image' | 'volume' | 'snapshot';

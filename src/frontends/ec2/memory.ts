@@ -1,7 +1,9 @@
-// What the EC2 front end remembers between requests, in memory per server
-// process (bounded; lost on restart): ClientToken idempotency, the
-// reservation each instance was launched in, and instances terminated
-// lately. Drivers know none of these concepts.
+// What the EC2 front end remembers between requests: ClientToken
+// idempotency, the reservation each instance was launched in, and instances
+// terminated lately. In memory per server process (bounded; lost on
+// restart), or with --database postgres://… in the database, shared by
+// replicas (shared-tokens.ts, shared-placements.ts). Drivers know none of
+// these concepts.
 import { createHash } from 'node:crypto';
 import type { Instance } from '../../core/model.js';
 import { ConfigError } from '../../server/config.js';
@@ -93,30 +95,45 @@ export interface Placement {
   clientToken?: string;
 }
 
+/** The reservation an instance not launched through this front end is in: derived from its id, the same on every replica. */
+export function derivedReservation(scope: string, instanceId: string): string {
+  return `r-${createHash('sha256').update(`${scope}\n${instanceId}`).digest('hex').slice(0, 17)}`;
+}
+
+/** The placements of a launch: one reservation (derived from the first instance), launch index by position. */
+export function launchPlacements(scope: string, instanceIds: string[], clientToken?: string): Placement[] {
+  const reservationId = derivedReservation(scope, instanceIds[0] ?? '');
+  return instanceIds.map((_, launchIndex) => ({ reservationId, launchIndex, clientToken }));
+}
+
 /**
  * Reservation of each instance launched through this front end; others get a
  * stable one derived from their id (so every instance is in exactly one).
+ * In memory per process, or in PostgreSQL shared by replicas (shared-placements.ts).
  */
-export class Reservations {
+export interface Reservations {
+  /** Remembers a launch; its reservation id. */
+  record(scope: string, instanceIds: string[], clientToken?: string): Promise<string>;
+  /** Placement of each of `instanceIds` (derived for those not launched here). */
+  of(scope: string, instanceIds: readonly string[]): Promise<Map<string, Placement>>;
+}
+
+export class MemoryReservations implements Reservations {
   private readonly byInstance = new LruMap<string, Placement>(100_000);
 
-  static derive(scope: string, instanceId: string): string {
-    return `r-${createHash('sha256').update(`${scope}\n${instanceId}`).digest('hex').slice(0, 17)}`;
+  async record(scope: string, instanceIds: string[], clientToken?: string): Promise<string> {
+    const placements = launchPlacements(scope, instanceIds, clientToken);
+    instanceIds.forEach((id, n) => this.byInstance.set(`${scope}\n${id}`, placements[n]!));
+    return placements[0]?.reservationId ?? derivedReservation(scope, '');
   }
 
-  record(scope: string, instanceIds: string[], clientToken?: string): string {
-    const reservationId = Reservations.derive(scope, instanceIds[0] ?? '');
-    instanceIds.forEach((id, launchIndex) => this.byInstance.set(`${scope}\n${id}`, { reservationId, launchIndex, clientToken }));
-    return reservationId;
-  }
-
-  /** A back end may reuse a terminated instance's id for a new instance (TerminatedInstances keeps the old placement). */
+  /** A back end may reuse a terminated instance's id for a new instance (the terminated list keeps the old placement). */
   forget(scope: string, instanceId: string): void {
     this.byInstance.delete(`${scope}\n${instanceId}`);
   }
 
-  of(scope: string, instanceId: string): Placement {
-    return this.byInstance.get(`${scope}\n${instanceId}`) ?? { reservationId: Reservations.derive(scope, instanceId), launchIndex: 0 };
+  async of(scope: string, instanceIds: readonly string[]): Promise<Map<string, Placement>> {
+    return new Map(instanceIds.map((id) => [id, this.byInstance.get(`${scope}\n${id}`) ?? { reservationId: derivedReservation(scope, id), launchIndex: 0 }]));
   }
 }
 
@@ -143,32 +160,46 @@ export interface TerminatedInstance {
  * Instances terminated through this front end stay visible as `terminated`
  * for a while after the back end has forgotten them, as on AWS: waiters
  * (`aws ec2 wait instance-terminated`) and scripts poll for that state, and
- * a NotFound instead fails them. At most `capacity` entries (oldest go first).
+ * a NotFound instead fails them. `record` also ends the instance's live
+ * reservation (a back end may reuse its id).
  */
-export class TerminatedInstances {
+export interface TerminatedInstances {
+  record(scope: string, instance: Instance, placement: Placement): Promise<void>;
+  /** The back end account's terminated instances still visible, in termination order. */
+  list(scope: string): Promise<TerminatedInstance[]>;
+  get(scope: string, instanceId: string): Promise<TerminatedInstance | undefined>;
+}
+
+/** The instance as a terminated one is shown: in state FINISH, without addresses, volumes or actions. */
+export function terminatedView(instance: Instance): Instance {
+  return { ...instance, state: 'FINISH', actions: [], publicAddresses: [], privateAddresses: [], storageVolumes: [] };
+}
+
+/** In memory, at most `capacity` entries (oldest go first). */
+export class MemoryTerminatedInstances implements TerminatedInstances {
   /** In termination order, so the first entries are the first to expire. */
   private readonly entries = new Map<string, TerminatedInstance & { until: number }>();
 
-  constructor(private readonly visibleMs: number, private readonly now: () => number, private readonly capacity = 10_000) {}
+  constructor(private readonly visibleMs: number, private readonly now: () => number,
+    private readonly reservations: MemoryReservations, private readonly capacity = 10_000) {}
 
-  record(scope: string, instance: Instance, placement: Placement): void {
+  async record(scope: string, instance: Instance, placement: Placement): Promise<void> {
+    this.reservations.forget(scope, instance.id);
     if (this.visibleMs <= 0) return;
     const key = `${scope}\n${instance.id}`;
-    const gone: Instance = { ...instance, state: 'FINISH', actions: [], publicAddresses: [], privateAddresses: [], storageVolumes: [] };
     this.entries.delete(key);
-    this.entries.set(key, { instance: gone, placement, until: this.now() + this.visibleMs });
+    this.entries.set(key, { instance: terminatedView(instance), placement, until: this.now() + this.visibleMs });
     const oldest = this.entries.keys().next();
     if (this.entries.size > this.capacity && !oldest.done) this.entries.delete(oldest.value);
   }
 
-  /** The back end account's terminated instances still visible, in termination order. */
-  list(scope: string): TerminatedInstance[] {
+  async list(scope: string): Promise<TerminatedInstance[]> {
     this.expire();
     const prefix = `${scope}\n`;
     return [...this.entries].filter(([key]) => key.startsWith(prefix)).map(([, entry]) => entry);
   }
 
-  get(scope: string, instanceId: string): TerminatedInstance | undefined {
+  async get(scope: string, instanceId: string): Promise<TerminatedInstance | undefined> {
     this.expire();
     return this.entries.get(`${scope}\n${instanceId}`);
   }

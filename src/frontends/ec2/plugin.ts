@@ -13,7 +13,8 @@ import type { ActionRequest } from './actions/common.js';
 import { loadCredentialStore, type Ec2Account, type Ec2CredentialStore } from './credentials.js';
 import { authFailure, Ec2Error, invalidValue, missingParameter, toEc2Error, unsupported } from './errors.js';
 import { sharedClientTokens } from './shared-tokens.js';
-import { ClientTokens, DEFAULT_TERMINATED_VISIBLE_SECONDS, Reservations, TerminatedInstances, terminatedVisibleSeconds } from './memory.js';
+import { ClientTokens, DEFAULT_TERMINATED_VISIBLE_SECONDS, terminatedVisibleSeconds } from './memory.js';
+import { ec2Placements } from './shared-placements.js';
 import { addParams, emptyParams, flag, type QueryParams } from './params.js';
 import { checkRequestTime, parseSignature, verifySessionToken, verifySignature, type RawRequest } from './sigv4.js';
 import { errorResponse, response } from './xml.js';
@@ -33,7 +34,7 @@ export interface Ec2Options {
   terminatedVisibleSeconds?: number;
   /** The server's clock (tests move it). */
   now?: () => Date;
-  /** `--database` postgres://…: ClientTokens shared by replicas. */
+  /** `--database` postgres://…: ClientTokens, reservations and terminated instances shared by replicas. */
   databaseUrl?: string;
   /** Access keys of API tokens (server/team): the token's profile, the derived secret, whether it may only read. */
   tokenKeys?: (accessKeyId: string) => Promise<{ backend: { driver: string; provider?: string; credentials?: Credentials }; secret: string; readOnly: boolean } | undefined>;
@@ -80,8 +81,8 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
   const now = options.now ?? (() => new Date());
   const clientTokens = new ClientTokens(sharedClientTokens(options.databaseUrl));
   app.addHook('onClose', () => clientTokens.close());
-  const reservations = new Reservations();
-  const terminated = new TerminatedInstances((options.terminatedVisibleSeconds ?? DEFAULT_TERMINATED_VISIBLE_SECONDS) * 1000, () => now().getTime());
+  const { reservations, terminated } = ec2Placements(options.databaseUrl,
+    (options.terminatedVisibleSeconds ?? DEFAULT_TERMINATED_VISIBLE_SECONDS) * 1000, () => now().getTime(), app);
   const requestIds = new WeakMap<FastifyRequest, string>();
 
   /** The account whose secret signed this request; throws before any action runs otherwise. */

@@ -5,7 +5,7 @@
 // so the client may retry; a row whose replica died mid-run is taken over
 // once it is older than ORPHANED_RUN_MS.
 import type pg from 'pg';
-import { acquirePool, migrate, registerMigrations, releasePool, withDatabase } from '../../storage/postgres.js';
+import { acquirePool, registerMigrations, releasePool, whenMigrated, withDatabase } from '../../storage/postgres.js';
 import { parseDatabaseUrl } from '../../storage/database-url.js';
 
 registerMigrations([{
@@ -27,7 +27,6 @@ export type SharedRun<T> = { answer: T } | { mismatch: true };
 
 export class SharedClientTokens {
   private readonly pool: pg.Pool;
-  private migrated: Promise<unknown> | undefined;
 
   constructor(private readonly url: string) {
     this.pool = acquirePool(url);
@@ -35,11 +34,7 @@ export class SharedClientTokens {
 
   async once<T>(key: string, fingerprint: string, run: () => Promise<T>): Promise<SharedRun<T>> {
     return withDatabase(async () => {
-      this.migrated ??= migrate(this.pool).catch((err: unknown) => {
-        this.migrated = undefined;
-        throw err;
-      });
-      await this.migrated;
+      await whenMigrated(this.pool);
       for (;;) {
         const claimed = await this.pool.query('INSERT INTO ec2_client_tokens (key, fingerprint) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, fingerprint]);
         if (claimed.rowCount === 1) return { answer: await this.runClaimed(key, run) };

@@ -12,7 +12,7 @@ import {
   type EC2Client, type Instance,
 } from '@aws-sdk/client-ec2';
 import type { Instance as ModelInstance } from '../../../src/core/model.js';
-import { TerminatedInstances } from '../../../src/frontends/ec2/memory.js';
+import { MemoryReservations, MemoryTerminatedInstances } from '../../../src/frontends/ec2/memory.js';
 import { startApp, type AppServer } from '../../helpers/inject.js';
 import { ec2Client, rejectsWith } from './helpers.js';
 
@@ -83,20 +83,20 @@ const instance = (id: string): ModelInstance => ({
 });
 const placement = { reservationId: 'r-1', launchIndex: 0 };
 
-test('the memory of terminated instances is per back-end account, expires, and holds at most its capacity', () => {
+test('the memory of terminated instances is per back-end account, expires, and holds at most its capacity', async () => {
   let now = 0;
-  const memory = new TerminatedInstances(1000, () => now, 3);
-  memory.record('alice', instance('i1'), placement);
-  memory.record('bob', instance('i2'), placement);
-  assert.deepEqual(memory.list('alice').map((t) => [t.instance.id, t.instance.state, t.instance.publicAddresses]), [['i1', 'FINISH', []]]);
-  assert.equal(memory.get('alice', 'i2'), undefined, 'another account’s instance is not shown');
+  const memory = new MemoryTerminatedInstances(1000, () => now, new MemoryReservations(), 3);
+  await memory.record('alice', instance('i1'), placement);
+  await memory.record('bob', instance('i2'), placement);
+  assert.deepEqual((await memory.list('alice')).map((t) => [t.instance.id, t.instance.state, t.instance.publicAddresses]), [['i1', 'FINISH', []]]);
+  assert.equal(await memory.get('alice', 'i2'), undefined, 'another account’s instance is not shown');
   now = 500;
-  memory.record('alice', instance('i3'), placement);
+  await memory.record('alice', instance('i3'), placement);
   now = 1000;
-  assert.deepEqual(memory.list('alice').map((t) => t.instance.id), ['i3'], 'i1 expired');
-  for (const id of ['i4', 'i5', 'i6']) memory.record('alice', instance(id), placement);
-  assert.deepEqual(memory.list('alice').map((t) => t.instance.id), ['i4', 'i5', 'i6'], 'the oldest go beyond the capacity');
-  const off = new TerminatedInstances(0, () => now);
-  off.record('alice', instance('i1'), placement);
-  assert.deepEqual(off.list('alice'), [], '0 seconds keeps nothing');
+  assert.deepEqual((await memory.list('alice')).map((t) => t.instance.id), ['i3'], 'i1 expired');
+  for (const id of ['i4', 'i5', 'i6']) await memory.record('alice', instance(id), placement);
+  assert.deepEqual((await memory.list('alice')).map((t) => t.instance.id), ['i4', 'i5', 'i6'], 'the oldest go beyond the capacity');
+  const off = new MemoryTerminatedInstances(0, () => now, new MemoryReservations());
+  await off.record('alice', instance('i1'), placement);
+  assert.deepEqual(await off.list('alice'), [], '0 seconds keeps nothing');
 });

@@ -114,7 +114,7 @@ interface Plan {
 }
 
 async function plan(backend: LibvirtBackend, lv: Libvirt, req: InstanceCreate): Promise<Plan> {
-  const { opts, store } = backend;
+  const { opts } = backend;
   await backend.checkRealm(lv, req.realmId);
   const profiles = await backend.profiles(lv);
   const profileId = req.hardwareProfileId ?? defaultProfileId(profiles);
@@ -128,7 +128,7 @@ async function plan(backend: LibvirtBackend, lv: Libvirt, req: InstanceCreate): 
   const sizing = sizeFrom(profile, requested);
   let publicKeys: string[] = [];
   if (req.keyname !== undefined) {
-    const key = store.key(req.keyname);
+    const key = await backend.keys.key(req.keyname);
     if (!key) throw new ValidationFailure(`Key '${req.keyname}' does not exist`);
     publicKeys = [key.publicKey];
   }

@@ -6,7 +6,7 @@ import { INSTANCE_ACTION_CAPABILITY } from '../../../core/kit/capabilities.js';
 import type { Image, Instance, InstanceAction, Key } from '../../../core/model.js';
 import { textEl } from '../../deltacloud/xml.js';
 import { Ec2Error, invalidValue, missingParameter } from '../errors.js';
-import type { Placement } from '../memory.js';
+import { derivedReservation, type Placement } from '../memory.js';
 import { applyFilters, filters, nameTag, integer, list, optional, paginate, required, tagSpecification } from '../params.js';
 import {
   imageItem, imageState, instanceItem, instanceState, instanceTypeItem, itemSet, keyPairItem, opt, profileValue, regionItem,
@@ -119,21 +119,30 @@ async function groupNames(req: ActionRequest, instances: Instance[]): Promise<Ma
   return names;
 }
 
-/** Where an instance was launched: remembered for terminated ones, else from the reservations. */
-function placementOf(req: ActionRequest, i: Instance): Placement {
-  return (isTerminated(i) ? req.terminated.get(req.backendScope, i.id)?.placement : undefined) ?? req.reservations.of(req.backendScope, i.id);
+/** Where each instance was launched: remembered for terminated ones, else from the reservations. */
+async function placementsOf(req: ActionRequest, instances: Instance[]): Promise<(i: Instance) => Placement> {
+  const placements = await req.reservations.of(req.backendScope, instances.map((i) => i.id));
+  if (instances.some(isTerminated)) {
+    const gone = new Map((await req.terminated.list(req.backendScope)).map((t) => [t.instance.id, t.placement]));
+    for (const i of instances) {
+      const placement = isTerminated(i) ? gone.get(i.id) : undefined;
+      if (placement) placements.set(i.id, placement);
+    }
+  }
+  return (i) => placements.get(i.id) ?? { reservationId: derivedReservation(req.backendScope, i.id), launchIndex: 0 };
 }
 
 /** Instances grouped by reservation, in first-seen order. */
-async function reservationItems(req: ActionRequest, instances: Instance[]): Promise<Array<Child[]>> {
+async function reservationItems(req: ActionRequest, instances: Instance[], placementOf?: (i: Instance) => Placement): Promise<Array<Child[]>> {
   const names = await groupNames(req, instances);
+  const placement = placementOf ?? await placementsOf(req, instances);
   const groups = new Map<string, Instance[]>();
   for (const i of instances) {
-    const { reservationId } = placementOf(req, i);
+    const { reservationId } = placement(i);
     groups.set(reservationId, [...(groups.get(reservationId) ?? []), i]);
   }
   return [...groups].map(([reservationId, members]) => reservationChildren(reservationId, members[0]!.ownerId,
-    members.map((i) => instanceItem(i, { placement: placementOf(req, i), groupNames: names }))));
+    members.map((i) => instanceItem(i, { placement: placement(i), groupNames: names }))));
 }
 
 const isTerminated = (i: Instance) => instanceState(i.state) === TERMINATED;
@@ -142,7 +151,7 @@ const isTerminated = (i: Instance) => instanceState(i.state) === TERMINATED;
 async function visibleInstances(req: ActionRequest, filter: CoreFilter): Promise<Instance[]> {
   const live = await listAll(req, 'instances', filter);
   const liveIds = new Set(live.map((i) => i.id));
-  return [...live, ...req.terminated.list(req.backendScope).map((t) => t.instance).filter((i) => !liveIds.has(i.id))];
+  return [...live, ...(await req.terminated.list(req.backendScope)).map((t) => t.instance).filter((i) => !liveIds.has(i.id))];
 }
 
 const DescribeInstances: Action = {
@@ -153,7 +162,7 @@ const DescribeInstances: Action = {
       throw new Ec2Error('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
     }
     const instances = selectIds(await visibleInstances(req, coreFilterOf(filters(req.params), ids, INSTANCE_EQUIVALENTS)), ids, (i) => i.id, instanceNotFound);
-    const placement = (i: Instance) => placementOf(req, i);
+    const placement = await placementsOf(req, instances);
     const matching = applyFilters(instances, filters(req.params), {
       'instance-id': (i) => i.id,
       'instance-state-name': (i) => instanceState(i.state).name,
@@ -173,7 +182,7 @@ const DescribeInstances: Action = {
       'block-device-mapping.volume-id': (i) => i.storageVolumes.map((v) => v.id),
     }, (i) => nameTag(i.name));
     const { page, nextToken } = paginate(matching, req.params, req.action);
-    return [itemSet('reservationSet', await reservationItems(req, page)), opt('nextToken', nextToken)];
+    return [itemSet('reservationSet', await reservationItems(req, page, placement)), opt('nextToken', nextToken)];
   },
 };
 
@@ -243,7 +252,7 @@ const RunInstances: Action = {
       if (created.length < minCount) {
         throw new Ec2Error('InsufficientInstanceCapacity', `Only ${created.length} of the minimum ${minCount} instances could be launched`, 500);
       }
-      req.reservations.record(req.backendScope, created.map((i) => i.id), clientToken);
+      await req.reservations.record(req.backendScope, created.map((i) => i.id), clientToken);
       // Launched together, the instances are one reservation.
       return (await reservationItems(req, created))[0]!;
     });
@@ -261,7 +270,7 @@ function allowedActions(req: ActionRequest, i: Instance): InstanceAction[] | und
 async function instancesNamed(req: ActionRequest): Promise<Instance[]> {
   const ids = list(req.params, 'InstanceId');
   if (ids.length === 0) throw missingParameter('InstanceId');
-  const found = await Promise.all(ids.map(async (id) => (await findOne(req, 'instances', id)) ?? req.terminated.get(req.backendScope, id)?.instance));
+  const found = await Promise.all(ids.map(async (id) => (await findOne(req, 'instances', id)) ?? (await req.terminated.get(req.backendScope, id))?.instance));
   const missing = ids.filter((_, n) => found[n] === undefined);
   if (missing.length > 0) throw instanceNotFound(missing);
   return found as Instance[];
@@ -332,8 +341,7 @@ const TerminateInstances: Action = {
         if (allowedActions(req, stopped)?.includes('destroy') === false) throw incorrectState(stopped, 'terminated');
       }
       await call(req.driver, 'destroy_instance', req.ctx, i.id);
-      req.terminated.record(req.backendScope, i, req.reservations.of(req.backendScope, i.id));
-      req.reservations.forget(req.backendScope, i.id);
+      await req.terminated.record(req.backendScope, i, (await placementsOf(req, [i]))(i));
       const after = await findOne(req, 'instances', i.id);
       const current: InstanceState = after === undefined ? TERMINATED : instanceState(after.state);
       items.push(stateChangeItem(i.id, previous, current === TERMINATED ? current : SHUTTING_DOWN));
