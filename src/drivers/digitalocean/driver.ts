@@ -6,12 +6,15 @@
 //   volumes → storage volumes, volume snapshots → storage snapshots,
 //   reserved IPs → addresses, cloud firewalls → firewalls.
 import { isIPv4 } from 'node:net';
-import type { Driver, InstanceCreate } from '../../core/driver.js';
+import { COLLECTIONS, type Driver, type InstanceCreate } from '../../core/driver.js';
 import { NotFound, NotSupported, ValidationFailure } from '../../core/errors.js';
 import type { Firewall, FirewallRule, FirewallSource, HardwareProfile, Image, Instance, InstanceAddress, Key, Realm, StorageSnapshot, StorageVolume, Address } from '../../core/model.js';
 import { linkPaging, type RestCalls } from '../shared/rest/client.js';
 import { requireListed, RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
-import { DIGITALOCEAN_DECLARATION, dropletState } from './declaration.js';
+import { S3Store } from '../shared/s3/client.js';
+import { DIGITALOCEAN_API, DIGITALOCEAN_DECLARATION, dropletState } from './declaration.js';
+import { spacesOperations } from './spaces.js';
+import { apiToken, parseSpacesOptions } from './spaces-options.js';
 
 /** The message of a DigitalOcean error body: `{"id": "not_found", "message": "…"}`. */
 export function digitaloceanErrorMessage(body: unknown): string | undefined {
@@ -184,8 +187,10 @@ export interface DigitalOceanDriver extends Driver {
   readonly clients: RestClients;
 }
 
-export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOceanDriver {
-  const clients = new RestClients(options, { service: 'DigitalOcean', errorMessage: digitaloceanErrorMessage });
+export function createDigitalOceanDriver(options: RestDriverOptions, raw: Record<string, unknown> = {}): DigitalOceanDriver {
+  const clients = new RestClients(options, { service: 'DigitalOcean', errorMessage: digitaloceanErrorMessage }, apiToken);
+  const spaces = new S3Store();
+  const spacesOptions = parseSpacesOptions(raw, options, DIGITALOCEAN_API.name);
   const api = clients.forRequest.bind(clients);
   const list = <T extends Identified>(calls: RestCalls, path: string, key: string, query?: Record<string, string>) => listAll<T>(calls, path, key, options.pageSize, query);
 
@@ -214,6 +219,11 @@ export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOce
 
     verify_credentials: async (ctx) => {
       await api(ctx).get('/v2/account');
+    },
+    // Buckets only where the provider has a Spaces endpoint.
+    supported_collections: async (ctx) => {
+      const hasSpaces = spacesOptions.endpoints.has(clients.provider(ctx));
+      return COLLECTIONS.filter((c) => hasSpaces || c !== 'buckets');
     },
 
     realms: async (ctx) => (await list<Region>(api(ctx), '/v2/regions', 'regions')).map(realmOf),
@@ -370,7 +380,12 @@ export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOce
       await api(ctx).send('DELETE', `/v2/firewalls/${id}`);
     },
 
-    close: () => clients.close(),
+    ...spacesOperations(spacesOptions, spaces, (ctx) => clients.provider(ctx)),
+
+    close: async () => {
+      spaces.close();
+      await clients.close();
+    },
   };
 
   async function volumeAction(calls: RestCalls, id: string, type: 'attach' | 'detach', instanceId: string | undefined): Promise<StorageVolume> {
