@@ -10,7 +10,8 @@ import { COLLECTIONS, type Driver, type InstanceCreate } from '../../core/driver
 import { NotFound, NotSupported, ValidationFailure } from '../../core/errors.js';
 import type { Firewall, FirewallRule, FirewallSource, HardwareProfile, Image, Instance, InstanceAddress, Key, Realm, StorageSnapshot, StorageVolume, Address } from '../../core/model.js';
 import { linkPaging, type RestCalls } from '../shared/rest/client.js';
-import { requireListed, RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
+import { checkListed, listedOrFirst, providerName, type NameRule } from '../shared/rest/create.js';
+import { RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
 import { S3Store } from '../shared/s3/client.js';
 import { DIGITALOCEAN_API, DIGITALOCEAN_DECLARATION, dropletState } from './declaration.js';
 import { spacesOperations } from './spaces.js';
@@ -173,13 +174,10 @@ function firewallOf(f: DoFirewall): Firewall {
 }
 
 /** Droplet names: letters, digits, '.' and '-' (DigitalOcean's pattern), at most 255. */
-function dropletName(name: string | undefined): string {
-  if (name === undefined) return `deltacloud-${Date.now().toString(36)}`;
-  if (!/^[a-zA-Z0-9]?[a-z0-9A-Z.-]*[a-z0-9A-Z]$/.test(name) || name.length > 255) {
-    throw new ValidationFailure('DigitalOcean droplet names hold only letters, digits, "." and "-", and end with a letter or digit');
-  }
-  return name;
-}
+const DROPLET_NAME: NameRule = {
+  pattern: /^[a-zA-Z0-9]?[a-z0-9A-Z.-]*[a-z0-9A-Z]$/, max: 255,
+  message: 'DigitalOcean droplet names hold only letters, digits, "." and "-", and end with a letter or digit',
+};
 
 // ---------------------------------------------------------------- the driver
 
@@ -208,10 +206,8 @@ export function createDigitalOceanDriver(options: RestDriverOptions, raw: Record
     return instanceOf(now, action?.status === 'in-progress' ? transitional : undefined);
   }
 
-  async function checkListed(calls: RestCalls, what: string, id: string | undefined, path: string, key: string, idOf: (item: { slug: string }) => string): Promise<void> {
-    if (id === undefined) return;
-    requireListed('DigitalOcean', what, id, (await list<{ slug: string }>(calls, path, key)).map(idOf));
-  }
+  /** The slugs of a listing (sizes, regions). */
+  const slugs = (calls: RestCalls, path: string, key: string) => async () => (await list<{ slug: string }>(calls, path, key)).map((item) => item.slug);
 
   return {
     declaration: restDeclaration(DIGITALOCEAN_DECLARATION, options),
@@ -252,14 +248,12 @@ export function createDigitalOceanDriver(options: RestDriverOptions, raw: Record
     create_instance: async (ctx, create: InstanceCreate) => {
       const calls = api(ctx);
       if ((create.instanceCount ?? 1) !== 1) throw new NotSupported('Create DigitalOcean droplets one at a time');
-      await checkListed(calls, 'hardware profile', create.hardwareProfileId, '/v2/sizes', 'sizes', (s) => s.slug);
-      await checkListed(calls, 'realm', create.realmId, '/v2/regions', 'regions', (r) => r.slug);
-      const size = create.hardwareProfileId ?? (await list<Size>(calls, '/v2/sizes', 'sizes'))[0]?.slug;
-      if (!size) throw new ValidationFailure('DigitalOcean lists no size to create a droplet with');
+      const size = await listedOrFirst('DigitalOcean', 'hardware profile', create.hardwareProfileId, slugs(calls, '/v2/sizes', 'sizes'));
+      await checkListed('DigitalOcean', 'realm', create.realmId, slugs(calls, '/v2/regions', 'regions'));
       if (create.keyname !== undefined && !isWholeNumber(create.keyname)) throw new ValidationFailure(`Unknown key '${create.keyname}'`);
       for (const id of create.firewallIds) if (!isUuid(id)) throw new ValidationFailure(`Unknown firewall '${id}'`);
       const body = {
-        name: dropletName(create.name),
+        name: providerName(create.name, DROPLET_NAME),
         size,
         image: isWholeNumber(create.imageId) ? Number(create.imageId) : create.imageId,
         ...(create.realmId ? { region: create.realmId } : {}),
@@ -309,7 +303,7 @@ export function createDigitalOceanDriver(options: RestDriverOptions, raw: Record
       const gigabytes = Number(capacity ?? 1);
       if (!Number.isInteger(gigabytes) || gigabytes < 1) throw new ValidationFailure('capacity must be a whole number of gigabytes');
       if (!realmId && !snapshotId) throw new ValidationFailure('DigitalOcean volumes need a realm_id (region) unless made from a snapshot');
-      await checkListed(calls, 'realm', realmId, '/v2/regions', 'regions', (r) => r.slug);
+      await checkListed('DigitalOcean', 'realm', realmId, slugs(calls, '/v2/regions', 'regions'));
       const body = {
         name: name ?? `deltacloud-${Date.now().toString(36)}`,
         size_gigabytes: gigabytes,
