@@ -12,7 +12,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Credentials, RequestContext } from '../../core/driver.js';
 import { NotSupported } from '../../core/errors.js';
 import { mapAwsError } from '../shared/s3/aws-errors.js';
-import { s3ClientOptions } from '../shared/s3/client.js';
+import { s3ClientOptions, sdkClientConfig } from '../shared/s3/client.js';
 import { credentialKey, keyAndSecret, type AwsCredentials } from '../shared/s3/credentials.js';
 import { SdkCalls } from '../shared/s3/session.js';
 import { offers, resolveProvider, type Ec2Options, type ResolvedProvider, type ServiceKind } from './config.js';
@@ -74,21 +74,7 @@ export class ClientPool {
   }
 
   private create(kind: ServiceKind, provider: ResolvedProvider, creds: AwsCredentials, endpoint: string | undefined): AnyClient {
-    const common = {
-      region: provider.region,
-      credentials: { ...creds },
-      maxAttempts: this.options.maxAttempts,
-      retryMode: 'standard',
-      // Only this configuration decides endpoints (not AWS_ENDPOINT_URL* or ~/.aws/config).
-      ignoreConfiguredEndpointUrls: true,
-      requestHandler: {
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
-        connectionTimeout: this.options.connectTimeoutMs,
-        requestTimeout: this.options.socketTimeoutMs,
-      },
-      ...(endpoint ? { endpoint } : {}),
-    } as const;
+    const common = sdkClientConfig({ region: provider.region, credentials: creds, endpoint, agents: this, options: this.options });
     switch (kind) {
       case 'ec2': return new EC2Client(common);
       case 'elb': return new ElasticLoadBalancingClient(common);

@@ -23,6 +23,31 @@ export function s3ClientOptions(store: { aws: boolean; forcePathStyle: boolean }
   };
 }
 
+/** What every AWS SDK client of ours is configured with (S3, and the ec2 driver's EC2, ELB and CloudWatch). */
+export function sdkClientConfig(c: {
+  region: string;
+  credentials: AwsCredentials;
+  endpoint?: string;
+  agents: { httpAgent: http.Agent; httpsAgent: https.Agent };
+  options: Pick<S3StoreOptions, 'maxAttempts' | 'connectTimeoutMs' | 'socketTimeoutMs'>;
+}) {
+  return {
+    region: c.region,
+    credentials: { ...c.credentials },
+    maxAttempts: c.options.maxAttempts,
+    retryMode: 'standard',
+    // Only our configuration decides endpoints (not AWS_ENDPOINT_URL* or ~/.aws/config).
+    ignoreConfiguredEndpointUrls: true,
+    requestHandler: {
+      httpAgent: c.agents.httpAgent,
+      httpsAgent: c.agents.httpsAgent,
+      connectionTimeout: c.options.connectTimeoutMs,
+      requestTimeout: c.options.socketTimeoutMs,
+    },
+    ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+  } as const;
+}
+
 /** An S3-compatible store's endpoint, as the operator (or the driver, for official ones) names it. */
 export interface S3Endpoint {
   /** http(s) base URL, e.g. `https://nyc3.digitaloceanspaces.com`. */
@@ -48,8 +73,8 @@ export const DEFAULT_S3_STORE_OPTIONS: S3StoreOptions = { connectTimeoutMs: 10_0
 /** The S3 clients of one driver. */
 export class S3Store {
   private readonly clients = new Map<string, S3Client>();
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
+  readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
+  readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
 
   constructor(private readonly options: S3StoreOptions = DEFAULT_S3_STORE_OPTIONS) {}
 
@@ -59,18 +84,7 @@ export class S3Store {
     // Most recently used last; evicted clients are only dropped (their agents are shared, a request may still use them).
     if (cached) this.clients.delete(key);
     const client = cached ?? new S3Client({
-      region: endpoint.region,
-      endpoint: endpoint.url,
-      credentials: { ...creds },
-      maxAttempts: this.options.maxAttempts,
-      retryMode: 'standard',
-      ignoreConfiguredEndpointUrls: true,
-      requestHandler: {
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
-        connectionTimeout: this.options.connectTimeoutMs,
-        requestTimeout: this.options.socketTimeoutMs,
-      },
+      ...sdkClientConfig({ region: endpoint.region, credentials: creds, endpoint: endpoint.url, agents: this, options: this.options }),
       ...s3ClientOptions({ aws: false, forcePathStyle: endpoint.forcePathStyle }),
     });
     this.clients.set(key, client);
