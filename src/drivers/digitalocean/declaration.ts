@@ -12,7 +12,7 @@ export const DIGITALOCEAN_DECLARATION: DriverDeclaration = {
   name: 'DigitalOcean',
   reach: 'remote',
   usernameLabel: 'Label of your choice (not sent to DigitalOcean)',
-  passwordLabel: 'API token',
+  passwordLabel: 'API token (for Spaces: token:Spaces key:Spaces secret)',
   features: {
     instances: ['user_name', 'user_data', 'authentication_key', 'firewalls', 'realm_filter'],
     images: ['image_name'],

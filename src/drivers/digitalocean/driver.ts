@@ -4,41 +4,27 @@
 //   regions → realms, sizes → hardware profiles, images (distributions,
 //   snapshots, custom) → images, droplets → instances, SSH keys → keys,
 //   volumes → storage volumes, volume snapshots → storage snapshots,
-//   reserved IPs → addresses, cloud firewalls → firewalls.
+//   reserved IPs → addresses, cloud firewalls → firewalls (firewalls.ts),
+//   load balancers (load-balancers.ts), monitoring → metrics (metrics.ts),
+//   Spaces → buckets and blobs (spaces.ts).
 import { isIPv4 } from 'node:net';
-import type { Driver, InstanceCreate } from '../../core/driver.js';
+import { COLLECTIONS, type Driver, type InstanceCreate } from '../../core/driver.js';
 import { NotFound, NotSupported, ValidationFailure } from '../../core/errors.js';
-import type { Firewall, FirewallRule, FirewallSource, HardwareProfile, Image, Instance, InstanceAddress, Key, Realm, StorageSnapshot, StorageVolume, Address } from '../../core/model.js';
-import { linkPaging, type RestCalls } from '../shared/rest/client.js';
-import { requireListed, RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
-import { DIGITALOCEAN_DECLARATION, dropletState } from './declaration.js';
+import type { HardwareProfile, Image, Instance, InstanceAddress, Key, Realm, StorageSnapshot, StorageVolume, Address } from '../../core/model.js';
+import type { RestCalls } from '../shared/rest/client.js';
+import { checkListed, listedOrFirst, providerName, type NameRule } from '../shared/rest/create.js';
+import { RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
+import { S3Store } from '../shared/s3/client.js';
+import { DIGITALOCEAN_API, DIGITALOCEAN_DECLARATION, dropletState } from './declaration.js';
+import { spacesOperations } from './spaces.js';
+import { apiToken, parseSpacesOptions } from './spaces-options.js';
 
-/** The message of a DigitalOcean error body: `{"id": "not_found", "message": "…"}`. */
-export function digitaloceanErrorMessage(body: unknown): string | undefined {
-  return typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string' ? body.message : undefined;
-}
+import { digitaloceanErrorMessage, enc, isUuid, isWholeNumber, listAll, slugsOf, type Identified } from './api.js';
+import { firewallOperations } from './firewalls.js';
+import { loadBalancerOperations } from './load-balancers.js';
+import { metricOperations } from './metrics.js';
 
-interface Page {
-  links?: { pages?: { next?: string } };
-}
-
-/** Every item under `key` of a listing, following `links.pages.next`. */
-function listAll<T extends Identified>(api: RestCalls, path: string, key: string, pageSize: number, query: Record<string, string> = {}): Promise<T[]> {
-  const paging = linkPaging<T, Page & Record<string, unknown>>((body) => {
-    const items = body[key];
-    return Array.isArray(items) ? items : [];
-  }, (body) => body.links?.pages?.next, { per_page: pageSize });
-  return api.all(path, { ...paging, idOf: (item) => String(item.id ?? item.slug ?? item.ip) }, query);
-}
-
-/** Members are named by id, slug (regions, sizes) or address (reserved IPs). */
-interface Identified { id?: string | number; slug?: string | null; ip?: string }
-
-const enc = encodeURIComponent;
-/** Droplet, image, key and action ids are whole numbers; anything else names nothing (404 without a call). */
-const isWholeNumber = (id: string) => /^[1-9]\d{0,17}$/.test(id);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (id: string) => UUID.test(id);
+export { digitaloceanErrorMessage };
 
 // ---------------------------------------------------------------- shapes
 
@@ -55,8 +41,6 @@ interface SshKey { id: number; name?: string; fingerprint?: string; public_key?:
 interface Volume { id: string; name?: string; description?: string; size_gigabytes?: number; created_at?: string; region?: { slug?: string }; droplet_ids?: number[] | null }
 interface Snapshot { id: string; name?: string; created_at?: string; resource_id?: string; resource_type?: string }
 interface ReservedIp { ip: string; droplet?: { id?: number } | null; region?: { slug?: string } }
-interface RuleTargets { addresses?: string[]; tags?: string[]; droplet_ids?: number[]; load_balancer_uids?: string[] }
-interface DoFirewall { id: string; name?: string; status?: string; inbound_rules?: Array<{ protocol?: string; ports?: string; sources?: RuleTargets }> | null; outbound_rules?: Array<{ protocol?: string; ports?: string; destinations?: RuleTargets }> | null; droplet_ids?: number[] | null }
 interface Action { id: number; status?: string; type?: string }
 
 // ---------------------------------------------------------------- mappings
@@ -142,41 +126,11 @@ function addressOf(r: ReservedIp): Address {
   return { id: r.ip, instanceId: r.droplet?.id === undefined ? undefined : String(r.droplet.id) };
 }
 
-function sourcesOf(t: RuleTargets | undefined): FirewallSource[] {
-  const sources: FirewallSource[] = [];
-  for (const a of t?.addresses ?? []) {
-    const [address, prefix] = a.split('/');
-    const family = address!.includes(':') ? 'ipv6' : 'ipv4';
-    sources.push({ type: 'address', family, address: address!, prefix: prefix ?? (family === 'ipv6' ? '128' : '32') });
-  }
-  // Tags, droplets and load balancers are DigitalOcean's groups: named, owned by the account.
-  for (const tag of t?.tags ?? []) sources.push({ type: 'group', name: `tag:${tag}`, owner: 'self' });
-  for (const id of t?.droplet_ids ?? []) sources.push({ type: 'group', name: `droplet:${id}`, owner: 'self' });
-  for (const id of t?.load_balancer_uids ?? []) sources.push({ type: 'group', name: `load_balancer:${id}`, owner: 'self' });
-  return sources;
-}
-
-function portsOf(ports: string | undefined): { portFrom?: string; portTo?: string } {
-  if (!ports || ports === 'all' || ports === '0') return { portFrom: '1', portTo: '65535' };
-  const [from, to] = ports.split('-');
-  return { portFrom: from, portTo: to ?? from };
-}
-
-function firewallOf(f: DoFirewall): Firewall {
-  const rules: FirewallRule[] = [];
-  (f.inbound_rules ?? []).forEach((r, i) => rules.push({ id: `inbound-${i}`, protocol: r.protocol, ...portsOf(r.ports), direction: 'ingress', sources: sourcesOf(r.sources) }));
-  (f.outbound_rules ?? []).forEach((r, i) => rules.push({ id: `outbound-${i}`, protocol: r.protocol, ...portsOf(r.ports), direction: 'egress', sources: sourcesOf(r.destinations) }));
-  return { id: f.id, name: f.name, description: f.name, rules };
-}
-
 /** Droplet names: letters, digits, '.' and '-' (DigitalOcean's pattern), at most 255. */
-function dropletName(name: string | undefined): string {
-  if (name === undefined) return `deltacloud-${Date.now().toString(36)}`;
-  if (!/^[a-zA-Z0-9]?[a-z0-9A-Z.-]*[a-z0-9A-Z]$/.test(name) || name.length > 255) {
-    throw new ValidationFailure('DigitalOcean droplet names hold only letters, digits, "." and "-", and end with a letter or digit');
-  }
-  return name;
-}
+const DROPLET_NAME: NameRule = {
+  pattern: /^[a-zA-Z0-9]?[a-z0-9A-Z.-]*[a-z0-9A-Z]$/, max: 255,
+  message: 'DigitalOcean droplet names hold only letters, digits, "." and "-", and end with a letter or digit',
+};
 
 // ---------------------------------------------------------------- the driver
 
@@ -184,8 +138,10 @@ export interface DigitalOceanDriver extends Driver {
   readonly clients: RestClients;
 }
 
-export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOceanDriver {
-  const clients = new RestClients(options, { service: 'DigitalOcean', errorMessage: digitaloceanErrorMessage });
+export function createDigitalOceanDriver(options: RestDriverOptions, raw: Record<string, unknown> = {}): DigitalOceanDriver {
+  const clients = new RestClients(options, { service: 'DigitalOcean', errorMessage: digitaloceanErrorMessage }, apiToken);
+  const spaces = new S3Store();
+  const spacesOptions = parseSpacesOptions(raw, options, DIGITALOCEAN_API.name);
   const api = clients.forRequest.bind(clients);
   const list = <T extends Identified>(calls: RestCalls, path: string, key: string, query?: Record<string, string>) => listAll<T>(calls, path, key, options.pageSize, query);
 
@@ -203,10 +159,7 @@ export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOce
     return instanceOf(now, action?.status === 'in-progress' ? transitional : undefined);
   }
 
-  async function checkListed(calls: RestCalls, what: string, id: string | undefined, path: string, key: string, idOf: (item: { slug: string }) => string): Promise<void> {
-    if (id === undefined) return;
-    requireListed('DigitalOcean', what, id, (await list<{ slug: string }>(calls, path, key)).map(idOf));
-  }
+  const slugs = (calls: RestCalls, path: string, key: string) => slugsOf(list, calls, path, key);
 
   return {
     declaration: restDeclaration(DIGITALOCEAN_DECLARATION, options),
@@ -214,6 +167,11 @@ export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOce
 
     verify_credentials: async (ctx) => {
       await api(ctx).get('/v2/account');
+    },
+    // Buckets only where the provider has a Spaces endpoint.
+    supported_collections: async (ctx) => {
+      const hasSpaces = spacesOptions.endpoints.has(clients.provider(ctx));
+      return COLLECTIONS.filter((c) => hasSpaces || c !== 'buckets');
     },
 
     realms: async (ctx) => (await list<Region>(api(ctx), '/v2/regions', 'regions')).map(realmOf),
@@ -242,14 +200,12 @@ export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOce
     create_instance: async (ctx, create: InstanceCreate) => {
       const calls = api(ctx);
       if ((create.instanceCount ?? 1) !== 1) throw new NotSupported('Create DigitalOcean droplets one at a time');
-      await checkListed(calls, 'hardware profile', create.hardwareProfileId, '/v2/sizes', 'sizes', (s) => s.slug);
-      await checkListed(calls, 'realm', create.realmId, '/v2/regions', 'regions', (r) => r.slug);
-      const size = create.hardwareProfileId ?? (await list<Size>(calls, '/v2/sizes', 'sizes'))[0]?.slug;
-      if (!size) throw new ValidationFailure('DigitalOcean lists no size to create a droplet with');
+      const size = await listedOrFirst('DigitalOcean', 'hardware profile', create.hardwareProfileId, slugs(calls, '/v2/sizes', 'sizes'));
+      await checkListed('DigitalOcean', 'realm', create.realmId, slugs(calls, '/v2/regions', 'regions'));
       if (create.keyname !== undefined && !isWholeNumber(create.keyname)) throw new ValidationFailure(`Unknown key '${create.keyname}'`);
       for (const id of create.firewallIds) if (!isUuid(id)) throw new ValidationFailure(`Unknown firewall '${id}'`);
       const body = {
-        name: dropletName(create.name),
+        name: providerName(create.name, DROPLET_NAME),
         size,
         image: isWholeNumber(create.imageId) ? Number(create.imageId) : create.imageId,
         ...(create.realmId ? { region: create.realmId } : {}),
@@ -299,7 +255,7 @@ export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOce
       const gigabytes = Number(capacity ?? 1);
       if (!Number.isInteger(gigabytes) || gigabytes < 1) throw new ValidationFailure('capacity must be a whole number of gigabytes');
       if (!realmId && !snapshotId) throw new ValidationFailure('DigitalOcean volumes need a realm_id (region) unless made from a snapshot');
-      await checkListed(calls, 'realm', realmId, '/v2/regions', 'regions', (r) => r.slug);
+      await checkListed('DigitalOcean', 'realm', realmId, slugs(calls, '/v2/regions', 'regions'));
       const body = {
         name: name ?? `deltacloud-${Date.now().toString(36)}`,
         size_gigabytes: gigabytes,
@@ -359,18 +315,16 @@ export function createDigitalOceanDriver(options: RestDriverOptions): DigitalOce
       await api(ctx).send('POST', `/v2/reserved_ips/${id}/actions`, { type: 'unassign' });
     },
 
-    firewalls: async (ctx) => (await list<DoFirewall>(api(ctx), '/v2/firewalls', 'firewalls')).map(firewallOf),
-    firewall: async (ctx, id) => {
-      if (!isUuid(id)) return undefined;
-      const f = (await api(ctx).find<{ firewall: DoFirewall }>(`/v2/firewalls/${id}`))?.firewall;
-      return f ? firewallOf(f) : undefined;
-    },
-    delete_firewall: async (ctx, id) => {
-      if (!isUuid(id)) throw new NotFound(`No firewall ${id}`);
-      await api(ctx).send('DELETE', `/v2/firewalls/${id}`);
-    },
+    ...firewallOperations(api, list),
+    ...loadBalancerOperations(api, list),
+    ...metricOperations(api, list),
 
-    close: () => clients.close(),
+    ...spacesOperations(spacesOptions, spaces, (ctx) => clients.provider(ctx)),
+
+    close: async () => {
+      spaces.close();
+      await clients.close();
+    },
   };
 
   async function volumeAction(calls: RestCalls, id: string, type: 'attach' | 'detach', instanceId: string | undefined): Promise<StorageVolume> {

@@ -3,7 +3,6 @@
 // request gets an AwsSession: the clients for its provider and credentials,
 // and `call`/`pages` helpers that pass the request's AbortSignal and turn
 // every failure into a DeltacloudError.
-import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -11,9 +10,14 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Credentials, RequestContext } from '../../core/driver.js';
-import { NotSupported, ProviderTimeout } from '../../core/errors.js';
+import { NotSupported } from '../../core/errors.js';
+import { mapAwsError } from '../shared/s3/aws-errors.js';
+import { s3ClientOptions, sdkClientConfig } from '../shared/s3/client.js';
+import { credentialKey, keyAndSecret, type AwsCredentials } from '../shared/s3/credentials.js';
+import { SdkCalls } from '../shared/s3/session.js';
 import { offers, resolveProvider, type Ec2Options, type ResolvedProvider, type ServiceKind } from './config.js';
-import { mapAwsError } from './errors.js';
+
+export { credentialKey, type AwsCredentials };
 
 /**
  * The session token travels in this request header (documented in the
@@ -21,12 +25,6 @@ import { mapAwsError } from './errors.js';
  * exposes request headers (`ctx.headers`) or from `credentials.sessionToken`.
  */
 export const SESSION_TOKEN_HEADER = 'x-deltacloud-aws-session-token';
-
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
 
 export function headerOf(ctx: RequestContext, name: string): string | undefined {
   return ctx.header(name);
@@ -43,31 +41,13 @@ export function headerOf(ctx: RequestContext, name: string): string | undefined 
 export function awsCredentials(ctx: RequestContext): AwsCredentials {
   const basic = ctx.requireCredentials() as Credentials & { sessionToken?: string };
   const token = basic.sessionToken ?? headerOf(ctx, SESSION_TOKEN_HEADER);
-  const colon = basic.password.lastIndexOf(':');
-  const [accessKeyId, secretAccessKey] = colon < 0
-    ? [basic.user, basic.password]
-    : [`${basic.user}:${basic.password.slice(0, colon)}`, basic.password.slice(colon + 1)];
   return {
-    accessKeyId,
-    secretAccessKey,
+    ...(keyAndSecret(`${basic.user}:${basic.password}`) ?? { accessKeyId: basic.user, secretAccessKey: basic.password }),
     ...(token ? { sessionToken: token.trim() } : {}),
   };
 }
 
 type AnyClient = EC2Client | S3Client | ElasticLoadBalancingClient | CloudWatchClient;
-
-/** Cache keys hold an HMAC of the secret under this per-process key, never the secret. */
-const CACHE_KEY_SECRET = randomBytes(32);
-
-/**
- * Who a request is, for keying anything cached from the back end: access key
- * id and a keyed hash of secret and session token. A cache keyed by less
- * would answer a wrong secret from a right one's entry.
- */
-export function credentialKey(creds: AwsCredentials): string {
-  const digest = createHmac('sha256', CACHE_KEY_SECRET).update(`${creds.secretAccessKey}\0${creds.sessionToken ?? ''}`).digest('base64url');
-  return `${creds.accessKeyId}|${digest}`;
-}
 
 export class ClientPool {
   private readonly clients = new Map<string, AnyClient>();
@@ -94,32 +74,14 @@ export class ClientPool {
   }
 
   private create(kind: ServiceKind, provider: ResolvedProvider, creds: AwsCredentials, endpoint: string | undefined): AnyClient {
-    const common = {
-      region: provider.region,
-      credentials: { ...creds },
-      maxAttempts: this.options.maxAttempts,
-      retryMode: 'standard',
-      // Only this configuration decides endpoints (not AWS_ENDPOINT_URL* or ~/.aws/config).
-      ignoreConfiguredEndpointUrls: true,
-      requestHandler: {
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
-        connectionTimeout: this.options.connectTimeoutMs,
-        requestTimeout: this.options.socketTimeoutMs,
-      },
-      ...(endpoint ? { endpoint } : {}),
-    } as const;
+    const common = sdkClientConfig({ region: provider.region, credentials: creds, endpoint, agents: this, options: this.options });
     switch (kind) {
       case 'ec2': return new EC2Client(common);
       case 'elb': return new ElasticLoadBalancingClient(common);
       case 'cloudwatch': return new CloudWatchClient(common);
       case 's3': return new S3Client({
         ...common,
-        forcePathStyle: provider.custom?.forcePathStyle ?? false,
-        // S3-compatible stores differ in checksum support; AWS itself gets the SDK's default integrity checks.
-        requestChecksumCalculation: provider.custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
-        responseChecksumValidation: provider.custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
-        followRegionRedirects: provider.custom === undefined,
+        ...s3ClientOptions({ aws: provider.custom === undefined, forcePathStyle: provider.custom?.forcePathStyle ?? false }),
       });
     }
   }
@@ -137,20 +99,17 @@ export type ClientOf<K extends ServiceKind> =
 const SERVICE_NAMES: Record<ServiceKind, string> = { ec2: 'EC2', s3: 'S3', elb: 'Elastic Load Balancing', cloudwatch: 'CloudWatch' };
 
 /** One request's view of AWS. */
-export class AwsSession {
+export class AwsSession extends SdkCalls {
   readonly provider: ResolvedProvider;
   readonly creds: AwsCredentials;
   readonly options: Ec2Options;
 
-  constructor(readonly ctx: RequestContext, private readonly pool: ClientPool) {
+  constructor(ctx: RequestContext, private readonly pool: ClientPool) {
+    super(ctx);
     this.options = pool.options;
     // Provider first: an unknown provider is refused before credentials are even looked at.
     this.provider = resolveProvider(pool.options, ctx.provider);
     this.creds = awsCredentials(ctx);
-  }
-
-  get signal(): AbortSignal {
-    return this.ctx.signal;
   }
 
   has(kind: ServiceKind): boolean {
@@ -172,29 +131,5 @@ export class AwsSession {
   /** Errors → DeltacloudErrors with the provider's message (secret and token scrubbed). */
   mapError(error: unknown): unknown {
     return mapAwsError(error, [this.creds.secretAccessKey, this.creds.sessionToken]);
-  }
-
-  /** One SDK call with the request's AbortSignal. */
-  async call<R>(fn: (options: { abortSignal: AbortSignal }) => Promise<R>): Promise<R> {
-    if (this.signal.aborted) throw new ProviderTimeout();
-    try {
-      return await fn({ abortSignal: this.signal });
-    } catch (error) {
-      throw this.mapError(error);
-    }
-  }
-
-  /** Every page of an SDK paginator (never only the first), flattened. */
-  async pages<P, T>(paginator: (options: { abortSignal: AbortSignal }) => AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
-    const all: T[] = [];
-    try {
-      for await (const page of paginator({ abortSignal: this.signal })) {
-        all.push(...(items(page) ?? []));
-        if (this.signal.aborted) throw new ProviderTimeout();
-      }
-    } catch (error) {
-      throw this.mapError(error);
-    }
-    return all;
   }
 }

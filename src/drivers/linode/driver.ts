@@ -9,7 +9,8 @@ import type { Driver, InstanceCreate } from '../../core/driver.js';
 import { NotFound, NotSupported, ValidationFailure } from '../../core/errors.js';
 import type { HardwareProfile, Image, Instance, InstanceAddress, Key, Realm, StorageVolume } from '../../core/model.js';
 import { pageNumberPaging, type Paging, type RestCalls } from '../shared/rest/client.js';
-import { requireListed, RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
+import { checkListed, listedOrFirst, providerName, type NameRule } from '../shared/rest/create.js';
+import { RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
 import { LINODE_DECLARATION, linodeState } from './declaration.js';
 import { linodeNetworkOps } from './network.js';
 
@@ -119,11 +120,10 @@ function volumeOf(v: Volume): StorageVolume {
 
 /** Linode labels: a letter first, then letters, digits, '-', '_' and '.' (no doubles of those), 3–64 characters. */
 function labelOf(name: string | undefined, what: string, max: number): string {
-  if (name === undefined) return `deltacloud-${Date.now().toString(36)}`;
-  if (!/^[a-zA-Z](?:(?!--|__|\.\.)[a-zA-Z0-9._-])+$/.test(name) || name.length > max) {
-    throw new ValidationFailure(`Linode ${what} labels start with a letter and hold only letters, digits, '-', '_' and '.' (at most ${max})`);
-  }
-  return name;
+  return providerName(name, {
+    pattern: /^[a-zA-Z](?:(?!--|__|\.\.)[a-zA-Z0-9._-])+$/, max,
+    message: `Linode ${what} labels start with a letter and hold only letters, digits, '-', '_' and '.' (at most ${max})`,
+  } satisfies NameRule);
 }
 
 // ---------------------------------------------------------------- the driver
@@ -152,10 +152,8 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
     return instanceOf(now, { state: transitional });
   }
 
-  async function checkListed(calls: RestCalls, what: string, id: string | undefined, path: string): Promise<void> {
-    if (id === undefined) return;
-    requireListed('Linode', what, id, (await list<{ id: string }>(calls, path)).map((item) => item.id));
-  }
+  /** The ids of a listing (types, regions). */
+  const ids = (calls: RestCalls, path: string) => async () => (await list<{ id: string }>(calls, path)).map((item) => item.id);
 
   return {
     declaration: restDeclaration(LINODE_DECLARATION, options),
@@ -201,12 +199,10 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
       const calls = api(ctx);
       if ((create.instanceCount ?? 1) !== 1) throw new NotSupported('Create Linodes one at a time');
       if (!create.realmId) throw new ValidationFailure('Linodes need a realm_id (region)');
-      await checkListed(calls, 'hardware profile', create.hardwareProfileId, '/v4/linode/types');
-      await checkListed(calls, 'realm', create.realmId, '/v4/regions');
-      const type = create.hardwareProfileId ?? (await list<LinodeType>(calls, '/v4/linode/types'))[0]?.id;
-      if (!type) throw new ValidationFailure('Linode lists no type to create a Linode with');
+      const type = await listedOrFirst("Linode", "hardware profile", create.hardwareProfileId, ids(calls, "/v4/linode/types"));
+      await checkListed("Linode", "realm", create.realmId, ids(calls, "/v4/regions"));
       // A Linode joins at most one Cloud Firewall when it is made.
-      if (create.firewallIds.length > 1) throw new ValidationFailure('A Linode is created in at most one firewall');
+      if (create.firewallIds.length > 1) throw new ValidationFailure("A Linode is created in at most one firewall");
       const firewallId = create.firewallIds[0];
       if (firewallId !== undefined && !isWholeNumber(firewallId)) throw new ValidationFailure(`Unknown firewall '${firewallId}'`);
       let authorizedKeys: string[] | undefined;
@@ -267,7 +263,7 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
       const size = Number(capacity ?? 20);
       if (!Number.isInteger(size) || size < 1) throw new ValidationFailure('capacity must be a whole number of gigabytes');
       if (!realmId) throw new ValidationFailure('Linode volumes need a realm_id (region)');
-      await checkListed(calls, 'realm', realmId, '/v4/regions');
+      await checkListed('Linode', 'realm', realmId, ids(calls, '/v4/regions'));
       const v = await calls.send<Volume>('POST', '/v4/volumes', { label: labelOf(name, 'volume', 32), size, region: realmId });
       if (!v) throw new ValidationFailure('Linode created no volume');
       return volumeOf(v);

@@ -18,7 +18,7 @@ describeConformance(prismConformanceTarget({
   spec: join(ROOT, 'test', 'fixtures', 'digitalocean', 'DigitalOcean-public.v2.bundled.yaml'),
   token: 'dop_v1_conformance-token',
   expect: {
-    createNotExercised: { keys: STATIC, storage_volumes: STATIC, addresses: STATIC },
+    createNotExercised: { keys: STATIC, storage_volumes: STATIC, addresses: STATIC, firewalls: STATIC },
     lifecycleNotExercised: 'Prism answers every droplet with its example in state "active": it never becomes "off" after power_off (each action is exercised in test/drivers/digitalocean/contract.test.ts)',
   },
 }));

@@ -161,6 +161,102 @@ describe('digitalocean driver against DigitalOcean\'s OpenAPI document (Prism)',
     ]);
   });
 
+  test('load balancers: list, show, create with a forwarding rule, register and unregister a droplet, destroy', async () => {
+    const LB = '4de7ac8b-495b-4884-9a69-1050c6793cd6';
+    const listed = (await api('GET', '/api/load_balancers')).json().load_balancers;
+    assert.ok(listed.some((b: { id: string }) => b.id === LB), 'the example balancer');
+    const shown = await api('GET', `/api/load_balancers/${LB}`);
+    assert.equal(shown.status, 200, shown.text);
+    const lb = shown.json().load_balancer;
+    assert.deepEqual(lb.instances.map((i: { id: string }) => i.id), ['3164444', '3164445']);
+    assert.equal((await api('GET', '/api/load_balancers/not-a-uuid')).status, 404);
+    sent(['GET /v2/load_balancers', `GET /v2/load_balancers/${LB}`]);
+
+    const created = await api('POST', '/api/load_balancers', {
+      body: { name: 'example-lb-01', realm_id: 'nyc3', listener_protocol: 'HTTP', listener_balancer_port: '80', listener_instance_port: '8080' },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json().load_balancer.id, LB);
+    const create = sent(['GET /v2/regions', 'GET /v2/regions', 'POST /v2/load_balancers'])[2];
+    assert.equal(create?.status, 202);
+    assert.equal((await api('POST', `/api/load_balancers/${LB}/register`, { body: { instance_id: '3164444' } })).status, 200);
+    assert.equal((await api('POST', `/api/load_balancers/${LB}/unregister`, { body: { instance_id: '3164444' } })).status, 200);
+    assert.equal((await api('DELETE', `/api/load_balancers/${LB}`)).status, 204);
+    const requests = sent([
+      `POST /v2/load_balancers/${LB}/droplets`, `GET /v2/load_balancers/${LB}`,
+      `DELETE /v2/load_balancers/${LB}/droplets`, `GET /v2/load_balancers/${LB}`,
+      `DELETE /v2/load_balancers/${LB}`,
+    ]);
+    assert.deepEqual(requests.filter((r) => r.method !== 'GET').map((r) => r.status), [204, 204, 204]);
+  });
+
+  test('load balancers: an unknown region, protocol or name is 400 before anything is created', async () => {
+    const base = { name: 'lb-1', realm_id: 'nyc3', listener_protocol: 'HTTP', listener_balancer_port: '80', listener_instance_port: '80' };
+    assertJsonError(await api('POST', '/api/load_balancers', { body: { ...base, realm_id: 'mars1' } }), { status: 400, secrets: SECRETS });
+    assertJsonError(await api('POST', '/api/load_balancers', { body: { ...base, listener_protocol: 'SSL' } }), { status: 400, secrets: SECRETS });
+    assertJsonError(await api('POST', '/api/load_balancers', { body: { ...base, name: 'no spaces' } }), { status: 400, secrets: SECRETS });
+    assert.ok(!stub().take().some((r) => r.method === 'POST'), 'no balancer was asked for');
+  });
+
+  test('firewalls: create (everything out, nothing in), add an inbound rule, delete a rule', async () => {
+    const FW = 'fb6045f1-cf1d-4ca3-bfac-18832663025b';
+    const created = await api('POST', '/api/firewalls', { body: { name: 'firewall', description: 'web tier' } });
+    assert.equal(created.status, 201, created.text);
+    const create = sent(['POST /v2/firewalls'])[0];
+    assert.equal(create?.status, 202);
+    const firewallId = created.json().firewall.id;
+    const rule = await api('POST', `/api/firewalls/${FW}/rules`, {
+      body: { protocol: 'tcp', port_from: '8000', port_to: '9000', ip_address1: '18.0.0.0/8', group1: 'tag:gateway', group1owner: 'self', group2: 'droplet:8043964', group2owner: 'self' },
+    });
+    assert.equal(rule.status, 201, rule.text);
+    // The answer is the firewall as shown afterwards: the document's example of a firewall.
+    assert.deepEqual(rule.json().firewall.rules.map((r: { direction: string; port_from: string }) => [r.direction, r.port_from]), [['ingress', '80'], ['ingress', '22'], ['egress', '80']]);
+    const ruleSent = sent([`POST /v2/firewalls/${FW}/rules`, `GET /v2/firewalls/${FW}`]);
+    assert.equal(ruleSent[0]?.status, 204);
+    // The example firewall's second inbound rule (tcp 22 from tag gateway and 18.0.0.0/8) is sent back to delete it.
+    assert.equal((await api('DELETE', `/api/firewalls/${FW}/inbound-1`)).status, 204);
+    const deleted = sent([`GET /v2/firewalls/${FW}`, `DELETE /v2/firewalls/${FW}/rules`]);
+    assert.equal(deleted[1]?.status, 204);
+    assert.equal((await api('DELETE', `/api/firewalls/${FW}/inbound-9`)).status, 404);
+    sent([`GET /v2/firewalls/${FW}`]);
+    for (const body of [
+      { protocol: 'gre', port_from: '1', port_to: '2', ip_address1: '10.0.0.0/8' },
+      { protocol: 'tcp', port_from: '80', port_to: '80', ip_address1: 'not-an-address' },
+      { protocol: 'tcp', port_from: '80', port_to: '80', group1: 'team:web', group1owner: 'self' },
+    ]) {
+      assertJsonError(await api('POST', `/api/firewalls/${FW}/rules`, { body }), { status: 400, secrets: SECRETS });
+    }
+    assertJsonError(await api('POST', '/api/firewalls', { body: { name: 'web tier', description: 'x' } }), { status: 400, secrets: SECRETS });
+    sent([]);
+    assert.ok(firewallId);
+    const fresh = created.json().firewall.rules.map((r: { direction: string; protocol: string }) => `${r.direction} ${r.protocol}`);
+    assert.ok(fresh.length > 0, 'the created firewall of the example has rules');
+  });
+
+  test('metrics: a droplet\'s CPU utilisation (from the CPU counters) and public bandwidth, last hour', async () => {
+    const list = (await api('GET', '/api/metrics')).json().metrics;
+    assert.ok(list.some((m: { id: string }) => m.id === '3164444'));
+    const shown = await api('GET', '/api/metrics/3164444');
+    assert.equal(shown.status, 200, shown.text);
+    const requests = sent([
+      'GET /v2/droplets', 'GET /v2/droplets/3164444',
+      'GET /v2/monitoring/metrics/droplet/cpu', 'GET /v2/monitoring/metrics/droplet/bandwidth', 'GET /v2/monitoring/metrics/droplet/bandwidth',
+    ]);
+    const queries = requests.slice(2).map((r) => new URLSearchParams(r.path.split('?')[1]));
+    assert.deepEqual(queries.map((q) => [q.get('host_id'), q.get('interface'), q.get('direction')]), [['3164444', null, null], ['3164444', 'public', 'inbound'], ['3164444', 'public', 'outbound']]);
+    assert.equal(Number(queries[0]!.get('end')) - Number(queries[0]!.get('start')), 3600);
+    const metric = shown.json().metric;
+    const values = (name: string) => metric.properties.find((p: { name: string }) => p.name === name).values as Array<{ average: number; timestamp: number; unit: string }>;
+    // The document's CPU example: counters of 8 modes at 3 times → utilisation between consecutive readings, newest
+    // first (worked out by hand from the example: 100 × (1 − Δidle/Δall) = 0.0667 % and 0.1834 %).
+    assert.deepEqual(values('CPUUtilization').map((v) => [v.timestamp, Number(v.average.toFixed(4)), v.unit]), [[1635387120, 0.0667, 'Percent'], [1635387000, 0.1834, 'Percent']]);
+    // Prism answers every bandwidth query with the document's first example (4 readings, 1634052360 … 1634052720).
+    assert.deepEqual(values('PublicBandwidthIn').map((v) => [v.timestamp, v.unit]), [1634052720, 1634052600, 1634052480, 1634052360].map((t) => [t, 'Megabits/Second']));
+    assert.equal(values('PublicBandwidthOut').length, 4);
+    assert.equal((await api('GET', '/api/metrics/web-1')).status, 404);
+    sent([]);
+  });
+
   test('provider errors: 404 → 404, 401 → 401, 429 → 503 with Retry-After, 500 → 502, the token in none of them', async () => {
     try {
       stub().prefer('code=404');

@@ -77,19 +77,26 @@ export class RestClients {
   constructor(
     private readonly options: RestDriverOptions,
     private readonly api: Pick<RestClientOptions, 'service' | 'errorMessage'>,
+    /** The API token inside the Basic password (default: all of it). */
+    private readonly tokenOf: (password: string) => string = (password) => password,
   ) {}
 
-  /** The calls of this request: the client of its provider (400 for one the operator did not allow), the token as bearer auth. */
-  forRequest(ctx: RequestContext): RestCalls {
-    const provider = allowProvider(ctx.provider?.trim() || this.options.defaultProvider, (p) => this.options.endpoints.has(p),
+  /** The provider of this request: the default when it names none, 400 for one the operator did not allow. */
+  provider(ctx: RequestContext): string {
+    return allowProvider(ctx.provider?.trim() || this.options.defaultProvider, (p) => this.options.endpoints.has(p),
       `choose one of: ${[...this.options.endpoints.keys()].join(', ')}`);
+  }
+
+  /** The calls of this request: the client of its provider, the token as bearer auth. */
+  forRequest(ctx: RequestContext): RestCalls {
+    const provider = this.provider(ctx);
     let client = this.clients.get(provider);
     if (!client) {
       client = new RestClient({ ...this.api, baseUrl: this.options.endpoints.get(provider)!, requestTimeoutMs: this.options.requestTimeoutMs });
       this.clients.set(provider, client);
     }
     // The API token is the Basic password; the user name is only a label for the client's own use.
-    return new RestCalls(client, ctx, { bearer: ctx.requireCredentials().password });
+    return new RestCalls(client, ctx, { bearer: this.tokenOf(ctx.requireCredentials().password) });
   }
 
   async close(): Promise<void> {
@@ -99,12 +106,22 @@ export class RestClients {
 }
 
 /** The factory of a REST-API driver: options read the same way, providers from the options, the driver loaded on first use. */
-export function restDriverFactory(base: DriverDeclaration, official: OfficialApi, create: (options: RestDriverOptions) => Promise<Driver>): DriverFactory {
+export function restDriverFactory(
+  base: DriverDeclaration,
+  official: OfficialApi,
+  create: (options: RestDriverOptions, raw: Record<string, unknown>) => Promise<Driver>,
+  /** Checks the driver's own options (beyond the shared ones) when the server declares the driver. */
+  checkOwnOptions: (raw: Record<string, unknown>, options: RestDriverOptions) => void = () => undefined,
+): DriverFactory {
   const options = (raw: Record<string, unknown>) => parseRestOptions(base.id, raw, official);
   return {
     declaration: base,
-    declare: (raw) => restDeclaration(base, options(raw)),
-    load: (config) => create(options(config.options)),
+    declare: (raw) => {
+      const parsed = options(raw);
+      checkOwnOptions(raw, parsed);
+      return restDeclaration(base, parsed);
+    },
+    load: (config) => create(options(config.options), config.options),
   };
 }
 

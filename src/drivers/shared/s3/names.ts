@@ -2,7 +2,7 @@
 // otherwise reach the SDK (a `/` changes the request path, an over-long name
 // comes back as an unparsable answer) and end as a 500 instead of a 400.
 import { isIP } from 'node:net';
-import { ValidationFailure } from '../../core/errors.js';
+import { ValidationFailure } from '../../../core/errors.js';
 
 const NEW_BUCKET = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
 /** Names AWS reserves for its own features. */
