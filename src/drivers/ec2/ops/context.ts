@@ -3,7 +3,7 @@
 import type { RequestContext } from '../../../core/driver.js';
 import { AwsSession, type ClientPool } from '../clients.js';
 import type { Ec2Options } from '../config.js';
-import { errorStatus } from '../../../core/guards.js';
+import { orUndefined } from '../../../core/kit/lookup.js';
 
 export interface Deps {
   pool: ClientPool;
@@ -15,15 +15,7 @@ export function makeDeps(pool: ClientPool): Deps {
   return { pool, options: pool.options, session: (ctx) => new AwsSession(ctx, pool) };
 }
 
-/** Runs `fn`; a 404 from the back end becomes `undefined` (show methods). */
-export async function orUndefined<T>(fn: () => Promise<T | undefined>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (errorStatus(error) === 404) return undefined;
-    throw error;
-  }
-}
+export { orUndefined };
 
 /** Runs a listing; a 404 (e.g. a filter naming an id that does not exist) becomes an empty list. */
 export async function orEmpty<T>(fn: () => Promise<T[]>): Promise<T[]> {
