@@ -1,0 +1,80 @@
+// Resource Manager for one request: the service principal's Entra ID
+// credential (@azure/identity) and the SDK clients in the provider's scope
+// (subscription, resource group, location). Clients are cached per
+// endpoint, scope and whole credential (ClientCache keys on a keyed hash).
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ClientSecretCredential } from '@azure/identity';
+import { Agent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { ValidationFailure } from '../../core/errors.js';
+import { CLOUDS, type AzureOptions, type AzureProvider } from './config.js';
+import { AzureSession, ClientCache } from './session.js';
+
+export interface ArmScopeOf {
+  subscriptionId: string;
+  resourceGroup: string;
+  location?: string;
+}
+
+/** The scope a Resource Manager call works in; without one the provider offers no Resource Manager collections. */
+export function armScopeOf(provider: AzureProvider): ArmScopeOf | undefined {
+  const { subscriptionId, resourceGroup, location } = provider;
+  return subscriptionId && resourceGroup ? { subscriptionId, resourceGroup, ...(location ? { location } : {}) } : undefined;
+}
+
+/** The built-in clouds' Entra ID knows its own instances; an operator's authority host is used as given. */
+function isBuiltInAuthority(provider: AzureProvider): boolean {
+  return Object.values(CLOUDS).some((cloud) => cloud.authorityHost === provider.authorityHost);
+}
+
+export interface ArmClients {
+  scope: ArmScopeOf;
+  compute: ComputeManagementClient;
+}
+
+export class ArmConnections {
+  private readonly agents = new Map<string, Agent>();
+  private readonly clients = new ClientCache<ComputeManagementClient>();
+
+  constructor(private readonly options: AzureOptions) {}
+
+  /** Trusts the provider's own CA besides the public roots (Azure Stack, a private endpoint). */
+  private agentFor(provider: AzureProvider): Agent | undefined {
+    const ca = provider.ca;
+    if (!ca) return undefined;
+    let agent = this.agents.get(ca);
+    if (!agent) {
+      agent = new Agent({ ca: [...rootCertificates, ca], keepAlive: true });
+      this.agents.set(ca, agent);
+    }
+    return agent;
+  }
+
+  for(s: AzureSession): ArmClients {
+    const scope = armScopeOf(s.provider);
+    if (!scope) {
+      throw new ValidationFailure('This provider has no Resource Manager scope: choose <provider>;<subscription id>;<resource group>[;<location>]');
+    }
+    const { clientId, tenantId, clientSecret } = s.servicePrincipal();
+    const provider = s.provider;
+    const compute = this.clients.get([provider.armEndpoint, provider.authorityHost, provider.ca ?? '', tenantId, clientId, clientSecret, scope.subscriptionId], () => {
+      const agent = this.agentFor(provider);
+      const transport = {
+        ...(agent ? { agent } : {}),
+        retryOptions: { maxRetries: this.options.retries - 1, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
+        userAgentOptions: { userAgentPrefix: 'deltacloud-ts' },
+      };
+      const credential = new ClientSecretCredential(tenantId, clientId, clientSecret, {
+        ...transport,
+        authorityHost: provider.authorityHost,
+        disableInstanceDiscovery: !isBuiltInAuthority(provider),
+      });
+      return new ComputeManagementClient(credential, scope.subscriptionId, {
+        ...transport,
+        endpoint: provider.armEndpoint,
+        credentials: { scopes: [`${provider.armEndpoint}/.default`] },
+      });
+    });
+    return { scope, compute };
+  }
+}
