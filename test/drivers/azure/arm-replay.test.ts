@@ -1,0 +1,174 @@
+// The azure driver's Resource Manager half against Microsoft's own published
+// examples (azure-rest-api-specs, compute 2026-03-01, the api-version of
+// @azure/arm-compute 24.1.0), replayed over TLS by test/drivers/azure/
+// arm-replay.ts, which checks every request against the example it answers
+// with; Entra ID's token endpoint answers as Microsoft's recording of it.
+// The server runs in this process (test/helpers/inject.ts) with the azure
+// driver and a provider whose endpoints are the replay server.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { RequestContext } from '../../../src/core/driver.js';
+import { call } from '../../../src/core/kit/pipeline.js';
+import { parseOptions } from '../../../src/drivers/azure/config.js';
+import { createAzureDriver } from '../../../src/drivers/azure/driver.js';
+import { assertNoLeak, JSON_TYPE, req, type Res } from '../../helpers/api.js';
+import { startApp, type AppServer } from '../../helpers/inject.js';
+import { ArmReplay, bodyProblems, type ReplayStep } from './arm-replay.js';
+
+const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
+const TENANT = 'contoso.onmicrosoft.com';
+const SECRET = 'replay-client-secret-value';
+const SUB = '00000000-1111-2222-3333-444444444444';
+const AUTH = 'Basic ' + Buffer.from(`${CLIENT_ID}@${TENANT}:${SECRET}`).toString('base64');
+const WRONG_AUTH = 'Basic ' + Buffer.from(`${CLIENT_ID}@${TENANT}:not-the-secret`).toString('base64');
+const scope = (group: string) => `replay;${SUB};${group};westus`;
+
+const VM = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}';
+/** Show = the VM and its instance view (Microsoft's examples for `myVM`), bound to the VM a flow works on. */
+const show = (vmName?: string, resourceGroupName?: string): ReplayStep[] => {
+  const bind = { ...(vmName ? { vmName } : {}), ...(resourceGroupName ? { resourceGroupName } : {}) };
+  return [
+    { example: 'compute/VirtualMachine_Get.json', method: 'GET', path: VM, bind },
+    { example: 'compute/VirtualMachine_Get_InstanceView.json', method: 'GET', path: `${VM}/instanceView`, bind },
+  ];
+};
+
+let replay: ArmReplay;
+let server: AppServer;
+
+async function api(method: string, path: string, group: string, auth = AUTH): Promise<Res> {
+  const res = await req(server, method, path, { auth, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope(group) } });
+  assertNoLeak(res, [SECRET, 'Bearer access_token']);
+  return res;
+}
+
+describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
+  before(async () => {
+    replay = await ArmReplay.start({ clientId: CLIENT_ID, clientSecret: SECRET });
+    server = await startApp({ args: ['-i', 'azure', '-c', replay.writeConfig()] });
+  });
+  after(async () => {
+    await server?.stop();
+    await replay?.stop();
+  });
+  afterEach(() => {
+    // Every request matched an example, and every expected one was sent.
+    assert.deepEqual(replay.problems.splice(0), []);
+    assert.deepEqual(replay.pending(), []);
+  });
+
+  test('GET /api lists the Resource Manager collections for a service principal in a scope, none without one', async () => {
+    const scoped = JSON.parse((await api('GET', '/api', 'myResourceGroup')).text);
+    const names = (body: { api: { links: Array<{ rel: string }> } }) => body.api.links.map((l) => l.rel).sort();
+    assert.deepEqual(names(scoped), ['drivers', 'hardware_profiles', 'instance_states', 'instances', 'realms']);
+    const plain = await req(server, 'GET', '/api', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
+    assert.deepEqual(names(JSON.parse(plain.text)), ['drivers']);
+    const without = await req(server, 'GET', '/api/instances', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
+    assert.equal(without.status, 400, without.text);
+    assert.deepEqual(replay.seen.filter((line) => !line.includes('oauth2') && !line.includes('openid')), []);
+  });
+
+  test('show: VirtualMachines_Get + VirtualMachines_InstanceView → a running instance with its size, image, location and disks', async () => {
+    replay.expect(...show());
+    const res = await api('GET', '/api/instances/myVM', 'myResourceGroup');
+    assert.equal(res.status, 200, res.text);
+    const instance = JSON.parse(res.text).instance;
+    assert.equal(instance.id, 'myVM');
+    assert.equal(instance.state, 'RUNNING');
+    assert.equal(instance.hardware_profile.id, 'Standard_DS3_v2');
+    assert.equal(instance.image.id, 'MicrosoftWindowsServer:WindowsServer:2016-Datacenter:latest');
+    assert.equal(instance.realm.id, 'westus');
+    assert.deepEqual(instance.storage_volumes.map((v: { id: string }) => v.id), ['myDataDisk0', 'myDataDisk1']);
+    assert.ok(replay.tokensIssued >= 1, 'the credential got its token from the (replayed) Entra ID');
+  });
+
+  test('list: VirtualMachines_List and each VM\'s instance view', async () => {
+    const view = { example: 'compute/VirtualMachine_Get_InstanceView.json', method: 'GET' as const, path: `${VM}/instanceView`, bind: { vmName: '{virtualMachineName}', resourceGroupName: 'rgcompute' } };
+    replay.expect({ example: 'compute/VirtualMachine_List_MinimumSet_Gen.json', method: 'GET', path: VM.slice(0, VM.lastIndexOf('/')) }, view, view);
+    const res = await api('GET', '/api/instances', 'rgcompute');
+    assert.equal(res.status, 200, res.text);
+    const list = JSON.parse(res.text).instances;
+    assert.equal(list.length, 2);
+    for (const instance of list) {
+      assert.equal(instance.state, 'RUNNING');
+      assert.equal(instance.realm.id, 'eastus');
+    }
+  });
+
+  test('stop = VirtualMachines_Deallocate, polled to its end; reboot = VirtualMachines_Restart', async () => {
+    const dealloc = 'aaaaaaaaaaaaaaaa';
+    replay.expect(...show(dealloc, 'rgcompute'),
+      { example: 'compute/VirtualMachine_Deallocate_MinimumSet_Gen.json', method: 'POST', path: `${VM}/deallocate` }, ...show(dealloc, 'rgcompute'));
+    const stopped = await api('POST', `/api/instances/${dealloc}/stop`, 'rgcompute');
+    assert.equal(stopped.status, 202, stopped.text);
+    assert.ok(replay.seen.some((line) => line.startsWith('GET /_operations/')), 'the poller followed the operation\'s Location');
+
+    replay.expect(...show('aaa', 'rgcompute'), { example: 'compute/VirtualMachine_Restart_MinimumSet_Gen.json', method: 'POST', path: `${VM}/restart` }, ...show('aaa', 'rgcompute'));
+    const rebooted = await api('POST', '/api/instances/aaa/reboot', 'rgcompute');
+    assert.equal(rebooted.status, 202, rebooted.text);
+  });
+
+  test('start = VirtualMachines_Start (refused by the API while the VM runs, as the state machine says)', async () => {
+    replay.expect(...show('aaaaa', 'rgcompute'));
+    const refused = await api('POST', '/api/instances/aaaaa/start', 'rgcompute');
+    assert.equal(refused.status, 405, refused.text);
+    assert.deepEqual(replay.pending(), []);
+    // The driver's start itself, as the API would call it on a deallocated VM.
+    const options = parseOptions({ providers: { replay: { armEndpoint: replay.url, authorityHost: replay.url, caFile: replay.caFile } }, pollIntervalMs: 10 });
+    const driver = createAzureDriver(options);
+    replay.expect({ example: 'compute/VirtualMachine_Start_MinimumSet_Gen.json', method: 'POST', path: `${VM}/start` }, ...show('aaaaa', 'rgcompute'));
+    const ctx = new RequestContext(scope('rgcompute'), { user: `${CLIENT_ID}@${TENANT}`, password: SECRET }, undefined, {}, { timeoutMs: 10_000 });
+    const started = await call(driver, 'start_instance', ctx, 'aaaaa');
+    assert.equal(started.id, 'aaaaa');
+  });
+
+  test('destroy = VirtualMachines_Delete with forceDeletion, polled to its end', async () => {
+    replay.expect(...show(), { example: 'compute/VirtualMachine_Delete_Force.json', method: 'DELETE', path: VM });
+    const res = await api('DELETE', '/api/instances/myVM', 'myResourceGroup');
+    assert.equal(res.status, 204, res.text);
+  });
+
+  test('realms are the location\'s zones and hardware profiles the VM sizes, without a call', async () => {
+    const realms = JSON.parse((await api('GET', '/api/realms', 'myResourceGroup')).text).realms;
+    assert.deepEqual(realms.map((r: { id: string }) => r.id), ['westus-1', 'westus-2', 'westus-3']);
+    const hwp = JSON.parse((await api('GET', '/api/hardware_profiles/Standard_D1_v2', 'myResourceGroup')).text).hardware_profile;
+    assert.deepEqual(hwp.properties, { cpu: '1', memory: '3584', storage: '50', architecture: 'x86_64' });
+  });
+
+  test('a wrong client secret: Entra ID\'s documented error → 401, without the secret or a token in the answer or the log', async () => {
+    const res = await api('GET', '/api/instances/myVM', 'myResourceGroup', WRONG_AUTH);
+    assert.equal(res.status, 401, res.text);
+    assert.match(res.text, /AADSTS70011/);
+    assert.ok(!server.output().includes('not-the-secret') && !server.output().includes(SECRET), 'no secret in the log');
+    assert.ok(!/Bearer\s+access_token/.test(server.output()), 'no bearer token in the log');
+  });
+
+  test('the replay refuses a request its example does not describe (a wrong VM name), and the API fails', async () => {
+    replay.expect(...show('aaa', 'rgcompute'));
+    const res = await api('GET', '/api/instances/zzz', 'rgcompute');
+    assert.notEqual(res.status, 200);
+    const problems = replay.problems.splice(0);
+    assert.ok(problems.some((p) => p.includes("vmName 'zzz', the example's 'aaa'")), problems.join('\n'));
+    // The expected steps are still there: the right request takes them.
+    assert.equal((await api('GET', '/api/instances/aaa', 'rgcompute')).status, 200);
+  });
+
+  test('a provider that is a URL, or not configured, is refused with 400 before any connection', async () => {
+    const before = replay.seen.length;
+    for (const provider of [`${replay.url}`, 'https://management.example.net', 'elsewhere;' + SUB + ';g']) {
+      const res = await req(server, 'GET', '/api/instances', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': provider } });
+      assert.equal(res.status, 400, `${provider}: ${res.text}`);
+    }
+    assert.equal(replay.seen.length, before);
+  });
+});
+
+describe('arm-replay: body checks', () => {
+  test('a property the example lacks, or another scalar value, is a problem; varied and placeholder values are not', () => {
+    const example = { location: 'westus', properties: { hardwareProfile: { vmSize: 'Standard_D1_v2' }, osProfile: { adminUsername: '{your-username}' } } };
+    assert.deepEqual(bodyProblems({ location: 'westus', properties: { osProfile: { adminUsername: 'me' } } }, example, []), []);
+    assert.deepEqual(bodyProblems({ location: 'eastus' }, example, ['location']), []);
+    assert.equal(bodyProblems({ location: 'eastus' }, example, []).length, 1);
+    assert.equal(bodyProblems({ properties: { inventedField: 1 } }, example, []).length, 1);
+  });
+});
