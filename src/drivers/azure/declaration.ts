@@ -12,7 +12,8 @@ export const AZURE_DECLARATION: DriverDeclaration = {
   usernameLabel: 'Storage account, or client id@tenant id',
   passwordLabel: 'Account key or SAS, or client secret',
   // Containers have no location of their own (the storage account has one): no `bucket_location`.
-  features: {},
+  // Keys are SSH public key resources: imported, never generated.
+  features: { keys: ['import_key'] },
   // Virtual machines: created pending, running, deallocated (stop) and started, force-deleted in any settled state.
   stateMachine: POWER_CYCLE_STATE_MACHINE,
 };

@@ -5,16 +5,18 @@ import type { CollectionName, Driver } from '../../core/driver.js';
 import { ArmConnections, armScopeOf } from './arm.js';
 import { blobOperations } from './blob.js';
 import { computeOperations } from './compute.js';
+import { keyOperations } from './keys.js';
 import type { AzureOptions } from './config.js';
 import { azureDeclaration } from './declaration.js';
 import { parseCredentials, resolveProvider } from './provider.js';
 
 const BLOB_COLLECTIONS: CollectionName[] = ['buckets'];
-const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'instances', 'instance_states'];
+const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'instances', 'instance_states', 'keys'];
 
 export function createAzureDriver(options: AzureOptions): Driver {
   const blobs = blobOperations(options);
-  const compute = computeOperations(options, new ArmConnections(options));
+  const connections = new ArmConnections(options);
+  const compute = computeOperations(options, connections);
   return {
     declaration: azureDeclaration(options),
     supported_collections: async (ctx) => {
@@ -30,6 +32,7 @@ export function createAzureDriver(options: AzureOptions): Driver {
     },
     ...blobs,
     ...compute,
+    ...keyOperations(options, connections),
     close: async () => {},
   };
 }

@@ -11,6 +11,7 @@ import { RequestContext } from '../../../src/core/driver.js';
 import { call } from '../../../src/core/kit/pipeline.js';
 import { parseOptions } from '../../../src/drivers/azure/config.js';
 import { createAzureDriver } from '../../../src/drivers/azure/driver.js';
+import { generateSshKeyPair } from '../../../src/drivers/libvirt/ssh-keys.js';
 import { assertNoLeak, JSON_TYPE, req, type Res } from '../../helpers/api.js';
 import { startApp, type AppServer } from '../../helpers/inject.js';
 import { ArmReplay, bodyProblems, type ReplayStep } from './arm-replay.js';
@@ -23,6 +24,7 @@ const AUTH = 'Basic ' + Buffer.from(`${CLIENT_ID}@${TENANT}:${SECRET}`).toString
 const WRONG_AUTH = 'Basic ' + Buffer.from(`${CLIENT_ID}@${TENANT}:not-the-secret`).toString('base64');
 const scope = (group: string) => `replay;${SUB};${group};westus`;
 
+const KEY = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/sshPublicKeys/{sshPublicKeyName}';
 const VM = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}';
 /** Show = the VM and its instance view (Microsoft's examples for `myVM`), bound to the VM a flow works on. */
 const show = (vmName?: string, resourceGroupName?: string): ReplayStep[] => {
@@ -53,14 +55,13 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
   });
   afterEach(() => {
     // Every request matched an example, and every expected one was sent.
-    assert.deepEqual(replay.problems.splice(0), []);
-    assert.deepEqual(replay.pending(), []);
+    assert.deepEqual(replay.reset(), { problems: [], pending: [] });
   });
 
   test('GET /api lists the Resource Manager collections for a service principal in a scope, none without one', async () => {
     const scoped = JSON.parse((await api('GET', '/api', 'myResourceGroup')).text);
     const names = (body: { api: { links: Array<{ rel: string }> } }) => body.api.links.map((l) => l.rel).sort();
-    assert.deepEqual(names(scoped), ['drivers', 'hardware_profiles', 'instance_states', 'instances', 'realms']);
+    assert.deepEqual(names(scoped), ['drivers', 'hardware_profiles', 'instance_states', 'instances', 'keys', 'realms']);
     const plain = await req(server, 'GET', '/api', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
     assert.deepEqual(names(JSON.parse(plain.text)), ['drivers']);
     const without = await req(server, 'GET', '/api/instances', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
@@ -126,6 +127,31 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
     replay.expect(...show(), { example: 'compute/VirtualMachine_Delete_Force.json', method: 'DELETE', path: VM });
     const res = await api('DELETE', '/api/instances/myVM', 'myResourceGroup');
     assert.equal(res.status, 204, res.text);
+  });
+
+  test('keys = SSH public key resources: import (SshPublicKeys_Create), list, show, delete; a bad key is refused before any call', async () => {
+    const { publicKey } = await generateSshKeyPair('deltacloud-test');
+    const seen = replay.seen.length;
+    const bad = await req(server, 'POST', '/api/keys', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope('myResourceGroup') }, body: { name: 'mySshPublicKeyName', public_key: 'ssh-rsa not-base64!' } });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(replay.seen.length, seen, 'nothing sent for a bad key');
+
+    replay.expect({ example: 'compute/SshPublicKey_Create.json', method: 'PUT', path: KEY, body: 'parameters' });
+    const created = await req(server, 'POST', '/api/keys', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope('myResourceGroup') }, body: { name: 'mySshPublicKeyName', public_key: publicKey } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(JSON.parse(created.text).key.id, 'mySshPublicKeyName');
+
+    replay.expect({ example: 'compute/SshPublicKey_ListByResourceGroup_MinimumSet_Gen.json', method: 'GET', path: KEY.slice(0, KEY.lastIndexOf('/')) });
+    const list = JSON.parse((await api('GET', '/api/keys', 'rgcompute')).text).keys;
+    assert.deepEqual(list.map((k: { id: string }) => k.id), ['mySshPublicKeyName']);
+
+    replay.expect({ example: 'compute/SshPublicKey_Get.json', method: 'GET', path: KEY });
+    const shown = await api('GET', '/api/keys/mySshPublicKeyName', 'myResourceGroup');
+    assert.equal(shown.status, 200, shown.text);
+
+    replay.expect({ example: 'compute/SshPublicKey_Delete_MinimumSet_Gen.json', method: 'DELETE', path: KEY });
+    const deleted = await api('DELETE', '/api/keys/aaaaaaaaaaaaaaaaaaa', 'rgcompute');
+    assert.equal(deleted.status, 204, deleted.text);
   });
 
   test('realms are the location\'s zones and hardware profiles the VM sizes, without a call', async () => {

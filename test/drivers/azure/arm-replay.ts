@@ -165,6 +165,13 @@ export class ArmReplay {
     return this.queue.map((p) => `${p.step.method} ${p.step.example}${p.polling ? ' (awaiting its poll)' : ''}`);
   }
 
+  /** The problems and the steps still expected, then a clean slate (one test's leftovers do not fail the next). */
+  reset(): { problems: string[]; pending: string[] } {
+    const state = { problems: this.problems.splice(0), pending: this.pending() };
+    this.queue.splice(0);
+    return state;
+  }
+
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok()));
