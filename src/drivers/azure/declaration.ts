@@ -13,7 +13,7 @@ export const AZURE_DECLARATION: DriverDeclaration = {
   passwordLabel: 'Account key or SAS, or client secret',
   // Containers have no location of their own (the storage account has one): no `bucket_location`.
   // Keys are SSH public key resources: imported, never generated.
-  features: { keys: ['import_key'] },
+  features: { keys: ['import_key'], storage_volumes: ['volume_name'] },
   // Virtual machines: created pending, running, deallocated (stop) and started, force-deleted in any settled state.
   stateMachine: POWER_CYCLE_STATE_MACHINE,
 };

@@ -6,12 +6,13 @@ import { ArmConnections, armScopeOf } from './arm.js';
 import { blobOperations } from './blob.js';
 import { computeOperations } from './compute.js';
 import { keyOperations } from './keys.js';
+import { volumeOperations } from './volumes.js';
 import type { AzureOptions } from './config.js';
 import { azureDeclaration } from './declaration.js';
 import { parseCredentials, resolveProvider } from './provider.js';
 
 const BLOB_COLLECTIONS: CollectionName[] = ['buckets'];
-const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'instances', 'instance_states', 'keys'];
+const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'instances', 'instance_states', 'keys', 'storage_volumes', 'storage_snapshots'];
 
 export function createAzureDriver(options: AzureOptions): Driver {
   const blobs = blobOperations(options);
@@ -33,6 +34,7 @@ export function createAzureDriver(options: AzureOptions): Driver {
     ...blobs,
     ...compute,
     ...keyOperations(options, connections),
+    ...volumeOperations(options, connections),
     close: async () => {},
   };
 }

@@ -25,6 +25,8 @@ const WRONG_AUTH = 'Basic ' + Buffer.from(`${CLIENT_ID}@${TENANT}:not-the-secret
 const scope = (group: string) => `replay;${SUB};${group};westus`;
 
 const KEY = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/sshPublicKeys/{sshPublicKeyName}';
+const DISK = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/disks/{diskName}';
+const SNAPSHOT = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/snapshots/{snapshotName}';
 const VM = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines/{vmName}';
 /** Show = the VM and its instance view (Microsoft's examples for `myVM`), bound to the VM a flow works on. */
 const show = (vmName?: string, resourceGroupName?: string): ReplayStep[] => {
@@ -61,7 +63,7 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
   test('GET /api lists the Resource Manager collections for a service principal in a scope, none without one', async () => {
     const scoped = JSON.parse((await api('GET', '/api', 'myResourceGroup')).text);
     const names = (body: { api: { links: Array<{ rel: string }> } }) => body.api.links.map((l) => l.rel).sort();
-    assert.deepEqual(names(scoped), ['drivers', 'hardware_profiles', 'instance_states', 'instances', 'keys', 'realms']);
+    assert.deepEqual(names(scoped), ['drivers', 'hardware_profiles', 'instance_states', 'instances', 'keys', 'realms', 'storage_snapshots', 'storage_volumes']);
     const plain = await req(server, 'GET', '/api', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
     assert.deepEqual(names(JSON.parse(plain.text)), ['drivers']);
     const without = await req(server, 'GET', '/api/instances', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
@@ -151,6 +153,55 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
 
     replay.expect({ example: 'compute/SshPublicKey_Delete_MinimumSet_Gen.json', method: 'DELETE', path: KEY });
     const deleted = await api('DELETE', '/api/keys/aaaaaaaaaaaaaaaaaaa', 'rgcompute');
+    assert.equal(deleted.status, 204, deleted.text);
+  });
+
+  test('volumes = managed disks: show (Disks_Get), create empty (Disks_CreateOrUpdate, polled), delete (Disks_Delete, polled)', async () => {
+    replay.expect({ example: 'disks/Disk_Get.json', method: 'GET', path: DISK });
+    const shown = JSON.parse((await api('GET', '/api/storage_volumes/myManagedDisk', 'myResourceGroup')).text).storage_volume;
+    assert.equal(shown.state, 'IN-USE');
+    assert.equal(shown.instance.id, 'TestVM414689371c88843d65ec');
+    assert.equal(String(shown.capacity.value ?? shown.capacity), '10');
+
+    replay.expect({ example: 'disks/Disk_Create_Empty.json', method: 'PUT', path: DISK, body: 'disk', vary: ['location'] },
+      { example: 'disks/Disk_Get.json', method: 'GET', path: DISK, bind: { diskName: 'myDisk' } });
+    const created = await req(server, 'POST', '/api/storage_volumes', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope('myResourceGroup') }, body: { name: 'myDisk', capacity: '200' } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(JSON.parse(created.text).storage_volume.id, 'myDisk');
+
+    replay.expect({ example: 'disks/Disk_Delete.json', method: 'DELETE', path: DISK });
+    const deleted = await api('DELETE', '/api/storage_volumes/myDisk', 'myResourceGroup');
+    assert.equal(deleted.status, 204, deleted.text);
+  });
+
+  test('attach and detach = VirtualMachines_AttachDetachDataDisks, polled; then the disk as Disks_Get says', async () => {
+    const options = parseOptions({ providers: { replay: { armEndpoint: replay.url, authorityHost: replay.url, caFile: replay.caFile } }, pollIntervalMs: 10 });
+    const driver = createAzureDriver(options);
+    const ctx = () => new RequestContext(scope('rgcompute'), { user: `${CLIENT_ID}@${TENANT}`, password: SECRET }, undefined, {}, { timeoutMs: 10_000 });
+    const disk = 'vmss3176_vmss3176_0_disk2_6c4f554bdafa49baa780eb2d128ff39d';
+    const attachDetach = { example: 'compute/VirtualMachine_AttachDetachDataDisks_MinimumSet_Gen.json', method: 'POST' as const, path: `${VM}/attachDetachDataDisks`, body: 'parameters',
+      vary: ['dataDisksToAttach.diskId', 'dataDisksToDetach.diskId'] };
+    replay.expect(attachDetach, { example: 'disks/Disk_Get.json', method: 'GET', path: DISK, bind: { diskName: disk, resourceGroupName: 'rgcompute' } });
+    const attached = await call(driver, 'attach_storage_volume', ctx(), { id: disk, instanceId: 'azure-vm', device: '/dev/sdc' });
+    assert.equal(attached.state, 'IN-USE');
+    replay.expect(attachDetach, { example: 'disks/Disk_Get.json', method: 'GET', path: DISK, bind: { diskName: disk, resourceGroupName: 'rgcompute' } });
+    await call(driver, 'detach_storage_volume', ctx(), { id: disk, instanceId: 'azure-vm' });
+  });
+
+  test('snapshots = disk snapshots: show, create from a volume (Copy, polled), delete', async () => {
+    replay.expect({ example: 'disks/Snapshot_Get.json', method: 'GET', path: SNAPSHOT });
+    const shown = JSON.parse((await api('GET', '/api/storage_snapshots/mySnapshot', 'myResourceGroup')).text).storage_snapshot;
+    assert.equal(shown.state, 'COMPLETED');
+    assert.equal(shown.storage_volume.id, 'myDisk');
+
+    replay.expect({ example: 'disks/Snapshot_Create_FromAnExistingSnapshot.json', method: 'PUT', path: SNAPSHOT, body: 'snapshot', vary: ['location', 'properties.creationData.sourceResourceId'] },
+      { example: 'disks/Snapshot_Get.json', method: 'GET', path: SNAPSHOT, bind: { snapshotName: 'mySnapshot2' } });
+    const created = await req(server, 'POST', '/api/storage_snapshots', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope('myResourceGroup') }, body: { volume_id: 'myDisk', name: 'mySnapshot2' } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(JSON.parse(created.text).storage_snapshot.id, 'mySnapshot2');
+
+    replay.expect({ example: 'disks/Snapshot_Delete.json', method: 'DELETE', path: SNAPSHOT });
+    const deleted = await api('DELETE', '/api/storage_snapshots/mySnapshot', 'myResourceGroup');
     assert.equal(deleted.status, 204, deleted.text);
   });
 
