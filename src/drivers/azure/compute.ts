@@ -6,16 +6,17 @@
 // keeps its host is still billed), `destroy` force-deletes. Long-running
 // operations are polled by the SDK's pollers with the request's abort signal
 // (which carries its deadline).
-import type { VirtualMachine, VirtualMachineInstanceView } from '@azure/arm-compute';
+import type { Image as AzureImage, VirtualMachine, VirtualMachineInstanceView } from '@azure/arm-compute';
 import type { Driver, Filter, RequestContext } from '../../core/driver.js';
 import { orUndefined } from '../../core/kit/lookup.js';
-import type { HardwareProfile, Instance, Realm } from '../../core/model.js';
+import type { HardwareProfile, Image, Instance, Realm } from '../../core/model.js';
 import { ArmConnections, type ArmClients } from './arm.js';
+import { checkResourceName } from './keys.js';
 import type { AzureOptions } from './config.js';
 import { AzureSession } from './session.js';
 
 type ComputeOps = Pick<Driver,
-  'realms' | 'realm' | 'hardware_profiles' | 'hardware_profile' | 'instances' | 'instance' | 'start_instance' | 'stop_instance'
+  'realms' | 'realm' | 'hardware_profiles' | 'hardware_profile' | 'images' | 'image' | 'instances' | 'instance' | 'start_instance' | 'stop_instance'
   | 'reboot_instance' | 'destroy_instance'>;
 
 /** VM sizes offered (vCPUs, memory MiB, temporary storage GiB: Azure's published figures for each size). */
@@ -86,6 +87,26 @@ function toInstance(vm: VirtualMachine, name: string, view: VirtualMachineInstan
   };
 }
 
+/** An operator-listed marketplace image: its id is `publisher:offer:sku:version`. */
+function marketplaceImage(id: string): Image {
+  const [publisher, offer, sku, version] = id.split(':');
+  return { id, name: `${offer} ${sku}`, description: `${publisher} ${offer} ${sku} (version ${version}), Azure Marketplace`, ownerId: publisher, architecture: 'x86_64', state: 'AVAILABLE' };
+}
+
+/** One of the subscription's own (managed) images, by its name. */
+function ownImage(image: AzureImage, subscriptionId: string): Image {
+  const id = image.name ?? nameOf(image.id) ?? '';
+  const os = image.storageProfile?.osDisk;
+  const provisioning = (image.provisioningState ?? '').toLowerCase();
+  return {
+    id, name: id,
+    description: [os?.osType, os?.osState, 'image'].filter(Boolean).join(' '),
+    ownerId: subscriptionId,
+    architecture: 'x86_64',
+    state: provisioning === 'succeeded' || provisioning === 'created' ? 'AVAILABLE' : provisioning === 'failed' ? 'ERROR' : 'PENDING',
+  };
+}
+
 export function computeOperations(options: AzureOptions, connections: ArmConnections): ComputeOps {
   const arm = (ctx: RequestContext): [AzureSession, ArmClients] => {
     const s = new AzureSession(ctx, options);
@@ -122,6 +143,22 @@ export function computeOperations(options: AzureOptions, connections: ArmConnect
     hardware_profile: async (ctx, id) => {
       arm(ctx);
       return HARDWARE_PROFILES.find((hwp) => hwp.id === id);
+    },
+    images: async (ctx, filter: Filter) => {
+      const [s, { compute, scope }] = arm(ctx);
+      const own = await s.call(async () => {
+        const found: Image[] = [];
+        for await (const image of compute.images.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal })) found.push(ownImage(image, scope.subscriptionId));
+        return found;
+      });
+      return [...s.provider.images.map(marketplaceImage), ...own].filter((image) => !filter.id || image.id === filter.id);
+    },
+    image: async (ctx, id) => {
+      const [s, { compute, scope }] = arm(ctx);
+      // Marketplace images are the operator's list (a client cannot name others); the rest are the subscription's.
+      if (id.includes(':')) return s.provider.images.includes(id) ? marketplaceImage(id) : undefined;
+      checkResourceName(id, 'Image');
+      return orUndefined(() => s.call(async () => ownImage(await compute.images.get(scope.resourceGroup, id, { abortSignal: s.signal }), scope.subscriptionId)));
     },
     instances: async (ctx, filter: Filter) => {
       const [s, clients] = arm(ctx);

@@ -12,7 +12,7 @@ import { azureDeclaration } from './declaration.js';
 import { parseCredentials, resolveProvider } from './provider.js';
 
 const BLOB_COLLECTIONS: CollectionName[] = ['buckets'];
-const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'instances', 'instance_states', 'keys', 'storage_volumes', 'storage_snapshots'];
+const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'images', 'instances', 'instance_states', 'keys', 'storage_volumes', 'storage_snapshots'];
 
 export function createAzureDriver(options: AzureOptions): Driver {
   const blobs = blobOperations(options);

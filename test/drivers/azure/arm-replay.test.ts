@@ -24,6 +24,7 @@ const AUTH = 'Basic ' + Buffer.from(`${CLIENT_ID}@${TENANT}:${SECRET}`).toString
 const WRONG_AUTH = 'Basic ' + Buffer.from(`${CLIENT_ID}@${TENANT}:not-the-secret`).toString('base64');
 const scope = (group: string) => `replay;${SUB};${group};westus`;
 
+const IMAGE = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/images/{imageName}';
 const KEY = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/sshPublicKeys/{sshPublicKeyName}';
 const DISK = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/disks/{diskName}';
 const SNAPSHOT = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/snapshots/{snapshotName}';
@@ -63,7 +64,7 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
   test('GET /api lists the Resource Manager collections for a service principal in a scope, none without one', async () => {
     const scoped = JSON.parse((await api('GET', '/api', 'myResourceGroup')).text);
     const names = (body: { api: { links: Array<{ rel: string }> } }) => body.api.links.map((l) => l.rel).sort();
-    assert.deepEqual(names(scoped), ['drivers', 'hardware_profiles', 'instance_states', 'instances', 'keys', 'realms', 'storage_snapshots', 'storage_volumes']);
+    assert.deepEqual(names(scoped), ['drivers', 'hardware_profiles', 'images', 'instance_states', 'instances', 'keys', 'realms', 'storage_snapshots', 'storage_volumes']);
     const plain = await req(server, 'GET', '/api', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
     assert.deepEqual(names(JSON.parse(plain.text)), ['drivers']);
     const without = await req(server, 'GET', '/api/instances', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
@@ -203,6 +204,19 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
     replay.expect({ example: 'disks/Snapshot_Delete.json', method: 'DELETE', path: SNAPSHOT });
     const deleted = await api('DELETE', '/api/storage_snapshots/mySnapshot', 'myResourceGroup');
     assert.equal(deleted.status, 204, deleted.text);
+  });
+
+  test('images: the operator\'s marketplace images without a call, the subscription\'s by Images_Get', async () => {
+    const marketplace = await api('GET', '/api/images/Canonical:ubuntu-24_04-lts:server:latest', 'myResourceGroup');
+    assert.equal(marketplace.status, 200, marketplace.text);
+    assert.equal(JSON.parse(marketplace.text).image.owner, 'Canonical');
+    const unlisted = await api('GET', '/api/images/Canonical:other:server:latest', 'myResourceGroup');
+    assert.equal(unlisted.status, 404, unlisted.text);
+    replay.expect({ example: 'compute/Image_Get.json', method: 'GET', path: IMAGE });
+    const own = JSON.parse((await api('GET', '/api/images/myImage', 'myResourceGroup')).text).image;
+    assert.equal(own.id, 'myImage');
+    assert.equal(own.state, 'AVAILABLE');
+    assert.equal(own.owner, SUB);
   });
 
   test('realms are the location\'s zones and hardware profiles the VM sizes, without a call', async () => {

@@ -290,7 +290,7 @@ export class ArmReplay {
   writeConfig(extra: Record<string, unknown> = {}): string {
     const file = join(this.dir, 'config.json');
     writeFileSync(file, JSON.stringify({ drivers: { azure: {
-      providers: { replay: { armEndpoint: this.url, authorityHost: this.url, caFile: this.caFile, ...extra } },
+      providers: { replay: { armEndpoint: this.url, authorityHost: this.url, caFile: this.caFile, images: ['Canonical:ubuntu-24_04-lts:server:latest'], ...extra } },
       defaultProvider: 'replay', pollIntervalMs: 10, retries: 1,
     } } }), { mode: 0o600 });
     return file;
