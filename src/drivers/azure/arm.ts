@@ -6,9 +6,25 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { ClientSecretCredential } from '@azure/identity';
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
+import type { RequestContext } from '../../core/driver.js';
 import { ValidationFailure } from '../../core/errors.js';
 import { CLOUDS, type AzureOptions, type AzureProvider } from './config.js';
 import { AzureSession, ClientCache } from './session.js';
+
+/** The name in an ARM resource id (its last segment: `…/virtualMachines/myVM` → `myVM`). */
+export const nameOf = (id: string | undefined): string => (id ? id.slice(id.lastIndexOf('/') + 1) : '');
+
+/** A listing of the resource group, every page, mapped; the id filter is applied here too (the core re-applies it). */
+export async function listed<T, R extends { id: string }>(s: AzureSession, pages: AsyncIterable<T>, map: (item: T) => R, id: string | undefined): Promise<R[]> {
+  return s.call(async () => {
+    const found: R[] = [];
+    for await (const item of pages) found.push(map(item));
+    return found.filter((item) => !id || item.id === id);
+  });
+}
+
+/** A long-running operation's polling: the request's abort signal (its deadline) and the operator's interval. */
+export const pollingOf = (s: AzureSession, options: AzureOptions) => ({ abortSignal: s.signal, updateIntervalInMs: options.pollIntervalMs });
 
 export interface ArmScopeOf {
   subscriptionId: string;
@@ -48,6 +64,12 @@ export class ArmConnections {
       this.agents.set(ca, agent);
     }
     return agent;
+  }
+
+  /** One request's session and clients. */
+  open(ctx: RequestContext): [AzureSession, ArmClients] {
+    const s = new AzureSession(ctx, this.options);
+    return [s, this.for(s)];
   }
 
   for(s: AzureSession): ArmClients {

@@ -10,10 +10,10 @@ import type { Image as AzureImage, VirtualMachine, VirtualMachineInstanceView } 
 import type { Driver, Filter, RequestContext } from '../../core/driver.js';
 import { orUndefined } from '../../core/kit/lookup.js';
 import type { HardwareProfile, Image, Instance, Realm } from '../../core/model.js';
-import { ArmConnections, type ArmClients } from './arm.js';
+import { listed, nameOf, pollingOf, type ArmClients, type ArmConnections } from './arm.js';
 import { checkResourceName } from './keys.js';
 import type { AzureOptions } from './config.js';
-import { AzureSession } from './session.js';
+import type { AzureSession } from './session.js';
 
 type ComputeOps = Pick<Driver,
   'realms' | 'realm' | 'hardware_profiles' | 'hardware_profile' | 'images' | 'image' | 'instances' | 'instance' | 'start_instance' | 'stop_instance'
@@ -59,8 +59,6 @@ export function vmState(provisioningState: string | undefined, view: VirtualMach
   return provisioning === 'creating' || provisioning === 'updating' || provisioning === '' ? 'PENDING' : 'STOPPED';
 }
 
-/** The name of the last segment of an ARM id (`…/virtualMachines/myVM` → `myVM`). */
-const nameOf = (id: string | undefined) => (id ? id.slice(id.lastIndexOf('/') + 1) : undefined);
 
 function toInstance(vm: VirtualMachine, name: string, view: VirtualMachineInstanceView | undefined): Instance {
   const image = vm.storageProfile?.imageReference;
@@ -82,7 +80,7 @@ function toInstance(vm: VirtualMachine, name: string, view: VirtualMachineInstan
       const id = disk.managedDisk?.id ? nameOf(disk.managedDisk.id) : disk.name;
       return id ? [{ id, device: `lun${disk.lun}` }] : [];
     }),
-    networkInterfaceIds: (vm.networkProfile?.networkInterfaces ?? []).flatMap((nic) => (nic.id ? [nameOf(nic.id)!] : [])),
+    networkInterfaceIds: (vm.networkProfile?.networkInterfaces ?? []).flatMap((nic) => (nic.id ? [nameOf(nic.id)] : [])),
     canCreateImage: false,
   };
 }
@@ -108,11 +106,8 @@ function ownImage(image: AzureImage, subscriptionId: string): Image {
 }
 
 export function computeOperations(options: AzureOptions, connections: ArmConnections): ComputeOps {
-  const arm = (ctx: RequestContext): [AzureSession, ArmClients] => {
-    const s = new AzureSession(ctx, options);
-    return [s, connections.for(s)];
-  };
-  const lro = (s: AzureSession) => ({ abortSignal: s.signal, updateIntervalInMs: options.pollIntervalMs });
+  const arm = (ctx: RequestContext) => connections.open(ctx);
+  const lro = (s: AzureSession) => pollingOf(s, options);
 
   async function show(s: AzureSession, { compute, scope }: ArmClients, name: string): Promise<Instance> {
     const [vm, view] = await s.call(() => Promise.all([
@@ -146,11 +141,7 @@ export function computeOperations(options: AzureOptions, connections: ArmConnect
     },
     images: async (ctx, filter: Filter) => {
       const [s, { compute, scope }] = arm(ctx);
-      const own = await s.call(async () => {
-        const found: Image[] = [];
-        for await (const image of compute.images.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal })) found.push(ownImage(image, scope.subscriptionId));
-        return found;
-      });
+      const own = await listed(s, compute.images.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal }), (image) => ownImage(image, scope.subscriptionId), undefined);
       return [...s.provider.images.map(marketplaceImage), ...own].filter((image) => !filter.id || image.id === filter.id);
     },
     image: async (ctx, id) => {

@@ -8,9 +8,8 @@ import { ValidationFailure } from '../../core/errors.js';
 import { orUndefined } from '../../core/kit/lookup.js';
 import type { Key } from '../../core/model.js';
 import { parsePublicKey } from '../libvirt/ssh-keys.js';
-import type { ArmConnections, ArmClients } from './arm.js';
+import { listed, nameOf, type ArmConnections } from './arm.js';
 import type { AzureOptions } from './config.js';
-import { AzureSession } from './session.js';
 
 type KeyOps = Pick<Driver, 'keys' | 'key' | 'create_key' | 'destroy_key'>;
 
@@ -22,7 +21,6 @@ export function checkResourceName(name: string, what: string): string {
   return name;
 }
 
-const nameOf = (id: string | undefined) => (id ? id.slice(id.lastIndexOf('/') + 1) : '');
 
 function fingerprint(publicKey: string | undefined): string | undefined {
   if (!publicKey) return undefined;
@@ -40,18 +38,11 @@ function toKey(resource: SshPublicKeyResource): Key {
 }
 
 export function keyOperations(options: AzureOptions, connections: ArmConnections): KeyOps {
-  const arm = (ctx: RequestContext): [AzureSession, ArmClients] => {
-    const s = new AzureSession(ctx, options);
-    return [s, connections.for(s)];
-  };
+  const arm = (ctx: RequestContext) => connections.open(ctx);
   return {
     keys: async (ctx, filter: Filter) => {
       const [s, { compute, scope }] = arm(ctx);
-      return s.call(async () => {
-        const found: Key[] = [];
-        for await (const resource of compute.sshPublicKeys.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal })) found.push(toKey(resource));
-        return found.filter((key) => !filter.id || key.id === filter.id);
-      });
+      return listed(s, compute.sshPublicKeys.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal }), toKey, filter.id);
     },
     key: async (ctx, id) => {
       checkResourceName(id, 'Key');

@@ -9,16 +9,15 @@ import type { Driver, Filter, RequestContext } from '../../core/driver.js';
 import { ValidationFailure } from '../../core/errors.js';
 import { orUndefined } from '../../core/kit/lookup.js';
 import type { StorageSnapshot, StorageVolume } from '../../core/model.js';
-import type { ArmClients, ArmConnections } from './arm.js';
+import { listed, nameOf, pollingOf, type ArmClients, type ArmConnections } from './arm.js';
 import type { AzureOptions } from './config.js';
 import { checkResourceName } from './keys.js';
-import { AzureSession } from './session.js';
+import type { AzureSession } from './session.js';
 
 type VolumeOps = Pick<Driver,
   'storage_volumes' | 'storage_volume' | 'create_storage_volume' | 'destroy_storage_volume' | 'attach_storage_volume' | 'detach_storage_volume'
   | 'storage_snapshots' | 'storage_snapshot' | 'create_storage_snapshot' | 'destroy_storage_snapshot'>;
 
-const nameOf = (id: string | undefined) => (id ? id.slice(id.lastIndexOf('/') + 1) : '');
 const BUSY = new Set(['creating', 'updating', 'deleting']);
 
 function volumeState(disk: Disk): string {
@@ -58,11 +57,8 @@ function toSnapshot(snapshot: Snapshot): StorageSnapshot {
 const generatedName = (prefix: string) => `${prefix}-${Date.now().toString(36)}`;
 
 export function volumeOperations(options: AzureOptions, connections: ArmConnections): VolumeOps {
-  const arm = (ctx: RequestContext): [AzureSession, ArmClients] => {
-    const s = new AzureSession(ctx, options);
-    return [s, connections.for(s)];
-  };
-  const lro = (s: AzureSession) => ({ abortSignal: s.signal, updateIntervalInMs: options.pollIntervalMs });
+  const arm = (ctx: RequestContext) => connections.open(ctx);
+  const lro = (s: AzureSession) => pollingOf(s, options);
   const resourceId = ({ scope }: ArmClients, type: 'disks' | 'snapshots', name: string) =>
     `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}/providers/Microsoft.Compute/${type}/${name}`;
   const located = ({ scope }: ArmClients): string => {
@@ -88,12 +84,8 @@ export function volumeOperations(options: AzureOptions, connections: ArmConnecti
 
   return {
     storage_volumes: async (ctx, filter: Filter) => {
-      const [s, clients] = arm(ctx);
-      return s.call(async () => {
-        const found: StorageVolume[] = [];
-        for await (const disk of clients.compute.disks.listByResourceGroup(clients.scope.resourceGroup, { abortSignal: s.signal })) found.push(toVolume(disk, clients.scope.location));
-        return found.filter((v) => !filter.id || v.id === filter.id);
-      });
+      const [s, { compute, scope }] = arm(ctx);
+      return listed(s, compute.disks.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal }), (disk) => toVolume(disk, scope.location), filter.id);
     },
     storage_volume: async (ctx, id) => {
       checkResourceName(id, 'Volume');
@@ -135,11 +127,7 @@ export function volumeOperations(options: AzureOptions, connections: ArmConnecti
 
     storage_snapshots: async (ctx, filter: Filter) => {
       const [s, { compute, scope }] = arm(ctx);
-      return s.call(async () => {
-        const found: StorageSnapshot[] = [];
-        for await (const snapshot of compute.snapshots.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal })) found.push(toSnapshot(snapshot));
-        return found.filter((x) => !filter.id || x.id === filter.id);
-      });
+      return listed(s, compute.snapshots.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal }), toSnapshot, filter.id);
     },
     storage_snapshot: async (ctx, id) => {
       checkResourceName(id, 'Snapshot');

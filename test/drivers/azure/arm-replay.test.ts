@@ -38,11 +38,16 @@ const show = (vmName?: string, resourceGroupName?: string): ReplayStep[] => {
   ];
 };
 
+/** The driver itself on the replay, for what the API refuses before calling it with these examples' states. */
+const replayedDriver = () => createAzureDriver(parseOptions({ providers: { replay: { armEndpoint: replay.url, authorityHost: replay.url, caFile: replay.caFile } }, pollIntervalMs: 10 }));
+const driverContext = (group: string) => new RequestContext(scope(group), { user: `${CLIENT_ID}@${TENANT}`, password: SECRET }, undefined, {}, { timeoutMs: 10_000 });
+
 let replay: ArmReplay;
 let server: AppServer;
 
-async function api(method: string, path: string, group: string, auth = AUTH): Promise<Res> {
-  const res = await req(server, method, path, { auth, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope(group) } });
+/** A request in the resource group `group` (westus) of the replayed subscription, checked for leaks. */
+async function api(method: string, path: string, group: string, opts: { auth?: string; body?: Record<string, string> } = {}): Promise<Res> {
+  const res = await req(server, method, path, { auth: opts.auth ?? AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope(group) }, ...(opts.body ? { body: opts.body } : {}) });
   assertNoLeak(res, [SECRET, 'Bearer access_token']);
   return res;
 }
@@ -118,11 +123,8 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
     assert.equal(refused.status, 405, refused.text);
     assert.deepEqual(replay.pending(), []);
     // The driver's start itself, as the API would call it on a deallocated VM.
-    const options = parseOptions({ providers: { replay: { armEndpoint: replay.url, authorityHost: replay.url, caFile: replay.caFile } }, pollIntervalMs: 10 });
-    const driver = createAzureDriver(options);
     replay.expect({ example: 'compute/VirtualMachine_Start_MinimumSet_Gen.json', method: 'POST', path: `${VM}/start` }, ...show('aaaaa', 'rgcompute'));
-    const ctx = new RequestContext(scope('rgcompute'), { user: `${CLIENT_ID}@${TENANT}`, password: SECRET }, undefined, {}, { timeoutMs: 10_000 });
-    const started = await call(driver, 'start_instance', ctx, 'aaaaa');
+    const started = await call(replayedDriver(), 'start_instance', driverContext('rgcompute'), 'aaaaa');
     assert.equal(started.id, 'aaaaa');
   });
 
@@ -135,12 +137,12 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
   test('keys = SSH public key resources: import (SshPublicKeys_Create), list, show, delete; a bad key is refused before any call', async () => {
     const { publicKey } = await generateSshKeyPair('deltacloud-test');
     const seen = replay.seen.length;
-    const bad = await req(server, 'POST', '/api/keys', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope('myResourceGroup') }, body: { name: 'mySshPublicKeyName', public_key: 'ssh-rsa not-base64!' } });
+    const bad = await api('POST', '/api/keys', 'myResourceGroup', { body: { name: 'mySshPublicKeyName', public_key: 'ssh-rsa not-base64!' } });
     assert.equal(bad.status, 400, bad.text);
     assert.equal(replay.seen.length, seen, 'nothing sent for a bad key');
 
     replay.expect({ example: 'compute/SshPublicKey_Create.json', method: 'PUT', path: KEY, body: 'parameters' });
-    const created = await req(server, 'POST', '/api/keys', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope('myResourceGroup') }, body: { name: 'mySshPublicKeyName', public_key: publicKey } });
+    const created = await api('POST', '/api/keys', 'myResourceGroup', { body: { name: 'mySshPublicKeyName', public_key: publicKey } });
     assert.equal(created.status, 201, created.text);
     assert.equal(JSON.parse(created.text).key.id, 'mySshPublicKeyName');
 
@@ -166,7 +168,7 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
 
     replay.expect({ example: 'disks/Disk_Create_Empty.json', method: 'PUT', path: DISK, body: 'disk', vary: ['location'] },
       { example: 'disks/Disk_Get.json', method: 'GET', path: DISK, bind: { diskName: 'myDisk' } });
-    const created = await req(server, 'POST', '/api/storage_volumes', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope('myResourceGroup') }, body: { name: 'myDisk', capacity: '200' } });
+    const created = await api('POST', '/api/storage_volumes', 'myResourceGroup', { body: { name: 'myDisk', capacity: '200' } });
     assert.equal(created.status, 201, created.text);
     assert.equal(JSON.parse(created.text).storage_volume.id, 'myDisk');
 
@@ -176,9 +178,8 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
   });
 
   test('attach and detach = VirtualMachines_AttachDetachDataDisks, polled; then the disk as Disks_Get says', async () => {
-    const options = parseOptions({ providers: { replay: { armEndpoint: replay.url, authorityHost: replay.url, caFile: replay.caFile } }, pollIntervalMs: 10 });
-    const driver = createAzureDriver(options);
-    const ctx = () => new RequestContext(scope('rgcompute'), { user: `${CLIENT_ID}@${TENANT}`, password: SECRET }, undefined, {}, { timeoutMs: 10_000 });
+    const driver = replayedDriver();
+    const ctx = () => driverContext('rgcompute');
     const disk = 'vmss3176_vmss3176_0_disk2_6c4f554bdafa49baa780eb2d128ff39d';
     const attachDetach = { example: 'compute/VirtualMachine_AttachDetachDataDisks_MinimumSet_Gen.json', method: 'POST' as const, path: `${VM}/attachDetachDataDisks`, body: 'parameters',
       vary: ['dataDisksToAttach.diskId', 'dataDisksToDetach.diskId'] };
@@ -197,7 +198,7 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
 
     replay.expect({ example: 'disks/Snapshot_Create_FromAnExistingSnapshot.json', method: 'PUT', path: SNAPSHOT, body: 'snapshot', vary: ['location', 'properties.creationData.sourceResourceId'] },
       { example: 'disks/Snapshot_Get.json', method: 'GET', path: SNAPSHOT, bind: { snapshotName: 'mySnapshot2' } });
-    const created = await req(server, 'POST', '/api/storage_snapshots', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': scope('myResourceGroup') }, body: { volume_id: 'myDisk', name: 'mySnapshot2' } });
+    const created = await api('POST', '/api/storage_snapshots', 'myResourceGroup', { body: { volume_id: 'myDisk', name: 'mySnapshot2' } });
     assert.equal(created.status, 201, created.text);
     assert.equal(JSON.parse(created.text).storage_snapshot.id, 'mySnapshot2');
 
@@ -227,7 +228,7 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
   });
 
   test('a wrong client secret: Entra ID\'s documented error → 401, without the secret or a token in the answer or the log', async () => {
-    const res = await api('GET', '/api/instances/myVM', 'myResourceGroup', WRONG_AUTH);
+    const res = await api('GET', '/api/instances/myVM', 'myResourceGroup', { auth: WRONG_AUTH });
     assert.equal(res.status, 401, res.text);
     assert.match(res.text, /AADSTS70011/);
     assert.ok(!server.output().includes('not-the-secret') && !server.output().includes(SECRET), 'no secret in the log');
