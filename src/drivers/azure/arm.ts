@@ -6,7 +6,8 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { ClientSecretCredential } from '@azure/identity';
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import type { RequestContext } from '../../core/driver.js';
+import type { Filter, RequestContext } from '../../core/driver.js';
+import { orUndefined } from '../../core/kit/lookup.js';
 import { ValidationFailure } from '../../core/errors.js';
 import { CLOUDS, type AzureOptions, type AzureProvider } from './config.js';
 import { AzureSession, ClientCache } from './session.js';
@@ -25,6 +26,25 @@ export async function listed<T, R extends { id: string }>(s: AzureSession, pages
 
 /** A long-running operation's polling: the request's abort signal (its deadline) and the operator's interval. */
 export const pollingOf = (s: AzureSession, options: AzureOptions) => ({ abortSignal: s.signal, updateIntervalInMs: options.pollIntervalMs });
+
+/** A resource group's resources of one type as a listing and a show (404 → undefined), names checked before any call. */
+export function membersOf<T, R extends { id: string }>(connections: ArmConnections, what: string, check: (name: string, what: string) => string, api: {
+  list(clients: ArmClients, signal: AbortSignal): AsyncIterable<T>;
+  get(clients: ArmClients, name: string, signal: AbortSignal): Promise<T>;
+  map(item: T, clients: ArmClients): R;
+}): { list(ctx: RequestContext, filter: Filter): Promise<R[]>; show(ctx: RequestContext, id: string): Promise<R | undefined> } {
+  return {
+    list: async (ctx, filter) => {
+      const [s, clients] = connections.open(ctx);
+      return listed(s, api.list(clients, s.signal), (item) => api.map(item, clients), filter.id);
+    },
+    show: async (ctx, id) => {
+      check(id, what);
+      const [s, clients] = connections.open(ctx);
+      return orUndefined(() => s.call(async () => api.map(await api.get(clients, id, s.signal), clients)));
+    },
+  };
+}
 
 export interface ArmScopeOf {
   subscriptionId: string;

@@ -5,10 +5,9 @@
 import type { SshPublicKeyResource } from '@azure/arm-compute';
 import type { Driver, Filter, RequestContext } from '../../core/driver.js';
 import { ValidationFailure } from '../../core/errors.js';
-import { orUndefined } from '../../core/kit/lookup.js';
 import type { Key } from '../../core/model.js';
 import { parsePublicKey } from '../libvirt/ssh-keys.js';
-import { listed, nameOf, type ArmConnections } from './arm.js';
+import { membersOf, nameOf, type ArmConnections } from './arm.js';
 import type { AzureOptions } from './config.js';
 
 type KeyOps = Pick<Driver, 'keys' | 'key' | 'create_key' | 'destroy_key'>;
@@ -39,16 +38,14 @@ function toKey(resource: SshPublicKeyResource): Key {
 
 export function keyOperations(options: AzureOptions, connections: ArmConnections): KeyOps {
   const arm = (ctx: RequestContext) => connections.open(ctx);
+  const members = membersOf(connections, 'Key', checkResourceName, {
+    list: ({ compute, scope }, abortSignal) => compute.sshPublicKeys.listByResourceGroup(scope.resourceGroup, { abortSignal }),
+    get: ({ compute, scope }, name, abortSignal) => compute.sshPublicKeys.get(scope.resourceGroup, name, { abortSignal }),
+    map: toKey,
+  });
   return {
-    keys: async (ctx, filter: Filter) => {
-      const [s, { compute, scope }] = arm(ctx);
-      return listed(s, compute.sshPublicKeys.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal }), toKey, filter.id);
-    },
-    key: async (ctx, id) => {
-      checkResourceName(id, 'Key');
-      const [s, { compute, scope }] = arm(ctx);
-      return orUndefined(() => s.call(async () => toKey(await compute.sshPublicKeys.get(scope.resourceGroup, id, { abortSignal: s.signal }))));
-    },
+    keys: (ctx, filter: Filter) => members.list(ctx, filter),
+    key: (ctx, id) => members.show(ctx, id),
     create_key: async (ctx, { name, publicKey }) => {
       checkResourceName(name, 'Key');
       if (!publicKey) throw new ValidationFailure('Azure keys are imported: public_key is required');

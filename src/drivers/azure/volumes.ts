@@ -7,9 +7,8 @@
 import type { Disk, Snapshot } from '@azure/arm-compute';
 import type { Driver, Filter, RequestContext } from '../../core/driver.js';
 import { ValidationFailure } from '../../core/errors.js';
-import { orUndefined } from '../../core/kit/lookup.js';
 import type { StorageSnapshot, StorageVolume } from '../../core/model.js';
-import { listed, nameOf, pollingOf, type ArmClients, type ArmConnections } from './arm.js';
+import { membersOf, nameOf, pollingOf, type ArmClients, type ArmConnections } from './arm.js';
 import type { AzureOptions } from './config.js';
 import { checkResourceName } from './keys.js';
 import type { AzureSession } from './session.js';
@@ -58,6 +57,16 @@ const generatedName = (prefix: string) => `${prefix}-${Date.now().toString(36)}`
 
 export function volumeOperations(options: AzureOptions, connections: ArmConnections): VolumeOps {
   const arm = (ctx: RequestContext) => connections.open(ctx);
+  const volumes = membersOf(connections, 'Volume', checkResourceName, {
+    list: ({ compute, scope }, abortSignal) => compute.disks.listByResourceGroup(scope.resourceGroup, { abortSignal }),
+    get: ({ compute, scope }, name, abortSignal) => compute.disks.get(scope.resourceGroup, name, { abortSignal }),
+    map: (disk, { scope }) => toVolume(disk, scope.location),
+  });
+  const snapshots = membersOf(connections, 'Snapshot', checkResourceName, {
+    list: ({ compute, scope }, abortSignal) => compute.snapshots.listByResourceGroup(scope.resourceGroup, { abortSignal }),
+    get: ({ compute, scope }, name, abortSignal) => compute.snapshots.get(scope.resourceGroup, name, { abortSignal }),
+    map: toSnapshot,
+  });
   const lro = (s: AzureSession) => pollingOf(s, options);
   const resourceId = ({ scope }: ArmClients, type: 'disks' | 'snapshots', name: string) =>
     `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}/providers/Microsoft.Compute/${type}/${name}`;
@@ -83,15 +92,8 @@ export function volumeOperations(options: AzureOptions, connections: ArmConnecti
   }
 
   return {
-    storage_volumes: async (ctx, filter: Filter) => {
-      const [s, { compute, scope }] = arm(ctx);
-      return listed(s, compute.disks.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal }), (disk) => toVolume(disk, scope.location), filter.id);
-    },
-    storage_volume: async (ctx, id) => {
-      checkResourceName(id, 'Volume');
-      const [s, clients] = arm(ctx);
-      return orUndefined(() => volume(s, clients, id));
-    },
+    storage_volumes: (ctx, filter: Filter) => volumes.list(ctx, filter),
+    storage_volume: (ctx, id) => volumes.show(ctx, id),
     create_storage_volume: async (ctx, { capacity, realmId, snapshotId, name }) => {
       const diskName = checkResourceName(name || generatedName('volume'), 'Volume');
       const size = capacity === undefined ? undefined : Number(capacity);
@@ -125,15 +127,8 @@ export function volumeOperations(options: AzureOptions, connections: ArmConnecti
       return attachDetach(ctx, id, owner, false);
     },
 
-    storage_snapshots: async (ctx, filter: Filter) => {
-      const [s, { compute, scope }] = arm(ctx);
-      return listed(s, compute.snapshots.listByResourceGroup(scope.resourceGroup, { abortSignal: s.signal }), toSnapshot, filter.id);
-    },
-    storage_snapshot: async (ctx, id) => {
-      checkResourceName(id, 'Snapshot');
-      const [s, { compute, scope }] = arm(ctx);
-      return orUndefined(() => s.call(async () => toSnapshot(await compute.snapshots.get(scope.resourceGroup, id, { abortSignal: s.signal }))));
-    },
+    storage_snapshots: (ctx, filter: Filter) => snapshots.list(ctx, filter),
+    storage_snapshot: (ctx, id) => snapshots.show(ctx, id),
     create_storage_snapshot: async (ctx, { volumeId, name }) => {
       checkResourceName(volumeId, 'Volume');
       const snapshotName = checkResourceName(name || generatedName(volumeId), 'Snapshot');

@@ -52,6 +52,20 @@ async function api(method: string, path: string, group: string, opts: { auth?: s
   return res;
 }
 
+/**
+ * POST to `collection` answers 201 with the member `id` (the create example, then the poll's Get);
+ * DELETE of `deleted` (the Delete example's name) answers 204 after its operation was polled.
+ */
+async function createThenDelete(collection: string, body: Record<string, string>, id: string, create: ReplayStep[], remove: ReplayStep, deleted = id): Promise<void> {
+  replay.expect(...create);
+  const created = await api('POST', `/api/${collection}`, 'myResourceGroup', { body });
+  assert.equal(created.status, 201, created.text);
+  assert.equal(JSON.parse(created.text)[collection.slice(0, -1)].id, id);
+  replay.expect(remove);
+  const res = await api('DELETE', `/api/${collection}/${deleted}`, 'myResourceGroup');
+  assert.equal(res.status, 204, res.text);
+}
+
 describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
   before(async () => {
     replay = await ArmReplay.start({ clientId: CLIENT_ID, clientSecret: SECRET });
@@ -166,15 +180,10 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
     assert.equal(shown.instance.id, 'TestVM414689371c88843d65ec');
     assert.equal(String(shown.capacity.value ?? shown.capacity), '10');
 
-    replay.expect({ example: 'disks/Disk_Create_Empty.json', method: 'PUT', path: DISK, body: 'disk', vary: ['location'] },
-      { example: 'disks/Disk_Get.json', method: 'GET', path: DISK, bind: { diskName: 'myDisk' } });
-    const created = await api('POST', '/api/storage_volumes', 'myResourceGroup', { body: { name: 'myDisk', capacity: '200' } });
-    assert.equal(created.status, 201, created.text);
-    assert.equal(JSON.parse(created.text).storage_volume.id, 'myDisk');
-
-    replay.expect({ example: 'disks/Disk_Delete.json', method: 'DELETE', path: DISK });
-    const deleted = await api('DELETE', '/api/storage_volumes/myDisk', 'myResourceGroup');
-    assert.equal(deleted.status, 204, deleted.text);
+    await createThenDelete('storage_volumes', { name: 'myDisk', capacity: '200' }, 'myDisk',
+      [{ example: 'disks/Disk_Create_Empty.json', method: 'PUT', path: DISK, body: 'disk', vary: ['location'] },
+        { example: 'disks/Disk_Get.json', method: 'GET', path: DISK, bind: { diskName: 'myDisk' } }],
+      { example: 'disks/Disk_Delete.json', method: 'DELETE', path: DISK });
   });
 
   test('attach and detach = VirtualMachines_AttachDetachDataDisks, polled; then the disk as Disks_Get says', async () => {
@@ -196,15 +205,10 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
     assert.equal(shown.state, 'COMPLETED');
     assert.equal(shown.storage_volume.id, 'myDisk');
 
-    replay.expect({ example: 'disks/Snapshot_Create_FromAnExistingSnapshot.json', method: 'PUT', path: SNAPSHOT, body: 'snapshot', vary: ['location', 'properties.creationData.sourceResourceId'] },
-      { example: 'disks/Snapshot_Get.json', method: 'GET', path: SNAPSHOT, bind: { snapshotName: 'mySnapshot2' } });
-    const created = await api('POST', '/api/storage_snapshots', 'myResourceGroup', { body: { volume_id: 'myDisk', name: 'mySnapshot2' } });
-    assert.equal(created.status, 201, created.text);
-    assert.equal(JSON.parse(created.text).storage_snapshot.id, 'mySnapshot2');
-
-    replay.expect({ example: 'disks/Snapshot_Delete.json', method: 'DELETE', path: SNAPSHOT });
-    const deleted = await api('DELETE', '/api/storage_snapshots/mySnapshot', 'myResourceGroup');
-    assert.equal(deleted.status, 204, deleted.text);
+    await createThenDelete('storage_snapshots', { volume_id: 'myDisk', name: 'mySnapshot2' }, 'mySnapshot2',
+      [{ example: 'disks/Snapshot_Create_FromAnExistingSnapshot.json', method: 'PUT', path: SNAPSHOT, body: 'snapshot', vary: ['location', 'properties.creationData.sourceResourceId'] },
+        { example: 'disks/Snapshot_Get.json', method: 'GET', path: SNAPSHOT, bind: { snapshotName: 'mySnapshot2' } }],
+      { example: 'disks/Snapshot_Delete.json', method: 'DELETE', path: SNAPSHOT }, 'mySnapshot');
   });
 
   test('images: the operator\'s marketplace images without a call, the subscription\'s by Images_Get', async () => {
