@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { RequestContext } from '../../../src/core/driver.js';
+import { DeltacloudError } from '../../../src/core/errors.js';
 import { call } from '../../../src/core/kit/pipeline.js';
 import { parseOptions } from '../../../src/drivers/azure/config.js';
 import { createAzureDriver } from '../../../src/drivers/azure/driver.js';
@@ -140,6 +141,17 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
     replay.expect({ example: 'compute/VirtualMachine_Start_MinimumSet_Gen.json', method: 'POST', path: `${VM}/start` }, ...show('aaaaa', 'rgcompute'));
     const started = await call(replayedDriver(), 'start_instance', driverContext('rgcompute'), 'aaaaa');
     assert.equal(started.id, 'aaaaa');
+  });
+
+  test('a long-running operation outliving the request\'s deadline: its poll is cancelled, 504', async () => {
+    // Azure does not answer the poll in time (the replay holds it open): the request's deadline aborts it.
+    replay.expect({ example: 'compute/VirtualMachine_Restart_MinimumSet_Gen.json', method: 'POST', path: `${VM}/restart`, stallPoll: true });
+    const ctx = new RequestContext(scope('rgcompute'), { user: `${CLIENT_ID}@${TENANT}`, password: SECRET }, undefined, {}, { timeoutMs: 3_000 });
+    const started = Date.now();
+    await assert.rejects(call(replayedDriver(), 'reboot_instance', ctx, 'aaa'), (e: unknown) => e instanceof DeltacloudError && e.status === 504);
+    assert.ok(Date.now() - started < 8_000, 'the deadline ended the wait');
+    assert.ok(replay.seen.at(-1)?.startsWith('GET /_operations/'), 'the poller was waiting on its poll');
+    assert.deepEqual(replay.reset(), { problems: [], pending: ['POST compute/VirtualMachine_Restart_MinimumSet_Gen.json (awaiting its poll)'] });
   });
 
   test('destroy = VirtualMachines_Delete with forceDeletion, polled to its end', async () => {

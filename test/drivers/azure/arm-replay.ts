@@ -3,7 +3,8 @@
 // every request the SDKs send against them:
 //
 //   * ARM: each expected step names an example file, the method and the
-//     operation's path template. A request must be the next step's: same
+//     operation's path template. A request must be one of the expected steps
+//     (the first it matches: concurrent reads may arrive in either order): same
 //     method, path parameters equal to the example's `parameters` (values
 //     written as `{placeholder}` match anything; a flow that works on one
 //     resource across several examples names it in `bind`), the example's
@@ -14,7 +15,8 @@
 //     is recorded in `problems`.
 //   * Long-running operations: the example's 201/202 answer first, its
 //     `Location` / `Azure-AsyncOperation` headers pointed at this server;
-//     polling that URL answers the example's final 200/204.
+//     polling that URL answers the example's final 200/204 (or, with
+//     `stallPoll`, nothing until the server stops: Azure slower than a deadline).
 //   * Entra ID: the OpenID metadata and token answers recorded from
 //     login.microsoftonline.com (hosts rewritten to this server); the token
 //     request must carry the expected client id, secret and scope, else the
@@ -61,6 +63,8 @@ export interface ReplayStep {
   body?: string;
   /** Dotted body properties whose values the test chooses (their presence is still checked). */
   vary?: string[];
+  /** The operation's poll is never answered (Azure slower than the request's deadline); the connection closes at stop. */
+  stallPoll?: boolean;
 }
 
 interface Pending {
@@ -124,6 +128,8 @@ export class ArmReplay {
   private readonly dir: string;
   private readonly queue: Pending[] = [];
   private nextId = 1;
+  /** Polls held open (`stallPoll`). */
+  private readonly stalled: ServerResponse[] = [];
   private server: Server | undefined;
   private port = 0;
   tokensIssued = 0;
@@ -173,6 +179,7 @@ export class ArmReplay {
   }
 
   async stop(): Promise<void> {
+    for (const res of this.stalled) res.destroy();
     this.server?.closeAllConnections();
     await new Promise<void>((ok) => (this.server ? this.server.close(() => ok()) : ok()));
     rmSync(this.dir, { recursive: true, force: true });
@@ -199,6 +206,10 @@ export class ArmReplay {
     if (poll) {
       const waiting = this.queue.find((p) => p.polling && p.id === Number(poll[1]));
       if (!waiting || req.method !== 'GET') return this.refuse(res, `${req.method} ${url.pathname} polls no pending operation`);
+      if (waiting.step.stallPoll) {
+        this.stalled.push(res);
+        return;
+      }
       this.queue.splice(this.queue.indexOf(waiting), 1);
       return this.answer(res, waiting, waiting.example.responses['200'] ? '200' : '204');
     }
