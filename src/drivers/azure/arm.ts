@@ -71,6 +71,7 @@ export interface ArmClients {
 export class ArmConnections {
   private readonly agents = new Map<string, Agent>();
   private readonly clients = new ClientCache<ComputeManagementClient>();
+  private readonly credentials = new ClientCache<ClientSecretCredential>();
 
   constructor(private readonly options: AzureOptions) {}
 
@@ -92,31 +93,46 @@ export class ArmConnections {
     return [s, this.for(s)];
   }
 
+  /** The service principal's Entra ID credential for the provider's authority (cached: it keeps its token). */
+  private credentialOf(s: AzureSession): ClientSecretCredential {
+    const { clientId, tenantId, clientSecret } = s.servicePrincipal();
+    const provider = s.provider;
+    return this.credentials.get([provider.authorityHost, provider.ca ?? '', tenantId, clientId, clientSecret], () => new ClientSecretCredential(tenantId, clientId, clientSecret, {
+      ...this.transport(provider),
+      authorityHost: provider.authorityHost,
+      disableInstanceDiscovery: !isBuiltInAuthority(provider),
+    }));
+  }
+
+  private transport(provider: AzureProvider) {
+    const agent = this.agentFor(provider);
+    return {
+      ...(agent ? { agent } : {}),
+      retryOptions: { maxRetries: this.options.retries - 1, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
+      userAgentOptions: { userAgentPrefix: 'deltacloud-ts' },
+    };
+  }
+
+  /** Whether Entra ID issues the service principal a token for the provider's Resource Manager (no scope needed). */
+  async verify(s: AzureSession): Promise<void> {
+    const credential = this.credentialOf(s);
+    await s.call(() => credential.getToken(`${s.provider.armEndpoint}/.default`, { abortSignal: s.signal }));
+  }
+
   for(s: AzureSession): ArmClients {
     const scope = armScopeOf(s.provider);
     if (!scope) {
       throw new ValidationFailure('This provider has no Resource Manager scope: choose <provider>;<subscription id>;<resource group>[;<location>]');
     }
-    const { clientId, tenantId, clientSecret } = s.servicePrincipal();
+    const credential = this.credentialOf(s);
     const provider = s.provider;
-    const compute = this.clients.get([provider.armEndpoint, provider.authorityHost, provider.ca ?? '', tenantId, clientId, clientSecret, scope.subscriptionId], () => {
-      const agent = this.agentFor(provider);
-      const transport = {
-        ...(agent ? { agent } : {}),
-        retryOptions: { maxRetries: this.options.retries - 1, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 },
-        userAgentOptions: { userAgentPrefix: 'deltacloud-ts' },
-      };
-      const credential = new ClientSecretCredential(tenantId, clientId, clientSecret, {
-        ...transport,
-        authorityHost: provider.authorityHost,
-        disableInstanceDiscovery: !isBuiltInAuthority(provider),
-      });
-      return new ComputeManagementClient(credential, scope.subscriptionId, {
-        ...transport,
+    const { clientId, tenantId, clientSecret } = s.servicePrincipal();
+    const compute = this.clients.get([provider.armEndpoint, provider.authorityHost, provider.ca ?? '', tenantId, clientId, clientSecret, scope.subscriptionId],
+      () => new ComputeManagementClient(credential, scope.subscriptionId, {
+        ...this.transport(provider),
         endpoint: provider.armEndpoint,
         credentials: { scopes: [`${provider.armEndpoint}/.default`] },
-      });
-    });
+      }));
     return { scope, compute };
   }
 }

@@ -10,6 +10,7 @@ import { volumeOperations } from './volumes.js';
 import type { AzureOptions } from './config.js';
 import { azureDeclaration } from './declaration.js';
 import { parseCredentials, resolveProvider } from './provider.js';
+import { AzureSession } from './session.js';
 
 const BLOB_COLLECTIONS: CollectionName[] = ['buckets'];
 const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'images', 'instances', 'instance_states', 'keys', 'storage_volumes', 'storage_snapshots'];
@@ -29,7 +30,8 @@ export function createAzureDriver(options: AzureOptions): Driver {
     },
     verify_credentials: async (ctx) => {
       if (parseCredentials(ctx.requireCredentials()).kind === 'storage') await blobs.buckets!(ctx, {});
-      else await compute.instances!(ctx, {});
+      // A service principal: Entra ID issuing it a token (the Resource Manager scope is not needed for that).
+      else await connections.verify(new AzureSession(ctx, options));
     },
     ...blobs,
     ...compute,

@@ -243,6 +243,14 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
     assert.deepEqual(hwp.properties, { cpu: '1', memory: '3584', storage: '50', architecture: 'x86_64' });
   });
 
+  test('?force_auth: Entra ID issuing the service principal a token is the check (no scope needed); a wrong secret answers 401', async () => {
+    const good = await req(server, 'GET', '/api?force_auth=1', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
+    assert.equal(good.status, 200, good.text);
+    const bad = await req(server, 'GET', '/api?force_auth=1', { auth: WRONG_AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
+    assert.equal(bad.status, 401, bad.text);
+    assertNoLeak(bad, [SECRET, 'not-the-secret']);
+  });
+
   test('a wrong client secret: Entra ID\'s documented error → 401, without the secret or a token in the answer or the log', async () => {
     const res = await api('GET', '/api/instances/myVM', 'myResourceGroup', { auth: WRONG_AUTH });
     assert.equal(res.status, 401, res.text);
