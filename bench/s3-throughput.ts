@@ -11,14 +11,12 @@
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
-import { apiRoundTrip, data, MIB, mbps, printRows, startServer, type Row } from './transfer.js';
+import { Readable } from 'node:stream';
+import { apiRoundTrip, directRoundTrip, MIB, printRows, startServer, type Row } from './transfer.js';
 
 const ENDPOINT = process.env.BENCH_S3_ENDPOINT ?? 'http://127.0.0.1:8080';
 const SIZE = Number(process.env.BENCH_S3_MB ?? 256) * MIB;
@@ -64,16 +62,13 @@ async function main(): Promise<number> {
     console.log(`S3 throughput, ${SIZE / MIB} MiB blob, part ${PART / MIB} MiB × queue ${QUEUE}, Swift s3api at ${ENDPOINT}`);
 
     // Direct: the SDK's Upload straight to Swift.
-    let d = data(SIZE);
-    let t0 = performance.now();
-    await new Upload({ client: s3, params: { Bucket: bucket, Key: 'direct.bin', Body: d.stream }, partSize: PART, queueSize: QUEUE }).done();
-    rows.push(['upload, direct SDK → Swift', mbps(SIZE, performance.now() - t0), '']);
-    const directDigest = d.digest();
-    t0 = performance.now();
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'direct.bin' }));
-    const h = createHash('sha256');
-    for await (const c of got.Body as Readable) h.update(c as Buffer);
-    rows.push(['download, direct SDK ← Swift', mbps(SIZE, performance.now() - t0), h.digest('hex') === directDigest ? 'byte-exact' : 'MISMATCH']);
+    rows.push(...await directRoundTrip(SIZE, 'Swift',
+      (body) => new Upload({ client: s3, params: { Bucket: bucket, Key: 'direct.bin', Body: body }, partSize: PART, queueSize: QUEUE }).done(),
+      async () => {
+        const body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'direct.bin' }))).Body;
+        if (!(body instanceof Readable)) throw new Error('Swift answered the download without a stream');
+        return body;
+      }));
 
     // Through the API: client → Deltacloud (ec2 driver) → Swift.
     rows.push(...await apiRoundTrip(AUTH, server.port, server.proc.pid!, bucket, SIZE, 'Swift'));

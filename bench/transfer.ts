@@ -109,6 +109,23 @@ export async function apiRoundTrip(auth: string, port: number, pid: number, buck
   }
 }
 
+/**
+ * The same size straight to the back end with its own SDK: `upload` sends the stream, `download`
+ * answers the stored bytes, which are hashed as they arrive.
+ */
+export async function directRoundTrip(size: number, backEnd: string, upload: (body: Readable) => Promise<unknown>,
+  download: () => Promise<AsyncIterable<Uint8Array | string>>): Promise<Row[]> {
+  const d = data(size);
+  let t0 = performance.now();
+  await upload(d.stream);
+  const up: Row = [`upload, direct SDK → ${backEnd}`, mbps(size, performance.now() - t0), ''];
+  const digest = d.digest();
+  t0 = performance.now();
+  const hash = createHash('sha256');
+  for await (const chunk of await download()) hash.update(chunk);
+  return [up, [`download, direct SDK ← ${backEnd}`, mbps(size, performance.now() - t0), hash.digest('hex') === digest ? 'byte-exact' : 'MISMATCH']];
+}
+
 /** The rows, then the API's rates as a share of the direct ones (rows: direct up, direct down, API up, API down). */
 export function printRows(rows: Row[]): void {
   for (const [what, rate, note] of rows) console.log(`  ${what.padEnd(34)} ${rate.toFixed(1).padStart(8)} MB/s  ${note}`);

@@ -1,6 +1,7 @@
 // Finding one member, for every front end: the driver's show capability when
 // it has one, else its listing filtered by id (jclouds' portable layer does the
 // same above its adapters).
+import { errorStatus } from '../guards.js';
 import { hasCapability, type Driver, type Filter, type RequestContext } from '../driver.js';
 import { SHOW_CAPABILITY, type ListCapability } from './capabilities.js';
 import { call, type ResultOf } from './pipeline.js';
@@ -23,4 +24,14 @@ export async function findOne<C extends ListCapability>(driver: Driver, collecti
   const show = SHOW_CAPABILITY[collection];
   if (hasCapability(driver, show)) return ((await call(driver, show as ShowCapability, ctx, id)) ?? undefined) as ItemOf<C> | undefined;
   return (await list(driver, collection, ctx, { id })).find((item) => item.id === id);
+}
+
+/** Runs `work`; the back end's "no such thing" (a 404) becomes `undefined` (show methods), everything else is thrown. */
+export async function orUndefined<T>(work: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    if (errorStatus(error) === 404) return undefined;
+    throw error;
+  }
 }

@@ -8,6 +8,7 @@ import {
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import type { BlobData, BlobUpload, Driver, Filter, RequestContext } from '../../core/driver.js';
 import { parseContentRange } from '../../core/byte-range.js';
+import { orUndefined } from '../../core/kit/lookup.js';
 import { Conflict, NotFound, RangeNotSatisfiable, ValidationFailure } from '../../core/errors.js';
 import type { Blob, Bucket } from '../../core/model.js';
 import { checkContainerName, checkMetadata, checkNames } from './blob-names.js';
@@ -18,16 +19,6 @@ import { AzureSession, ClientCache } from './session.js';
 type BlobOps = Pick<Driver,
   'buckets' | 'bucket' | 'create_bucket' | 'delete_bucket' | 'blob' | 'blob_data' | 'create_blob' | 'delete_blob' | 'blob_metadata'
   | 'update_blob_metadata'>;
-
-/** Answers undefined for "that does not exist" (show methods), throws everything else. */
-async function orUndefined<R>(work: () => Promise<R>): Promise<R | undefined> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof NotFound) return undefined;
-    throw error;
-  }
-}
 
 function toBlob(bucketId: string, blobId: string, props: BlobGetPropertiesResponse): Blob {
   return {

@@ -17,6 +17,7 @@
 // Azure's public, US Government and China clouds are providers by their
 // names (`AzureCloud`, `AzureUSGovernment`, `AzureChinaCloud`) without any
 // configuration; every other endpoint is one the operator lists here.
+import { readFileSync } from 'node:fs';
 import { OptionReader } from '../../core/kit/options.js';
 
 export class AzureConfigError extends Error {}
@@ -58,6 +59,8 @@ export interface AzureProvider extends CloudEndpoints, ArmScope {
   name: string;
   /** Marketplace images offered besides the subscription's own: `publisher:offer:sku:version`. */
   images: string[];
+  /** PEM certificates trusted besides the public roots for this provider's endpoints (`caFile`; Azure Stack, a private CA). */
+  ca?: string;
 }
 
 export interface AzureOptions {
@@ -71,6 +74,8 @@ export interface AzureOptions {
   requestTimeoutMs: number;
   /** Attempts of the SDKs' own retry policies (the first included). */
   retries: number;
+  /** How often a Resource Manager long-running operation is polled when Azure names no Retry-After. */
+  pollIntervalMs: number;
 }
 
 export const SUBSCRIPTION_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -100,6 +105,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function pemFile(path: string, fail: () => never): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    fail();
+  }
+  return text.includes('-----BEGIN CERTIFICATE-----') ? text : fail();
+}
+
 function providerOf(name: string, raw: unknown): AzureProvider {
   if (!PROVIDER_NAME.test(name)) throw new AzureConfigError(`drivers.azure.providers: name '${name}' may only hold letters, digits, '.', '_' and '-'`);
   if (!isRecord(raw)) throw new AzureConfigError(`drivers.azure.providers.${name} must be an object`);
@@ -116,12 +131,14 @@ function providerOf(name: string, raw: unknown): AzureProvider {
   const images = o.strings('images') ?? [];
   for (const image of images) if (!MARKETPLACE_IMAGE.test(image)) o.fail('images', `entry '${image}' must be publisher:offer:sku:version`);
   const path = `providers.${name}`;
+  const caFile = o.string('caFile');
+  const ca = caFile === undefined ? undefined : pemFile(caFile, () => o.fail('caFile', 'must be a readable file of PEM certificates'));
   return {
     name,
     blobEndpoint: endpoint(o.string('blobEndpoint', cloud.blobEndpoint), `${path}.blobEndpoint`, true),
     armEndpoint: endpoint(o.string('armEndpoint', cloud.armEndpoint), `${path}.armEndpoint`),
     authorityHost: endpoint(o.string('authorityHost', cloud.authorityHost), `${path}.authorityHost`),
-    subscriptionId, resourceGroup, location, images,
+    subscriptionId, resourceGroup, location, images, ...(ca ? { ca } : {}),
   };
 }
 
@@ -143,5 +160,6 @@ export function parseOptions(raw: Record<string, unknown>): AzureOptions {
     uploadConcurrency: o.number('uploadConcurrency', { min: 1, max: 64, integer: true }, 4),
     requestTimeoutMs: o.durationMs('requestTimeout', { min: 1 }, 60_000),
     retries: o.number('retries', { min: 1, max: 10, integer: true }, 3),
+    pollIntervalMs: o.durationMs('pollInterval', { min: 1 }, 2_000),
   };
 }

@@ -2,6 +2,7 @@
 // and the operator's endpoints) and features.
 import type { DriverDeclaration } from '../../core/driver.js';
 import { deepFreeze } from '../../core/freeze.js';
+import { POWER_CYCLE_STATE_MACHINE } from '../shared/power-cycle.js';
 import type { AzureOptions } from './config.js';
 
 export const AZURE_DECLARATION: DriverDeclaration = {
@@ -11,7 +12,10 @@ export const AZURE_DECLARATION: DriverDeclaration = {
   usernameLabel: 'Storage account, or client id@tenant id',
   passwordLabel: 'Account key or SAS, or client secret',
   // Containers have no location of their own (the storage account has one): no `bucket_location`.
-  features: {},
+  // Keys are SSH public key resources: imported, never generated.
+  features: { keys: ['import_key'], storage_volumes: ['volume_name'] },
+  // Virtual machines: created pending, running, deallocated (stop) and started, force-deleted in any settled state.
+  stateMachine: POWER_CYCLE_STATE_MACHINE,
 };
 
 /** The declaration for the operator's options: every provider's blob endpoint (and Resource Manager endpoint). */

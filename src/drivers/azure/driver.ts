@@ -1,25 +1,42 @@
-// The azure Driver: Blob Storage with a storage account's key (or a SAS).
+// The azure Driver: Blob Storage with a storage account's key (or a SAS);
+// virtual machines through Resource Manager with a service principal, in the
+// provider's Resource Manager scope.
 import type { CollectionName, Driver } from '../../core/driver.js';
+import { ArmConnections, armScopeOf } from './arm.js';
 import { blobOperations } from './blob.js';
+import { computeOperations } from './compute.js';
+import { keyOperations } from './keys.js';
+import { volumeOperations } from './volumes.js';
 import type { AzureOptions } from './config.js';
 import { azureDeclaration } from './declaration.js';
 import { parseCredentials, resolveProvider } from './provider.js';
+import { AzureSession } from './session.js';
 
 const BLOB_COLLECTIONS: CollectionName[] = ['buckets'];
+const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'images', 'instances', 'instance_states', 'keys', 'storage_volumes', 'storage_snapshots'];
 
 export function createAzureDriver(options: AzureOptions): Driver {
   const blobs = blobOperations(options);
+  const connections = new ArmConnections(options);
+  const compute = computeOperations(options, connections);
   return {
     declaration: azureDeclaration(options),
     supported_collections: async (ctx) => {
-      resolveProvider(ctx.provider, options);
-      if (!ctx.credentials) return ['drivers', ...BLOB_COLLECTIONS];
-      return parseCredentials(ctx.credentials).kind === 'storage' ? ['drivers', ...BLOB_COLLECTIONS] : ['drivers'];
+      const provider = resolveProvider(ctx.provider, options);
+      const arm = armScopeOf(provider) ? ARM_COLLECTIONS : [];
+      // Without credentials: what the provider offers to either kind.
+      if (!ctx.credentials) return ['drivers', ...BLOB_COLLECTIONS, ...arm];
+      return parseCredentials(ctx.credentials).kind === 'storage' ? ['drivers', ...BLOB_COLLECTIONS] : ['drivers', ...arm];
     },
     verify_credentials: async (ctx) => {
-      await blobs.buckets!(ctx, {});
+      if (parseCredentials(ctx.requireCredentials()).kind === 'storage') await blobs.buckets!(ctx, {});
+      // A service principal: Entra ID issuing it a token (the Resource Manager scope is not needed for that).
+      else await connections.verify(new AzureSession(ctx, options));
     },
     ...blobs,
+    ...compute,
+    ...keyOperations(options, connections),
+    ...volumeOperations(options, connections),
     close: async () => {},
   };
 }

@@ -90,7 +90,8 @@ export function mapAzureError(error: unknown, secrets: Array<string | undefined>
     transport.retried = true;
     return transport;
   }
-  const identity = e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError' || e.name === 'CredentialUnavailableError';
+  const identity = e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError' || e.name === 'CredentialUnavailableError'
+    || e.name === 'AuthenticationRequiredError';
   if (identity) {
     const cause = e.errorResponse?.error ?? '';
     const mapped = errorOfStatus(cause === 'invalid_request' && e.statusCode !== 401 ? 400 : 401, scrub(`Entra ID refused the service principal: ${e.errorResponse?.errorDescription ?? e.message ?? ''}`.split('\n')[0]!, secrets));

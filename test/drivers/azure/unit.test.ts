@@ -3,11 +3,15 @@
 // and the error mapping of Storage, Resource Manager and Entra ID answers
 // (as the SDKs raise them: RestError with code and status).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RestError } from '@azure/storage-blob';
 import { DeltacloudError } from '../../../src/core/errors.js';
 import { checkBlobName, checkContainerName, checkMetadata } from '../../../src/drivers/azure/blob-names.js';
 import { parseOptions } from '../../../src/drivers/azure/config.js';
+import { vmState } from '../../../src/drivers/azure/compute.js';
 import { mapAzureError } from '../../../src/drivers/azure/errors.js';
 import { blobEndpointOf, parseCredentials, resolveProvider } from '../../../src/drivers/azure/provider.js';
 
@@ -137,5 +141,41 @@ describe('azure: errors', () => {
     assert.equal(statusOf(mapAzureError(refused)), 502);
     const bug = new TypeError('x is undefined');
     assert.equal(mapAzureError(bug), bug);
+  });
+});
+
+describe('azure Resource Manager: states and configuration', () => {
+  const view = (...codes: string[]) => ({ statuses: codes.map((code) => ({ code })) });
+
+  test('a VM\'s state: failed provisioning, then the power state, else the provisioning state', () => {
+    assert.equal(vmState('Succeeded', view('ProvisioningState/succeeded', 'PowerState/running')), 'RUNNING');
+    assert.equal(vmState('Succeeded', view('ProvisioningState/succeeded', 'PowerState/deallocated')), 'STOPPED');
+    assert.equal(vmState('Succeeded', view('ProvisioningState/succeeded', 'PowerState/stopped')), 'STOPPED');
+    assert.equal(vmState('Updating', view('ProvisioningState/updating', 'PowerState/deallocating')), 'STOPPING');
+    assert.equal(vmState('Updating', view('PowerState/starting')), 'PENDING');
+    assert.equal(vmState('Failed', view('ProvisioningState/failed', 'PowerState/running')), 'ERROR');
+    assert.equal(vmState('Deleting', undefined), 'STOPPING');
+    assert.equal(vmState('Creating', undefined), 'PENDING');
+    assert.equal(vmState(undefined, undefined), 'PENDING');
+  });
+
+  test('a provider\'s caFile must be readable PEM; pollIntervalMs defaults to 2 s', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'azure-ca-'));
+    try {
+      const notPem = join(dir, 'ca.txt');
+      writeFileSync(notPem, 'not a certificate');
+      assert.throws(() => parseOptions({ providers: { stack: { armEndpoint: 'https://arm.example', caFile: notPem } } }), /caFile/);
+      assert.throws(() => parseOptions({ providers: { stack: { armEndpoint: 'https://arm.example', caFile: join(dir, 'missing.pem') } } }), /caFile/);
+      assert.equal(parseOptions({}).pollIntervalMs, 2000);
+      assert.equal(parseOptions({ pollIntervalMs: 50 }).pollIntervalMs, 50);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a URL as a part of the Resource Manager scope is refused with 400; the location may be left out', () => {
+    const options = parseOptions({});
+    assert.throws(() => resolveProvider(`AzureCloud;${SUB};group;https://evil.example`, options), (e: unknown) => statusOf(e) === 400);
+    assert.equal(resolveProvider(`AzureCloud;${SUB};group`, options).location, undefined);
   });
 });

@@ -3,9 +3,7 @@
 import type { RequestContext } from '../../../core/driver.js';
 import { AwsSession, type ClientPool } from '../clients.js';
 import type { Ec2Options } from '../config.js';
-import { orUndefined } from '../../shared/s3/session.js';
-
-export { orUndefined };
+import { orUndefined } from '../../../core/kit/lookup.js';
 
 export interface Deps {
   pool: ClientPool;
@@ -16,6 +14,8 @@ export interface Deps {
 export function makeDeps(pool: ClientPool): Deps {
   return { pool, options: pool.options, session: (ctx) => new AwsSession(ctx, pool) };
 }
+
+export { orUndefined };
 
 /** Runs a listing; a 404 (e.g. a filter naming an id that does not exist) becomes an empty list. */
 export async function orEmpty<T>(fn: () => Promise<T[]>): Promise<T[]> {

@@ -20,7 +20,8 @@ import { RangeNotSatisfiable, ValidationFailure } from '../../../core/errors.js'
 import { filterValue } from '../../../core/filters.js';
 import type { Blob, Bucket } from '../../../core/model.js';
 import { checkBlobKey, checkBucketName } from './names.js';
-import { orUndefined, type SdkCalls } from './session.js';
+import { orUndefined } from '../../../core/kit/lookup.js';
+import type { SdkCalls } from './session.js';
 
 export type BucketOperations = Pick<Driver,
   'buckets' | 'bucket' | 'create_bucket' | 'delete_bucket' | 'blob' | 'blob_data' | 'create_blob' | 'delete_blob' | 'blob_metadata'

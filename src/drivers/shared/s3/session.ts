@@ -3,7 +3,6 @@
 // error by the subclass (which knows which secrets to scrub).
 import type { RequestContext } from '../../../core/driver.js';
 import { ProviderTimeout } from '../../../core/errors.js';
-import { errorStatus } from '../../../core/guards.js';
 
 export abstract class SdkCalls {
   constructor(readonly ctx: RequestContext) {}
@@ -40,12 +39,3 @@ export abstract class SdkCalls {
   }
 }
 
-/** Runs `fn`; a 404 from the back end becomes `undefined` (show methods). */
-export async function orUndefined<T>(fn: () => Promise<T | undefined>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (errorStatus(error) === 404) return undefined;
-    throw error;
-  }
-}
