@@ -10,6 +10,7 @@ import type { Credentials } from '../../core/driver.js';
 import { AuthenticationFailure, DeltacloudError, Forbidden, ProviderError, TooManyRequests } from '../../core/errors.js';
 import { ConfigError } from '../config.js';
 import type { AuthMode } from './config.js';
+import type { ConfigProfile } from './config-profiles.js';
 import type { RateLimiter } from './rate-limit.js';
 import { SealBroken, type SecretBox } from './secret-box.js';
 import type { Scope, StoredProfile, StoredToken, TeamStore } from './store.js';
@@ -104,6 +105,8 @@ export interface TeamAuthOptions {
   defaultDriver: string;
   defaultProvider?: string;
   limiter?: RateLimiter;
+  /** Profiles of the configuration file, their credentials read at start-up. */
+  configProfiles?: ReadonlyMap<string, ConfigProfile>;
 }
 
 export class TeamAuth {
@@ -239,19 +242,22 @@ export class TeamAuth {
     if (known) return known;
     const token = await store.token(id);
     if (!token) return undefined;
-    const profile = await store.profile(token.profile);
-    const entry: CachedToken = { token, expiresMs: token.expiresAt === undefined ? Infinity : Date.parse(token.expiresAt), backend: profile && this.#backendOf(profile) };
+    const configured = this.options.configProfiles?.get(token.profile);
+    const stored = configured ? undefined : await store.profile(token.profile);
+    const backend = configured ? this.#boundTo(configured, `${configured.name}@config`, configured.credentials)
+      : stored && this.#boundTo(stored, `${stored.name}@${stored.createdAt}`, credentialsOf(stored, this.options.box));
+    const entry: CachedToken = { token, expiresMs: token.expiresAt === undefined ? Infinity : Date.parse(token.expiresAt), backend };
     if (this.#tokens.size >= 10_000) this.#tokens.clear();
     this.#tokens.set(id, entry);
     return entry;
   }
 
-  #backendOf(profile: StoredProfile): BoundBackend {
-    const { defaultDriver, defaultProvider, box } = this.options;
-    const backend: BoundBackend = { profile: `${profile.name}@${profile.createdAt}`, driver: profile.driver };
+  /** `version` tells this profile apart from an earlier one of the same name (caches key on it). */
+  #boundTo(profile: { driver: string; provider?: string }, version: string, credentials: Credentials | undefined): BoundBackend {
+    const { defaultDriver, defaultProvider } = this.options;
+    const backend: BoundBackend = { profile: version, driver: profile.driver };
     const provider = profile.provider ?? (profile.driver === defaultDriver ? defaultProvider : undefined);
     if (provider !== undefined) backend.provider = provider;
-    const credentials = credentialsOf(profile, box);
     if (credentials) Object.defineProperty(backend, 'credentials', { value: credentials, enumerable: false });
     return backend;
   }

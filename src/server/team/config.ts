@@ -2,6 +2,7 @@
 // From the command line, the environment (DELTACLOUD_*) and the config file's
 // `team` section, in that order.
 import { ConfigError } from '../config.js';
+import { profileDeclarationsFrom, type ConfigProfileDeclaration } from './config-profiles.js';
 
 export type AuthMode = 'passthrough' | 'tokens' | 'both';
 const AUTH_MODES: readonly AuthMode[] = ['passthrough', 'tokens', 'both'];
@@ -18,6 +19,8 @@ export interface TeamConfig {
   /** Requests per minute per token, Basic user or client address; 0 = unlimited. */
   readsPerMinute: number;
   writesPerMinute: number;
+  /** Profiles declared in the config file (`team.profiles`): where their secrets are, not the secrets. */
+  profiles: ConfigProfileDeclaration[];
 }
 
 /** The options `parseArgs` must know (merged into the server's own). */
@@ -78,6 +81,7 @@ export function teamConfigFrom(values: TeamValues, env: NodeJS.ProcessEnv, file:
     auditLog: values['audit-log'] ?? env.DELTACLOUD_AUDIT_LOG ?? text(section.get('auditLog'), 'team.auditLog'),
     readsPerMinute: limit('reads'),
     writesPerMinute: limit('writes'),
+    profiles: profileDeclarationsFrom(section.get('profiles')),
   };
 }
 

@@ -12,6 +12,7 @@ import { ConfigError, type ServerConfig } from '../config.js';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { checkStore, isWrite, TeamAuth, type Admission, type BoundBackend } from './auth.js';
 import { teamEnabled } from './config.js';
+import { resolveConfigProfiles } from './config-profiles.js';
 import { LOGIN_PATH, registerLogin } from './login.js';
 import { EXPOSITION_TYPE, ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
@@ -59,17 +60,21 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
   }
   let store: TeamStore | undefined;
   const box = loadSecretBox(config.dataDir, env);
+  const configProfiles = resolveConfigProfiles(settings.profiles, env);
   if (settings.auth !== 'passthrough') {
     store = new SqliteTeamStore(teamStorePath(config.dataDir));
     try {
       await checkStore(store, box, `set ${SECRET_KEY_ENV} or create the key file ${keyFilePath(config.dataDir, env)} (mode 0600)`);
+      for (const name of configProfiles.keys()) {
+        if (await store.profile(name)) throw new ConfigError(`Profile '${name}' is both in the configuration file and in the team store ${store.location}; remove one (deltacloudd profiles remove ${name})`);
+      }
     } catch (error) {
       await store.close();
       throw error;
     }
   }
   const limiter = settings.readsPerMinute > 0 || settings.writesPerMinute > 0 ? new RateLimiter(settings.readsPerMinute, settings.writesPerMinute) : undefined;
-  const auth = new TeamAuth({ mode: settings.auth, store, box, offered, defaultDriver: config.driver, defaultProvider: config.provider, limiter });
+  const auth = new TeamAuth({ mode: settings.auth, store, box, offered, defaultDriver: config.driver, defaultProvider: config.provider, limiter, configProfiles });
   const audit = settings.auditLog !== undefined ? new AuditLog(settings.auditLog) : undefined;
   const metrics = settings.metricsPort !== undefined ? new ServerMetrics() : undefined;
   const stopObserving = metrics && observeCalls((call) => {
