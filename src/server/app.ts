@@ -143,7 +143,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   app.setNotFoundHandler((req, reply) => deltacloud.answerError(new DeltacloudError(404), req, reply));
   app.addHook('onSend', addSecurityHeaders);
 
-  if (config.frontends.includes('ec2')) await registerEc2(app, { ...ec2OptionsFrom(config, registry), tokenKeys: team && ((id) => team!.auth.ec2Key(id)) });
+  if (config.frontends.includes('ec2')) await registerEc2(app, { ...ec2OptionsFrom(config, registry), tokenKeys: team && ((id) => team!.auth.ec2Key(id)), admitAction: team?.admitEc2Action });
 
   app.get(STYLESHEET_PATH, async (_req, reply) => reply.type('text/css').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
   app.get(CONSOLE_SCRIPT_PATH, async (_req, reply) => reply.type('text/javascript').header('Cache-Control', 'public, max-age=3600').send(CONSOLE_SCRIPT));

@@ -160,11 +160,9 @@ export class TeamAuth {
     if (!admission.refusal && caller.kind === 'token' && write && caller.scope === 'read') {
       admission.refusal = new Forbidden('This token may only read: its scope is read');
     }
-    const limiter = this.options.limiter;
-    if (limiter && !admission.refusal) {
+    if (this.options.limiter && !admission.refusal) {
       const key = caller.kind === 'token' ? `t:${caller.tokenId}` : caller.kind === 'basic' ? `u:${this.userHash(caller.user)}` : `a:${req.socket.remoteAddress ?? ''}`;
-      const { retryAfter } = limiter.take(key, write);
-      if (retryAfter !== undefined) admission.refusal = new TooManyRequests(retryAfter);
+      admission.refusal = this.limit(key, write);
     }
     return admission;
   }
@@ -203,6 +201,17 @@ export class TeamAuth {
     const matches = secretMatches(parts.secret, cached?.token.secretHash ?? UNKNOWN_TOKEN_HASH);
     if (!cached || !matches) return new AuthenticationFailure(INVALID_TOKEN);
     return this.#live(cached);
+  }
+
+  /** The name of a token this server has looked up, for audit lines. */
+  tokenName(id: string): string | undefined {
+    return this.#tokens.get(id)?.token.name;
+  }
+
+  /** The rate-limit verdict for one request of `caller` (a token id or another key); a refusal when over the limit. */
+  limit(caller: string, write: boolean): TooManyRequests | undefined {
+    const retryAfter = this.options.limiter?.take(caller, write).retryAfter;
+    return retryAfter === undefined ? undefined : new TooManyRequests(retryAfter);
   }
 
   /** The back end of a token-derived EC2 access key, its secret (derived, see tokens.ts) and whether it may only read. */

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { observeCalls } from '../../core/kit/pipeline.js';
 import { MOUNT } from '../../frontends/deltacloud/plugin.js';
+import { isReadAction, type Ec2ActionInfo } from '../../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from '../config.js';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { checkStore, isWrite, TeamAuth, type Admission, type BoundBackend } from './auth.js';
@@ -18,6 +19,7 @@ import { EXPOSITION_TYPE, ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { keyFilePath, loadSecretBox, SECRET_KEY_ENV } from './secret-box.js';
 import { SqliteTeamStore, teamStorePath } from './sqlite-store.js';
+import { tokenIdOfAccessKey } from './tokens.js';
 import type { TeamStore } from './store.js';
 
 export interface TeamHandle {
@@ -26,6 +28,8 @@ export interface TeamHandle {
   /** The back end a request's token binds it to (driver, provider, credentials), once admitted. */
   boundBackend(req: IncomingMessage): BoundBackend | undefined;
   auth: TeamAuth;
+  /** For the EC2 front end: rate limits its actions (throws the throttling error) and keeps them for the audit log. */
+  admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): void;
   /** `http://host:port/metrics` when metrics are on. */
   metricsUrl?: string;
   close(): Promise<void>;
@@ -86,6 +90,16 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
   /** Route and driver of the answers repeats were first rendered for (repeats skip Fastify), by URL path. */
   const repeatLabels = new Map<string, { route: string; driver: string }>();
 
+  /** The EC2 front end's verified actions, for rate limits and the audit log. */
+  const ec2Actions = new WeakMap<IncomingMessage, Ec2ActionInfo>();
+  function admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): void {
+    ec2Actions.set(req, action);
+    // A token's key pair shares the token's window with its Bearer requests.
+    const tokenId = tokenIdOfAccessKey(action.accessKeyId);
+    const refusal = auth.limit(tokenId !== undefined ? `t:${tokenId}` : `k:${action.accessKeyId}`, !isReadAction(action.action));
+    if (refusal) throw refusal;
+  }
+
   const driverLabel = (id: string | undefined) => (id !== undefined && offered.includes(id) ? id : '');
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -121,8 +135,12 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
     }
     const admission = auth.admitted(req.raw);
     const authFailure = status === 401 || (admission?.refusal !== undefined && admission.refusal.status === 403 && admission.caller.kind === 'token');
-    if (audit && (authFailure || (isWrite(req.method) && !route.startsWith('/ec2')))) {
-      audit.write(auditEntry(req, admission, { route, status, durationMs: Math.round(reply.elapsedTime * 1000) / 1000 }));
+    const durationMs = Math.round(reply.elapsedTime * 1000) / 1000;
+    const ec2 = ec2Actions.get(req.raw);
+    if (audit && ec2) {
+      if (!isReadAction(ec2.action) || status === 401 || status === 403) audit.write(ec2AuditEntry(req, ec2, { route, status, durationMs }));
+    } else if (audit && (authFailure || (isWrite(req.method) && !route.startsWith('/ec2')))) {
+      audit.write(auditEntry(req, admission, { route, status, durationMs }));
     }
   });
 
@@ -142,6 +160,22 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       if (state.operation?.path.includes(':id') && typeof id === 'string') entry.resource = id;
     }
     if (admission?.refusal) entry.refused = admission.refusal.message;
+    return entry;
+  }
+
+  /** An EC2 action's line: the same fields, the caller being the token behind the key pair or the access key. */
+  function ec2AuditEntry(req: FastifyRequest, ec2: Ec2ActionInfo, done: { route: string; status: number; durationMs: number }): AuditEntry {
+    const tokenId = tokenIdOfAccessKey(ec2.accessKeyId);
+    const entry: AuditEntry = { time: new Date().toISOString(), caller: tokenId !== undefined ? 'token' : 'ec2-key', method: req.method, ...done, action: ec2.action };
+    if (tokenId !== undefined) {
+      entry.tokenId = tokenId;
+      const name = auth.tokenName(tokenId);
+      if (name !== undefined) entry.tokenName = name;
+    } else entry.accessKeyId = ec2.accessKeyId;
+    const driver = driverLabel(ec2.driver);
+    if (driver) entry.driver = driver;
+    if (driver && ec2.provider !== undefined) entry.provider = ec2.provider;
+    if (ec2.resource !== undefined) entry.resource = ec2.resource;
     return entry;
   }
 
@@ -170,6 +204,7 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
 
   return {
     auth,
+    admitEc2Action,
     metricsUrl,
     boundBackend: (req) => auth.boundBackend(req),
     route(req, res, answerEarly, toFastify) {
