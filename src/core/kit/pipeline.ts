@@ -15,6 +15,7 @@ import { isIdempotent } from './capabilities.js';
 import { isTransient, transportError } from './classify.js';
 import { redactArgs } from './redact.js';
 import { sleep } from './time.js';
+import { asDriver } from './service-calls.js';
 
 type Method<K extends DriverCall> = NonNullable<Driver[K]>;
 /** The arguments of a capability after the request context. */
@@ -131,7 +132,7 @@ export function createCall(policy: RetryPolicy = DEFAULT_RETRY): Call {
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await withinDeadline(ctx, () => method.call(driver, ctx, ...args));
+        const result = await withinDeadline(ctx, () => asDriver(driver.declaration.id, () => method.call(driver, ctx, ...args)));
         logCall(driver, capability, ctx, args, attempt, started);
         return result;
       } catch (raw) {

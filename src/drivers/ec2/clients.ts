@@ -14,6 +14,8 @@ import type { Credentials, RequestContext } from '../../core/driver.js';
 import { NotSupported, ProviderTimeout } from '../../core/errors.js';
 import { offers, resolveProvider, type Ec2Options, type ResolvedProvider, type ServiceKind } from './config.js';
 import { mapAwsError } from './errors.js';
+import { isRecord } from '../../core/guards.js';
+import { httpOutcome, measureServiceCall } from '../../core/kit/service-calls.js';
 
 /**
  * The session token travels in this request header (documented in the
@@ -55,6 +57,23 @@ export function awsCredentials(ctx: RequestContext): AwsCredentials {
 }
 
 type AnyClient = EC2Client | S3Client | ElasticLoadBalancingClient | CloudWatchClient;
+
+/** The HTTP status of a raw answer or of an SDK error, when there is one. */
+function statusOf(value: unknown): number | undefined {
+  if (!isRecord(value)) return undefined;
+  if (typeof value.statusCode === 'number') return value.statusCode;
+  const metadata = value.$metadata;
+  return isRecord(metadata) && typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+}
+
+/** A middleware reporting each HTTP attempt of an SDK client to the back-end service metrics (core/kit/service-calls.ts). */
+const measuring = (service: string) => <A, R extends { response: unknown }>(next: (args: A) => Promise<R>) => (args: A) =>
+  measureServiceCall(service, () => next(args), (out) => {
+    const status = statusOf(out.response);
+    return status === undefined ? 'ok' : httpOutcome(status);
+  }, statusOf);
+/** After the SDK's retry middleware: one report per attempt. */
+const MEASURED = { step: 'finalizeRequest', priority: 'low', name: 'deltacloudServiceCalls' } as const;
 
 /** Cache keys hold an HMAC of the secret under this per-process key, never the secret. */
 const CACHE_KEY_SECRET = randomBytes(32);
@@ -110,17 +129,33 @@ export class ClientPool {
       ...(endpoint ? { endpoint } : {}),
     } as const;
     switch (kind) {
-      case 'ec2': return new EC2Client(common);
-      case 'elb': return new ElasticLoadBalancingClient(common);
-      case 'cloudwatch': return new CloudWatchClient(common);
-      case 's3': return new S3Client({
-        ...common,
-        forcePathStyle: provider.custom?.forcePathStyle ?? false,
-        // S3-compatible stores differ in checksum support; AWS itself gets the SDK's default integrity checks.
-        requestChecksumCalculation: provider.custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
-        responseChecksumValidation: provider.custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
-        followRegionRedirects: provider.custom === undefined,
-      });
+      case 'ec2': {
+        const client = new EC2Client(common);
+        client.middlewareStack.add(measuring('EC2'), MEASURED);
+        return client;
+      }
+      case 'elb': {
+        const client = new ElasticLoadBalancingClient(common);
+        client.middlewareStack.add(measuring('ELB'), MEASURED);
+        return client;
+      }
+      case 'cloudwatch': {
+        const client = new CloudWatchClient(common);
+        client.middlewareStack.add(measuring('CloudWatch'), MEASURED);
+        return client;
+      }
+      case 's3': {
+        const client = new S3Client({
+          ...common,
+          forcePathStyle: provider.custom?.forcePathStyle ?? false,
+          // S3-compatible stores differ in checksum support; AWS itself gets the SDK's default integrity checks.
+          requestChecksumCalculation: provider.custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+          responseChecksumValidation: provider.custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+          followRegionRedirects: provider.custom === undefined,
+        });
+        client.middlewareStack.add(measuring('S3'), MEASURED);
+        return client;
+      }
     }
   }
 

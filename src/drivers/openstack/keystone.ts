@@ -6,6 +6,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { AuthenticationFailure, ProviderError } from '../../core/errors.js';
 import { errorForStatus, transportError } from './errors.js';
 import type { OpenStackCredentials } from './provider.js';
+import { httpOutcome, measureServiceCall } from '../../core/kit/service-calls.js';
 
 export interface CatalogEndpoint {
   url: string;
@@ -49,13 +50,13 @@ export async function requestToken(
   };
   let res: Response;
   try {
-    res = await fetch(`${authUrl}/auth/tokens`, {
+    res = await measureServiceCall('keystone', () => fetch(`${authUrl}/auth/tokens`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(body),
       redirect: 'manual',
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    });
+    }), (r) => httpOutcome(r.status));
   } catch (e) {
     throw transportError(e, 'identity');
   }

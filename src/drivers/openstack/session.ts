@@ -8,9 +8,15 @@ import { errorForStatus, transportError } from './errors.js';
 import { TokenCache, type AuthToken, type CatalogService } from './keystone.js';
 import { keystoneV3, type Identity, type SignIn } from './sign-in.js';
 import { isRecord } from '../../core/guards.js';
+import { httpOutcome, measureServiceCall } from '../../core/kit/service-calls.js';
 
 export const SERVICE_KINDS = ['compute', 'image', 'volume', 'network', 'object-store', 'cdn'] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
+
+/** The services' project names, for metrics. */
+const SERVICE_NAMES: Record<ServiceKind, string> = {
+  compute: 'nova', image: 'glance', volume: 'cinder', network: 'neutron', 'object-store': 'swift', cdn: 'cloudfiles-cdn',
+};
 
 /** Catalogue types per service, preferred first. */
 export const SERVICE_TYPES: Record<ServiceKind, readonly string[]> = {
@@ -207,14 +213,14 @@ export class Session {
       };
     }
     try {
-      return await fetch(url, {
+      return await measureServiceCall(SERVICE_NAMES[kind], () => fetch(url, {
         method,
         headers,
         body,
         redirect: 'manual',
         signal,
         ...(opts.body !== undefined && typeof opts.body !== 'string' && !(opts.body instanceof Uint8Array) ? { duplex: 'half' } : {}),
-      });
+      }), (r) => httpOutcome(r.status));
     } catch (e) {
       throw transportError(e, kind);
     } finally {

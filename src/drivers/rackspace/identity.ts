@@ -11,6 +11,7 @@ import { errorForStatus, transportError } from '../openstack/errors.js';
 import { tokenLifetime, type AuthToken, type CatalogEndpoint, type CatalogService } from '../openstack/keystone.js';
 import type { Identity } from '../openstack/sign-in.js';
 import { isRegion, type RackspaceOptions } from './config.js';
+import { httpOutcome, measureServiceCall } from '../../core/kit/service-calls.js';
 
 /** Rackspace service name → the catalogue type the session looks services up by. */
 const SERVICES: Readonly<Record<string, string>> = {
@@ -57,13 +58,13 @@ export async function requestApiKeyToken(
   const body = { auth: { 'RAX-KSKEY:apiKeyCredentials': { username, apiKey } } };
   let res: Response;
   try {
-    res = await fetch(`${identityUrl}/tokens`, {
+    res = await measureServiceCall('identity', () => fetch(`${identityUrl}/tokens`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(body),
       redirect: 'manual',
       signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
-    });
+    }), (r) => httpOutcome(r.status));
   } catch (e) {
     throw transportError(e, 'identity');
   }

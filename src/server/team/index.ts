@@ -7,6 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { observeCalls } from '../../core/kit/pipeline.js';
+import { observeServiceCalls } from '../../core/kit/service-calls.js';
 import { MOUNT } from '../../frontends/deltacloud/plugin.js';
 import { isReadAction, type Ec2ActionInfo } from '../../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from '../config.js';
@@ -86,6 +87,11 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
     metrics.backendCalls.inc({ ...labels, outcome: call.failedWith === undefined ? 'ok' : String(call.failedWith) });
     if (call.attempts > 1) metrics.backendRetries.inc(labels, call.attempts - 1);
     metrics.backendSeconds.observe(labels, call.ms / 1000);
+  });
+  const stopObservingServices = metrics && observeServiceCalls((request) => {
+    const labels = { driver: request.driver, service: request.service };
+    metrics.serviceRequests.inc({ ...labels, outcome: request.outcome });
+    metrics.serviceSeconds.observe(labels, request.ms / 1000);
   });
   /** Route and driver of the answers repeats were first rendered for (repeats skip Fastify), by URL path. */
   const repeatLabels = new Map<string, { route: string; driver: string }>();
@@ -223,6 +229,7 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
     },
     async close() {
       stopObserving?.();
+      stopObservingServices?.();
       if (metricsServer) await new Promise((resolve) => metricsServer!.close(resolve));
       await audit?.close();
       await store?.close();

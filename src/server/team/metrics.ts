@@ -89,6 +89,10 @@ export class ServerMetrics {
     ['driver', 'capability']);
   readonly backendSeconds = new Histogram('deltacloud_backend_call_duration_seconds', 'Time of driver calls (all attempts), by driver and capability.',
     ['driver', 'capability'], LATENCY_BUCKETS);
+  readonly serviceRequests = new Counter('deltacloud_backend_requests_total', 'Requests to the back ends\' services (EC2, S3, nova, swift, keystone, virsh, …), by driver, service and outcome (ok, an HTTP status, or error).',
+    ['driver', 'service', 'outcome']);
+  readonly serviceSeconds = new Histogram('deltacloud_backend_request_duration_seconds', 'Time of requests to the back ends\' services, by driver and service.',
+    ['driver', 'service'], LATENCY_BUCKETS);
   readonly renderCache = new Counter('deltacloud_render_cache_total', 'Cacheable reads, by whether a stored rendering answered them (hit) or not (miss).',
     ['result']);
   readonly startTime = Date.now() / 1000;
@@ -104,7 +108,7 @@ export class ServerMetrics {
       ['nodejs_heap_size_used_bytes', 'gauge', 'V8 heap used in bytes.', heapUsed],
       ['nodejs_heap_size_total_bytes', 'gauge', 'V8 heap size in bytes.', heapTotal],
     ] as const;
-    return [this.requests, this.requestSeconds, this.backendCalls, this.backendRetries, this.backendSeconds, this.renderCache].map((m) => m.render()).join('')
+    return [this.requests, this.requestSeconds, this.backendCalls, this.backendRetries, this.backendSeconds, this.serviceRequests, this.serviceSeconds, this.renderCache].map((m) => m.render()).join('')
       + gauges.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
   }
 }

@@ -10,6 +10,7 @@ import type { RequestContext } from '../../../core/driver.js';
 import { BackendUnreachable, DeltacloudError, ProviderError } from '../../../core/errors.js';
 import { errorForHttp, retryAfterSeconds, transportError } from '../../../core/kit/classify.js';
 import { FILTERED } from '../../../core/kit/redact.js';
+import { httpOutcome, measureServiceCall } from '../../../core/kit/service-calls.js';
 
 export type RestAuth = { bearer: string } | { basic: { user: string; password: string } };
 
@@ -79,7 +80,7 @@ export class RestClient {
     }
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await request(url, { method, headers, body, signal: ctx.signal, dispatcher: this.dispatcher });
+      answer = await measureServiceCall(this.options.service, () => request(url, { method, headers, body, signal: ctx.signal, dispatcher: this.dispatcher }), (a) => httpOutcome(a.statusCode));
     } catch (e) {
       throw scrubbed(transportError(e, `The ${this.options.service} API`) ?? new BackendUnreachable(`Cannot talk to the ${this.options.service} API`), auth);
     }
