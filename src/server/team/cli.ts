@@ -8,7 +8,7 @@ import { DRIVER_FACTORIES } from '../../drivers/index.js';
 import { ConfigError, parseCommandLine } from '../config.js';
 import { PROFILE_NAME_SHAPE, type ConfigProfileDeclaration } from './config-profiles.js';
 import { loadOrCreateSecretBox } from './secret-box.js';
-import { SqliteTeamStore, teamStorePath } from './sqlite-store.js';
+import { openTeamStore } from './open-store.js';
 import { StoreConflict, type Scope, type TeamStore } from './store.js';
 import { durationMs, ec2AccessKeyId, ec2SecretKey, hashSecret, newToken } from './tokens.js';
 
@@ -210,9 +210,10 @@ export async function runTeamCommand(argv: string[], env: NodeJS.ProcessEnv = pr
   const configFile = at >= 0 ? args[at + 1] : undefined;
   if (at >= 0 && configFile === undefined) throw new ConfigError(`${args[at]} needs a FILE`);
   const rest = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
-  const { dataDir, team } = parseCommandLine(configFile === undefined ? [] : ['-c', configFile], env).config;
-  const declared = new Map(team.profiles.map((p) => [p.name, p]));
-  const store = new SqliteTeamStore(teamStorePath(dataDir));
+  const config = parseCommandLine(configFile === undefined ? [] : ['-c', configFile], env).config;
+  const dataDir = config.dataDir;
+  const declared = new Map(config.team.profiles.map((p) => [p.name, p]));
+  const store = await openTeamStore(config);
   try {
     return command === 'profiles' ? await profiles(rest, store, dataDir, declared, env, terminal) : await tokens(rest, store, dataDir, declared, env, terminal);
   } catch (error) {

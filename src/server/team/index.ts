@@ -19,7 +19,7 @@ import { LOGIN_PATH, registerLogin } from './login.js';
 import { EXPOSITION_TYPE, ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { keyFilePath, loadSecretBox, SECRET_KEY_ENV } from './secret-box.js';
-import { SqliteTeamStore, teamStorePath } from './sqlite-store.js';
+import { openTeamStore } from './open-store.js';
 import { tokenIdOfAccessKey } from './tokens.js';
 import type { TeamStore } from './store.js';
 
@@ -67,7 +67,7 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
   const box = loadSecretBox(config.dataDir, env);
   const configProfiles = resolveConfigProfiles(settings.profiles, env);
   if (settings.auth !== 'passthrough') {
-    store = new SqliteTeamStore(teamStorePath(config.dataDir));
+    store = await openTeamStore(config);
     try {
       await checkStore(store, box, `set ${SECRET_KEY_ENV} or create the key file ${keyFilePath(config.dataDir, env)} (mode 0600)`);
       for (const name of configProfiles.keys()) {

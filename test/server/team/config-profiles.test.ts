@@ -27,7 +27,7 @@ function writeConfig(name: string, profiles: Record<string, Record<string, strin
 }
 
 before(async () => {
-  team = teamDir({ CFG_MOCK_SECRET: MOCK_PASSWORD });
+  team = await teamDir({ CFG_MOCK_SECRET: MOCK_PASSWORD });
   secretFile = join(team.dir, 'mock.secret');
   writeFileSync(secretFile, `${MOCK_PASSWORD}\n`, { mode: 0o600 });
   configFile = writeConfig('server.json', {
