@@ -15,7 +15,7 @@ import { isIdempotent } from './capabilities.js';
 import { isTransient, transportError } from './classify.js';
 import { redactArgs } from './redact.js';
 import { sleep } from './time.js';
-import { asDriver } from './service-calls.js';
+import { noteCallingDriver } from './service-calls.js';
 
 type Method<K extends DriverCall> = NonNullable<Driver[K]>;
 /** The arguments of a capability after the request context. */
@@ -130,9 +130,10 @@ export function createCall(policy: RetryPolicy = DEFAULT_RETRY): Call {
     if (typeof method !== 'function') throw new CapabilityMissing(capability);
     const idempotent = isIdempotent(driver, capability, args);
     const started = performance.now();
+    noteCallingDriver(ctx, driver.declaration.id);
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await withinDeadline(ctx, () => asDriver(driver.declaration.id, () => method.call(driver, ctx, ...args)));
+        const result = await withinDeadline(ctx, () => method.call(driver, ctx, ...args));
         logCall(driver, capability, ctx, args, attempt, started);
         return result;
       } catch (raw) {

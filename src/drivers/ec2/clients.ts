@@ -68,7 +68,7 @@ function statusOf(value: unknown): number | undefined {
 
 /** A middleware reporting each HTTP attempt of an SDK client to the back-end service metrics (core/kit/service-calls.ts). */
 const measuring = (service: string) => <A, R extends { response: unknown }>(next: (args: A) => Promise<R>) => (args: A) =>
-  measureServiceCall(service, () => next(args), (out) => {
+  measureServiceCall(service, 'ec2', () => next(args), (out) => {
     const status = statusOf(out.response);
     return status === undefined ? 'ok' : httpOutcome(status);
   }, statusOf);

@@ -105,7 +105,7 @@ export class Virsh {
         reject(new ProviderTimeout(`libvirt call cancelled: the request timed out`));
         return;
       }
-      const done = startServiceCall('virsh');
+      const done = startServiceCall('virsh', 'libvirt');
       execFile(
         this.binary,
         ['--quiet', '--connect', this.uri, ...args],

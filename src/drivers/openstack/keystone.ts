@@ -50,7 +50,7 @@ export async function requestToken(
   };
   let res: Response;
   try {
-    res = await measureServiceCall('keystone', () => fetch(`${authUrl}/auth/tokens`, {
+    res = await measureServiceCall('keystone', 'openstack', () => fetch(`${authUrl}/auth/tokens`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(body),

@@ -213,7 +213,7 @@ export class Session {
       };
     }
     try {
-      return await measureServiceCall(SERVICE_NAMES[kind], () => fetch(url, {
+      return await measureServiceCall(SERVICE_NAMES[kind], this.ctx, () => fetch(url, {
         method,
         headers,
         body,

@@ -68,7 +68,7 @@ export class Engine {
     let status: number;
     let body: Buffer;
     try {
-      const res = await measureServiceCall('podman', () => request(`${this.origin}${API}${path}`, {
+      const res = await measureServiceCall('podman', 'podman', () => request(`${this.origin}${API}${path}`, {
         method,
         dispatcher: this.dispatcher,
         query,

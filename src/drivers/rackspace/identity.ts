@@ -58,7 +58,7 @@ export async function requestApiKeyToken(
   const body = { auth: { 'RAX-KSKEY:apiKeyCredentials': { username, apiKey } } };
   let res: Response;
   try {
-    res = await measureServiceCall('identity', () => fetch(`${identityUrl}/tokens`, {
+    res = await measureServiceCall('identity', 'rackspace', () => fetch(`${identityUrl}/tokens`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(body),

@@ -60,6 +60,9 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
+/** A token that may be used now, with the back end of its profile. */
+interface LiveToken { token: StoredToken; backend: BoundBackend }
+
 interface CachedToken {
   token: StoredToken;
   /** When it expires (ms since the epoch), Infinity for never. */
@@ -130,14 +133,30 @@ export class TeamAuth {
     return createHmac('sha256', this.#userKey).update(user, 'utf8').digest('base64url').slice(0, 22);
   }
 
-  /** The request's admission, decided once (every later call gets the same promise). */
+  /** The request's admission, decided once (every later call gets the same answer). */
   admit(req: IncomingMessage): Promise<Admission> {
+    const now = this.admitNow(req);
+    if (now) return Promise.resolve(now);
     let admission = this.#admissions.get(req);
     if (!admission) {
       admission = this.#decide(req);
       this.#admissions.set(req, admission);
     }
     return admission;
+  }
+
+  /**
+   * The request's admission when it can be decided without waiting (no token, or a token already
+   * cached while the store has not changed: the hot path of repeated reads); undefined when the
+   * store must be read (then `admit`).
+   */
+  admitNow(req: IncomingMessage): Admission | undefined {
+    const settled = this.#settled.get(req);
+    if (settled || this.#admissions.has(req)) return settled;
+    const identified = this.#identify(req);
+    if (typeof identified !== 'string') return this.#settle(req, identified);
+    const found = this.#checkCached(identified);
+    return found && this.#settle(req, this.#tokenAdmission(found));
   }
 
   /** The admission once decided (synchronously, for the front ends), else undefined. */
@@ -152,9 +171,13 @@ export class TeamAuth {
   }
 
   async #decide(req: IncomingMessage): Promise<Admission> {
-    const write = isWrite(req.method);
     const identified = this.#identify(req);
-    const admission = typeof identified === 'string' ? await this.#byToken(identified) : identified;
+    return this.#settle(req, typeof identified === 'string' ? this.#tokenAdmission(await this.checkToken(identified)) : identified);
+  }
+
+  /** Scope and rate limit on top of who the caller is; the request's admission from now on. */
+  #settle(req: IncomingMessage, admission: Admission): Admission {
+    const write = isWrite(req.method);
     this.#settled.set(req, admission);
     const caller = admission.caller;
     if (!admission.refusal && caller.kind === 'token' && write && caller.scope === 'read') {
@@ -186,19 +209,31 @@ export class TeamAuth {
     return { caller: ANONYMOUS };
   }
 
-  async #byToken(text: string): Promise<Admission> {
-    const found = await this.checkToken(text);
+  #tokenAdmission(found: LiveToken | DeltacloudError): Admission {
     if (found instanceof DeltacloudError) return { caller: ANONYMOUS, refusal: found };
     const { token, backend } = found;
     return { caller: { kind: 'token', tokenId: token.id, tokenName: token.name, scope: token.scope, backend } };
   }
 
   /** The live token `text` is, with its back end; else the error to answer (the same 401 whatever is wrong). */
-  async checkToken(text: string): Promise<{ token: StoredToken; backend: BoundBackend } | DeltacloudError> {
+  async checkToken(text: string): Promise<LiveToken | DeltacloudError> {
     const parts = parseToken(text);
     if (!parts) return new AuthenticationFailure(INVALID_TOKEN);
-    const cached = await this.#lookup(parts.id);
-    const matches = secretMatches(parts.secret, cached?.token.secretHash ?? UNKNOWN_TOKEN_HASH);
+    return this.#verify(parts.secret, await this.#lookup(parts.id));
+  }
+
+  /** As checkToken, from what is cached only: undefined when the store must be read. */
+  #checkCached(text: string): LiveToken | DeltacloudError | undefined {
+    const parts = parseToken(text);
+    if (!parts) return new AuthenticationFailure(INVALID_TOKEN);
+    const revision = this.options.store?.revisionNow?.();
+    if (revision === undefined || revision !== this.#revision) return undefined;
+    const cached = this.#tokens.get(parts.id);
+    return cached && this.#verify(parts.secret, cached);
+  }
+
+  #verify(secret: string, cached: CachedToken | undefined): LiveToken | DeltacloudError {
+    const matches = secretMatches(secret, cached?.token.secretHash ?? UNKNOWN_TOKEN_HASH);
     if (!cached || !matches) return new AuthenticationFailure(INVALID_TOKEN);
     return this.#live(cached);
   }
@@ -226,7 +261,7 @@ export class TeamAuth {
     return { backend: live.backend, secret: ec2SecretKey(box, id), readOnly: live.token.scope === 'read', tokenId: id };
   }
 
-  #live(cached: CachedToken): { token: StoredToken; backend: BoundBackend } | DeltacloudError {
+  #live(cached: CachedToken): LiveToken | DeltacloudError {
     const { token, backend } = cached;
     if (token.revokedAt !== undefined || cached.expiresMs <= Date.now()) {
       return new AuthenticationFailure(INVALID_TOKEN);

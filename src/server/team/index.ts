@@ -16,12 +16,15 @@ import { checkStore, isWrite, TeamAuth, type Admission, type BoundBackend } from
 import { teamEnabled } from './config.js';
 import { resolveConfigProfiles } from './config-profiles.js';
 import { LOGIN_PATH, registerLogin } from './login.js';
-import { EXPOSITION_TYPE, ServerMetrics } from './metrics.js';
+import { EXPOSITION_TYPE, ServerMetrics, type HistogramSeries } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { keyFilePath, loadSecretBox, SECRET_KEY_ENV } from './secret-box.js';
 import { openTeamStore } from './open-store.js';
 import { tokenIdOfAccessKey } from './tokens.js';
 import type { TeamStore } from './store.js';
+
+/** Where a repeated read is counted (the series of the answer it repeats). */
+interface RepeatSeries { requests: { n: number }; seconds: HistogramSeries }
 
 export interface TeamHandle {
   /** For the server's request listener: answers a repeat early only when the request is admitted, else hands it to Fastify. */
@@ -93,8 +96,14 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
     metrics.serviceRequests.inc({ ...labels, outcome: request.outcome });
     metrics.serviceSeconds.observe(labels, request.ms / 1000);
   });
-  /** Route and driver of the answers repeats were first rendered for (repeats skip Fastify), by URL path. */
-  const repeatLabels = new Map<string, { route: string; driver: string }>();
+  /** The series a repeat counts into (repeats skip Fastify): those of the answer it repeats, by URL path. */
+  const repeatSeries = new Map<string, RepeatSeries>();
+  const seriesOf = (m: ServerMetrics, route: string, driver: string): RepeatSeries => {
+    const labels = { route, method: 'GET', driver, status: '200' };
+    return { requests: m.requests.cell(labels), seconds: m.requestSeconds.cell(labels) };
+  };
+  const unknownRepeat = metrics && seriesOf(metrics, `${MOUNT} (repeat)`, '');
+  const cacheHits = metrics?.renderCache.cell({ result: 'hit' });
 
   /** The EC2 front end's verified actions, for rate limits and the audit log. */
   const ec2Actions = new WeakMap<IncomingMessage, Ec2ActionInfo>();
@@ -135,8 +144,8 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       if (method === 'GET' && status === 200 && runtime !== undefined) {
         // A rendering reused by the front end reports no back-end time (RenderCache.headers).
         metrics.renderCache.inc({ result: runtime === '0.000000' ? 'hit' : 'miss' });
-        if (repeatLabels.size >= 1000) repeatLabels.clear();
-        repeatLabels.set(pathOf(req.raw.url), { route, driver });
+        if (repeatSeries.size >= 1000) repeatSeries.clear();
+        repeatSeries.set(pathOf(req.raw.url), seriesOf(metrics, route, driver));
       }
     }
     const admission = auth.admitted(req.raw);
@@ -217,14 +226,16 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       const started = performance.now();
       const early = () => {
         if (!answerEarly()) return toFastify();
-        if (!metrics) return;
-        const labels = repeatLabels.get(pathOf(req.url)) ?? { route: `${MOUNT} (repeat)`, driver: '' };
-        const series = { ...labels, method: 'GET', status: '200' };
-        metrics.requests.inc(series);
-        metrics.requestSeconds.observe(series, (performance.now() - started) / 1000);
-        metrics.renderCache.inc({ result: 'hit' });
+        if (!metrics || !cacheHits || !unknownRepeat) return;
+        const series = repeatSeries.get(pathOf(req.url)) ?? unknownRepeat;
+        series.requests.n++;
+        metrics.requestSeconds.observeIn(series.seconds, (performance.now() - started) / 1000);
+        cacheHits.n++;
       };
       if (!isApi(req.url)) return early();
+      // Decided at once for a cached token (the hot path), else after reading the store.
+      const now = auth.admitNow(req);
+      if (now) return now.refusal ? toFastify() : early();
       auth.admit(req).then((admission) => (admission.refusal ? toFastify() : early()), toFastify);
     },
     async close() {

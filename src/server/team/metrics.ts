@@ -45,14 +45,18 @@ abstract class Metric<Series> {
 export class Counter extends Metric<{ n: number }> {
   type = 'counter';
   inc(labels: Labels, by = 1): void {
-    this.entry(labels, () => ({ n: 0 })).n += by;
+    this.cell(labels).n += by;
+  }
+  /** The series of these labels, to count into directly on a hot path (`cell.n++`). */
+  cell(labels: Labels): { n: number } {
+    return this.entry(labels, () => ({ n: 0 }));
   }
   protected lines(labels: Labels, value: { n: number }): string[] {
     return [`${this.name}${labelText(labels)} ${value.n}`];
   }
 }
 
-interface HistogramSeries { counts: number[]; sum: number; count: number }
+export interface HistogramSeries { counts: number[]; sum: number; count: number }
 
 export class Histogram extends Metric<HistogramSeries> {
   type = 'histogram';
@@ -60,7 +64,13 @@ export class Histogram extends Metric<HistogramSeries> {
     super(name, help, labelNames);
   }
   observe(labels: Labels, value: number): void {
-    const s = this.entry(labels, () => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    this.observeIn(this.cell(labels), value);
+  }
+  /** The series of these labels, to observe into with observeIn on a hot path. */
+  cell(labels: Labels): HistogramSeries {
+    return this.entry(labels, () => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+  }
+  observeIn(s: HistogramSeries, value: number): void {
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
     s.sum += value;
     s.count++;

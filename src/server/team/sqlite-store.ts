@@ -89,9 +89,24 @@ export class SqliteTeamStore implements TeamStore {
     return this.#statements.revokeToken.run(at, id).changes > 0;
   }
 
+  /** Read once per event-loop turn (see revisionNow). */
+  #turnRevision: number | undefined;
+
   async revision(): Promise<number> {
-    // data_version moves when another connection (the CLI) commits; this connection only reads while serving.
-    return Number(this.#statements.dataVersion.get());
+    return this.revisionNow();
+  }
+
+  /**
+   * data_version moves when another connection (the CLI) commits; this connection only reads while
+   * serving. Asking costs file-lock system calls, so it is asked once per event-loop turn: a request
+   * sent after a change committed is read in a later turn than any check made before the change.
+   */
+  revisionNow(): number {
+    if (this.#turnRevision === undefined) {
+      this.#turnRevision = Number(this.#statements.dataVersion.get());
+      setImmediate(() => (this.#turnRevision = undefined));
+    }
+    return this.#turnRevision;
   }
 
   async close(): Promise<void> {

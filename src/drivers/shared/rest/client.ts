@@ -80,7 +80,7 @@ export class RestClient {
     }
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await measureServiceCall(this.options.service, () => request(url, { method, headers, body, signal: ctx.signal, dispatcher: this.dispatcher }), (a) => httpOutcome(a.statusCode));
+      answer = await measureServiceCall(this.options.service, ctx, () => request(url, { method, headers, body, signal: ctx.signal, dispatcher: this.dispatcher }), (a) => httpOutcome(a.statusCode));
     } catch (e) {
       throw scrubbed(transportError(e, `The ${this.options.service} API`) ?? new BackendUnreachable(`Cannot talk to the ${this.options.service} API`), auth);
     }
