@@ -28,3 +28,17 @@ export async function freshSchemaUrl(schema: string, base = TEST_DATABASE_URL): 
   url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
 }
+
+/** The database the PostgreSQL suites use, and why it cannot be used (said loudly; an error when CI is set). */
+export async function postgresForSuite(suite: string): Promise<{ url: string; missing?: string }> {
+  const url = TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/deltacloud';
+  const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  const reachable = await probe.connect().then(() => true, () => false);
+  await probe.end().catch(() => undefined);
+  const missing = reachable ? undefined : `PostgreSQL not reachable at ${new URL(url).host} (scripts/postgres/setup.sh)`;
+  if (missing) {
+    if (process.env.CI) throw new Error(`${suite}: ${missing}`);
+    console.warn(`\n*** SKIPPING ${suite}: ${missing} ***\n`);
+  }
+  return { url, missing };
+}

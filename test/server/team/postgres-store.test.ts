@@ -11,19 +11,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { JSON_TYPE, req } from '../../helpers/api.js';
-import { freshSchemaUrl } from '../../helpers/database.js';
+import { freshSchemaUrl, postgresForSuite } from '../../helpers/database.js';
 import type { TestServer } from '../../helpers/server.js';
 import { bearer, MOCK_PASSWORD, teamDir, type TeamDir } from './helpers.js';
 
-const DATABASE_URL = process.env.DELTACLOUD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/deltacloud';
-const probe = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
-const reachable = await probe.connect().then(() => true, () => false);
-await probe.end().catch(() => undefined);
-const missing = reachable ? undefined : `PostgreSQL not reachable at ${new URL(DATABASE_URL).host} (scripts/postgres/setup.sh)`;
-if (missing) {
-  if (process.env.CI) throw new Error(`team store on PostgreSQL: ${missing}`);
-  console.warn(`\n*** SKIPPING the team store on PostgreSQL: ${missing} ***\n`);
-}
+const { url: DATABASE_URL, missing } = await postgresForSuite('the team store on PostgreSQL');
 
 describe('team store on PostgreSQL, two replicas', { skip: missing }, () => {
   let url: string;
