@@ -20,6 +20,7 @@ import { guardRequestBodies, makeClientErrorHandler, PARSER_HEADER_BYTES, refuse
 import { DriverOffering } from './offering.js';
 import { prepareUploadsDir } from './uploads-dir.js';
 import { registerHealth } from './health.js';
+import { Cors } from './cors.js';
 import { setUpTeam, type TeamHandle } from './team/index.js';
 
 /** Loads each offered driver once, on first use, and closes them at shutdown. */
@@ -80,10 +81,11 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   let early: EarlyResponder | undefined;
   let answerFrameworkError: DeltacloudHandle['answerError'] = () => undefined;
   let team: TeamHandle | undefined;
+  const cors = config.team.corsOrigins.length > 0 ? new Cors(config.team.corsOrigins) : undefined;
   const tls = config.ssl ? { key: readFileSync(config.ssl.keyFile), cert: readFileSync(config.ssl.certFile) } : undefined;
   const serverFactory = (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void, opts: Record<string, unknown>): http.Server => {
     const listener = (req: IncomingMessage, res: ServerResponse) => {
-      if (refuseNonConforming(req, res, config.driver)) return;
+      if (refuseNonConforming(req, res, config.driver) || cors?.handle(req, res)) return;
       const answerEarly = () => early?.answer(req, res) === true;
       // Team mode (docs/team.md) admits the token first: a revoked token's repeated read gets its 401, not the cached page.
       if (team) team.route(req, res, answerEarly, () => fastifyHandler(req, res));
@@ -141,7 +143,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   app.setNotFoundHandler((req, reply) => deltacloud.answerError(new DeltacloudError(404), req, reply));
   app.addHook('onSend', addSecurityHeaders);
 
-  if (config.frontends.includes('ec2')) await registerEc2(app, { ...ec2OptionsFrom(config, registry), tokenKeys: team && ((id) => team!.auth.ec2Key(id)) });
+  if (config.frontends.includes('ec2')) await registerEc2(app, { ...ec2OptionsFrom(config, registry), tokenKeys: team && ((id) => team!.auth.ec2Key(id)), admitAction: team?.admitEc2Action });
 
   app.get(STYLESHEET_PATH, async (_req, reply) => reply.type('text/css').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET));
   app.get(CONSOLE_SCRIPT_PATH, async (_req, reply) => reply.type('text/javascript').header('Cache-Control', 'public, max-age=3600').send(CONSOLE_SCRIPT));

@@ -2,6 +2,7 @@
 // PostgreSQL database by hand (the server also applies them at start).
 import { parseArgs } from 'node:util';
 import '../drivers/mock/postgres-store.js'; // registers the mock's migrations
+import './team/postgres-store.js'; // registers the team store's
 import { describeDatabase, parseDatabaseUrl } from '../storage/database-url.js';
 import { acquirePool, migrate, migrationStatus, releasePool } from '../storage/postgres.js';
 import { ConfigError } from './config.js';

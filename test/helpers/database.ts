@@ -41,3 +41,14 @@ export async function postgresUnreachable(url: string): Promise<string | undefin
     await client.end().catch(() => undefined);
   }
 }
+
+/** The database the PostgreSQL suites use, and why it cannot be used (said loudly; an error when CI is set). */
+export async function postgresForSuite(suite: string): Promise<{ url: string; missing?: string }> {
+  const url = TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/deltacloud';
+  const missing = await postgresUnreachable(url);
+  if (missing) {
+    if (process.env.CI) throw new Error(`${suite}: ${missing}`);
+    console.warn(`\n*** SKIPPING ${suite}: ${missing} ***\n`);
+  }
+  return { url, missing };
+}

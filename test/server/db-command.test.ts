@@ -5,20 +5,11 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import pg from 'pg';
-import { freshSchemaUrl } from '../helpers/database.js';
+import { freshSchemaUrl, postgresForSuite } from '../helpers/database.js';
 import { CLI } from '../helpers/server.js';
 
 const run = promisify(execFile);
-const DATABASE_URL = process.env.DELTACLOUD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/deltacloud';
-const probe = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
-const reachable = await probe.connect().then(() => true, () => false);
-await probe.end().catch(() => undefined);
-const missing = reachable ? undefined : `PostgreSQL not reachable at ${new URL(DATABASE_URL).host} (scripts/postgres/setup.sh)`;
-if (missing) {
-  if (process.env.CI) throw new Error(`db-command suite: ${missing}`);
-  console.warn(`\n*** SKIPPING part of the db-command suite: ${missing} ***\n`);
-}
+const { url: DATABASE_URL, missing } = await postgresForSuite('part of the db-command suite');
 
 async function cli(...args: string[]): Promise<{ code: number; out: string }> {
   try {

@@ -15,6 +15,7 @@ import { isIdempotent } from './capabilities.js';
 import { isTransient, transportError } from './classify.js';
 import { redactArgs } from './redact.js';
 import { sleep } from './time.js';
+import { noteCallingDriver } from './service-calls.js';
 
 type Method<K extends DriverCall> = NonNullable<Driver[K]>;
 /** The arguments of a capability after the request context. */
@@ -129,6 +130,7 @@ export function createCall(policy: RetryPolicy = DEFAULT_RETRY): Call {
     if (typeof method !== 'function') throw new CapabilityMissing(capability);
     const idempotent = isIdempotent(driver, capability, args);
     const started = performance.now();
+    noteCallingDriver(ctx, driver.declaration.id);
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await withinDeadline(ctx, () => method.call(driver, ctx, ...args));

@@ -16,6 +16,8 @@ import { s3ClientOptions, sdkClientConfig } from '../shared/s3/client.js';
 import { credentialKey, keyAndSecret, type AwsCredentials } from '../shared/s3/credentials.js';
 import { SdkCalls } from '../shared/s3/session.js';
 import { offers, resolveProvider, type Ec2Options, type ResolvedProvider, type ServiceKind } from './config.js';
+import { isRecord } from '../../core/guards.js';
+import { httpOutcome, measureServiceCall } from '../../core/kit/service-calls.js';
 
 export { credentialKey, type AwsCredentials };
 
@@ -49,6 +51,23 @@ export function awsCredentials(ctx: RequestContext): AwsCredentials {
 
 type AnyClient = EC2Client | S3Client | ElasticLoadBalancingClient | CloudWatchClient;
 
+/** The HTTP status of a raw answer or of an SDK error, when there is one. */
+function statusOf(value: unknown): number | undefined {
+  if (!isRecord(value)) return undefined;
+  if (typeof value.statusCode === 'number') return value.statusCode;
+  const metadata = value.$metadata;
+  return isRecord(metadata) && typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+}
+
+/** A middleware reporting each HTTP attempt of an SDK client to the back-end service metrics (core/kit/service-calls.ts). */
+const measuring = (service: string) => <A, R extends { response: unknown }>(next: (args: A) => Promise<R>) => (args: A) =>
+  measureServiceCall(service, 'ec2', () => next(args), (out) => {
+    const status = statusOf(out.response);
+    return status === undefined ? 'ok' : httpOutcome(status);
+  }, statusOf);
+/** After the SDK retry middleware: one report per attempt. */
+const MEASURED = { step: 'finalizeRequest', priority: 'low', name: 'deltacloudServiceCalls' } as const;
+
 export class ClientPool {
   private readonly clients = new Map<string, AnyClient>();
   readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
@@ -76,13 +95,29 @@ export class ClientPool {
   private create(kind: ServiceKind, provider: ResolvedProvider, creds: AwsCredentials, endpoint: string | undefined): AnyClient {
     const common = sdkClientConfig({ region: provider.region, credentials: creds, endpoint, agents: this, options: this.options });
     switch (kind) {
-      case 'ec2': return new EC2Client(common);
-      case 'elb': return new ElasticLoadBalancingClient(common);
-      case 'cloudwatch': return new CloudWatchClient(common);
-      case 's3': return new S3Client({
-        ...common,
-        ...s3ClientOptions({ aws: provider.custom === undefined, forcePathStyle: provider.custom?.forcePathStyle ?? false }),
-      });
+      case 'ec2': {
+        const client = new EC2Client(common);
+        client.middlewareStack.add(measuring('EC2'), MEASURED);
+        return client;
+      }
+      case 'elb': {
+        const client = new ElasticLoadBalancingClient(common);
+        client.middlewareStack.add(measuring('ELB'), MEASURED);
+        return client;
+      }
+      case 'cloudwatch': {
+        const client = new CloudWatchClient(common);
+        client.middlewareStack.add(measuring('CloudWatch'), MEASURED);
+        return client;
+      }
+      case 's3': {
+        const client = new S3Client({
+          ...common,
+          ...s3ClientOptions({ aws: provider.custom === undefined, forcePathStyle: provider.custom?.forcePathStyle ?? false }),
+        });
+        client.middlewareStack.add(measuring('S3'), MEASURED);
+        return client;
+      }
     }
   }
 

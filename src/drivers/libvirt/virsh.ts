@@ -2,6 +2,7 @@
 // per call, the request's AbortSignal, and libvirt's errors mapped to the
 // API's statuses.
 import { execFile } from 'node:child_process';
+import { startServiceCall } from '../../core/kit/service-calls.js';
 import {
   BackendUnreachable, Conflict, DeltacloudError, NotFound, ProviderError, ProviderTimeout, ValidationFailure,
 } from '../../core/errors.js';
@@ -104,6 +105,7 @@ export class Virsh {
         reject(new ProviderTimeout(`libvirt call cancelled: the request timed out`));
         return;
       }
+      const done = startServiceCall('virsh', 'libvirt');
       execFile(
         this.binary,
         ['--quiet', '--connect', this.uri, ...args],
@@ -118,6 +120,7 @@ export class Virsh {
           windowsHide: true,
         },
         (error, stdout, stderr) => {
+          done?.(error ? 'error' : 'ok');
           if (!error) {
             resolve(stdout);
             return;

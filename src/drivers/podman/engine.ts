@@ -8,6 +8,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { BackendUnreachable, MethodNotAllowed, type DeltacloudError } from '../../core/errors.js';
 import { errorForHttp, transportError } from '../../core/kit/classify.js';
 import type { EngineEndpoint } from './options.js';
+import { httpOutcome, measureServiceCall } from '../../core/kit/service-calls.js';
 
 /** The Docker Engine API version asked for: Docker 20.10 and later, and Podman's compatible service, serve it. */
 const API = '/v1.41';
@@ -67,14 +68,14 @@ export class Engine {
     let status: number;
     let body: Buffer;
     try {
-      const res = await request(`${this.origin}${API}${path}`, {
+      const res = await measureServiceCall('podman', 'podman', () => request(`${this.origin}${API}${path}`, {
         method,
         dispatcher: this.dispatcher,
         query,
         headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.any([options.signal, timeout]),
-      });
+      }), (r) => httpOutcome(r.statusCode));
       status = res.statusCode;
       body = Buffer.from(await res.body.arrayBuffer());
     } catch (error) {

@@ -5,7 +5,7 @@
 // (CSRF). API clients (curl, the Ruby client, deltacloudc) send no Origin or
 // Referer and are not affected. Security headers keep pages out of frames and
 // away from foreign scripts.
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Forbidden } from '../../core/errors.js';
 
@@ -69,6 +69,10 @@ export function crossOriginRefusal(method: string, headers: IncomingHttpHeaders,
   return undefined;
 }
 
+/** Scripted requests from an origin the operator lists for CORS (server/cors.ts): no forgery. */
+const admittedCrossOrigin = new WeakSet<IncomingMessage>();
+export const admitCrossOrigin = (req: IncomingMessage) => void admittedCrossOrigin.add(req);
+
 /**
  * A Fastify `onRequest` hook that refuses cross-origin state changes with
  * 403 before any body is read (the error handler renders the error document).
@@ -77,7 +81,7 @@ export function refuseCrossOrigin(ownOrigin: (req: FastifyRequest) => string) {
   // A callback hook, not an async one: no promise per request on the hot path.
   return (req: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     // Safe methods never need the origin worked out.
-    const reason = SAFE_METHODS.has(req.method) ? undefined : crossOriginRefusal(req.method, req.headers, ownOrigin(req));
+    const reason = SAFE_METHODS.has(req.method) || admittedCrossOrigin.has(req.raw) ? undefined : crossOriginRefusal(req.method, req.headers, ownOrigin(req));
     done(reason === undefined ? undefined : new Forbidden(`Cross-origin request refused: ${reason}; submit the form from this server's own pages`));
   };
 }

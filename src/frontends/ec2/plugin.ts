@@ -2,6 +2,7 @@
 // with `Action`, every one SigV4-verified before anything else happens, then
 // the action run on the driver the access key maps to, answered in EC2's XML.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasCapability, RequestContext, type Credentials } from '../../core/driver.js';
 import { DeltacloudError } from '../../core/errors.js';
@@ -38,7 +39,25 @@ export interface Ec2Options {
   databaseUrl?: string;
   /** Access keys of API tokens (server/team): the token's profile, the derived secret, whether it may only read. */
   tokenKeys?: (accessKeyId: string) => Promise<{ backend: { driver: string; provider?: string; credentials?: Credentials }; secret: string; readOnly: boolean } | undefined>;
+  /** Told of every verified action before it runs (server/team: rate limits, audit); throws to refuse it. */
+  admitAction?: (req: IncomingMessage, action: Ec2ActionInfo) => void;
 }
+
+/** A verified request's action, for rate limits and the audit log: never a parameter value but the resource's id. */
+export interface Ec2ActionInfo {
+  accessKeyId: string;
+  action: string;
+  driver: string;
+  provider?: string;
+  /** The id of the resource the action names first, when it names one. */
+  resource?: string;
+}
+
+/** Whether an action only reads (what a read-scoped token may run; not audited). */
+export const isReadAction = (action: string) => /^(Describe|Get)/.test(action);
+
+/** Parameters naming the resource an action is about, in the order they are looked for. */
+const RESOURCE_PARAMS = ['InstanceId.1', 'InstanceId', 'VolumeId', 'SnapshotId', 'ImageId', 'KeyName', 'GroupId', 'AllocationId', 'PublicIp'];
 
 /** Options from the server configuration: its `ec2` section and DELTACLOUD_EC2_CREDENTIALS_FILE. */
 export function ec2OptionsFrom(config: ServerConfig, drivers: DriverSource, env: NodeJS.ProcessEnv = process.env): Ec2Options {
@@ -117,7 +136,12 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
     const params = requestParams(raw, req.headers['content-type']);
     const actionName = params.Action;
     if (!actionName) throw missingParameter('Action');
-    if (readOnly && !/^(Describe|Get)/.test(actionName)) throw new Ec2Error('UnauthorizedOperation', 'This access key may only read: its token\'s scope is read', 403);
+    const provider = account.provider ?? (account.driver === options.defaultDriver ? options.defaultProvider : undefined);
+    const resource = RESOURCE_PARAMS.map((name) => params[name]).find((v) => v !== undefined && v !== '');
+    // Only an action this front end knows is named (the name is the client's text).
+    const known = Object.hasOwn(ACTIONS, actionName) ? actionName : '(unknown)';
+    options.admitAction?.(req.raw, { accessKeyId: account.accessKeyId, action: known, driver: account.driver, provider, resource });
+    if (readOnly && !isReadAction(actionName)) throw new Ec2Error('UnauthorizedOperation', 'This access key may only read: its token\'s scope is read', 403);
     const action = Object.hasOwn(ACTIONS, actionName) ? ACTIONS[actionName] : undefined;
     if (!action) throw new Ec2Error('InvalidAction', `The action ${actionName} is not valid for this web service.`);
     const driver = await options.drivers.get(account.driver);
@@ -126,7 +150,6 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
     if (missing) throw unsupported(`${actionName} (capability '${missing}')`, driver.declaration.id);
     if (flag(params, 'DryRun')) throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
 
-    const provider = account.provider ?? (account.driver === options.defaultDriver ? options.defaultProvider : undefined);
     // Every driver call of the action shares the request's deadline (core call pipeline).
     const ctx = new RequestContext(provider, account.backend, undefined, {}, { timeoutMs: options.timeoutMs, log: req.log });
     const actionRequest: ActionRequest = {

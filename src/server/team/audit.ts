@@ -16,6 +16,10 @@ export interface AuditEntry {
   provider?: string;
   method: string;
   route: string;
+  /** The EC2 front end's action (its route is /ec2). */
+  action?: string;
+  /** The EC2 access key of a request not made with a token's key pair. */
+  accessKeyId?: string;
   resource?: string;
   status: number;
   durationMs: number;

@@ -10,6 +10,7 @@ import type { Credentials } from '../../core/driver.js';
 import { AuthenticationFailure, DeltacloudError, Forbidden, ProviderError, TooManyRequests } from '../../core/errors.js';
 import { ConfigError } from '../config.js';
 import type { AuthMode } from './config.js';
+import type { ConfigProfile } from './config-profiles.js';
 import type { RateLimiter } from './rate-limit.js';
 import { SealBroken, type SecretBox } from './secret-box.js';
 import type { Scope, StoredProfile, StoredToken, TeamStore } from './store.js';
@@ -59,6 +60,9 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
+/** A token that may be used now, with the back end of its profile. */
+interface LiveToken { token: StoredToken; backend: BoundBackend }
+
 interface CachedToken {
   token: StoredToken;
   /** When it expires (ms since the epoch), Infinity for never. */
@@ -104,6 +108,8 @@ export interface TeamAuthOptions {
   defaultDriver: string;
   defaultProvider?: string;
   limiter?: RateLimiter;
+  /** Profiles of the configuration file, their credentials read at start-up. */
+  configProfiles?: ReadonlyMap<string, ConfigProfile>;
 }
 
 export class TeamAuth {
@@ -127,14 +133,30 @@ export class TeamAuth {
     return createHmac('sha256', this.#userKey).update(user, 'utf8').digest('base64url').slice(0, 22);
   }
 
-  /** The request's admission, decided once (every later call gets the same promise). */
+  /** The request's admission, decided once (every later call gets the same answer). */
   admit(req: IncomingMessage): Promise<Admission> {
+    const now = this.admitNow(req);
+    if (now) return Promise.resolve(now);
     let admission = this.#admissions.get(req);
     if (!admission) {
       admission = this.#decide(req);
       this.#admissions.set(req, admission);
     }
     return admission;
+  }
+
+  /**
+   * The request's admission when it can be decided without waiting (no token, or a token already
+   * cached while the store has not changed: the hot path of repeated reads); undefined when the
+   * store must be read (then `admit`).
+   */
+  admitNow(req: IncomingMessage): Admission | undefined {
+    const settled = this.#settled.get(req);
+    if (settled || this.#admissions.has(req)) return settled;
+    const identified = this.#identify(req);
+    if (typeof identified !== 'string') return this.#settle(req, identified);
+    const found = this.#checkCached(identified);
+    return found && this.#settle(req, this.#tokenAdmission(found));
   }
 
   /** The admission once decided (synchronously, for the front ends), else undefined. */
@@ -149,19 +171,21 @@ export class TeamAuth {
   }
 
   async #decide(req: IncomingMessage): Promise<Admission> {
-    const write = isWrite(req.method);
     const identified = this.#identify(req);
-    const admission = typeof identified === 'string' ? await this.#byToken(identified) : identified;
+    return this.#settle(req, typeof identified === 'string' ? this.#tokenAdmission(await this.checkToken(identified)) : identified);
+  }
+
+  /** Scope and rate limit on top of who the caller is; the request's admission from now on. */
+  #settle(req: IncomingMessage, admission: Admission): Admission {
+    const write = isWrite(req.method);
     this.#settled.set(req, admission);
     const caller = admission.caller;
     if (!admission.refusal && caller.kind === 'token' && write && caller.scope === 'read') {
       admission.refusal = new Forbidden('This token may only read: its scope is read');
     }
-    const limiter = this.options.limiter;
-    if (limiter && !admission.refusal) {
+    if (this.options.limiter && !admission.refusal) {
       const key = caller.kind === 'token' ? `t:${caller.tokenId}` : caller.kind === 'basic' ? `u:${this.userHash(caller.user)}` : `a:${req.socket.remoteAddress ?? ''}`;
-      const { retryAfter } = limiter.take(key, write);
-      if (retryAfter !== undefined) admission.refusal = new TooManyRequests(retryAfter);
+      admission.refusal = this.limit(key, write);
     }
     return admission;
   }
@@ -185,21 +209,44 @@ export class TeamAuth {
     return { caller: ANONYMOUS };
   }
 
-  async #byToken(text: string): Promise<Admission> {
-    const found = await this.checkToken(text);
+  #tokenAdmission(found: LiveToken | DeltacloudError): Admission {
     if (found instanceof DeltacloudError) return { caller: ANONYMOUS, refusal: found };
     const { token, backend } = found;
     return { caller: { kind: 'token', tokenId: token.id, tokenName: token.name, scope: token.scope, backend } };
   }
 
   /** The live token `text` is, with its back end; else the error to answer (the same 401 whatever is wrong). */
-  async checkToken(text: string): Promise<{ token: StoredToken; backend: BoundBackend } | DeltacloudError> {
+  async checkToken(text: string): Promise<LiveToken | DeltacloudError> {
     const parts = parseToken(text);
     if (!parts) return new AuthenticationFailure(INVALID_TOKEN);
-    const cached = await this.#lookup(parts.id);
-    const matches = secretMatches(parts.secret, cached?.token.secretHash ?? UNKNOWN_TOKEN_HASH);
+    return this.#verify(parts.secret, await this.#lookup(parts.id));
+  }
+
+  /** As checkToken, from what is cached only: undefined when the store must be read. */
+  #checkCached(text: string): LiveToken | DeltacloudError | undefined {
+    const parts = parseToken(text);
+    if (!parts) return new AuthenticationFailure(INVALID_TOKEN);
+    const revision = this.options.store?.revisionNow?.();
+    if (revision === undefined || revision !== this.#revision) return undefined;
+    const cached = this.#tokens.get(parts.id);
+    return cached && this.#verify(parts.secret, cached);
+  }
+
+  #verify(secret: string, cached: CachedToken | undefined): LiveToken | DeltacloudError {
+    const matches = secretMatches(secret, cached?.token.secretHash ?? UNKNOWN_TOKEN_HASH);
     if (!cached || !matches) return new AuthenticationFailure(INVALID_TOKEN);
     return this.#live(cached);
+  }
+
+  /** The name of a token this server has looked up, for audit lines. */
+  tokenName(id: string): string | undefined {
+    return this.#tokens.get(id)?.token.name;
+  }
+
+  /** The rate-limit verdict for one request of `caller` (a token id or another key); a refusal when over the limit. */
+  limit(caller: string, write: boolean): TooManyRequests | undefined {
+    const retryAfter = this.options.limiter?.take(caller, write).retryAfter;
+    return retryAfter === undefined ? undefined : new TooManyRequests(retryAfter);
   }
 
   /** The back end of a token-derived EC2 access key, its secret (derived, see tokens.ts) and whether it may only read. */
@@ -214,7 +261,7 @@ export class TeamAuth {
     return { backend: live.backend, secret: ec2SecretKey(box, id), readOnly: live.token.scope === 'read', tokenId: id };
   }
 
-  #live(cached: CachedToken): { token: StoredToken; backend: BoundBackend } | DeltacloudError {
+  #live(cached: CachedToken): LiveToken | DeltacloudError {
     const { token, backend } = cached;
     if (token.revokedAt !== undefined || cached.expiresMs <= Date.now()) {
       return new AuthenticationFailure(INVALID_TOKEN);
@@ -239,19 +286,22 @@ export class TeamAuth {
     if (known) return known;
     const token = await store.token(id);
     if (!token) return undefined;
-    const profile = await store.profile(token.profile);
-    const entry: CachedToken = { token, expiresMs: token.expiresAt === undefined ? Infinity : Date.parse(token.expiresAt), backend: profile && this.#backendOf(profile) };
+    const configured = this.options.configProfiles?.get(token.profile);
+    const stored = configured ? undefined : await store.profile(token.profile);
+    const backend = configured ? this.#boundTo(configured, `${configured.name}@config`, configured.credentials)
+      : stored && this.#boundTo(stored, `${stored.name}@${stored.createdAt}`, credentialsOf(stored, this.options.box));
+    const entry: CachedToken = { token, expiresMs: token.expiresAt === undefined ? Infinity : Date.parse(token.expiresAt), backend };
     if (this.#tokens.size >= 10_000) this.#tokens.clear();
     this.#tokens.set(id, entry);
     return entry;
   }
 
-  #backendOf(profile: StoredProfile): BoundBackend {
-    const { defaultDriver, defaultProvider, box } = this.options;
-    const backend: BoundBackend = { profile: `${profile.name}@${profile.createdAt}`, driver: profile.driver };
+  /** `version` tells this profile apart from an earlier one of the same name (caches key on it). */
+  #boundTo(profile: { driver: string; provider?: string }, version: string, credentials: Credentials | undefined): BoundBackend {
+    const { defaultDriver, defaultProvider } = this.options;
+    const backend: BoundBackend = { profile: version, driver: profile.driver };
     const provider = profile.provider ?? (profile.driver === defaultDriver ? defaultProvider : undefined);
     if (provider !== undefined) backend.provider = provider;
-    const credentials = credentialsOf(profile, box);
     if (credentials) Object.defineProperty(backend, 'credentials', { value: credentials, enumerable: false });
     return backend;
   }

@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DRIVER_FACTORIES } from '../../drivers/index.js';
 import { ConfigError, parseCommandLine } from '../config.js';
+import { PROFILE_NAME_SHAPE, type ConfigProfileDeclaration } from './config-profiles.js';
 import { loadOrCreateSecretBox } from './secret-box.js';
-import { SqliteTeamStore, teamStorePath } from './sqlite-store.js';
+import { openTeamStore } from './open-store.js';
 import { StoreConflict, type Scope, type TeamStore } from './store.js';
 import { durationMs, ec2AccessKeyId, ec2SecretKey, hashSecret, newToken } from './tokens.js';
 
@@ -18,12 +19,13 @@ const PROFILES_USAGE = `Usage:
                            [--password-env VAR | --password-file FILE]
       (without --password-env/--password-file the password is asked for; the user
        and password are the cloud's, e.g. an AWS access key id and secret key)
-  deltacloudd profiles list
+  deltacloudd profiles list [-c CONFIG]   (-c: also the profiles of that configuration file)
   deltacloudd profiles remove NAME`;
 
 const TOKENS_USAGE = `Usage:
-  deltacloudd tokens create --profile NAME [--scope read|write] [--expires 30d|12h|90m] [--name LABEL]
-      (prints the token once; default scope: read; default: never expires)
+  deltacloudd tokens create --profile NAME [--scope read|write] [--expires 30d|12h|90m] [--name LABEL] [-c CONFIG]
+      (prints the token once; default scope: read; default: never expires; -c: the server's
+       configuration file, for a profile declared in its team.profiles)
   deltacloudd tokens list
   deltacloudd tokens revoke ID`;
 
@@ -35,7 +37,7 @@ export interface Terminal {
   secret(prompt: string): Promise<string>;
 }
 
-const NAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NAME_SHAPE = PROFILE_NAME_SHAPE;
 
 async function readSecret(prompt: string): Promise<string> {
   const stdin = process.stdin;
@@ -86,7 +88,10 @@ function secretFrom(values: { 'password-env'?: string; 'password-file'?: string 
   return terminal.secret('Password (not echoed): ');
 }
 
-async function profiles(args: string[], store: TeamStore, dataDir: string, env: NodeJS.ProcessEnv, terminal: Terminal): Promise<number> {
+/** Profiles declared in the server's configuration file (`-c`), by name. */
+type Declared = ReadonlyMap<string, ConfigProfileDeclaration>;
+
+async function profiles(args: string[], store: TeamStore, dataDir: string, declared: Declared, env: NodeJS.ProcessEnv, terminal: Terminal): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true, strict: true,
     options: { driver: { type: 'string' }, provider: { type: 'string' }, user: { type: 'string' }, 'password-env': { type: 'string' }, 'password-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
@@ -99,6 +104,10 @@ async function profiles(args: string[], store: TeamStore, dataDir: string, env: 
       terminal.out(['NAME', 'DRIVER', 'PROVIDER', 'CREDENTIALS', 'CREATED'].join('\t'));
       for (const p of await store.profiles()) {
         terminal.out([p.name, p.driver, p.provider ?? '-', p.sealedCredentials ? 'sealed' : 'none', p.createdAt].join('\t'));
+      }
+      for (const p of declared.values()) {
+        const secret = p.passwordEnv !== undefined ? `env ${p.passwordEnv}` : p.passwordFile !== undefined ? `file ${p.passwordFile}` : 'none';
+        terminal.out([p.name, p.driver, p.provider ?? '-', secret, 'config file'].join('\t'));
       }
       return 0;
     case 'add': {
@@ -142,7 +151,7 @@ async function profiles(args: string[], store: TeamStore, dataDir: string, env: 
   }
 }
 
-async function tokens(args: string[], store: TeamStore, dataDir: string, env: NodeJS.ProcessEnv, terminal: Terminal): Promise<number> {
+async function tokens(args: string[], store: TeamStore, dataDir: string, declared: Declared, env: NodeJS.ProcessEnv, terminal: Terminal): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true, strict: true,
     options: { profile: { type: 'string' }, scope: { type: 'string' }, expires: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
@@ -152,7 +161,7 @@ async function tokens(args: string[], store: TeamStore, dataDir: string, env: No
   if (extra.length > 0) throw new ConfigError(`Unexpected arguments: ${extra.join(' ')}`);
   switch (verb) {
     case 'create': {
-      if (!values.profile || !(await store.profile(values.profile))) throw new ConfigError(`tokens create needs --profile, the name of an existing profile`);
+      if (!values.profile || !(declared.has(values.profile) || await store.profile(values.profile))) throw new ConfigError(`tokens create needs --profile, the name of an existing profile`);
       const scopeText = values.scope ?? 'read';
       if (scopeText !== 'read' && scopeText !== 'write') throw new ConfigError('--scope must be read or write');
       const scope: Scope = scopeText;
@@ -195,11 +204,18 @@ async function tokens(args: string[], store: TeamStore, dataDir: string, env: No
 
 /** Runs `profiles …` or `tokens …` against the team store of the server's data directory. */
 export async function runTeamCommand(argv: string[], env: NodeJS.ProcessEnv = process.env, terminal: Terminal = consoleTerminal): Promise<number> {
-  const [command, ...rest] = argv;
-  const { dataDir } = parseCommandLine([], env).config;
-  const store = new SqliteTeamStore(teamStorePath(dataDir));
+  const [command, ...args] = argv;
+  // The server's configuration file, for the profiles it declares (the other options are the subcommand's).
+  const at = args.findIndex((a) => a === '-c' || a === '--config');
+  const configFile = at >= 0 ? args[at + 1] : undefined;
+  if (at >= 0 && configFile === undefined) throw new ConfigError(`${args[at]} needs a FILE`);
+  const rest = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
+  const config = parseCommandLine(configFile === undefined ? [] : ['-c', configFile], env).config;
+  const dataDir = config.dataDir;
+  const declared = new Map(config.team.profiles.map((p) => [p.name, p]));
+  const store = await openTeamStore(config);
   try {
-    return command === 'profiles' ? await profiles(rest, store, dataDir, env, terminal) : await tokens(rest, store, dataDir, env, terminal);
+    return command === 'profiles' ? await profiles(rest, store, dataDir, declared, env, terminal) : await tokens(rest, store, dataDir, declared, env, terminal);
   } catch (error) {
     if (error instanceof TypeError && 'code' in error) throw new ConfigError(error.message);
     throw error;

@@ -2,6 +2,8 @@
 // From the command line, the environment (DELTACLOUD_*) and the config file's
 // `team` section, in that order.
 import { ConfigError } from '../config.js';
+import { corsOriginsFrom } from '../cors.js';
+import { profileDeclarationsFrom, type ConfigProfileDeclaration } from './config-profiles.js';
 
 export type AuthMode = 'passthrough' | 'tokens' | 'both';
 const AUTH_MODES: readonly AuthMode[] = ['passthrough', 'tokens', 'both'];
@@ -18,6 +20,10 @@ export interface TeamConfig {
   /** Requests per minute per token, Basic user or client address; 0 = unlimited. */
   readsPerMinute: number;
   writesPerMinute: number;
+  /** Profiles declared in the config file (`team.profiles`): where their secrets are, not the secrets. */
+  profiles: ConfigProfileDeclaration[];
+  /** Origins allowed to call the API from scripts (CORS, server/cors.ts); none by default. */
+  corsOrigins: string[];
 }
 
 /** The options `parseArgs` must know (merged into the server's own). */
@@ -28,6 +34,7 @@ export const TEAM_OPTIONS = {
   'audit-log': { type: 'string' },
   'rate-limit-reads': { type: 'string' },
   'rate-limit-writes': { type: 'string' },
+  'cors-origins': { type: 'string' },
 } as const;
 
 export const TEAM_USAGE = `
@@ -39,6 +46,8 @@ Team (see docs/team.md):
       --audit-log FILE     one JSON line per write and per refused credential; - for stdout
       --rate-limit-reads N, --rate-limit-writes N
                            requests per minute per token or client (default: unlimited)
+      --cors-origins LIST  origins (scheme://host[:port], comma-separated) whose pages may call
+                           the API from scripts (CORS; off unless set; env DELTACLOUD_CORS_ORIGINS)
   deltacloudd profiles add|list|remove …, deltacloudd tokens create|list|revoke …
                            manage credential profiles and API tokens (--help for each)`;
 
@@ -78,6 +87,8 @@ export function teamConfigFrom(values: TeamValues, env: NodeJS.ProcessEnv, file:
     auditLog: values['audit-log'] ?? env.DELTACLOUD_AUDIT_LOG ?? text(section.get('auditLog'), 'team.auditLog'),
     readsPerMinute: limit('reads'),
     writesPerMinute: limit('writes'),
+    profiles: profileDeclarationsFrom(section.get('profiles')),
+    corsOrigins: corsOriginsFrom(values['cors-origins'] ?? env.DELTACLOUD_CORS_ORIGINS ?? section.get('corsOrigins'), 'CORS origins'),
   };
 }
 

@@ -7,17 +7,24 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { observeCalls } from '../../core/kit/pipeline.js';
+import { observeServiceCalls } from '../../core/kit/service-calls.js';
 import { MOUNT } from '../../frontends/deltacloud/plugin.js';
+import { isReadAction, type Ec2ActionInfo } from '../../frontends/ec2/plugin.js';
 import { ConfigError, type ServerConfig } from '../config.js';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { checkStore, isWrite, TeamAuth, type Admission, type BoundBackend } from './auth.js';
 import { teamEnabled } from './config.js';
+import { resolveConfigProfiles } from './config-profiles.js';
 import { LOGIN_PATH, registerLogin } from './login.js';
-import { EXPOSITION_TYPE, ServerMetrics } from './metrics.js';
+import { EXPOSITION_TYPE, ServerMetrics, type HistogramSeries } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { keyFilePath, loadSecretBox, SECRET_KEY_ENV } from './secret-box.js';
-import { SqliteTeamStore, teamStorePath } from './sqlite-store.js';
+import { openTeamStore } from './open-store.js';
+import { tokenIdOfAccessKey } from './tokens.js';
 import type { TeamStore } from './store.js';
+
+/** Where a repeated read is counted (the series of the answer it repeats). */
+interface RepeatSeries { requests: { n: number }; seconds: HistogramSeries }
 
 export interface TeamHandle {
   /** For the server's request listener: answers a repeat early only when the request is admitted, else hands it to Fastify. */
@@ -25,6 +32,8 @@ export interface TeamHandle {
   /** The back end a request's token binds it to (driver, provider, credentials), once admitted. */
   boundBackend(req: IncomingMessage): BoundBackend | undefined;
   auth: TeamAuth;
+  /** For the EC2 front end: rate limits its actions (throws the throttling error) and keeps them for the audit log. */
+  admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): void;
   /** `http://host:port/metrics` when metrics are on. */
   metricsUrl?: string;
   close(): Promise<void>;
@@ -59,17 +68,21 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
   }
   let store: TeamStore | undefined;
   const box = loadSecretBox(config.dataDir, env);
+  const configProfiles = resolveConfigProfiles(settings.profiles, env);
   if (settings.auth !== 'passthrough') {
-    store = new SqliteTeamStore(teamStorePath(config.dataDir));
+    store = await openTeamStore(config);
     try {
       await checkStore(store, box, `set ${SECRET_KEY_ENV} or create the key file ${keyFilePath(config.dataDir, env)} (mode 0600)`);
+      for (const name of configProfiles.keys()) {
+        if (await store.profile(name)) throw new ConfigError(`Profile '${name}' is both in the configuration file and in the team store ${store.location}; remove one (deltacloudd profiles remove ${name})`);
+      }
     } catch (error) {
       await store.close();
       throw error;
     }
   }
   const limiter = settings.readsPerMinute > 0 || settings.writesPerMinute > 0 ? new RateLimiter(settings.readsPerMinute, settings.writesPerMinute) : undefined;
-  const auth = new TeamAuth({ mode: settings.auth, store, box, offered, defaultDriver: config.driver, defaultProvider: config.provider, limiter });
+  const auth = new TeamAuth({ mode: settings.auth, store, box, offered, defaultDriver: config.driver, defaultProvider: config.provider, limiter, configProfiles });
   const audit = settings.auditLog !== undefined ? new AuditLog(settings.auditLog) : undefined;
   const metrics = settings.metricsPort !== undefined ? new ServerMetrics() : undefined;
   const stopObserving = metrics && observeCalls((call) => {
@@ -78,8 +91,29 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
     if (call.attempts > 1) metrics.backendRetries.inc(labels, call.attempts - 1);
     metrics.backendSeconds.observe(labels, call.ms / 1000);
   });
-  /** Route and driver of the answers repeats were first rendered for (repeats skip Fastify), by URL path. */
-  const repeatLabels = new Map<string, { route: string; driver: string }>();
+  const stopObservingServices = metrics && observeServiceCalls((request) => {
+    const labels = { driver: request.driver, service: request.service };
+    metrics.serviceRequests.inc({ ...labels, outcome: request.outcome });
+    metrics.serviceSeconds.observe(labels, request.ms / 1000);
+  });
+  /** The series a repeat counts into (repeats skip Fastify): those of the answer it repeats, by URL path. */
+  const repeatSeries = new Map<string, RepeatSeries>();
+  const seriesOf = (m: ServerMetrics, route: string, driver: string): RepeatSeries => {
+    const labels = { route, method: 'GET', driver, status: '200' };
+    return { requests: m.requests.cell(labels), seconds: m.requestSeconds.cell(labels) };
+  };
+  const unknownRepeat = metrics && seriesOf(metrics, `${MOUNT} (repeat)`, '');
+  const cacheHits = metrics?.renderCache.cell({ result: 'hit' });
+
+  /** The EC2 front end's verified actions, for rate limits and the audit log. */
+  const ec2Actions = new WeakMap<IncomingMessage, Ec2ActionInfo>();
+  function admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): void {
+    ec2Actions.set(req, action);
+    // A token's key pair shares the token's window with its Bearer requests.
+    const tokenId = tokenIdOfAccessKey(action.accessKeyId);
+    const refusal = auth.limit(tokenId !== undefined ? `t:${tokenId}` : `k:${action.accessKeyId}`, !isReadAction(action.action));
+    if (refusal) throw refusal;
+  }
 
   const driverLabel = (id: string | undefined) => (id !== undefined && offered.includes(id) ? id : '');
 
@@ -110,14 +144,18 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       if (method === 'GET' && status === 200 && runtime !== undefined) {
         // A rendering reused by the front end reports no back-end time (RenderCache.headers).
         metrics.renderCache.inc({ result: runtime === '0.000000' ? 'hit' : 'miss' });
-        if (repeatLabels.size >= 1000) repeatLabels.clear();
-        repeatLabels.set(pathOf(req.raw.url), { route, driver });
+        if (repeatSeries.size >= 1000) repeatSeries.clear();
+        repeatSeries.set(pathOf(req.raw.url), seriesOf(metrics, route, driver));
       }
     }
     const admission = auth.admitted(req.raw);
     const authFailure = status === 401 || (admission?.refusal !== undefined && admission.refusal.status === 403 && admission.caller.kind === 'token');
-    if (audit && (authFailure || (isWrite(req.method) && !route.startsWith('/ec2')))) {
-      audit.write(auditEntry(req, admission, { route, status, durationMs: Math.round(reply.elapsedTime * 1000) / 1000 }));
+    const durationMs = Math.round(reply.elapsedTime * 1000) / 1000;
+    const ec2 = ec2Actions.get(req.raw);
+    if (audit && ec2) {
+      if (!isReadAction(ec2.action) || status === 401 || status === 403) audit.write(ec2AuditEntry(req, ec2, { route, status, durationMs }));
+    } else if (audit && (authFailure || (isWrite(req.method) && !route.startsWith('/ec2')))) {
+      audit.write(auditEntry(req, admission, { route, status, durationMs }));
     }
   });
 
@@ -137,6 +175,22 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       if (state.operation?.path.includes(':id') && typeof id === 'string') entry.resource = id;
     }
     if (admission?.refusal) entry.refused = admission.refusal.message;
+    return entry;
+  }
+
+  /** An EC2 action's line: the same fields, the caller being the token behind the key pair or the access key. */
+  function ec2AuditEntry(req: FastifyRequest, ec2: Ec2ActionInfo, done: { route: string; status: number; durationMs: number }): AuditEntry {
+    const tokenId = tokenIdOfAccessKey(ec2.accessKeyId);
+    const entry: AuditEntry = { time: new Date().toISOString(), caller: tokenId !== undefined ? 'token' : 'ec2-key', method: req.method, ...done, action: ec2.action };
+    if (tokenId !== undefined) {
+      entry.tokenId = tokenId;
+      const name = auth.tokenName(tokenId);
+      if (name !== undefined) entry.tokenName = name;
+    } else entry.accessKeyId = ec2.accessKeyId;
+    const driver = driverLabel(ec2.driver);
+    if (driver) entry.driver = driver;
+    if (driver && ec2.provider !== undefined) entry.provider = ec2.provider;
+    if (ec2.resource !== undefined) entry.resource = ec2.resource;
     return entry;
   }
 
@@ -165,24 +219,28 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
 
   return {
     auth,
+    admitEc2Action,
     metricsUrl,
     boundBackend: (req) => auth.boundBackend(req),
     route(req, res, answerEarly, toFastify) {
       const started = performance.now();
       const early = () => {
         if (!answerEarly()) return toFastify();
-        if (!metrics) return;
-        const labels = repeatLabels.get(pathOf(req.url)) ?? { route: `${MOUNT} (repeat)`, driver: '' };
-        const series = { ...labels, method: 'GET', status: '200' };
-        metrics.requests.inc(series);
-        metrics.requestSeconds.observe(series, (performance.now() - started) / 1000);
-        metrics.renderCache.inc({ result: 'hit' });
+        if (!metrics || !cacheHits || !unknownRepeat) return;
+        const series = repeatSeries.get(pathOf(req.url)) ?? unknownRepeat;
+        series.requests.n++;
+        metrics.requestSeconds.observeIn(series.seconds, (performance.now() - started) / 1000);
+        cacheHits.n++;
       };
       if (!isApi(req.url)) return early();
+      // Decided at once for a cached token (the hot path), else after reading the store.
+      const now = auth.admitNow(req);
+      if (now) return now.refusal ? toFastify() : early();
       auth.admit(req).then((admission) => (admission.refusal ? toFastify() : early()), toFastify);
     },
     async close() {
       stopObserving?.();
+      stopObservingServices?.();
       if (metricsServer) await new Promise((resolve) => metricsServer!.close(resolve));
       await audit?.close();
       await store?.close();

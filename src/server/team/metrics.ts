@@ -45,14 +45,18 @@ abstract class Metric<Series> {
 export class Counter extends Metric<{ n: number }> {
   type = 'counter';
   inc(labels: Labels, by = 1): void {
-    this.entry(labels, () => ({ n: 0 })).n += by;
+    this.cell(labels).n += by;
+  }
+  /** The series of these labels, to count into directly on a hot path (`cell.n++`). */
+  cell(labels: Labels): { n: number } {
+    return this.entry(labels, () => ({ n: 0 }));
   }
   protected lines(labels: Labels, value: { n: number }): string[] {
     return [`${this.name}${labelText(labels)} ${value.n}`];
   }
 }
 
-interface HistogramSeries { counts: number[]; sum: number; count: number }
+export interface HistogramSeries { counts: number[]; sum: number; count: number }
 
 export class Histogram extends Metric<HistogramSeries> {
   type = 'histogram';
@@ -60,7 +64,13 @@ export class Histogram extends Metric<HistogramSeries> {
     super(name, help, labelNames);
   }
   observe(labels: Labels, value: number): void {
-    const s = this.entry(labels, () => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    this.observeIn(this.cell(labels), value);
+  }
+  /** The series of these labels, to observe into with observeIn on a hot path. */
+  cell(labels: Labels): HistogramSeries {
+    return this.entry(labels, () => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+  }
+  observeIn(s: HistogramSeries, value: number): void {
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
     s.sum += value;
     s.count++;
@@ -89,6 +99,10 @@ export class ServerMetrics {
     ['driver', 'capability']);
   readonly backendSeconds = new Histogram('deltacloud_backend_call_duration_seconds', 'Time of driver calls (all attempts), by driver and capability.',
     ['driver', 'capability'], LATENCY_BUCKETS);
+  readonly serviceRequests = new Counter('deltacloud_backend_requests_total', 'Requests to the back ends\' services (EC2, S3, nova, swift, keystone, virsh, …), by driver, service and outcome (ok, an HTTP status, or error).',
+    ['driver', 'service', 'outcome']);
+  readonly serviceSeconds = new Histogram('deltacloud_backend_request_duration_seconds', 'Time of requests to the back ends\' services, by driver and service.',
+    ['driver', 'service'], LATENCY_BUCKETS);
   readonly renderCache = new Counter('deltacloud_render_cache_total', 'Cacheable reads, by whether a stored rendering answered them (hit) or not (miss).',
     ['result']);
   readonly startTime = Date.now() / 1000;
@@ -104,7 +118,7 @@ export class ServerMetrics {
       ['nodejs_heap_size_used_bytes', 'gauge', 'V8 heap used in bytes.', heapUsed],
       ['nodejs_heap_size_total_bytes', 'gauge', 'V8 heap size in bytes.', heapTotal],
     ] as const;
-    return [this.requests, this.requestSeconds, this.backendCalls, this.backendRetries, this.backendSeconds, this.renderCache].map((m) => m.render()).join('')
+    return [this.requests, this.requestSeconds, this.backendCalls, this.backendRetries, this.backendSeconds, this.serviceRequests, this.serviceSeconds, this.renderCache].map((m) => m.render()).join('')
       + gauges.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
   }
 }

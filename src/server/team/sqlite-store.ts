@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../config.js';
-import { StoreConflict, type Scope, type StoredProfile, type StoredToken, type TeamStore } from './store.js';
+import { profileOf, tokenOf, type ProfileRow, type TokenRow } from './rows.js';
+import { StoreConflict, type StoredProfile, type StoredToken, type TeamStore } from './store.js';
 
 export const teamStorePath = (dataDir: string) => join(dataDir, 'team.sqlite');
 
@@ -15,25 +16,6 @@ CREATE TABLE IF NOT EXISTS tokens (
   id TEXT PRIMARY KEY, name TEXT, profile TEXT NOT NULL, scope TEXT NOT NULL CHECK (scope IN ('read', 'write')),
   secret_hash TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT, revoked_at TEXT
 );`;
-
-interface ProfileRow { name: string; driver: string; provider: string | null; sealed_credentials: string | null; created_at: string }
-interface TokenRow {
-  id: string; name: string | null; profile: string; scope: string; secret_hash: string; created_at: string; expires_at: string | null; revoked_at: string | null;
-}
-
-const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
-
-function profileOf(row: ProfileRow): StoredProfile {
-  return { name: row.name, driver: row.driver, provider: orUndefined(row.provider), sealedCredentials: orUndefined(row.sealed_credentials), createdAt: row.created_at };
-}
-
-function tokenOf(row: TokenRow): StoredToken {
-  const scope: Scope = row.scope === 'write' ? 'write' : 'read';
-  return {
-    id: row.id, name: orUndefined(row.name), profile: row.profile, scope, secretHash: row.secret_hash, createdAt: row.created_at,
-    expiresAt: orUndefined(row.expires_at), revokedAt: orUndefined(row.revoked_at),
-  };
-}
 
 export class SqliteTeamStore implements TeamStore {
   readonly #db: Database.Database;
@@ -107,9 +89,24 @@ export class SqliteTeamStore implements TeamStore {
     return this.#statements.revokeToken.run(at, id).changes > 0;
   }
 
+  /** Read once per event-loop turn (see revisionNow). */
+  #turnRevision: number | undefined;
+
   async revision(): Promise<number> {
-    // data_version moves when another connection (the CLI) commits; this connection only reads while serving.
-    return Number(this.#statements.dataVersion.get());
+    return this.revisionNow();
+  }
+
+  /**
+   * data_version moves when another connection (the CLI) commits; this connection only reads while
+   * serving. Asking costs file-lock system calls, so it is asked once per event-loop turn: a request
+   * sent after a change committed is read in a later turn than any check made before the change.
+   */
+  revisionNow(): number {
+    if (this.#turnRevision === undefined) {
+      this.#turnRevision = Number(this.#statements.dataVersion.get());
+      setImmediate(() => (this.#turnRevision = undefined));
+    }
+    return this.#turnRevision;
   }
 
   async close(): Promise<void> {

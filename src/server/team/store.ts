@@ -42,6 +42,8 @@ export interface TeamStore {
   revokeToken(id: string, at: string): Promise<boolean>;
   /** Changes whenever any process changed the store: what was read before stays valid while it does not. */
   revision(): Promise<number>;
+  /** The revision without waiting, for stores that can read it so (SQLite); see revision(). */
+  revisionNow?(): number;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@
 // from the operator's key), so that SigV4 clients can use it: the EC2 front
 // end must know the secret to verify signatures, and derives it instead of
 // storing it.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SecretBox } from './secret-box.js';
 
 const TOKEN_SHAPE = /^dct_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -27,11 +27,12 @@ export function parseToken(text: string): TokenParts | undefined {
   return m ? { id: m[1]!, secret: m[2]! } : undefined;
 }
 
-export const hashSecret = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+// One-shot hashing: no Hash object per request (this runs on every token request).
+export const hashSecret = (secret: string) => hash('sha256', secret, 'hex');
 
 /** Whether `secret` hashes to `storedHash`, in time independent of where they differ. */
 export function secretMatches(secret: string, storedHash: string): boolean {
-  const given = Buffer.from(hashSecret(secret), 'hex');
+  const given = hash('sha256', secret, 'buffer');
   const stored = Buffer.from(storedHash, 'hex');
   return given.length === stored.length && timingSafeEqual(given, stored);
 }

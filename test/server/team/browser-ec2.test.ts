@@ -17,7 +17,7 @@ let writer: Awaited<ReturnType<TeamDir['token']>>;
 let reader: Awaited<ReturnType<TeamDir['token']>>;
 
 before(async () => {
-  team = teamDir();
+  team = await teamDir();
   assert.equal((await team.cli('profiles', 'add', 'mock-team', '--driver', 'mock', '--user', 'mockuser', '--password-env', 'PROFILE_PASSWORD')).code, 0);
   writer = await team.token('--profile', 'mock-team', '--scope', 'write', '--name', 'browser');
   reader = await team.token('--profile', 'mock-team', '--name', 'sdk-reader');

@@ -3,10 +3,12 @@
 // for speed; tokens.test.ts also runs the built binary), and servers started
 // on it.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTeamCommand } from '../../../src/server/team/cli.js';
+import { freshSchemaUrl, TEST_DATABASE_URL } from '../../helpers/database.js';
 import { startServer, type StartOptions, type TestServer } from '../../helpers/server.js';
 
 /** The mock driver's own credentials: the "cloud secret" a mock profile holds. */
@@ -23,9 +25,18 @@ export interface TeamDir {
   remove(): void;
 }
 
-export function teamDir(extraEnv: Record<string, string> = {}): TeamDir {
+/**
+ * A data directory, its CLI and its servers. The team store follows `--database` as the server's
+ * does: in the PostgreSQL lane (DELTACLOUD_TEST_DATABASE_URL) a schema of this directory's own,
+ * shared by the CLI and every server started here; `store: 'sqlite'` keeps it in `<dir>/team.sqlite`
+ * in every lane (for tests that read that file).
+ */
+export async function teamDir(extraEnv: Record<string, string> = {}, { store = 'lane' }: { store?: 'lane' | 'sqlite' } = {}): Promise<TeamDir> {
   const dir = mkdtempSync(join(tmpdir(), 'deltacloud-team-'));
-  const env = { DELTACLOUD_DATA_DIR: dir, PROFILE_PASSWORD: MOCK_PASSWORD, ...extraEnv };
+  const database = store === 'lane' && TEST_DATABASE_URL
+    ? await freshSchemaUrl(`team_${createHash('sha256').update(dir).digest('hex').slice(0, 20)}`)
+    : '';
+  const env = { DELTACLOUD_DATA_DIR: dir, PROFILE_PASSWORD: MOCK_PASSWORD, DELTACLOUD_DATABASE_URL: database, ...extraEnv };
   const cli = async (...args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];

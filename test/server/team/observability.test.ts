@@ -17,7 +17,7 @@ let metricsPort: number;
 let token: { id: string; token: string };
 
 before(async () => {
-  team = teamDir();
+  team = await teamDir();
   assert.equal((await team.cli('profiles', 'add', 'mock-team', '--driver', 'mock', '--user', 'mockuser', '--password-env', 'PROFILE_PASSWORD')).code, 0);
   token = await team.token('--profile', 'mock-team', '--scope', 'write', '--name', 'metrics-bot');
   metricsPort = await freePort();

@@ -34,7 +34,7 @@ async function call(method: string, path: string, auth: string | false, opts: Pa
 }
 
 before(async () => {
-  team = teamDir({ EC2_SECRET: STORED_ONLY_SECRET });
+  team = await teamDir({ EC2_SECRET: STORED_ONLY_SECRET }, { store: 'sqlite' });
   assert.equal((await team.cli('profiles', 'add', 'mock-team', '--driver', 'mock', '--user', 'mockuser', '--password-env', 'PROFILE_PASSWORD')).code, 0);
   assert.equal((await team.cli('profiles', 'add', 'aws-prod', '--driver', 'ec2', '--provider', 'us-east-1', '--user', 'AKIAEXAMPLE', '--password-env', 'EC2_SECRET')).code, 0);
   writer = (await team.token('--profile', 'mock-team', '--scope', 'write', '--name', 'ci-bot')).token;
@@ -242,7 +242,7 @@ test('refusals at start-up: no key for the profiles, a wrong key, a corrupt stor
   assert.match(await refusal(team, ['--auth', 'tokens'], { API_USER: 'mockuser', API_PASSWORD: MOCK_PASSWORD }), /--auth tokens refuses API_USER\/API_PASSWORD/);
   assert.match(await refusal(team, ['--auth', 'tokens', '--audit-log', join(team.dir, 'no-such-dir', 'audit.log')]), /Cannot open the audit log \S+: ENOENT/);
 
-  const corrupt = teamDir();
+  const corrupt = await teamDir({}, { store: 'sqlite' });
   try {
     writeFileSync(join(corrupt.dir, 'team.sqlite'), 'this is not a database, just text '.repeat(200));
     assert.match(await refusal(corrupt, ['--auth', 'tokens']), /Team store \S+team\.sqlite cannot be opened: file is not a database/);

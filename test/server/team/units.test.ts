@@ -12,7 +12,7 @@ test('settings: --auth over DELTACLOUD_AUTH, passthrough by default; bad values 
   assert.equal(parseCommandLine([], {}).config.team.auth, 'passthrough');
   assert.equal(parseCommandLine([], { DELTACLOUD_AUTH: 'both' }).config.team.auth, 'both');
   const team = parseCommandLine(['--auth', 'tokens', '--metrics-port', '9464', '--rate-limit-reads', '10', '--audit-log', '-'], { DELTACLOUD_AUTH: 'both' }).config.team;
-  assert.deepEqual(team, { auth: 'tokens', metricsPort: 9464, metricsHost: undefined, auditLog: '-', readsPerMinute: 10, writesPerMinute: 0 });
+  assert.deepEqual(team, { auth: 'tokens', metricsPort: 9464, metricsHost: undefined, auditLog: '-', readsPerMinute: 10, writesPerMinute: 0, profiles: [], corsOrigins: [] });
   assert.throws(() => parseCommandLine(['--auth', 'open']), (e: Error) => e instanceof ConfigError && /--auth must be one of passthrough, tokens, both/.test(e.message));
   assert.throws(() => parseCommandLine(['--metrics-port', '70000']), ConfigError);
   assert.throws(() => parseCommandLine(['--rate-limit-writes', '-1']), ConfigError);

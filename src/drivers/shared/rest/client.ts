@@ -11,6 +11,7 @@ import type { RequestContext } from '../../../core/driver.js';
 import { BackendUnreachable, DeltacloudError, ProviderError, ValidationFailure } from '../../../core/errors.js';
 import { errorForHttp, retryAfterSeconds, transportError } from '../../../core/kit/classify.js';
 import { FILTERED } from '../../../core/kit/redact.js';
+import { httpOutcome, measureServiceCall } from '../../../core/kit/service-calls.js';
 
 /** How calls authenticate: a bearer token, Basic, or a token in a header of its own (OpenStack's X-Auth-Token). */
 export type RestAuth = { bearer: string } | { basic: { user: string; password: string } } | { header: string; token: string };
@@ -114,10 +115,10 @@ export class RestClient {
     const link = mode === 'total' ? undefined : linkedUntilDetached(ctx.signal);
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await request(url, {
+      answer = await measureServiceCall(this.options.service, ctx, () => request(url, {
         method, headers, body, signal: link?.signal ?? ctx.signal, dispatcher: this.dispatcher,
         ...(mode === 'headers' ? { bodyTimeout: 0 } : mode === 'none' ? { headersTimeout: 0, bodyTimeout: 0 } : {}),
-      });
+      }), (a) => httpOutcome(a.statusCode));
     } catch (e) {
       throw scrubbed(this.transportFailure(e), auth);
     } finally {
