@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { BlobRecord, RecordTypes, StoredCollection } from './records.js';
 
 export const DATABASE_FILE = 'mock.sqlite3';
-/** How stale another process's writes may look to this one's revision (ms). */
+/** How stale another process's writes may look to this one's revision and listings outside a write (ms). */
 export const OTHER_WRITERS_MS = 5;
 
 const SCHEMA = `
@@ -105,6 +105,8 @@ export class SqliteMockStore implements MockStore {
   private localWrites = 0;
   private dataVersion = 0;
   private dataVersionReadAt = -Infinity;
+  /** The rows of the last listing of each collection and the revision they were read at (see `rows`). */
+  private readonly listed = new Map<StoredCollection, { revision: string; rows: string[] }>();
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(readonly dir: string) {
@@ -146,7 +148,23 @@ export class SqliteMockStore implements MockStore {
 
   /** All records of a collection, ordered by id (byte order, like the original's sorted file names). */
   list<C extends StoredCollection>(collection: C): Array<RecordTypes[C]> {
-    return this.stmt.list.all(collection).map((data) => parseRecord<RecordTypes[C]>(data));
+    return this.rows(collection).map((data) => parseRecord<RecordTypes[C]>(data));
+  }
+
+  /**
+   * A collection's rows, re-read only when the revision moved: polling reads
+   * skip the query. Each caller still parses its own copies (they may change
+   * them). Inside a write transaction the rows are always read, so a write
+   * never acts on another process's superseded state.
+   */
+  private rows(collection: StoredCollection): string[] {
+    if (this.db.inTransaction) return this.stmt.list.all(collection);
+    const revision = this.revision();
+    const known = this.listed.get(collection);
+    if (known?.revision === revision) return known.rows;
+    const rows = this.stmt.list.all(collection);
+    this.listed.set(collection, { revision, rows });
+    return rows;
   }
 
   ids(collection: StoredCollection): string[] {
@@ -215,6 +233,7 @@ export class SqliteMockStore implements MockStore {
 
   /** Removes every record, blob record and meta entry (content files are the caller's business). */
   clear(): void {
+    this.localWrites++;
     this.db.exec('DELETE FROM records; DELETE FROM blobs; DELETE FROM meta;');
   }
 
