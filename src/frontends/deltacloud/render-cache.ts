@@ -20,10 +20,19 @@ import { hash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { securityHeaders } from './browser-safety.js';
 
-export interface CachedRendering {
-  contentType: string;
-  bytes: Buffer;
-  etag: string;
+/**
+ * A rendering as stored: the text it was rendered as, turned into bytes once,
+ * when it is first answered from the cache (a fresh rendering is sent as
+ * text, which Node writes with the headers in one go; most are never reused).
+ */
+export class CachedRendering {
+  private encoded: Buffer | undefined;
+
+  constructor(readonly contentType: string, private readonly text: string, readonly etag: string) {}
+
+  get bytes(): Buffer {
+    return (this.encoded ??= Buffer.from(this.text, 'utf8'));
+  }
 }
 
 /**

@@ -12,17 +12,25 @@ export interface XmlCData {
 }
 export type XmlChild = XmlElement | XmlCData | string;
 
-export function el(name: string, attrs: XmlElement['attrs'] = {}, children: Array<XmlChild | undefined | null | false> = []): XmlElement {
-  return { name, attrs, children: children.filter((c): c is XmlChild => c !== undefined && c !== null && c !== false) };
+/** The attributes of every element created without any (never written to: trees are built, then only read). */
+const NO_ATTRS: XmlElement['attrs'] = Object.freeze({});
+
+type MaybeChild = XmlChild | undefined | null | false;
+const isChild = (c: MaybeChild): c is XmlChild => c !== undefined && c !== null && c !== false;
+/** Most child lists have no gaps: they are then kept as given, not copied (every answer builds hundreds of elements). */
+const hasNoGaps = (children: MaybeChild[]): children is XmlChild[] => children.every(isChild);
+
+export function el(name: string, attrs: XmlElement['attrs'] = NO_ATTRS, children: MaybeChild[] = []): XmlElement {
+  return { name, attrs, children: hasNoGaps(children) ? children : children.filter(isChild) };
 }
 
 /** An element holding one text child (empty string when the value is unset). */
-export function textEl(name: string, value: unknown, attrs: XmlElement['attrs'] = {}): XmlElement {
-  return el(name, attrs, [value === undefined || value === null ? '' : String(value)]);
+export function textEl(name: string, value: unknown, attrs: XmlElement['attrs'] = NO_ATTRS): XmlElement {
+  return { name, attrs, children: [value === undefined || value === null ? '' : String(value)] };
 }
 
-export function cdataEl(name: string, value: unknown, attrs: XmlElement['attrs'] = {}): XmlElement {
-  return el(name, attrs, [{ cdata: value === undefined || value === null ? '' : String(value) }]);
+export function cdataEl(name: string, value: unknown, attrs: XmlElement['attrs'] = NO_ATTRS): XmlElement {
+  return { name, attrs, children: [{ cdata: value === undefined || value === null ? '' : String(value) }] };
 }
 
 export function isElement(c: XmlChild): c is XmlElement {
