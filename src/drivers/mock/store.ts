@@ -105,6 +105,7 @@ export class SqliteMockStore implements MockStore {
   private localWrites = 0;
   private dataVersion = 0;
   private dataVersionReadAt = -Infinity;
+  private revisionOf = { dataVersion: -1, localWrites: -1, text: '' };
   /** The rows of the last listing of each collection and the revision they were read at (see `rows`). */
   private readonly listed = new Map<StoredCollection, { revision: string; rows: string[] }>();
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
@@ -248,7 +249,11 @@ export class SqliteMockStore implements MockStore {
       this.dataVersion = this.stmt.dataVersion.get() ?? 0;
       this.dataVersionReadAt = now;
     }
-    return `${this.dataVersion}:${this.localWrites}`;
+    // Asked several times per request: the same string until a count moves.
+    if (this.revisionOf.dataVersion !== this.dataVersion || this.revisionOf.localWrites !== this.localWrites) {
+      this.revisionOf = { dataVersion: this.dataVersion, localWrites: this.localWrites, text: `${this.dataVersion}:${this.localWrites}` };
+    }
+    return this.revisionOf.text;
   }
 
   async close(): Promise<void> {
