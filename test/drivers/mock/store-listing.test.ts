@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE, OTHER_WRITERS_MS, SqliteMockStore } from '../../../src/drivers/mock/store.js';
 import type { Key } from '../../../src/core/model.js';
+import type { InstanceRecord } from '../../../src/drivers/mock/records.js';
 
 let dir: string;
 let store: SqliteMockStore;
@@ -61,4 +62,31 @@ test('inside a write, a listing always reads the file (another process\'s commit
   putElsewhere(key('c', 'THREE'));
   const seen = await store.write(() => states());
   assert.deepEqual(seen, ['a=CHANGED-ELSEWHERE', 'c=THREE']);
+});
+
+test('listings are deep copies: changing a nested part of one changes no later listing', async () => {
+  const record: InstanceRecord = {
+    id: 'inst-copy', ownerId: 'mockuser', state: 'RUNNING', hardwareProfileId: 'm1-small', profileOverrides: { memory: '1024' },
+    publicAddresses: [{ address: 'a.example', type: 'hostname' }], privateAddresses: [], storageVolumes: [], canCreateImage: true,
+  };
+  store.put('instances', record);
+  const first = store.list('instances')[0]!;
+  first.publicAddresses.push({ address: 'b.example', type: 'hostname' });
+  first.publicAddresses[0]!.address = 'scribbled';
+  first.profileOverrides.memory = 'scribbled';
+  assert.deepEqual(store.list('instances'), [record]);
+  assert.deepEqual(store.get('instances', 'inst-copy'), record);
+});
+
+test('a stored key named __proto__ comes back as a plain key, as JSON.parse gives it, never as a prototype', async () => {
+  const overrides: Record<string, string> = JSON.parse('{"__proto__": "polluted", "cpu": "2"}');
+  store.put('instances', {
+    id: 'inst-proto', ownerId: 'mockuser', state: 'RUNNING', hardwareProfileId: 'm1-small', profileOverrides: overrides,
+    publicAddresses: [], privateAddresses: [], storageVolumes: [], canCreateImage: true,
+  });
+  for (let i = 0; i < 2; i++) { // the read that fills the snapshot, then a copy of it
+    const listed = store.list('instances').find((r) => r.id === 'inst-proto')!;
+    assert.deepEqual(Object.keys(listed.profileOverrides), ['__proto__', 'cpu']);
+    assert.equal(Object.getPrototypeOf(listed.profileOverrides), Object.prototype);
+  }
 });
