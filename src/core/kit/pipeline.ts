@@ -54,24 +54,38 @@ function retryDelay(error: unknown, attempt: number, idempotent: boolean, ctx: R
 }
 
 /** The driver's answer, or 504 (and the driver's signal aborted) when the deadline passes first. */
-async function withinDeadline<R>(ctx: RequestContext, work: () => Promise<R>): Promise<R> {
+function withinDeadline<R>(ctx: RequestContext, work: () => Promise<R>): Promise<R> {
   const remaining = ctx.remainingMs();
   if (remaining === Infinity) return work();
-  if (remaining <= 0) throw expire(ctx);
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      // Settle the race before aborting: a driver rejecting from its abort listener must not win it.
+  if (remaining <= 0) return Promise.reject(expire(ctx));
+  // One promise settled by whichever comes first. The delay is whole milliseconds: Node keeps one
+  // timer list per distinct delay, so concurrent calls then share a list instead of each adding one.
+  return new Promise<R>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      // Settle first, then abort: a driver rejecting from its abort listener must not win.
       const timeout = new ProviderTimeout();
       reject(timeout);
       ctx.abort(timeout);
-    }, remaining);
+    }, Math.ceil(remaining));
+    let pending: Promise<R>;
+    try {
+      pending = work();
+    } catch (error) {
+      clearTimeout(timer);
+      reject(error);
+      return;
+    }
+    pending.then(
+      (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([work(), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function expire(ctx: RequestContext): ProviderTimeout {

@@ -18,8 +18,12 @@ import { volumeOperations } from './ops/volumes.js';
 
 type Operations = Omit<Driver, 'declaration' | 'revision' | 'syncRevision' | 'close'>;
 
-/** Each operation first catches up with other processes' commits (a no-op on SQLite), so it reads current state. */
+/**
+ * On a shared store, each operation first catches up with other processes' commits, so it reads
+ * current state. SQLite reads its file live: its operations are left as they are (no extra await per call).
+ */
 function caughtUp(backend: MockBackend, operations: Operations): Operations {
+  if (!backend.store.shared) return operations;
   const wrapped: Record<string, unknown> = {};
   for (const [name, op] of Object.entries(operations)) {
     wrapped[name] = typeof op === 'function'

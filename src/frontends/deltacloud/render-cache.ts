@@ -20,10 +20,19 @@ import { hash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { securityHeaders } from './browser-safety.js';
 
-export interface CachedRendering {
-  contentType: string;
-  bytes: Buffer;
-  etag: string;
+/**
+ * A rendering as stored: the text it was rendered as, turned into bytes once,
+ * when it is first answered from the cache (a fresh rendering is sent as
+ * text, which Node writes with the headers in one go; most are never reused).
+ */
+export class CachedRendering {
+  private encoded: Buffer | undefined;
+
+  constructor(readonly contentType: string, private readonly text: string, readonly etag: string) {}
+
+  get bytes(): Buffer {
+    return (this.encoded ??= Buffer.from(this.text, 'utf8'));
+  }
 }
 
 /**
@@ -118,8 +127,24 @@ interface Repeat {
   rendering?: CachedRendering;
 }
 
+interface Entry {
+  revision: string;
+  rendering: CachedRendering;
+}
+
+/**
+ * How many renderings answered once wait for a second request. Most reads with a new URL
+ * (a one-off query string) are never repeated: in this short queue they are dropped while
+ * they are still young for the garbage collector, instead of crowding out polled
+ * renderings for the length of the whole cache.
+ */
+const FIRST_TIME_ENTRIES = 64;
+
 export class RenderCache implements EarlyResponder {
-  private readonly entries = new Map<string, { revision: string; rendering: CachedRendering }>();
+  /** Renderings answered from the cache at least once (the polled ones), least recently stored first. */
+  private readonly entries = new Map<string, Entry>();
+  /** Renderings stored once and not yet reused, oldest first. */
+  private readonly firstTime = new Map<string, Entry>();
   private readonly repeats = new Map<string, Repeat>();
   /** How many remembered repeats each URL has: requests for other URLs are passed on without a fingerprint. */
   private readonly repeatUrls = new Map<string, number>();
@@ -149,8 +174,14 @@ export class RenderCache implements EarlyResponder {
   }
 
   get(key: string, revision: string): CachedRendering | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = this.firstTime.get(key);
+      if (!entry) return undefined;
+      // Asked for again: from now on a polled rendering.
+      this.firstTime.delete(key);
+      if (entry.revision === revision) insertBounded(this.entries, key, entry, this.maxEntries);
+    }
     if (entry.revision !== revision) {
       this.entries.delete(key);
       return undefined;
@@ -159,8 +190,8 @@ export class RenderCache implements EarlyResponder {
   }
 
   set(key: string, revision: string, rendering: CachedRendering): void {
-    if (this.entries.size >= this.maxEntries && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { revision, rendering });
+    if (this.entries.has(key)) this.entries.set(key, { revision, rendering });
+    else insertBounded(this.firstTime, key, { revision, rendering }, FIRST_TIME_ENTRIES);
   }
 
   /** Notes that this request was answered by the rendering under `key`, so that its repeats can be answered early. */
@@ -210,4 +241,10 @@ export class RenderCache implements EarlyResponder {
   stop(): void {
     this.repeatsEnabled = false;
   }
+}
+
+/** Adds to a map kept in insertion order, dropping its oldest entry when it is full. */
+function insertBounded<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  if (map.size >= max && !map.has(key)) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }

@@ -13,7 +13,7 @@ import { CONTENT_TYPES, rankFormats, type Format } from './negotiation.js';
 import type { ApiRequest, Operation } from './operation.js';
 import { emptyParams, parsePath, parseQuery, str, type Params } from './params.js';
 import type { DocumentBody, Reply } from './reply.js';
-import { RenderCache, type Revisioned } from './render-cache.js';
+import { CachedRendering, RenderCache, type Revisioned } from './render-cache.js';
 import { errorDetails, isClientAbort } from './request-checks.js';
 import { MOUNT, mountUrl, SERVER_HEADER, splitUrl, type RequestState } from './request-state.js';
 import { serializeXml } from './xml.js';
@@ -82,21 +82,22 @@ export class Renderer {
       case 'text':
         return reply.type(body.contentType).send(body.text);
       case 'html':
-        return sendBytes(reply, 'text/html', Buffer.from(body.html, 'utf8'), result.status);
+        return sendBody(reply, 'text/html', Buffer.from(body.html, 'utf8'), result.status);
       case 'document': {
         reply.header('X-Backend-Runtime', runtime.toFixed(6));
         const documentType = isDocumentFormat(format) ? format : 'xml';
-        const bytes = Buffer.from(this.document(req, apiReq, op, body, documentType), 'utf8');
-        const etag = hash('md5', bytes);
+        const text = this.document(req, apiReq, op, body, documentType);
+        const etag = hash('md5', text); // of the UTF-8 bytes, as the client receives them
         const contentType = CONTENT_TYPES[documentType];
-        if (slot && result.status === 200 && !extraHeaders) this.cache.set(slot.key, slot.revision, { contentType, bytes, etag });
-        return sendBytes(reply, contentType, bytes, result.status, etag);
+        if (slot && result.status === 200 && !extraHeaders) this.cache.set(slot.key, slot.revision, new CachedRendering(contentType, text, etag));
+        // Fastify would add `; charset=utf-8` to a JSON string's type (spec §5 wants the bare type): JSON goes as bytes.
+        return sendBody(reply, contentType, documentType === 'json' ? Buffer.from(text, 'utf8') : text, result.status, etag);
       }
     }
   }
 
   /** A 200 from a cached rendering, exactly as `reply` sent it; its repeats may now be answered early. */
-  cached(req: FastifyRequest, reply: FastifyReply, slot: CacheSlot, rendering: { contentType: string; bytes: Buffer; etag: string }) {
+  cached(req: FastifyRequest, reply: FastifyReply, slot: CacheSlot, rendering: CachedRendering) {
     this.cache.rememberRepeat(req.raw, slot.key, slot.source, slot.identity);
     return reply.code(200).headers(RenderCache.headers(slot.identity, rendering)).send(rendering.bytes);
   }
@@ -193,10 +194,10 @@ export class Renderer {
 }
 
 /** A body with ETag (unquoted MD5) and Cache-Control on 200/201 (spec §6). */
-function sendBytes(reply: FastifyReply, contentType: string, bytes: Buffer, status: number, etag?: string) {
-  if ((status === 200 || status === 201) && bytes.length > 0) {
-    reply.header('ETag', etag ?? hash('md5', bytes));
+function sendBody(reply: FastifyReply, contentType: string, body: Buffer | string, status: number, etag?: string) {
+  if ((status === 200 || status === 201) && body.length > 0) {
+    reply.header('ETag', etag ?? hash('md5', body));
     reply.header('Cache-Control', CACHE_CONTROL);
   }
-  return reply.type(contentType).send(bytes);
+  return reply.type(contentType).send(body);
 }

@@ -12,32 +12,42 @@ export interface XmlCData {
 }
 export type XmlChild = XmlElement | XmlCData | string;
 
-export function el(name: string, attrs: XmlElement['attrs'] = {}, children: Array<XmlChild | undefined | null | false> = []): XmlElement {
-  return { name, attrs, children: children.filter((c): c is XmlChild => c !== undefined && c !== null && c !== false) };
+/** The attributes of every element created without any (never written to: trees are built, then only read). */
+const NO_ATTRS: XmlElement['attrs'] = Object.freeze({});
+
+type MaybeChild = XmlChild | undefined | null | false;
+const isChild = (c: MaybeChild): c is XmlChild => c !== undefined && c !== null && c !== false;
+/** Most child lists have no gaps: they are then kept as given, not copied (every answer builds hundreds of elements). */
+const hasNoGaps = (children: MaybeChild[]): children is XmlChild[] => children.every(isChild);
+
+export function el(name: string, attrs: XmlElement['attrs'] = NO_ATTRS, children: MaybeChild[] = []): XmlElement {
+  return { name, attrs, children: hasNoGaps(children) ? children : children.filter(isChild) };
 }
 
 /** An element holding one text child (empty string when the value is unset). */
-export function textEl(name: string, value: unknown, attrs: XmlElement['attrs'] = {}): XmlElement {
-  return el(name, attrs, [value === undefined || value === null ? '' : String(value)]);
+export function textEl(name: string, value: unknown, attrs: XmlElement['attrs'] = NO_ATTRS): XmlElement {
+  return { name, attrs, children: [value === undefined || value === null ? '' : String(value)] };
 }
 
-export function cdataEl(name: string, value: unknown, attrs: XmlElement['attrs'] = {}): XmlElement {
-  return el(name, attrs, [{ cdata: value === undefined || value === null ? '' : String(value) }]);
+export function cdataEl(name: string, value: unknown, attrs: XmlElement['attrs'] = NO_ATTRS): XmlElement {
+  return { name, attrs, children: [{ cdata: value === undefined || value === null ? '' : String(value) }] };
 }
 
 export function isElement(c: XmlChild): c is XmlElement {
   return typeof c === 'object' && 'name' in c;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;' };
 // Characters XML 1.0 cannot carry at all; dropped rather than producing a broken document.
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 // One test for the common case of a value that needs nothing done.
 const NEEDS_WORK = /[&<>'"\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const MARKUP = /[&<>'"]/g;
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;' };
+const escapeMarkup = (c: string) => ESCAPES[c]!;
 
 export function escapeXml(value: string): string {
   if (!NEEDS_WORK.test(value)) return value;
-  return value.replace(INVALID_XML_CHARS, '').replace(/[&<>'"]/g, (c) => ESCAPES[c]!);
+  return value.replace(INVALID_XML_CHARS, '').replace(MARKUP, escapeMarkup);
 }
 
 function cdata(text: string): string {
@@ -48,41 +58,47 @@ function cdata(text: string): string {
 // Attributes come out in the order the view wrote them (views write them alphabetically, like the original).
 function openTag(e: XmlElement): string {
   let s = '<' + e.name;
-  for (const key in e.attrs) {
-    const v = e.attrs[key];
+  const attrs = e.attrs;
+  for (const key in attrs) {
+    const v = attrs[key];
     if (v === undefined || v === null) continue;
-    s += ` ${key}='${escapeXml(String(v))}'`;
+    s += ' ' + key + "='" + (typeof v === 'number' ? String(v) : escapeXml(v)) + "'";
   }
   return s;
 }
 
-function write(e: XmlElement, indent: string, out: string[]): void {
+/**
+ * Appends `e` and its descendants, one line each, to `out` (one string grown
+ * in place: no array of lines, no join; this runs for every XML answer).
+ */
+function write(e: XmlElement, indent: string, out: string): string {
   const open = openTag(e);
-  if (e.children.length === 0) {
-    out.push(`${indent}${open} />`);
-    return;
+  const children = e.children;
+  if (children.length === 0) return out + indent + open + ' />\n';
+  let onlyText = true;
+  for (const c of children) {
+    if (typeof c !== 'string' && isElement(c)) {
+      onlyText = false;
+      break;
+    }
   }
-  const onlyText = e.children.every((c) => !isElement(c));
   if (onlyText) {
-    let body = '';
-    for (const c of e.children) body += typeof c === 'string' ? escapeXml(c) : cdata((c as XmlCData).cdata);
-    out.push(`${indent}${open}>${body}</${e.name}>`);
-    return;
+    out += indent + open + '>';
+    for (const c of children) out += typeof c === 'string' ? escapeXml(c) : cdata((c as XmlCData).cdata);
+    return out + '</' + e.name + '>\n';
   }
-  out.push(`${indent}${open}>`);
+  out += indent + open + '>\n';
   const inner = indent + '  ';
-  for (const c of e.children) {
-    if (typeof c === 'string') out.push(inner + escapeXml(c));
-    else if (isElement(c)) write(c, inner, out);
-    else out.push(inner + cdata(c.cdata));
+  for (const c of children) {
+    if (typeof c === 'string') out += inner + escapeXml(c) + '\n';
+    else if (isElement(c)) out = write(c, inner, out);
+    else out += inner + cdata(c.cdata) + '\n';
   }
-  out.push(`${indent}</${e.name}>`);
+  return out + indent + '</' + e.name + '>\n';
 }
 
 export const XML_DECLARATION = "<?xml version='1.0' encoding='utf-8' ?>\n";
 
 export function serializeXml(root: XmlElement, declaration = true): string {
-  const out: string[] = [];
-  write(root, '', out);
-  return (declaration ? XML_DECLARATION : '') + out.join('\n') + '\n';
+  return write(root, '', declaration ? XML_DECLARATION : '');
 }
