@@ -94,9 +94,14 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
         var finalUrl = xhr.responseURL;
         // Redirected to what was made (303): open it. Answered in place (a command's output): show that page.
         if (finalUrl && finalUrl !== form.action) { location.assign(finalUrl); return; }
-        var fresh = new DOMParser().parseFromString(xhr.responseText, 'text/html').querySelector('main');
+        var answer = new DOMParser().parseFromString(xhr.responseText, 'text/html');
+        var fresh = answer.querySelector('main');
         var main = document.querySelector('main');
         if (fresh && main) { main.innerHTML = fresh.innerHTML; enhance(main); }
+        // Redirected to the action's own URL (a blob after its metadata changed): the address shows that page too.
+        var self = fresh && fresh.querySelector('ul.formats a');
+        var shown = self && self.href.split('?')[0];
+        if (shown && shown !== location.href) { history.replaceState(null, '', shown); document.title = answer.title; }
         return;
       }
       var page = new DOMParser().parseFromString(xhr.responseText, 'text/html');

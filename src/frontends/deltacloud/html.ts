@@ -508,6 +508,7 @@ export function renderErrorPage(status: number, message: string, ctx: PageContex
 export const STYLESHEET = `:root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--muted:#555;--line:#d5d9de;--panel:#f0f2f5;--link:#0b4fb3;--accent:#0b57d0;--head:#1f3a5f;--danger:#b3261e;--ok-bg:#d7f2df;--ok-fg:#0f5223;--chg-bg:#fff1c2;--chg-fg:#5c4300;--bad-bg:#fbd9d6;--bad-fg:#8a1c14;--off-bg:#e3e6ea;--off-fg:#33373d}
 @media (prefers-color-scheme:dark){:root{--fg:#e8eaed;--bg:#15171a;--muted:#b0b6bd;--line:#3a3f45;--panel:#202328;--link:#8ab4f8;--accent:#2f6fdb;--head:#0f2038;--danger:#c7362c;--ok-bg:#173d24;--ok-fg:#b6f0c6;--chg-bg:#4a3a06;--chg-fg:#ffe9a6;--bad-bg:#4d1a16;--bad-fg:#ffd2cd;--off-bg:#30343a;--off-fg:#dde1e6}}
 *,*::before,*::after{box-sizing:border-box}
+[hidden]{display:none!important}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:var(--fg);background:var(--bg);-webkit-text-size-adjust:100%}
 body{margin:0;display:flex;flex-direction:column;min-height:100vh}
 .shell{flex:1;display:flex;width:100%}

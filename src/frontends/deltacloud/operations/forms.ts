@@ -101,6 +101,28 @@ interface FormDeclaration {
   target: (ops: Operation[]) => Operation | undefined;
   multipart?: boolean;
   extraFields?: FormField[];
+  /** Fields that depend on the resource the form acts on (a blob's current metadata). */
+  currentFields?: (req: ApiRequest) => Promise<FormField[]>;
+}
+
+/** Empty rows offered for new metadata entries, after the existing ones. */
+const NEW_METADATA_ROWS = 2;
+
+/** A blob's metadata as name/value rows (`meta_name1`, `meta_value1`, …) the update reads; clearing a name drops it. */
+async function blobMetadataFields(req: ApiRequest): Promise<FormField[]> {
+  const current = await call(req.driver, 'blob_metadata', req.ctx, req.pathParams.id!, req.pathParams.blob_id!) ?? {};
+  const rows = Object.entries(current);
+  const count = rows.length + NEW_METADATA_ROWS;
+  const fields: FormField[] = [{ name: 'meta_params', label: 'Metadata items', type: 'hidden', value: String(count) }];
+  for (let i = 1; i <= count; i++) {
+    // After a refusal the rows show what was sent; otherwise what the blob has.
+    const [name, value] = rows[i - 1] ?? ['', ''];
+    fields.push(
+      { name: `meta_name${i}`, label: `Name ${i}`, type: 'text', value: optParam(req, `meta_name${i}`) ?? name, help: i === 1 ? 'Clear a name to remove its entry.' : undefined },
+      { name: `meta_value${i}`, label: `Value ${i}`, type: 'text', value: optParam(req, `meta_value${i}`) ?? value },
+    );
+  }
+  return fields;
 }
 
 const find = (collection: string, name: string, method: HttpMethod = 'POST') => (ops: Operation[]) =>
@@ -122,6 +144,10 @@ const FORMS: FormDeclaration[] = [
       { name: 'meta_name1', label: 'Metadata name', type: 'text' },
       { name: 'meta_value1', label: 'Metadata value', type: 'text' },
     ],
+  },
+  {
+    path: '/buckets/:id/:blob_id/edit_metadata', title: 'Edit metadata', target: find('buckets', 'update_blob_metadata'),
+    currentFields: blobMetadataFields,
   },
   { path: '/storage_volumes/new', title: 'Create storage volume', target: find('storage_volumes', 'create') },
   { path: '/storage_volumes/:id/attach_instance', title: 'Attach storage volume', target: find('storage_volumes', 'attach') },
@@ -169,7 +195,8 @@ export function makeFormOperations(apiOperations: Operation[]): HelperForm[] {
     const target = declaration.target(apiOperations);
     if (!target) return [];
     const render = async (req: ApiRequest, problem?: FormProblem) => {
-      const fields = withProfileRanges(await withChoices(req, [...fieldsFor(req, target), ...(declaration.extraFields ?? [])]));
+      const current = declaration.currentFields ? await declaration.currentFields(req) : [];
+      const fields = withProfileRanges(await withChoices(req, [...fieldsFor(req, target), ...(declaration.extraFields ?? []), ...current]));
       const named = problem && { ...problem, field: problem.field ?? fieldOfMessage(problem.message, fields.map((f) => f.name)) };
       return renderFormPage({
         title: declaration.title,
@@ -185,7 +212,7 @@ export function makeFormOperations(apiOperations: Operation[]): HelperForm[] {
     const form: Operation = {
       collection: target.collection, name: `${target.name}_form`, method: 'GET', path: declaration.path,
       capability: target.capability, formats: HTML_ONLY,
-      params: declaration.path.includes(':id') ? [{ name: 'id', required: true }] : [],
+      params: declaration.path.split('/').filter((s) => s.startsWith(':')).map((s) => ({ name: s.slice(1), required: true })),
       async run(req): Promise<Reply> {
         return { status: 200, body: { kind: 'html', html: await render(req) } };
       },
