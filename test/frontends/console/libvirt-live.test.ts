@@ -6,13 +6,13 @@
 // run leaves (domain, disks, the image copy) is removed in `after`.
 // LIBVIRT_LIVE=0 skips it outside CI, as it does the other live suites.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ROOT, type TestServer } from '../../helpers/server.js';
-import { LIBVIRT_OPERATOR, startLibvirtServer, virshUnavailable } from '../../drivers/conformance/libvirt-target.js';
+import { LIBVIRT_OPERATOR, startLibvirtServer, virshOn, virshUnavailable } from '../../drivers/conformance/libvirt-target.js';
 import { browserSkip, launchChromium, mockContext, screenshot, seriousViolations } from './browser.js';
 import type { Browser, Page } from 'playwright-core';
 
@@ -23,15 +23,7 @@ const GUEST_DIR = process.env.LIBVIRT_TINY_GUEST_DIR || '/var/tmp/deltacloud-tin
 const IMAGE_ID = `console-${process.pid}-${Date.now().toString(36)}`;
 const TITLE = `console-live-${process.pid}`;
 
-const virsh = (...args: string[]) => execFileSync('virsh', ['-q', '-c', URI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
-function virshOk(...args: string[]): boolean {
-  try {
-    virsh(...args);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const { run: virsh, ok: virshOk } = virshOn(URI);
 
 function unavailable(): string | undefined {
   if (!process.env.CI && process.env.LIBVIRT_LIVE === '0') return 'LIBVIRT_LIVE=0';
