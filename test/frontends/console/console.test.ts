@@ -227,6 +227,8 @@ describe('accessibility (axe-core) and narrow screens', { skip }, () => {
   const PAGES: Array<[string, string]> = [
     ['entry', '/api'], ['list', '/api/instances'], ['member', '/api/instances/inst0'], ['form', '/api/instances/new'],
     ['error', '/api/instances/no-such-instance'], ['empty list', '/api/storage_snapshots'], ['bucket', '/api/buckets/bucket1'],
+    ['metric charts', '/api/metrics/inst0'], ['launch form with ranges', '/api/instances/new?hwp_id=m1-large'],
+    ['metadata form', '/api/buckets/bucket1/blob1/edit_metadata'],
   ];
 
   test('the checker itself reports a serious violation when there is one', async () => {
