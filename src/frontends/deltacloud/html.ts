@@ -391,6 +391,14 @@ function filtersHtml(filters: ListFilter[], selfUrl: string): string {
   return `<form class="filters" method="get" action="${esc(action)}" role="search" aria-label="Filter">${fields.join('')}<div class="field"><button type="submit">Filter</button>${clear}</div></form>`;
 }
 
+/** An instance's page leads to its metrics' charts, where the driver offers metrics. */
+function metricsLink(doc: XmlElement, ctx: PageContext): string {
+  const metrics = ctx.chrome?.collections.find((c) => c.rel === 'metrics');
+  const id = attrsOf(doc).id;
+  if (doc.name !== 'instance' || metrics === undefined || id === undefined) return '';
+  return `<p>${anchor(`${metrics.href}/${encodeURIComponent(id)}`, 'Metrics (charts)', 'button')}</p>`;
+}
+
 export function renderResourcePage(doc: XmlElement, ctx: PageContext & { title: string; newFormUrl?: string; filters?: ListFilter[] }): string {
   const create = ctx.newFormUrl && safeUrl(ctx.newFormUrl) ? `<p>${anchor(ctx.newFormUrl, 'Create new…', 'button')}</p>` : '';
   const a = attrsOf(doc);
@@ -406,7 +414,7 @@ export function renderResourcePage(doc: XmlElement, ctx: PageContext & { title: 
     }
     // A metric's samples are drawn first; the numbers follow.
     const charts = doc.name === 'metric' ? metricChartsHtml(doc) : '';
-    body = `${charts}${charts ? '<h2>Samples</h2>' : ''}<dl class="fields">${own}${fieldsHtml(kids)}</dl>${create}`;
+    body = `${charts}${charts ? '<h2>Samples</h2>' : ''}<dl class="fields">${own}${fieldsHtml(kids)}</dl>${create}${metricsLink(doc, ctx)}`;
   }
   return layout(ctx.title, ctx, body);
 }

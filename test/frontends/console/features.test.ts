@@ -21,12 +21,14 @@ async function api(method: string, path: string, init: { form?: Record<string, s
 }
 
 describe('metrics', { skip }, () => {
-  test('an instance\'s metrics page draws each property as an inline SVG chart, fetching nothing', async () => {
+  test('an instance\'s page leads to its metrics, which draw each property as an inline SVG chart, fetching nothing', async () => {
     const { body } = await api('GET', '/api/metrics/inst0');
     const cpu = body.metric.properties.find((p: { name: string }) => p.name === 'cpuUtilization');
     const requests: string[] = [];
+    await session.page.goto(url('/api/instances/inst0'));
     session.page.on('request', (r) => requests.push(r.url()));
-    await session.page.goto(url('/api/metrics/inst0'));
+    await session.page.getByRole('link', { name: 'Metrics (charts)' }).click();
+    await session.page.waitForURL(/\/api\/metrics\/inst0$/);
     session.page.removeAllListeners('request');
     const charts = session.page.locator('figure.chart');
     assert.equal(await charts.count(), body.metric.properties.length, 'one chart per property');
