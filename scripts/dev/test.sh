@@ -21,6 +21,7 @@ test/server/credential-caches.test.ts
 test/drivers/libvirt/live.test.ts
 test/client/client-backends.test.ts
 test/drivers/conformance/libvirt-live.test.ts
+test/frontends/console/libvirt-live.test.ts
 test/drivers/rackspace/rackspace.test.ts
 test/drivers/conformance/rackspace.test.ts
 test/drivers/podman/live.test.ts
@@ -29,7 +30,7 @@ test/drivers/conformance/podman.test.ts
 "
 # Swift s3api (127.0.0.1:8080): s3-*, conformance/ec2, temp-dirs (its bench part), rackspace (Cloud Files on it).
 # Keystone + Swift (127.0.0.1:5001, :8081): openstack/live, conformance/openstack, credential-caches, client/client-backends.
-# libvirtd (qemu:///system): libvirt/live, conformance/libvirt-live, client/client-backends.
+# libvirtd (qemu:///system): libvirt/live, conformance/libvirt-live, client/client-backends, frontends/console/libvirt-live.
 # Podman (/tmp/deltacloud-podman/podman.sock): podman/live, podman/ec2, conformance/podman.
 # Files that measure time run last, alone, when nothing else loads the machine:
 # body-deadlines measures how long the server waits for slow bodies.

@@ -10,6 +10,8 @@ export interface FeatureParam {
   description?: string;
   /** Free text over several lines (a textarea) that the console sends base64-encoded. */
   base64?: boolean;
+  /** A yes/no choice: the console offers a checkbox sending `true` when ticked (and nothing otherwise). */
+  flag?: boolean;
 }
 
 export interface FeatureDefinition {
@@ -35,8 +37,8 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
   { name: 'image_description', collection: 'images', operation: 'create', params: [s('description')] },
   { name: 'bucket_location', collection: 'buckets', operation: 'create', params: [s('location', 'Location', 'Where the back end keeps the bucket (a region or zone name).')] },
   // Publication through the back end's CDN: `cdn=true` at creation; later POST /buckets/:id/cdn/enable|disable.
-  { name: 'bucket_cdn', collection: 'buckets', operation: 'create', params: [s('cdn', 'Publish through the CDN', 'true or false.')] },
-  { name: 'metrics', collection: 'instances', operation: 'create', params: [s('metrics', 'Monitoring', 'true to collect the instance\'s metrics from the start.')] },
+  { name: 'bucket_cdn', collection: 'buckets', operation: 'create', params: [{ ...s('cdn', 'Publish through the CDN', 'Make the bucket\'s blobs public through the back end\'s content delivery network.'), flag: true }] },
+  { name: 'metrics', collection: 'instances', operation: 'create', params: [{ ...s('metrics', 'Monitoring', 'Collect the instance\'s metrics (CPU, network, disk) from the start.'), flag: true }] },
   { name: 'realm_filter', collection: 'instances', operation: 'index', params: [s('realm_id')] },
   { name: 'user_name', collection: 'instances', operation: 'create', params: [s('name', 'Name', 'A name of your choice, shown in lists.')] },
   { name: 'user_data', collection: 'instances', operation: 'create', params: [{ ...s('user_data', 'User data', 'Text handed to the instance at boot (cloud-init); the console encodes it as base64.'), base64: true }] },

@@ -94,13 +94,21 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
         var finalUrl = xhr.responseURL;
         // Redirected to what was made (303): open it. Answered in place (a command's output): show that page.
         if (finalUrl && finalUrl !== form.action) { location.assign(finalUrl); return; }
-        var fresh = new DOMParser().parseFromString(xhr.responseText, 'text/html').querySelector('main');
+        var answer = new DOMParser().parseFromString(xhr.responseText, 'text/html');
+        var fresh = answer.querySelector('main');
         var main = document.querySelector('main');
         if (fresh && main) { main.innerHTML = fresh.innerHTML; enhance(main); }
+        // Redirected to the action's own URL (a blob after its metadata changed): the address shows that page too.
+        var self = fresh && fresh.querySelector('ul.formats a');
+        var shown = self && self.href.split('?')[0];
+        if (shown && shown !== location.href) { history.replaceState(null, '', shown); document.title = answer.title; }
         return;
       }
       var page = new DOMParser().parseFromString(xhr.responseText, 'text/html');
-      showError(form, xhr.status, text(page.querySelector('.error-message')) || xhr.statusText || 'The request failed');
+      // An error page, or the form again with the refusal next to a field or above the form (what a browser without script sees).
+      var general = page.querySelector('.form-error');
+      var message = text(page.querySelector('.error-message')) || text(page.querySelector('.field-error:not(:empty)')) || (general && general.getAttribute('data-message'));
+      showError(form, xhr.status, message || xhr.statusText || 'The request failed');
     };
     xhr.onerror = function () {
       if (button) button.disabled = false;
@@ -120,6 +128,40 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
       form.classList.remove('dragging');
       if (e.dataTransfer && e.dataTransfer.files.length) input.files = e.dataTransfer.files;
     });
+  }
+
+  function showValue(input) {
+    var out = input.parentNode.querySelector('output');
+    if (out) out.textContent = input.value;
+  }
+
+  /** The profile overrides follow the chosen profile: its ranges (from its option's data-range-*), or hidden and not sent. */
+  function profileRanges(form) {
+    var select = form.querySelector('select[name=hwp_id]');
+    form.querySelectorAll('input[type=range]').forEach(function (input) {
+      input.addEventListener('input', function () { showValue(input); });
+    });
+    if (!select) return;
+    function apply() {
+      var option = select.options[select.selectedIndex];
+      form.querySelectorAll('[data-range]').forEach(function (field) {
+        var input = field.querySelector('input[type=range]');
+        var range = option && input && option.getAttribute('data-range-' + input.name);
+        if (!range) { field.hidden = true; if (input) input.disabled = true; return; }
+        var parts = range.split(':');
+        var moved = input.min !== parts[0] || input.max !== parts[1];
+        input.min = parts[0];
+        input.max = parts[1];
+        if (moved || input.disabled) input.value = parts[2];
+        input.disabled = false;
+        field.hidden = false;
+        var bounds = field.querySelector('.range-bounds');
+        if (bounds) bounds.textContent = parts[0] + ' to ' + parts[1];
+        showValue(input);
+      });
+    }
+    select.addEventListener('change', apply);
+    apply();
   }
 
   function sortable(table) {
@@ -181,6 +223,7 @@ export const CONSOLE_SCRIPT = String.raw`'use strict';
     root.querySelectorAll('form.resource').forEach(function (form) {
       form.addEventListener('submit', sendForm);
       dropFiles(form);
+      profileRanges(form);
     });
     root.querySelectorAll('table[data-sortable]').forEach(sortable);
     pollWhileChanging(1000);

@@ -16,6 +16,7 @@ import { selectionOf, type HtmlNavigation } from './html-navigation.js';
 import { chooseFormat, rankFormats } from './negotiation.js';
 import { DEFAULT_FORMATS, validateParams, type ApiRequest, type HttpMethod, type Operation } from './operation.js';
 import type { OptionsAnswers } from './options-answer.js';
+import type { Reply } from './reply.js';
 import { addParam, BadPath, dropEmptyValues, emptyParams, parsePath, parseQuery, str, withoutMatrix } from './params.js';
 import { documentFormat, Renderer, type CacheSlot } from './render.js';
 import { RenderCache, type Revisioned } from './render-cache.js';
@@ -160,6 +161,8 @@ export class DeltacloudFrontEnd {
     const format = chooseFormat(state.ranked, op.formats ?? DEFAULT_FORMATS);
     if (!format) return reply.code(406).send();
     state.format = format;
+    // The console's navigation, for the page and for an error page (a 412 included).
+    if (format === 'html') state.chrome = consoleChrome({ driver, driverIds: this.driverChoices, view: new ViewContext(mountUrl(req) + selectionOf(state.params), driver) });
     checkCapability(driver, op, state, req);
 
     const params = state.params;
@@ -167,12 +170,17 @@ export class DeltacloudFrontEnd {
     const mount = mountUrl(req);
     // HTML links carry the driver and provider chosen on `/api`, so that the next click stays on that back end.
     const base = format === 'html' ? mount + selectionOf(params) : mount;
+    // A browser's post of a form (it carries some of the operation's fields) that lacks a field is answered with the
+    // form, as any other refusal of it is (below); a post carrying none of them is sent to the form.
+    const formPost = format === 'html' && req.method === 'POST' && (op.params ?? []).some((p) => !(p.name in pathParams) && state.presentNames.includes(p.name));
+    let invalid: unknown;
     try {
       validateParams(op, [...state.presentNames, ...Object.keys(pathParams).filter((k) => !state.presentNames.includes(k))]);
     } catch (e) {
-      const formUrl = format === 'html' ? this.navigation.formUrl({ base }, op, pathParams) : undefined;
+      const formUrl = format === 'html' && !formPost ? this.navigation.formUrl({ base }, op, pathParams) : undefined;
       if (formUrl) return reply.redirect(formUrl, 303);
-      throw e;
+      if (!formPost) throw e;
+      invalid = e;
     }
     if (!op.rawBody && state.rawBody && hasBody(req.headers)) {
       throw new UnsupportedMediaType(`Unsupported Media Type: send form data (application/x-www-form-urlencoded or multipart/form-data)`);
@@ -186,9 +194,16 @@ export class DeltacloudFrontEnd {
     }
 
     const apiRequest = this.apiRequest(req, reply, state, driver, op, method, pathParams, base, mount);
-    if (state.format === 'html') state.chrome = consoleChrome(apiRequest);
     const started = process.hrtime.bigint();
-    const result = await op.run(apiRequest);
+    let result: Reply;
+    try {
+      if (invalid !== undefined) throw invalid;
+      result = await op.run(apiRequest);
+    } catch (e) {
+      const refilled = formPost ? await this.navigation.refill(apiRequest, op, e) : undefined;
+      if (!refilled) throw e;
+      result = refilled;
+    }
     const runtime = Number(process.hrtime.bigint() - started) / 1e9;
     return this.renderer.reply(req, reply, apiRequest, op, result, runtime, slot);
   };

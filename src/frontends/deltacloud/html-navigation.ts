@@ -6,9 +6,11 @@
 // and provider chosen in the picker travel in every link as matrix parameters
 // of the `/api` segment, so a page stays on the back end it was opened for.
 import { hasCapability } from '../../core/driver.js';
+import { DeltacloudError, MissingParameter } from '../../core/errors.js';
 import type { ApiRequest, HttpMethod, Operation } from './operation.js';
 import { fillPath, type HelperForm } from './operations/forms.js';
 import { parsePath, type Params } from './params.js';
+import type { Reply } from './reply.js';
 import type { RouteMatch, Router } from './router.js';
 import type { ListFilter } from './html.js';
 import { link } from './views/view.js';
@@ -43,6 +45,19 @@ export class HtmlNavigation {
   formUrl(req: Pick<ApiRequest, 'base'>, op: Operation, pathParams: Record<string, string>): string | undefined {
     const form = this.formOf.get(op);
     return form && fillPath(req.base, form.form.path, pathParams);
+  }
+
+  /**
+   * For a form post the server refused (400, or 409 for a name already taken): the form again, filled with
+   * what was sent and the message next to the field it names, so that a browser without JavaScript keeps the
+   * input. Undefined when `op` has no form or the error is of another kind.
+   */
+  async refill(req: ApiRequest, op: Operation, error: unknown): Promise<Reply | undefined> {
+    const form = this.formOf.get(op);
+    if (!form || !(error instanceof DeltacloudError) || (error.status !== 400 && error.status !== 409)) return undefined;
+    const field = error instanceof MissingParameter ? error.parameter : undefined;
+    const html = await form.render(req, { status: error.status, message: error.message, field });
+    return { status: error.status, body: { kind: 'html', html } };
   }
 
   /** The document to render as `op`'s page, with the navigation it lacks, and its "create" form. */

@@ -2,7 +2,9 @@
 // XmlElement trees the XML front end serializes, so every resource gets a page
 // without per-resource code. Every page works without JavaScript (actions are
 // small POST forms); the console script (console-script.ts) only enhances.
-import { CONSOLE_SCRIPT_PATH, stateTone, type ConsoleChrome } from './console.js';
+import { CONSOLE_SCRIPT_PATH, errorAdvice, stateTone, type ConsoleChrome } from './console.js';
+import { CHART_STYLES, metricChartsHtml } from './html-charts.js';
+import { esc } from './html-escape.js';
 import { isElement, type XmlElement } from './xml.js';
 
 export interface PageContext {
@@ -17,9 +19,15 @@ export interface PageContext {
 export interface FormField {
   name: string;
   label: string;
-  type: 'text' | 'textarea' | 'file' | 'select' | 'hidden' | 'password';
+  type: 'text' | 'textarea' | 'file' | 'select' | 'hidden' | 'password' | 'checkbox' | 'range';
   required?: boolean;
-  options?: Array<{ value: string; label: string }>;
+  /** A select's options; `data` become the option's `data-*` attributes (a profile's ranges). */
+  options?: Array<{ value: string; label: string; data?: Record<string, string> }>;
+  /** A range's bounds. */
+  min?: string;
+  max?: string;
+  /** Shown hidden and not sent (a range the chosen profile does not offer); the console script may enable it. */
+  disabled?: boolean;
   value?: string;
   /** One line of help under the label (the parameter's declared description). */
   help?: string;
@@ -47,11 +55,7 @@ const PICKER_ID = 'backend';
 
 // ---------------------------------------------------------------- helpers
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-}
+export { esc };
 
 // Only http(s) URLs and absolute paths become links; anything else (e.g.
 // `javascript:` from a hostile back end) is shown as text.
@@ -387,6 +391,14 @@ function filtersHtml(filters: ListFilter[], selfUrl: string): string {
   return `<form class="filters" method="get" action="${esc(action)}" role="search" aria-label="Filter">${fields.join('')}<div class="field"><button type="submit">Filter</button>${clear}</div></form>`;
 }
 
+/** An instance's page leads to its metrics' charts, where the driver offers metrics. */
+function metricsLink(doc: XmlElement, ctx: PageContext): string {
+  const metrics = ctx.chrome?.collections.find((c) => c.rel === 'metrics');
+  const id = attrsOf(doc).id;
+  if (doc.name !== 'instance' || metrics === undefined || id === undefined) return '';
+  return `<p>${anchor(`${metrics.href}/${encodeURIComponent(id)}`, 'Metrics (charts)', 'button')}</p>`;
+}
+
 export function renderResourcePage(doc: XmlElement, ctx: PageContext & { title: string; newFormUrl?: string; filters?: ListFilter[] }): string {
   const create = ctx.newFormUrl && safeUrl(ctx.newFormUrl) ? `<p>${anchor(ctx.newFormUrl, 'Create new…', 'button')}</p>` : '';
   const a = attrsOf(doc);
@@ -400,7 +412,9 @@ export function renderResourcePage(doc: XmlElement, ctx: PageContext & { title: 
     for (const [k, v] of Object.entries(a)) {
       if (k !== 'href' && !kids.some((c) => c.name === k)) own += `<dt>${esc(humanise(k))}</dt><dd>${esc(v)}</dd>`;
     }
-    body = `<dl class="fields">${own}${fieldsHtml(kids)}</dl>${create}`;
+    // A metric's samples are drawn first; the numbers follow.
+    const charts = doc.name === 'metric' ? metricChartsHtml(doc) : '';
+    body = `${charts}${charts ? '<h2>Samples</h2>' : ''}<dl class="fields">${own}${fieldsHtml(kids)}</dl>${create}${metricsLink(doc, ctx)}`;
   }
   return layout(ctx.title, ctx, body);
 }
@@ -437,41 +451,72 @@ function fieldId(name: string, i: number): string {
   return `field-${i}-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
-export function renderFormPage(form: FormSpec, ctx: PageContext): string {
+/** Why the server refused a form's post: shown next to `field` (a field's name), or above the form. */
+export interface FormProblem {
+  status: number;
+  message: string;
+  field?: string;
+}
+
+export function renderFormPage(form: FormSpec, ctx: PageContext, problem?: FormProblem): string {
+  const onField = problem?.field !== undefined && form.fields.some((f) => f.name === problem.field && f.type !== 'hidden');
   const controls = form.fields.map((f, i) => {
     const id = fieldId(f.name, i);
     const req = f.required ? ' required' : '';
     const help = f.help ? `<p class="help" id="${id}-help">${esc(f.help)}</p>` : '';
-    // The console script shows a 400's message in the field's `-error` slot.
-    const common = `id="${id}" name="${esc(f.name)}"${req} aria-describedby="${id}-error${help ? ` ${id}-help` : ''}"`;
+    const error = onField && f.name === problem?.field ? problem.message : '';
+    // The server's refusal of a post without JavaScript, or the console script's, goes in the field's `-error` slot.
+    const common = `id="${id}" name="${esc(f.name)}"${req}${error ? ' aria-invalid="true"' : ''} aria-describedby="${id}-error${help ? ` ${id}-help` : ''}"`;
     if (f.type === 'hidden') return `<input type="hidden" name="${esc(f.name)}" value="${esc(f.value ?? '')}">`;
+    const mark = f.required ? ' <span class="required">(required)</span>' : '';
     let control: string;
     if (f.type === 'select') {
-      const opts = (f.options ?? []).map((o) => `<option value="${esc(o.value)}"${o.value === f.value ? ' selected' : ''}>${esc(o.label)}</option>`);
+      const data = (o: { data?: Record<string, string> }) => Object.entries(o.data ?? {}).map(([k, v]) => ` data-${esc(k)}="${esc(v)}"`).join('');
+      const opts = (f.options ?? []).map((o) => `<option value="${esc(o.value)}"${o.value === f.value ? ' selected' : ''}${data(o)}>${esc(o.label)}</option>`);
       control = `<select ${common}>${opts.join('')}</select>`;
+    } else if (f.type === 'checkbox') {
+      // The label follows the box; ticked sends `true`, unticked sends nothing (the default).
+      return `<div class="field field-check" data-field="${esc(f.name)}"><div class="check"><input type="checkbox" ${common} value="true"${f.value === 'true' ? ' checked' : ''}><label for="${id}">${esc(f.label)}${mark}</label></div>${help}<p class="field-error" id="${id}-error" role="status">${esc(error)}</p></div>`;
+    } else if (f.type === 'range') {
+      const bounds = `${f.min !== undefined ? ` min="${esc(f.min)}"` : ''}${f.max !== undefined ? ` max="${esc(f.max)}"` : ''}`;
+      const off = f.disabled ? ' disabled' : '';
+      control = `<div class="range"><input type="range" ${common}${bounds} step="1"${f.value !== undefined ? ` value="${esc(f.value)}"` : ''}${off}><output for="${id}" class="range-value">${esc(f.value ?? '')}</output></div><p class="help range-bounds">${f.disabled ? '' : `${esc(f.min ?? '')} to ${esc(f.max ?? '')}`}</p>`;
+      return `<div class="field" data-field="${esc(f.name)}" data-range${f.disabled ? ' hidden' : ''}><label for="${id}">${esc(f.label)}${mark}</label>${help}${control}<p class="field-error" id="${id}-error" role="status">${esc(error)}</p></div>`;
     } else if (f.type === 'textarea') control = `<textarea ${common} rows="6"${f.base64 ? ' data-base64' : ''}>${esc(f.value ?? '')}</textarea>`;
     else if (f.type === 'file') control = `<input type="file" ${common}>`;
     else if (f.type === 'password') control = `<input type="password" ${common} autocomplete="off">`;
     else control = `<input type="text" ${common}${f.value !== undefined ? ` value="${esc(f.value)}"` : ''}>`;
-    const mark = f.required ? ' <span class="required">(required)</span>' : '';
-    return `<div class="field" data-field="${esc(f.name)}"><label for="${id}">${esc(f.label)}${mark}</label>${help}${control}<p class="field-error" id="${id}-error" role="status"></p></div>`;
+    return `<div class="field" data-field="${esc(f.name)}"><label for="${id}">${esc(f.label)}${mark}</label>${help}${control}<p class="field-error" id="${id}-error" role="status">${esc(error)}</p></div>`;
   });
+  const general = problem && !onField ? `<p class="form-error" role="alert" data-message="${esc(problem.message)}">${esc(`${problem.status}: ${problem.message}`)}</p>` : '';
   // An unsafe action is dropped, so the form posts back to this page rather than elsewhere.
   const action = safeUrl(form.action);
   const enctype = form.multipart ? ' enctype="multipart/form-data"' : '';
-  const body = `<form class="resource" method="post"${action ? ` action="${esc(action)}"` : ''}${enctype}>${controls.join('')}<div class="field"><button type="submit">${esc(form.submitLabel)}</button></div></form>`;
+  const body = `<form class="resource" method="post"${action ? ` action="${esc(action)}"` : ''}${enctype}>${general}${controls.join('')}<div class="field"><button type="submit">${esc(form.submitLabel)}</button></div></form>`;
   return layout(form.title, ctx, body);
 }
 
+/** The page above `url` below the API's URL (an action's resource, a resource's list), or the API's own. */
+function upFrom(url: string, apiUrl: string): string {
+  const self = stripQuery(url);
+  if (!self.startsWith(`${apiUrl}/`)) return apiUrl;
+  return self.slice(0, self.lastIndexOf('/'));
+}
+
 export function renderErrorPage(status: number, message: string, ctx: PageContext & { requestUri: string }): string {
+  const advice = errorAdvice(status);
+  const lead = advice.lead === 'backend' ? anchor(`${ctx.apiUrl}#${PICKER_ID}`, 'Choose the back end')
+    : advice.lead === 'up' ? anchor(upFrom(ctx.requestUri, ctx.apiUrl), 'Go up one level') : '';
   const body = `<p class="error-message" role="alert">${esc(message)}</p>
-<p>Request: <code>${esc(ctx.requestUri)}</code> ${safeUrl(ctx.requestUri) ? anchor(ctx.requestUri, 'Retry', 'button') : ''}</p>`;
+<section class="advice" aria-label="What to do"><p><strong>What happened:</strong> ${esc(advice.happened)}</p><p><strong>What to do:</strong> ${esc(advice.todo)}</p></section>
+<p>Request: <code>${esc(ctx.requestUri)}</code></p><p class="actions">${safeUrl(ctx.requestUri) ? anchor(ctx.requestUri, 'Retry', 'button') : ''} ${lead}</p>`;
   return layout(`${status} - ${message}`, ctx, body);
 }
 
 export const STYLESHEET = `:root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--muted:#555;--line:#d5d9de;--panel:#f0f2f5;--link:#0b4fb3;--accent:#0b57d0;--head:#1f3a5f;--danger:#b3261e;--ok-bg:#d7f2df;--ok-fg:#0f5223;--chg-bg:#fff1c2;--chg-fg:#5c4300;--bad-bg:#fbd9d6;--bad-fg:#8a1c14;--off-bg:#e3e6ea;--off-fg:#33373d}
 @media (prefers-color-scheme:dark){:root{--fg:#e8eaed;--bg:#15171a;--muted:#b0b6bd;--line:#3a3f45;--panel:#202328;--link:#8ab4f8;--accent:#2f6fdb;--head:#0f2038;--danger:#c7362c;--ok-bg:#173d24;--ok-fg:#b6f0c6;--chg-bg:#4a3a06;--chg-fg:#ffe9a6;--bad-bg:#4d1a16;--bad-fg:#ffd2cd;--off-bg:#30343a;--off-fg:#dde1e6}}
 *,*::before,*::after{box-sizing:border-box}
+[hidden]{display:none!important}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:var(--fg);background:var(--bg);-webkit-text-size-adjust:100%}
 body{margin:0;display:flex;flex-direction:column;min-height:100vh}
 .shell{flex:1;display:flex;width:100%}
@@ -544,6 +589,11 @@ form.filters .field:last-child{flex-direction:row;align-items:center;gap:.75rem}
 form.dropzone{border:2px dashed transparent;border-radius:.5rem;padding:.25rem}
 form.dragging{border-color:var(--accent);background:var(--panel)}
 progress{width:100%;height:1.25rem}
+.check{display:flex;align-items:center;gap:.5rem}
+.check input{min-height:0;width:1.5rem;height:1.5rem;margin:0}
+.range{display:flex;align-items:center;gap:.75rem}
+.range input{flex:1;padding:0;border:0}
+.range-value{min-width:4rem;font-weight:600}
 input,select,textarea{font:inherit;color:inherit;background:var(--bg);padding:.5rem;border:1px solid #6b7280;border-radius:.25rem;max-width:100%;min-height:2.75rem}
 [aria-invalid=true]{border:2px solid var(--bad-fg)}
 .field-error:empty{display:none}
@@ -551,7 +601,9 @@ input,select,textarea{font:inherit;color:inherit;background:var(--bg);padding:.5
 .required{font-weight:400;color:var(--muted)}
 .warning{padding:.5rem .75rem;border-left:4px solid var(--chg-fg);background:var(--chg-bg);color:var(--chg-fg)}
 .error-message{font-size:1.1rem;font-weight:600;color:var(--bad-fg)}
-@media (min-width:40rem){
+.advice{padding:.25rem .75rem;border-left:4px solid var(--line);background:var(--panel)}
+p.actions{align-items:center}
+${CHART_STYLES}@media (min-width:40rem){
 dl.fields{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;column-gap:1rem}
 dl.fields>dt{margin-top:.5rem}
 dl.fields>dd{margin:.5rem 0 0}

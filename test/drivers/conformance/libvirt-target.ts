@@ -26,3 +26,19 @@ export async function startLibvirtServer(uri: string, options: Record<string, un
   });
   return { ...server, stop: async (o) => server.stop(o).finally(() => rmSync(dataDir, { recursive: true, force: true })) };
 }
+
+/** virsh on `uri`: `run` answers its output (throws on failure), `ok` whether the command succeeded. */
+export function virshOn(uri: string): { run: (...args: string[]) => string; ok: (...args: string[]) => boolean } {
+  const run = (...args: string[]) => execFileSync('virsh', ['-q', '-c', uri, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+  return {
+    run,
+    ok: (...args) => {
+      try {
+        run(...args);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -3,7 +3,7 @@
 // between connections, so this suite reads: the domains with their state
 // badges and row actions, the launch form offering the host's images and
 // profiles, and axe-core on those pages. The life cycle through the console is
-// driven on the mock (console.test.ts).
+// driven on qemu:///system in libvirt-live.test.ts (and on the mock in console.test.ts).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LIBVIRT_OPERATOR, startLibvirtServer, virshUnavailable } from '../../drivers/conformance/libvirt-target.js';

@@ -289,10 +289,11 @@ const buckets: Operation[] = [
     collection: 'buckets', name: 'update_blob_metadata', method: 'POST', path: blobPath, capability: 'update_blob_metadata',
     params: blobIdParams, formats: ['xml', 'json', 'html', 'png', 'gv'], responses: [noContent(204, ['X-Deltacloud-Blobmeta-*'])],
     async run(req) {
-      const meta = metadataFromHeaders(req);
+      // The console's form sends the entries as fields (`meta_params`, `meta_name1`, …): a form cannot send headers.
+      const meta = optParam(req, 'meta_params') === undefined ? metadataFromHeaders(req) : metadataFromForm(req);
       const found = await call(req.driver, 'update_blob_metadata', req.ctx, req.pathParams.id!, req.pathParams.blob_id!, meta);
       if (!found) throw new NotFound();
-      return emptyReply(204, metadataHeaders(meta));
+      return emptyReply(204, metadataHeaders(meta), req.view.href('buckets', req.pathParams.id!, req.pathParams.blob_id!));
     },
   },
   {
