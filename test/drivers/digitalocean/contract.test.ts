@@ -223,7 +223,7 @@ describe('digitalocean driver against DigitalOcean\'s OpenAPI document (Prism)',
       { protocol: 'gre', port_from: '1', port_to: '2', ip_address1: '10.0.0.0/8' },
       { protocol: 'tcp', port_from: '80', port_to: '80', ip_address1: 'not-an-address' },
       { protocol: 'tcp', port_from: '80', port_to: '80', group1: 'team:web', group1owner: 'self' },
-    ]) {
+    ] as Array<Record<string, string>>) {
       assertJsonError(await api('POST', `/api/firewalls/${FW}/rules`, { body }), { status: 400, secrets: SECRETS });
     }
     assertJsonError(await api('POST', '/api/firewalls', { body: { name: 'web tier', description: 'x' } }), { status: 400, secrets: SECRETS });
