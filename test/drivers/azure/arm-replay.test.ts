@@ -256,7 +256,12 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
     assert.equal(replay.seen.length, before, 'nothing sent for bad input');
   });
 
-  test('firewalls = network security groups: show with its own rules, create, add a rule, delete the rule and the group (polled)', async () => {
+  test('firewalls = network security groups: list, show with its own rules, create, add a rule, delete the rule and the group (polled)', async () => {
+    replay.expect(net({ example: 'network/NetworkSecurityGroupList.json', method: 'GET', path: NSG.slice(0, NSG.lastIndexOf('/')) }));
+    const listed = JSON.parse((await api('GET', '/api/firewalls', 'rg1')).text).firewalls;
+    // Two groups with only Azure's default rules: no rules of their own.
+    assert.deepEqual(listed.map((f: { id: string; rules?: unknown[] }) => [f.id, f.rules?.length ?? 0]), [['nsg1', 0], ['nsg3', 0]]);
+
     replay.expect(net({ example: 'network/NetworkSecurityGroupGet.json', method: 'GET', path: NSG }));
     const shown = await api('GET', '/api/firewalls/testnsg', 'rg1');
     assert.equal(shown.status, 200, shown.text);
