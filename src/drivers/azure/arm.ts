@@ -9,7 +9,7 @@ import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { Filter, RequestContext } from '../../core/driver.js';
 import { orUndefined } from '../../core/kit/lookup.js';
-import { ValidationFailure } from '../../core/errors.js';
+import { NotSupported, ValidationFailure } from '../../core/errors.js';
 import { CLOUDS, type AzureOptions, type AzureProvider } from './config.js';
 import { AzureSession, ClientCache } from './session.js';
 
@@ -130,8 +130,9 @@ export class ArmConnections {
 
   for(s: AzureSession): ArmClients {
     const scope = armScopeOf(s.provider);
+    // Without a scope this provider offers no Resource Manager collections: the back end lacks them (501), as for any unoffered collection.
     if (!scope) {
-      throw new ValidationFailure('This provider has no Resource Manager scope: choose <provider>;<subscription id>;<resource group>[;<location>]');
+      throw new NotSupported('This provider has no Resource Manager scope: choose <provider>;<subscription id>;<resource group>[;<location>]');
     }
     const credential = this.credentialOf(s);
     const provider = s.provider;

@@ -48,9 +48,10 @@ export function keyOperations(options: AzureOptions, connections: ArmConnections
     key: (ctx, id) => members.show(ctx, id),
     create_key: async (ctx, { name, publicKey }) => {
       checkResourceName(name, 'Key');
+      // The scope first (no call is made): a provider without one lacks keys (501) whatever the key.
+      const [s, { compute, scope }] = arm(ctx);
       if (!publicKey) throw new ValidationFailure('Azure keys are imported: public_key is required');
       const { publicKey: normalised } = parsePublicKey(publicKey, '');
-      const [s, { compute, scope }] = arm(ctx);
       const location = locationOf(scope, 'a key');
       return s.call(async () => toKey(await compute.sshPublicKeys.create(scope.resourceGroup, name, { location, publicKey: normalised.trim() }, { abortSignal: s.signal })));
     },
