@@ -3,32 +3,28 @@
 // listed by the operator as the Object Storage endpoint of provider `swift`.
 // The API endpoint of that provider is a local listener that records what
 // reaches it and refuses it with Linode's error body: bucket operations never
-// talk to Linode's API, and the API gets the token alone. Credentials: `<token>:<access key>:<secret>` as the
-// Basic password, the access key being tempauth's `test:tester`.
+// talk to Linode's API, and the API gets the token alone. Credentials:
+// `<token>:<access key>:<secret>` as the Basic password, the access key being
+// tempauth's `test:tester`.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { assertNoLeak, req, type Res } from '../../helpers/api.js';
 import { freePort, startDriverServer, type TestServer } from '../../helpers/server.js';
-import { swiftAvailable, SWIFT_ACCESS_KEY, SWIFT_S3, SWIFT_SECRET } from '../ec2/helpers.js';
+import { bucketBasics, deleteAll, segmentedUpload, storeClient } from '../shared/s3-provider-live.js';
+import { swiftAvailable, SWIFT_S3 } from '../ec2/helpers.js';
 
 const available = await swiftAvailable();
 const TOKEN = 'f3c1d0e2a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2';
-const basic = (password: string) => 'Basic ' + Buffer.from(`my-team:${password}`).toString('base64');
-const AUTH = basic(`${TOKEN}:${SWIFT_ACCESS_KEY}:${SWIFT_SECRET}`);
-const SECRETS = [TOKEN, SWIFT_SECRET, AUTH.slice('Basic '.length)];
 const BUCKET = `dc-linode-obj-${Date.now().toString(36)}`;
 
-let server: TestServer;
+let server: TestServer | undefined;
+const { call, credentialChecks, cleanUp } = storeClient(TOKEN, () => {
+  assert.ok(server, 'the server started');
+  return server;
+});
 let linodeApi: Server;
 /** The Authorization header of every request that reached the provider's API endpoint. */
 const apiCalls: string[] = [];
-
-async function call(method: string, path: string, opts: Parameters<typeof req>[3] = {}): Promise<Res> {
-  const res = await req(server, method, path, { auth: AUTH, accept: 'application/json', ...opts });
-  assertNoLeak(res, SECRETS);
-  return res;
-}
 
 describe('linode driver: Object Storage buckets and blobs, live against Swift s3api', { skip: !available && 'Swift S3 not running' }, () => {
   before(async () => {
@@ -47,11 +43,8 @@ describe('linode driver: Object Storage buckets and blobs, live against Swift s3
     }, { args: ['-P', 'swift'] });
   });
   after(async () => {
-    for (const blob of ['hello.bin', 'seg.bin']) await call('DELETE', `/api/buckets/${BUCKET}/${blob}`).catch(() => undefined);
-    await call('DELETE', `/api/buckets/${BUCKET}`).catch(() => undefined);
-    await server?.stop();
+    await cleanUp(BUCKET, ['hello.bin', 'seg.bin']);
     await new Promise((resolve) => linodeApi?.close(resolve));
-    assert.ok(!SECRETS.some((s) => server.output().includes(s)), 'no credential in the server log');
   });
 
   test('/api lists buckets for a provider with Object Storage, not for one without', async () => {
@@ -64,12 +57,7 @@ describe('linode driver: Object Storage buckets and blobs, live against Swift s3
   });
 
   test('credentials: the token alone → 401 on buckets; a wrong secret → 401 from the store; nothing echoed', async () => {
-    const tokenOnly = await req(server, 'GET', '/api/buckets', { auth: basic(TOKEN), accept: 'application/json' });
-    assert.equal(tokenOnly.status, 401, tokenOnly.text);
-    assertNoLeak(tokenOnly, [TOKEN]);
-    const wrong = await req(server, 'GET', '/api/buckets', { auth: basic(`${TOKEN}:${SWIFT_ACCESS_KEY}:not-the-secret`), accept: 'application/json' });
-    assert.equal(wrong.status, 401, wrong.text);
-    assertNoLeak(wrong, [TOKEN, 'not-the-secret']);
+    await credentialChecks();
   });
 
   test('providers: an endpoint the operator did not list → 400 before any connection', async () => {
@@ -80,19 +68,7 @@ describe('linode driver: Object Storage buckets and blobs, live against Swift s3
   });
 
   test('bucket: create, list, show, duplicate → 409, bad name → 400, another cluster → 400, missing → 404', async () => {
-    const created = await call('POST', '/api/buckets', { body: { name: BUCKET } });
-    assert.equal(created.status, 201, created.text);
-    assert.equal(created.json().bucket.id, BUCKET);
-    assert.ok((await call('GET', '/api/buckets')).json().buckets.some((b: { id: string }) => b.id === BUCKET));
-    assert.deepEqual((await call('GET', `/api/buckets/${BUCKET}`)).json().bucket.blob_list, []);
-    assert.equal((await call('POST', '/api/buckets', { body: { name: BUCKET } })).status, 409);
-    const invalid = await call('POST', '/api/buckets', { body: { name: 'No_Such' } });
-    assert.equal(invalid.status, 400);
-    assert.match(invalid.json().message, /InvalidBucketName/);
-    const elsewhere = await call('POST', '/api/buckets', { body: { name: `${BUCKET}-de`, location: 'eu-central-1' } });
-    assert.equal(elsewhere.status, 400, elsewhere.text);
-    assert.match(elsewhere.json().message, /another location needs another provider/);
-    assert.equal((await call('GET', '/api/buckets/dc-no-such-bucket-here')).status, 404);
+    await bucketBasics(call, BUCKET, 'eu-central-1');
   });
 
   test('blob: every byte value round trip with metadata, metadata replaced, range, segmented upload, delete', async () => {
@@ -115,35 +91,8 @@ describe('linode driver: Object Storage buckets and blobs, live against Swift s3
     assert.deepEqual(shown.user_metadata, { version: '2' });
     assert.equal(shown.content_type, 'application/octet-stream');
 
-    // Segmented upload = S3 multipart upload: two parts (all but the last at least 5 MiB).
-    const first = Buffer.alloc(5 * 1024 * 1024, 'l');
-    const second = Buffer.from('tail');
-    const seg = `/api/buckets/${BUCKET}/seg.bin`;
-    const init = await call('PUT', seg, { headers: { 'X-Deltacloud-BlobType': 'segmented', 'Content-Type': 'application/x-test' } });
-    assert.equal(init.status, 204, init.text);
-    const uploadId = String(init.headers['x-deltacloud-segmentedblob'] ?? '');
-    assert.ok(uploadId, 'the upload id header');
-    const ids: string[] = [];
-    for (const [order, body] of [[1, first], [2, second]] as const) {
-      const res = await call('PUT', seg, {
-        body, headers: { 'X-Deltacloud-BlobType': 'segmented', 'X-Deltacloud-SegmentedBlob': uploadId, 'X-Deltacloud-SegmentOrder': String(order), 'Content-Type': 'application/octet-stream' },
-      });
-      assert.equal(res.status, 204, res.text);
-      ids.push(String(res.headers['x-deltacloud-blobsegmentid']));
-    }
-    const done = await call('PUT', seg, {
-      body: `1=${ids[0]} , 2=${ids[1]}`,
-      headers: { 'X-Deltacloud-BlobType': 'segmented', 'X-Deltacloud-SegmentedBlob': uploadId, 'Content-Type': 'text/plain' },
-    });
-    assert.equal(done.status, 200, done.text);
-    assert.ok((await call('GET', `${seg}/content`, { accept: '*/*' })).body.equals(Buffer.concat([first, second])), 'byte-exact');
-
-    assert.deepEqual((await call('GET', `/api/buckets/${BUCKET}`)).json().bucket.blob_list.map((b: { id: string }) => b.id).sort(), ['hello.bin', 'seg.bin']);
-    assert.equal((await call('DELETE', path)).status, 204);
-    assert.equal((await call('DELETE', seg)).status, 204);
-    assert.equal((await call('DELETE', path)).status, 404);
-    assert.equal((await call('DELETE', `/api/buckets/${BUCKET}`)).status, 204);
-    assert.equal((await call('GET', `/api/buckets/${BUCKET}`)).status, 404);
+    await segmentedUpload(call, `/api/buckets/${BUCKET}/seg.bin`, 'l');
+    await deleteAll(call, BUCKET, ['hello.bin', 'seg.bin']);
   });
 
   test("no bucket operation reached Linode's API; its calls carry the token alone, not the Object Storage keys", async () => {
