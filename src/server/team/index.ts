@@ -16,7 +16,7 @@ import { checkStore, isWrite, TeamAuth, type Admission, type BoundBackend } from
 import { teamEnabled } from './config.js';
 import { resolveConfigProfiles } from './config-profiles.js';
 import { LOGIN_PATH, registerLogin } from './login.js';
-import { EXPOSITION_TYPE, ServerMetrics, type HistogramSeries } from './metrics.js';
+import { ServerMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { keyFilePath, loadSecretBox, SECRET_KEY_ENV } from './secret-box.js';
 import { openTeamStore } from './open-store.js';
@@ -24,7 +24,7 @@ import { tokenIdOfAccessKey } from './tokens.js';
 import type { TeamStore } from './store.js';
 
 /** Where a repeated read is counted (the series of the answer it repeats). */
-interface RepeatSeries { requests: { n: number }; seconds: HistogramSeries }
+interface RepeatSeries { requests: { inc(): void }; seconds: { observe(seconds: number): void } }
 
 export interface TeamHandle {
   /** For the server's request listener: answers a repeat early only when the request is admitted, else hands it to Fastify. */
@@ -100,10 +100,10 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
   const repeatSeries = new Map<string, RepeatSeries>();
   const seriesOf = (m: ServerMetrics, route: string, driver: string): RepeatSeries => {
     const labels = { route, method: 'GET', driver, status: '200' };
-    return { requests: m.requests.cell(labels), seconds: m.requestSeconds.cell(labels) };
+    return { requests: m.requests.series(labels), seconds: m.requestSeconds.series(labels) };
   };
   const unknownRepeat = metrics && seriesOf(metrics, `${MOUNT} (repeat)`, '');
-  const cacheHits = metrics?.renderCache.cell({ result: 'hit' });
+  const cacheHits = metrics?.renderCache.series({ result: 'hit' });
 
   /** The EC2 front end's verified actions, for rate limits and the audit log. */
   const ec2Actions = new WeakMap<IncomingMessage, Ec2ActionInfo>();
@@ -205,8 +205,9 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
         res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found\n');
         return;
       }
-      const body = metrics.render();
-      res.writeHead(200, { 'content-type': EXPOSITION_TYPE, 'content-length': Buffer.byteLength(body) }).end(req.method === 'HEAD' ? undefined : body);
+      metrics.render().then((body) => {
+        res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) }).end(req.method === 'HEAD' ? undefined : body);
+      }, () => void res.writeHead(500, { 'content-type': 'text/plain' }).end('Metrics could not be collected\n'));
     });
     const host = settings.metricsHost ?? config.host;
     await new Promise<void>((resolve, reject) => {
@@ -228,9 +229,9 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
         if (!answerEarly()) return toFastify();
         if (!metrics || !cacheHits || !unknownRepeat) return;
         const series = repeatSeries.get(pathOf(req.url)) ?? unknownRepeat;
-        series.requests.n++;
-        metrics.requestSeconds.observeIn(series.seconds, (performance.now() - started) / 1000);
-        cacheHits.n++;
+        series.requests.inc();
+        series.seconds.observe((performance.now() - started) / 1000);
+        cacheHits.inc();
       };
       if (!isApi(req.url)) return early();
       // Decided at once for a cached token (the hot path), else after reading the store.
