@@ -17,7 +17,9 @@ import { teamEnabled } from './config.js';
 import { resolveConfigProfiles } from './config-profiles.js';
 import { LOGIN_PATH, registerLogin } from './login.js';
 import { ServerMetrics } from './metrics.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter, type RequestLimiter } from './rate-limit.js';
+import { SharedRateLimiter } from './shared-rate-limit.js';
+import { parseDatabaseUrl } from '../../storage/database-url.js';
 import { keyFilePath, loadSecretBox, SECRET_KEY_ENV } from './secret-box.js';
 import { openTeamStore } from './open-store.js';
 import { tokenIdOfAccessKey } from './tokens.js';
@@ -33,7 +35,7 @@ export interface TeamHandle {
   boundBackend(req: IncomingMessage): BoundBackend | undefined;
   auth: TeamAuth;
   /** For the EC2 front end: rate limits its actions (throws the throttling error) and keeps them for the audit log. */
-  admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): void;
+  admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): Promise<void>;
   /** `http://host:port/metrics` when metrics are on. */
   metricsUrl?: string;
   close(): Promise<void>;
@@ -81,8 +83,22 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       throw error;
     }
   }
-  const limiter = settings.readsPerMinute > 0 || settings.writesPerMinute > 0 ? new RateLimiter(settings.readsPerMinute, settings.writesPerMinute) : undefined;
-  const auth = new TeamAuth({ mode: settings.auth, store, box, offered, defaultDriver: config.driver, defaultProvider: config.provider, limiter, configProfiles });
+  let limiter: RequestLimiter | undefined;
+  let userKey: Buffer | undefined;
+  if (settings.readsPerMinute > 0 || settings.writesPerMinute > 0) {
+    // On PostgreSQL the windows are shared by the replicas; else in memory.
+    const database = config.databaseUrl === undefined ? undefined : parseDatabaseUrl(config.databaseUrl);
+    if (database?.kind === 'postgres') {
+      const shared = await SharedRateLimiter.open(database.url, settings.readsPerMinute, settings.writesPerMinute, (message) => app.log.warn(message))
+        .catch(async (error: unknown) => {
+          await store?.close();
+          throw new ConfigError(`Rate limits cannot be counted in the database: ${error instanceof Error && 'code' in error ? String(error.code) : 'it did not answer'}`);
+        });
+      limiter = shared;
+      userKey = shared.hashKey;
+    } else limiter = new RateLimiter(settings.readsPerMinute, settings.writesPerMinute);
+  }
+  const auth = new TeamAuth({ mode: settings.auth, store, box, offered, defaultDriver: config.driver, defaultProvider: config.provider, limiter, userKey, configProfiles });
   const audit = settings.auditLog !== undefined ? new AuditLog(settings.auditLog) : undefined;
   const metrics = settings.metricsPort !== undefined ? new ServerMetrics() : undefined;
   const stopObserving = metrics && observeCalls((call) => {
@@ -107,11 +123,11 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
 
   /** The EC2 front end's verified actions, for rate limits and the audit log. */
   const ec2Actions = new WeakMap<IncomingMessage, Ec2ActionInfo>();
-  function admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): void {
+  async function admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): Promise<void> {
     ec2Actions.set(req, action);
     // A token's key pair shares the token's window with its Bearer requests.
     const tokenId = tokenIdOfAccessKey(action.accessKeyId);
-    const refusal = auth.limit(tokenId !== undefined ? `t:${tokenId}` : `k:${action.accessKeyId}`, !isReadAction(action.action));
+    const refusal = await auth.limit(tokenId !== undefined ? `t:${tokenId}` : `k:${action.accessKeyId}`, !isReadAction(action.action));
     if (refusal) throw refusal;
   }
 
@@ -244,6 +260,7 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       stopObservingServices?.();
       if (metricsServer) await new Promise((resolve) => metricsServer!.close(resolve));
       await audit?.close();
+      await limiter?.close?.();
       await store?.close();
     },
   };
