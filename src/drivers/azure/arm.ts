@@ -11,6 +11,7 @@ import { orUndefined } from '../../core/kit/lookup.js';
 import { ValidationFailure } from '../../core/errors.js';
 import { CLOUDS, type AzureOptions, type AzureProvider } from './config.js';
 import { AzureSession, ClientCache } from './session.js';
+import { measuredPolicies } from './service-calls.js';
 
 /** The name in an ARM resource id (its last segment: `…/virtualMachines/myVM` → `myVM`). */
 export const nameOf = (id: string | undefined): string => (id ? id.slice(id.lastIndexOf('/') + 1) : '');
@@ -99,6 +100,7 @@ export class ArmConnections {
     const provider = s.provider;
     return this.credentials.get([provider.authorityHost, provider.ca ?? '', tenantId, clientId, clientSecret], () => new ClientSecretCredential(tenantId, clientId, clientSecret, {
       ...this.transport(provider),
+      additionalPolicies: measuredPolicies('EntraID'),
       authorityHost: provider.authorityHost,
       disableInstanceDiscovery: !isBuiltInAuthority(provider),
     }));
@@ -130,6 +132,7 @@ export class ArmConnections {
     const compute = this.clients.get([provider.armEndpoint, provider.authorityHost, provider.ca ?? '', tenantId, clientId, clientSecret, scope.subscriptionId],
       () => new ComputeManagementClient(credential, scope.subscriptionId, {
         ...this.transport(provider),
+        additionalPolicies: measuredPolicies('ARM'),
         endpoint: provider.armEndpoint,
         credentials: { scopes: [`${provider.armEndpoint}/.default`] },
       }));
