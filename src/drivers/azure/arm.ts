@@ -12,6 +12,7 @@ import { orUndefined } from '../../core/kit/lookup.js';
 import { NotSupported, ValidationFailure } from '../../core/errors.js';
 import { CLOUDS, type AzureOptions, type AzureProvider } from './config.js';
 import { AzureSession, ClientCache } from './session.js';
+import { measuredPolicies } from './service-calls.js';
 
 /** The name in an ARM resource id (its last segment: `…/virtualMachines/myVM` → `myVM`). */
 export const nameOf = (id: string | undefined): string => (id ? id.slice(id.lastIndexOf('/') + 1) : '');
@@ -108,6 +109,7 @@ export class ArmConnections {
     const provider = s.provider;
     return this.credentials.get([provider.authorityHost, provider.ca ?? '', tenantId, clientId, clientSecret], () => new ClientSecretCredential(tenantId, clientId, clientSecret, {
       ...this.transport(provider),
+      additionalPolicies: measuredPolicies('EntraID'),
       authorityHost: provider.authorityHost,
       disableInstanceDiscovery: !isBuiltInAuthority(provider),
     }));
@@ -138,7 +140,9 @@ export class ArmConnections {
     const provider = s.provider;
     const { clientId, tenantId, clientSecret } = s.servicePrincipal();
     const key = [provider.armEndpoint, provider.authorityHost, provider.ca ?? '', tenantId, clientId, clientSecret, scope.subscriptionId];
-    const clientOptions = { ...this.transport(provider), endpoint: provider.armEndpoint, credentials: { scopes: [`${provider.armEndpoint}/.default`] } };
+    const clientOptions = {
+      ...this.transport(provider), additionalPolicies: measuredPolicies('ARM'), endpoint: provider.armEndpoint, credentials: { scopes: [`${provider.armEndpoint}/.default`] },
+    };
     const compute = this.clients.get(key, () => new ComputeManagementClient(credential, scope.subscriptionId, clientOptions));
     const network = this.networkClients.get(key, () => new NetworkManagementClient(credential, scope.subscriptionId, clientOptions));
     return { scope, compute, network };

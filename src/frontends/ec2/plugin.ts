@@ -40,7 +40,7 @@ export interface Ec2Options {
   /** Access keys of API tokens (server/team): the token's profile, the derived secret, whether it may only read. */
   tokenKeys?: (accessKeyId: string) => Promise<{ backend: { driver: string; provider?: string; credentials?: Credentials }; secret: string; readOnly: boolean } | undefined>;
   /** Told of every verified action before it runs (server/team: rate limits, audit); throws to refuse it. */
-  admitAction?: (req: IncomingMessage, action: Ec2ActionInfo) => void;
+  admitAction?: (req: IncomingMessage, action: Ec2ActionInfo) => Promise<void>;
 }
 
 /** A verified request's action, for rate limits and the audit log: never a parameter value but the resource's id. */
@@ -140,7 +140,7 @@ export async function registerEc2(app: FastifyInstance, options: Ec2Options): Pr
     const resource = RESOURCE_PARAMS.map((name) => params[name]).find((v) => v !== undefined && v !== '');
     // Only an action this front end knows is named (the name is the client's text).
     const known = Object.hasOwn(ACTIONS, actionName) ? actionName : '(unknown)';
-    options.admitAction?.(req.raw, { accessKeyId: account.accessKeyId, action: known, driver: account.driver, provider, resource });
+    await options.admitAction?.(req.raw, { accessKeyId: account.accessKeyId, action: known, driver: account.driver, provider, resource });
     if (readOnly && !isReadAction(actionName)) throw new Ec2Error('UnauthorizedOperation', 'This access key may only read: its token\'s scope is read', 403);
     const action = Object.hasOwn(ACTIONS, actionName) ? ACTIONS[actionName] : undefined;
     if (!action) throw new Ec2Error('InvalidAction', `The action ${actionName} is not valid for this web service.`);

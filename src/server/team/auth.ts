@@ -11,7 +11,7 @@ import { AuthenticationFailure, DeltacloudError, Forbidden, ProviderError, TooMa
 import { ConfigError } from '../config.js';
 import type { AuthMode } from './config.js';
 import type { ConfigProfile } from './config-profiles.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { LimitOutcome, RequestLimiter } from './rate-limit.js';
 import { SealBroken, type SecretBox } from './secret-box.js';
 import type { Scope, StoredProfile, StoredToken, TeamStore } from './store.js';
 import { hashSecret, parseToken, secretMatches, tokenIdOfAccessKey, ec2SecretKey } from './tokens.js';
@@ -107,9 +107,17 @@ export interface TeamAuthOptions {
   /** The server's default driver and provider: a profile without a provider on that driver gets the default one. */
   defaultDriver: string;
   defaultProvider?: string;
-  limiter?: RateLimiter;
+  limiter?: RequestLimiter;
+  /** Keys the hashes of Basic user names when there is no secret key (one shared by replicas); else a per-process key. */
+  userKey?: Buffer;
   /** Profiles of the configuration file, their credentials read at start-up. */
   configProfiles?: ReadonlyMap<string, ConfigProfile>;
+}
+
+/** The admission, refused with 429 when the limit's outcome says so. */
+function withLimit(admission: Admission, outcome: LimitOutcome): Admission {
+  if (outcome.retryAfter !== undefined) admission.refusal = new TooManyRequests(outcome.retryAfter);
+  return admission;
 }
 
 export class TeamAuth {
@@ -121,7 +129,7 @@ export class TeamAuth {
   readonly #userKey: Buffer;
 
   constructor(private readonly options: TeamAuthOptions) {
-    this.#userKey = options.box ? Buffer.from(options.box.derive('basic-user-hash'), 'base64url') : randomBytes(32);
+    this.#userKey = options.box ? Buffer.from(options.box.derive('basic-user-hash'), 'base64url') : options.userKey ?? randomBytes(32);
   }
 
   get acceptsTokens(): boolean {
@@ -154,9 +162,15 @@ export class TeamAuth {
     const settled = this.#settled.get(req);
     if (settled || this.#admissions.has(req)) return settled;
     const identified = this.#identify(req);
-    if (typeof identified !== 'string') return this.#settle(req, identified);
-    const found = this.#checkCached(identified);
-    return found && this.#settle(req, this.#tokenAdmission(found));
+    let admission: Admission;
+    if (typeof identified === 'string') {
+      const found = this.#checkCached(identified);
+      if (!found) return undefined;
+      admission = this.#tokenAdmission(found);
+    } else admission = identified;
+    const decided = this.#settle(req, admission);
+    // A limit counted elsewhere (a database) is waited for: admit() answers it.
+    return decided instanceof Promise ? undefined : decided;
   }
 
   /** The admission once decided (synchronously, for the front ends), else undefined. */
@@ -175,18 +189,28 @@ export class TeamAuth {
     return this.#settle(req, typeof identified === 'string' ? this.#tokenAdmission(await this.checkToken(identified)) : identified);
   }
 
-  /** Scope and rate limit on top of who the caller is; the request's admission from now on. */
-  #settle(req: IncomingMessage, admission: Admission): Admission {
+  /**
+   * Scope and rate limit on top of who the caller is; the request's admission from now on. A promise
+   * when the limit is counted in a database (then kept for admit()).
+   */
+  #settle(req: IncomingMessage, admission: Admission): Admission | Promise<Admission> {
     const write = isWrite(req.method);
-    this.#settled.set(req, admission);
     const caller = admission.caller;
     if (!admission.refusal && caller.kind === 'token' && write && caller.scope === 'read') {
       admission.refusal = new Forbidden('This token may only read: its scope is read');
     }
-    if (this.options.limiter && !admission.refusal) {
-      const key = caller.kind === 'token' ? `t:${caller.tokenId}` : caller.kind === 'basic' ? `u:${this.userHash(caller.user)}` : `a:${req.socket.remoteAddress ?? ''}`;
-      admission.refusal = this.limit(key, write);
-    }
+    const limiter = this.options.limiter;
+    if (!limiter || admission.refusal) return this.#keep(req, admission);
+    const key = caller.kind === 'token' ? `t:${caller.tokenId}` : caller.kind === 'basic' ? `u:${this.userHash(caller.user)}` : `a:${req.socket.remoteAddress ?? ''}`;
+    const outcome = limiter.take(key, write);
+    if (!(outcome instanceof Promise)) return this.#keep(req, withLimit(admission, outcome));
+    const later = outcome.then((counted) => this.#keep(req, withLimit(admission, counted)));
+    this.#admissions.set(req, later);
+    return later;
+  }
+
+  #keep(req: IncomingMessage, admission: Admission): Admission {
+    this.#settled.set(req, admission);
     return admission;
   }
 
@@ -244,8 +268,8 @@ export class TeamAuth {
   }
 
   /** The rate-limit verdict for one request of `caller` (a token id or another key); a refusal when over the limit. */
-  limit(caller: string, write: boolean): TooManyRequests | undefined {
-    const retryAfter = this.options.limiter?.take(caller, write).retryAfter;
+  async limit(caller: string, write: boolean): Promise<TooManyRequests | undefined> {
+    const retryAfter = (await this.options.limiter?.take(caller, write))?.retryAfter;
     return retryAfter === undefined ? undefined : new TooManyRequests(retryAfter);
   }
 

@@ -16,15 +16,17 @@ import { checkStore, isWrite, TeamAuth, type Admission, type BoundBackend } from
 import { teamEnabled } from './config.js';
 import { resolveConfigProfiles } from './config-profiles.js';
 import { LOGIN_PATH, registerLogin } from './login.js';
-import { EXPOSITION_TYPE, ServerMetrics, type HistogramSeries } from './metrics.js';
-import { RateLimiter } from './rate-limit.js';
+import { ServerMetrics } from './metrics.js';
+import { RateLimiter, type RequestLimiter } from './rate-limit.js';
+import { SharedRateLimiter } from './shared-rate-limit.js';
+import { parseDatabaseUrl } from '../../storage/database-url.js';
 import { keyFilePath, loadSecretBox, SECRET_KEY_ENV } from './secret-box.js';
 import { openTeamStore } from './open-store.js';
 import { tokenIdOfAccessKey } from './tokens.js';
 import type { TeamStore } from './store.js';
 
 /** Where a repeated read is counted (the series of the answer it repeats). */
-interface RepeatSeries { requests: { n: number }; seconds: HistogramSeries }
+interface RepeatSeries { requests: { inc(): void }; seconds: { observe(seconds: number): void } }
 
 export interface TeamHandle {
   /** For the server's request listener: answers a repeat early only when the request is admitted, else hands it to Fastify. */
@@ -33,7 +35,7 @@ export interface TeamHandle {
   boundBackend(req: IncomingMessage): BoundBackend | undefined;
   auth: TeamAuth;
   /** For the EC2 front end: rate limits its actions (throws the throttling error) and keeps them for the audit log. */
-  admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): void;
+  admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): Promise<void>;
   /** `http://host:port/metrics` when metrics are on. */
   metricsUrl?: string;
   close(): Promise<void>;
@@ -81,8 +83,22 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       throw error;
     }
   }
-  const limiter = settings.readsPerMinute > 0 || settings.writesPerMinute > 0 ? new RateLimiter(settings.readsPerMinute, settings.writesPerMinute) : undefined;
-  const auth = new TeamAuth({ mode: settings.auth, store, box, offered, defaultDriver: config.driver, defaultProvider: config.provider, limiter, configProfiles });
+  let limiter: RequestLimiter | undefined;
+  let userKey: Buffer | undefined;
+  if (settings.readsPerMinute > 0 || settings.writesPerMinute > 0) {
+    // On PostgreSQL the windows are shared by the replicas; else in memory.
+    const database = config.databaseUrl === undefined ? undefined : parseDatabaseUrl(config.databaseUrl);
+    if (database?.kind === 'postgres') {
+      const shared = await SharedRateLimiter.open(database.url, settings.readsPerMinute, settings.writesPerMinute, (message) => app.log.warn(message))
+        .catch(async (error: unknown) => {
+          await store?.close();
+          throw new ConfigError(`Rate limits cannot be counted in the database: ${error instanceof Error && 'code' in error ? String(error.code) : 'it did not answer'}`);
+        });
+      limiter = shared;
+      userKey = shared.hashKey;
+    } else limiter = new RateLimiter(settings.readsPerMinute, settings.writesPerMinute);
+  }
+  const auth = new TeamAuth({ mode: settings.auth, store, box, offered, defaultDriver: config.driver, defaultProvider: config.provider, limiter, userKey, configProfiles });
   const audit = settings.auditLog !== undefined ? new AuditLog(settings.auditLog) : undefined;
   const metrics = settings.metricsPort !== undefined ? new ServerMetrics() : undefined;
   const stopObserving = metrics && observeCalls((call) => {
@@ -100,18 +116,18 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
   const repeatSeries = new Map<string, RepeatSeries>();
   const seriesOf = (m: ServerMetrics, route: string, driver: string): RepeatSeries => {
     const labels = { route, method: 'GET', driver, status: '200' };
-    return { requests: m.requests.cell(labels), seconds: m.requestSeconds.cell(labels) };
+    return { requests: m.requests.series(labels), seconds: m.requestSeconds.series(labels) };
   };
   const unknownRepeat = metrics && seriesOf(metrics, `${MOUNT} (repeat)`, '');
-  const cacheHits = metrics?.renderCache.cell({ result: 'hit' });
+  const cacheHits = metrics?.renderCache.series({ result: 'hit' });
 
   /** The EC2 front end's verified actions, for rate limits and the audit log. */
   const ec2Actions = new WeakMap<IncomingMessage, Ec2ActionInfo>();
-  function admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): void {
+  async function admitEc2Action(req: IncomingMessage, action: Ec2ActionInfo): Promise<void> {
     ec2Actions.set(req, action);
     // A token's key pair shares the token's window with its Bearer requests.
     const tokenId = tokenIdOfAccessKey(action.accessKeyId);
-    const refusal = auth.limit(tokenId !== undefined ? `t:${tokenId}` : `k:${action.accessKeyId}`, !isReadAction(action.action));
+    const refusal = await auth.limit(tokenId !== undefined ? `t:${tokenId}` : `k:${action.accessKeyId}`, !isReadAction(action.action));
     if (refusal) throw refusal;
   }
 
@@ -205,8 +221,9 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
         res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found\n');
         return;
       }
-      const body = metrics.render();
-      res.writeHead(200, { 'content-type': EXPOSITION_TYPE, 'content-length': Buffer.byteLength(body) }).end(req.method === 'HEAD' ? undefined : body);
+      metrics.render().then((body) => {
+        res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) }).end(req.method === 'HEAD' ? undefined : body);
+      }, () => void res.writeHead(500, { 'content-type': 'text/plain' }).end('Metrics could not be collected\n'));
     });
     const host = settings.metricsHost ?? config.host;
     await new Promise<void>((resolve, reject) => {
@@ -228,9 +245,9 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
         if (!answerEarly()) return toFastify();
         if (!metrics || !cacheHits || !unknownRepeat) return;
         const series = repeatSeries.get(pathOf(req.url)) ?? unknownRepeat;
-        series.requests.n++;
-        metrics.requestSeconds.observeIn(series.seconds, (performance.now() - started) / 1000);
-        cacheHits.n++;
+        series.requests.inc();
+        series.seconds.observe((performance.now() - started) / 1000);
+        cacheHits.inc();
       };
       if (!isApi(req.url)) return early();
       // Decided at once for a cached token (the hot path), else after reading the store.
@@ -243,6 +260,7 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       stopObservingServices?.();
       if (metricsServer) await new Promise((resolve) => metricsServer!.close(resolve));
       await audit?.close();
+      await limiter?.close?.();
       await store?.close();
     },
   };

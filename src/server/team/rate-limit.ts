@@ -1,16 +1,26 @@
 // Requests per minute per caller (token, Basic user or client address), reads
 // and writes counted apart, in fixed one-minute windows. In memory, per
-// server process.
+// server process (on PostgreSQL, shared by the replicas: shared-rate-limit.ts).
 
 export interface LimitOutcome {
   /** Seconds until the caller's window ends, when this request is over the limit; undefined when it may proceed. */
   retryAfter?: number;
 }
 
-const WINDOW_MS = 60_000;
-const ALLOWED: LimitOutcome = {};
+/** Counts requests; synchronous when the counts are in this process. */
+export interface RequestLimiter {
+  /** Counts one request of `caller` and says whether it is within the limit. */
+  take(caller: string, write: boolean): LimitOutcome | Promise<LimitOutcome>;
+  close?(): Promise<void>;
+}
 
-export class RateLimiter {
+export const WINDOW_MS = 60_000;
+export const ALLOWED: LimitOutcome = {};
+
+/** Seconds from `nowMs` to the end of the window that started at `windowStartMs` (at least 1). */
+export const secondsLeft = (windowStartMs: number, nowMs: number) => Math.max(1, Math.ceil((windowStartMs + WINDOW_MS - nowMs) / 1000));
+
+export class RateLimiter implements RequestLimiter {
   #windowStart = 0;
   #counts = new Map<string, number>();
 
@@ -30,6 +40,6 @@ export class RateLimiter {
     const used = (this.#counts.get(key) ?? 0) + 1;
     this.#counts.set(key, used);
     if (used <= limit) return ALLOWED;
-    return { retryAfter: Math.max(1, Math.ceil((this.#windowStart + WINDOW_MS - now) / 1000)) };
+    return { retryAfter: secondsLeft(this.#windowStart, now) };
   }
 }
