@@ -56,9 +56,10 @@ test('a wildcard pattern built to backtrack answers at once and does not hold up
   const { value: answer, ms } = await hostile;
   assert.equal(answer.status, 200, answer.text);
   assert.deepEqual(instanceIds(answer), []);
-  assert.ok(ms < 500, `the hostile request took ${Math.round(ms)} ms`);
+  // Well under the ~4 s a backtracking match would take, with room for a loaded CI machine (712 ms seen there).
+  assert.ok(ms < 2_000, `the hostile request took ${Math.round(ms)} ms`);
   assert.equal(simple.value.status, 200);
-  assert.ok(simple.ms < 500, `a concurrent DescribeRegions took ${Math.round(simple.ms)} ms`);
+  assert.ok(simple.ms < 2_000, `a concurrent DescribeRegions took ${Math.round(simple.ms)} ms`);
 });
 
 test('wildcards still select: * any run, ? one character, \\ escapes', async () => {
