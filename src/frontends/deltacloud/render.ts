@@ -17,6 +17,7 @@ import { CachedRendering, RenderCache, type Revisioned } from './render-cache.js
 import { errorDetails, isClientAbort } from './request-checks.js';
 import { MOUNT, mountUrl, SERVER_HEADER, splitUrl, type RequestState } from './request-state.js';
 import { serializeXml } from './xml.js';
+import { DocumentEtags } from './etag.js';
 
 /** Where a fresh rendering of a cacheable read goes. */
 export interface CacheSlot {
@@ -49,6 +50,8 @@ export interface RendererOptions {
 }
 
 export class Renderer {
+  private readonly etags = new DocumentEtags();
+
   constructor(private readonly navigation: HtmlNavigation, private readonly cache: RenderCache, private readonly options: RendererOptions) {}
 
   /** The headers naming who answered: the same on every answer to the same request. */
@@ -87,11 +90,13 @@ export class Renderer {
         reply.header('X-Backend-Runtime', runtime.toFixed(6));
         const documentType = isDocumentFormat(format) ? format : 'xml';
         const text = this.document(req, apiReq, op, body, documentType);
-        const etag = hash('md5', text); // of the UTF-8 bytes, as the client receives them
+        // Encoded once: hashed, stored and sent as these bytes (a string would be measured and encoded again on the way out;
+        // Fastify would also add `; charset=utf-8` to a JSON string's type, and spec §5 wants the bare type).
+        const bytes = Buffer.from(text, 'utf8');
+        const etag = this.etags.of(text, bytes);
         const contentType = CONTENT_TYPES[documentType];
-        if (slot && result.status === 200 && !extraHeaders) this.cache.set(slot.key, slot.revision, new CachedRendering(contentType, text, etag));
-        // Fastify would add `; charset=utf-8` to a JSON string's type (spec §5 wants the bare type): JSON goes as bytes.
-        return sendBody(reply, contentType, documentType === 'json' ? Buffer.from(text, 'utf8') : text, result.status, etag);
+        if (slot && result.status === 200 && !extraHeaders) this.cache.set(slot.key, slot.revision, new CachedRendering(contentType, bytes, etag));
+        return sendBody(reply, contentType, bytes, result.status, etag);
       }
     }
   }
