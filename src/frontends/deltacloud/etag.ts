@@ -16,11 +16,11 @@ export class DocumentEtags {
   private readonly etags: string[] = [];
   private next = 0;
 
-  /** The ETag of `text`, sent as `bytes` (its UTF-8 encoding). */
-  of(text: string, bytes: Buffer): string {
-    if (text.length > LONGEST_REMEMBERED) return hash('md5', bytes);
+  /** The ETag of `text` (of its UTF-8 encoding, as sent). */
+  of(text: string): string {
+    if (text.length > LONGEST_REMEMBERED) return hash('md5', text);
     for (let i = 0; i < this.texts.length; i++) if (this.texts[i] === text) return this.etags[i]!;
-    const etag = hash('md5', bytes);
+    const etag = hash('md5', text);
     this.texts[this.next] = text;
     this.etags[this.next] = etag;
     this.next = (this.next + 1) % REMEMBERED;

@@ -20,9 +20,19 @@ import { hash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { securityHeaders } from './browser-safety.js';
 
-/** A rendering as stored: the bytes its first answer sent (encoded once, when it was rendered). */
+/**
+ * A rendering as stored: the text it was rendered as, turned into bytes once,
+ * when it is first answered from the cache (a fresh rendering is sent as
+ * text, which Node writes with the headers in one go; most are never reused).
+ */
 export class CachedRendering {
-  constructor(readonly contentType: string, readonly bytes: Buffer, readonly etag: string) {}
+  private encoded: Buffer | undefined;
+
+  constructor(readonly contentType: string, private readonly text: string, readonly etag: string) {}
+
+  get bytes(): Buffer {
+    return (this.encoded ??= Buffer.from(this.text, 'utf8'));
+  }
 }
 
 /**
