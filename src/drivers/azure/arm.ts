@@ -3,12 +3,13 @@
 // (subscription, resource group, location). Clients are cached per
 // endpoint, scope and whole credential (ClientCache keys on a keyed hash).
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { NetworkManagementClient } from '@azure/arm-network';
 import { ClientSecretCredential } from '@azure/identity';
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { Filter, RequestContext } from '../../core/driver.js';
 import { orUndefined } from '../../core/kit/lookup.js';
-import { ValidationFailure } from '../../core/errors.js';
+import { NotSupported, ValidationFailure } from '../../core/errors.js';
 import { CLOUDS, type AzureOptions, type AzureProvider } from './config.js';
 import { AzureSession, ClientCache } from './session.js';
 
@@ -58,6 +59,12 @@ export function armScopeOf(provider: AzureProvider): ArmScopeOf | undefined {
   return subscriptionId && resourceGroup ? { subscriptionId, resourceGroup, ...(location ? { location } : {}) } : undefined;
 }
 
+/** The scope's location, which creating `what` needs. */
+export function locationOf(scope: ArmScopeOf, what: string): string {
+  if (!scope.location) throw new ValidationFailure(`Creating ${what} needs a location: choose <provider>;<subscription id>;<resource group>;<location>`);
+  return scope.location;
+}
+
 /** The built-in clouds' Entra ID knows its own instances; an operator's authority host is used as given. */
 function isBuiltInAuthority(provider: AzureProvider): boolean {
   return Object.values(CLOUDS).some((cloud) => cloud.authorityHost === provider.authorityHost);
@@ -66,11 +73,13 @@ function isBuiltInAuthority(provider: AzureProvider): boolean {
 export interface ArmClients {
   scope: ArmScopeOf;
   compute: ComputeManagementClient;
+  network: NetworkManagementClient;
 }
 
 export class ArmConnections {
   private readonly agents = new Map<string, Agent>();
   private readonly clients = new ClientCache<ComputeManagementClient>();
+  private readonly networkClients = new ClientCache<NetworkManagementClient>();
   private readonly credentials = new ClientCache<ClientSecretCredential>();
 
   constructor(private readonly options: AzureOptions) {}
@@ -121,18 +130,17 @@ export class ArmConnections {
 
   for(s: AzureSession): ArmClients {
     const scope = armScopeOf(s.provider);
+    // Without a scope this provider offers no Resource Manager collections: the back end lacks them (501), as for any unoffered collection.
     if (!scope) {
-      throw new ValidationFailure('This provider has no Resource Manager scope: choose <provider>;<subscription id>;<resource group>[;<location>]');
+      throw new NotSupported('This provider has no Resource Manager scope: choose <provider>;<subscription id>;<resource group>[;<location>]');
     }
     const credential = this.credentialOf(s);
     const provider = s.provider;
     const { clientId, tenantId, clientSecret } = s.servicePrincipal();
-    const compute = this.clients.get([provider.armEndpoint, provider.authorityHost, provider.ca ?? '', tenantId, clientId, clientSecret, scope.subscriptionId],
-      () => new ComputeManagementClient(credential, scope.subscriptionId, {
-        ...this.transport(provider),
-        endpoint: provider.armEndpoint,
-        credentials: { scopes: [`${provider.armEndpoint}/.default`] },
-      }));
-    return { scope, compute };
+    const key = [provider.armEndpoint, provider.authorityHost, provider.ca ?? '', tenantId, clientId, clientSecret, scope.subscriptionId];
+    const clientOptions = { ...this.transport(provider), endpoint: provider.armEndpoint, credentials: { scopes: [`${provider.armEndpoint}/.default`] } };
+    const compute = this.clients.get(key, () => new ComputeManagementClient(credential, scope.subscriptionId, clientOptions));
+    const network = this.networkClients.get(key, () => new NetworkManagementClient(credential, scope.subscriptionId, clientOptions));
+    return { scope, compute, network };
   }
 }

@@ -6,6 +6,7 @@ import { ArmConnections, armScopeOf } from './arm.js';
 import { blobOperations } from './blob.js';
 import { computeOperations } from './compute.js';
 import { keyOperations } from './keys.js';
+import { networkOperations } from './network.js';
 import { volumeOperations } from './volumes.js';
 import type { AzureOptions } from './config.js';
 import { azureDeclaration } from './declaration.js';
@@ -13,7 +14,7 @@ import { parseCredentials, resolveProvider } from './provider.js';
 import { AzureSession } from './session.js';
 
 const BLOB_COLLECTIONS: CollectionName[] = ['buckets'];
-const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'images', 'instances', 'instance_states', 'keys', 'storage_volumes', 'storage_snapshots'];
+const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'images', 'instances', 'instance_states', 'keys', 'storage_volumes', 'storage_snapshots', 'addresses', 'firewalls'];
 
 export function createAzureDriver(options: AzureOptions): Driver {
   const blobs = blobOperations(options);
@@ -37,6 +38,7 @@ export function createAzureDriver(options: AzureOptions): Driver {
     ...compute,
     ...keyOperations(options, connections),
     ...volumeOperations(options, connections),
+    ...networkOperations(options, connections),
     close: async () => {},
   };
 }

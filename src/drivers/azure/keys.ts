@@ -7,7 +7,7 @@ import type { Driver, Filter, RequestContext } from '../../core/driver.js';
 import { ValidationFailure } from '../../core/errors.js';
 import type { Key } from '../../core/model.js';
 import { parsePublicKey } from '../libvirt/ssh-keys.js';
-import { membersOf, nameOf, type ArmConnections } from './arm.js';
+import { locationOf, membersOf, nameOf, type ArmConnections } from './arm.js';
 import type { AzureOptions } from './config.js';
 
 type KeyOps = Pick<Driver, 'keys' | 'key' | 'create_key' | 'destroy_key'>;
@@ -48,11 +48,11 @@ export function keyOperations(options: AzureOptions, connections: ArmConnections
     key: (ctx, id) => members.show(ctx, id),
     create_key: async (ctx, { name, publicKey }) => {
       checkResourceName(name, 'Key');
+      // The scope first (no call is made): a provider without one lacks keys (501) whatever the key.
+      const [s, { compute, scope }] = arm(ctx);
       if (!publicKey) throw new ValidationFailure('Azure keys are imported: public_key is required');
       const { publicKey: normalised } = parsePublicKey(publicKey, '');
-      const [s, { compute, scope }] = arm(ctx);
-      const location = scope.location;
-      if (!location) throw new ValidationFailure('Creating a key needs a location: choose <provider>;<subscription id>;<resource group>;<location>');
+      const location = locationOf(scope, 'a key');
       return s.call(async () => toKey(await compute.sshPublicKeys.create(scope.resourceGroup, name, { location, publicKey: normalised.trim() }, { abortSignal: s.signal })));
     },
     destroy_key: async (ctx, id) => {

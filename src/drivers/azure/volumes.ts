@@ -8,7 +8,7 @@ import type { Disk, Snapshot } from '@azure/arm-compute';
 import type { Driver, Filter, RequestContext } from '../../core/driver.js';
 import { ValidationFailure } from '../../core/errors.js';
 import type { StorageSnapshot, StorageVolume } from '../../core/model.js';
-import { membersOf, nameOf, pollingOf, type ArmClients, type ArmConnections } from './arm.js';
+import { locationOf, membersOf, nameOf, pollingOf, type ArmClients, type ArmConnections } from './arm.js';
 import type { AzureOptions } from './config.js';
 import { checkResourceName } from './keys.js';
 import type { AzureSession } from './session.js';
@@ -70,10 +70,7 @@ export function volumeOperations(options: AzureOptions, connections: ArmConnecti
   const lro = (s: AzureSession) => pollingOf(s, options);
   const resourceId = ({ scope }: ArmClients, type: 'disks' | 'snapshots', name: string) =>
     `/subscriptions/${scope.subscriptionId}/resourceGroups/${scope.resourceGroup}/providers/Microsoft.Compute/${type}/${name}`;
-  const located = ({ scope }: ArmClients): string => {
-    if (!scope.location) throw new ValidationFailure('Creating a volume or snapshot needs a location: choose <provider>;<subscription id>;<resource group>;<location>');
-    return scope.location;
-  };
+  const located = ({ scope }: ArmClients): string => locationOf(scope, 'a volume or snapshot');
 
   async function volume(s: AzureSession, clients: ArmClients, id: string): Promise<StorageVolume> {
     return toVolume(await s.call(() => clients.compute.disks.get(clients.scope.resourceGroup, id, { abortSignal: s.signal })), clients.scope.location);

@@ -8,13 +8,14 @@
 //   load balancers (load-balancers.ts), monitoring → metrics (metrics.ts),
 //   Spaces → buckets and blobs (spaces.ts).
 import { isIPv4 } from 'node:net';
-import { COLLECTIONS, type Driver, type InstanceCreate } from '../../core/driver.js';
+import type { Driver, InstanceCreate } from '../../core/driver.js';
 import { NotFound, NotSupported, ValidationFailure } from '../../core/errors.js';
 import type { HardwareProfile, Image, Instance, InstanceAddress, Key, Realm, StorageSnapshot, StorageVolume, Address } from '../../core/model.js';
 import type { RestCalls } from '../shared/rest/client.js';
 import { checkListed, listedOrFirst, providerName, type NameRule } from '../shared/rest/create.js';
 import { RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
 import { S3Store } from '../shared/s3/client.js';
+import { collectionsWithStore } from '../shared/s3/provider-buckets.js';
 import { DIGITALOCEAN_API, DIGITALOCEAN_DECLARATION, dropletState } from './declaration.js';
 import { spacesOperations } from './spaces.js';
 import { apiToken, parseSpacesOptions } from './spaces-options.js';
@@ -170,8 +171,7 @@ export function createDigitalOceanDriver(options: RestDriverOptions, raw: Record
     },
     // Buckets only where the provider has a Spaces endpoint.
     supported_collections: async (ctx) => {
-      const hasSpaces = spacesOptions.endpoints.has(clients.provider(ctx));
-      return COLLECTIONS.filter((c) => hasSpaces || c !== 'buckets');
+      return collectionsWithStore(spacesOptions.endpoints.has(clients.provider(ctx)));
     },
 
     realms: async (ctx) => (await list<Region>(api(ctx), '/v2/regions', 'regions')).map(realmOf),

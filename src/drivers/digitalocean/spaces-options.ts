@@ -1,9 +1,12 @@
-// The digitalocean driver's Spaces options and the API token inside the
-// Basic password (see spaces.ts); kept apart from the S3 SDK, which only the
-// loaded driver needs.
+// The digitalocean driver's Spaces options (see spaces.ts); the listed
+// endpoints and the API token inside the Basic password are read as for
+// every provider object store (shared/s3/provider-options.ts).
 import { OptionReader } from '../../core/kit/options.js';
 import type { S3Endpoint } from '../shared/s3/client.js';
+import { listedS3Endpoints } from '../shared/s3/provider-options.js';
 import type { RestDriverOptions } from '../shared/rest/provider.js';
+
+export { apiToken } from '../shared/s3/provider-options.js';
 
 /** Spaces regions are slugs like `nyc3`, `fra1`, `sgp1`. */
 const SPACES_REGION = /^[a-z]{3}[0-9]$/;
@@ -22,27 +25,6 @@ export function parseSpacesOptions(raw: Record<string, unknown>, rest: RestDrive
   const endpoints = new Map<string, S3Endpoint & { spacesRegion?: string }>([
     [official, { url: `https://${region}.digitaloceanspaces.com`, region: SIGNING_REGION, forcePathStyle: false, spacesRegion: region }],
   ]);
-  const listed = o.value('spaces') ?? {};
-  if (typeof listed !== 'object' || listed === null || Array.isArray(listed)) o.fail('spaces', 'must be an object: provider name → Spaces (S3) URL');
-  for (const [name, value] of Object.entries(listed)) {
-    if (!rest.endpoints.has(name)) o.fail(`spaces.${name}`, `names no provider (providers: ${[...rest.endpoints.keys()].join(', ')})`);
-    let url: URL | undefined;
-    try {
-      url = new URL(typeof value === 'string' ? value : '');
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) {
-      o.fail(`spaces.${name}`, 'must be an http(s) URL without user information, query or fragment');
-    }
-    endpoints.set(name, { url: url.href.replace(/\/+$/, ''), region: SIGNING_REGION, forcePathStyle: true });
-  }
+  for (const [name, endpoint] of listedS3Endpoints(o, 'spaces', rest, SIGNING_REGION)) endpoints.set(name, endpoint);
   return { endpoints };
 }
-
-/** The API token: the Basic password up to its first `:` (DigitalOcean tokens hold none). */
-export function apiToken(password: string): string {
-  const colon = password.indexOf(':');
-  return colon < 0 ? password : password.slice(0, colon);
-}
-

@@ -12,7 +12,7 @@ export const LINODE_DECLARATION: DriverDeclaration = {
   name: 'Linode',
   reach: 'remote',
   usernameLabel: 'Label of your choice (not sent to Linode)',
-  passwordLabel: 'Personal access token',
+  passwordLabel: 'Personal access token (for Object Storage: token:access key:secret)',
   features: {
     instances: ['user_name', 'user_data', 'authentication_key', 'authentication_password', 'realm_filter', 'firewalls'],
     images: ['image_name', 'image_description'],

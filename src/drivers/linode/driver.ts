@@ -2,7 +2,8 @@
 // API v4 (https://techdocs.akamai.com/linode-api/reference/api). HTTP, paging,
 // errors and provider choice are the shared REST client's.
 //   regions → realms, types → hardware profiles, images → images, Linodes →
-//   instances, profile SSH keys → keys, volumes → storage volumes; addresses,
+//   instances, profile SSH keys → keys, volumes → storage volumes, Object
+//   Storage → buckets and blobs (shared/s3/provider-buckets.ts); addresses,
 //   firewalls, load balancers and metrics in network.ts.
 import { randomBytes } from 'node:crypto';
 import type { Driver, InstanceCreate } from '../../core/driver.js';
@@ -11,7 +12,11 @@ import type { HardwareProfile, Image, Instance, InstanceAddress, Key, Realm, Sto
 import { pageNumberPaging, type Paging, type RestCalls } from '../shared/rest/client.js';
 import { checkListed, listedOrFirst, providerName, type NameRule } from '../shared/rest/create.js';
 import { RestClients, restDeclaration, type RestDriverOptions } from '../shared/rest/provider.js';
-import { LINODE_DECLARATION, linodeState } from './declaration.js';
+import { S3Store } from '../shared/s3/client.js';
+import { collectionsWithStore, providerBucketOperations } from '../shared/s3/provider-buckets.js';
+import { apiToken } from '../shared/s3/provider-options.js';
+import { parseObjectStorageOptions } from './object-storage-options.js';
+import { LINODE_API, LINODE_DECLARATION, linodeState } from './declaration.js';
 import { linodeNetworkOps } from './network.js';
 
 /** The message of a Linode error body: `{"errors": [{"field": "…", "reason": "…"}]}` (every reason, with its field). */
@@ -132,8 +137,11 @@ export interface LinodeDriver extends Driver {
   readonly clients: RestClients;
 }
 
-export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
-  const clients = new RestClients(options, { service: 'Linode', errorMessage: linodeErrorMessage });
+export function createLinodeDriver(options: RestDriverOptions, raw: Record<string, unknown> = {}): LinodeDriver {
+  // The token is the Basic password up to its first ':'; Object Storage keys follow it.
+  const clients = new RestClients(options, { service: 'Linode', errorMessage: linodeErrorMessage }, apiToken);
+  const objectStorage = parseObjectStorageOptions(raw, options, LINODE_API.name);
+  const s3 = new S3Store();
   const api = clients.forRequest.bind(clients);
   const list = <T extends { id: string | number }>(calls: RestCalls, path: string): Promise<T[]> =>
     calls.all<T, Page<T>>(path, linodePaging<T>(options.pageSize, (item) => String(item.id)));
@@ -162,6 +170,8 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
     verify_credentials: async (ctx) => {
       await api(ctx).get('/v4/profile');
     },
+    // Buckets only where the provider has an Object Storage endpoint.
+    supported_collections: async (ctx) => collectionsWithStore(objectStorage.endpoints.has(clients.provider(ctx))),
 
     realms: async (ctx) => (await list<LinodeRegion>(api(ctx), '/v4/regions')).map(realmOf),
     hardware_profiles: async (ctx) => (await list<LinodeType>(api(ctx), '/v4/linode/types')).map(profileOf),
@@ -290,6 +300,18 @@ export function createLinodeDriver(options: RestDriverOptions): LinodeDriver {
 
     ...linodeNetworkOps(api, list, options.pageSize),
 
-    close: () => clients.close(),
+    ...providerBucketOperations({
+      name: 'Object Storage',
+      optionPath: 'drivers.linode.objectStorage',
+      endpoints: objectStorage.endpoints,
+      locationOf: (endpoint) => endpoint.cluster,
+      store: s3,
+      providerOf: (ctx) => clients.provider(ctx),
+    }),
+
+    close: async () => {
+      s3.close();
+      await clients.close();
+    },
   };
 }

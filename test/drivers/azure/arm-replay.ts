@@ -124,6 +124,8 @@ export class ArmReplay {
   readonly problems: string[] = [];
   /** Every request, `METHOD path?query`, in order. */
   readonly seen: string[] = [];
+  /** Every request body sent to Resource Manager, `METHOD path` → its JSON, in order. */
+  readonly bodies: Array<{ request: string; body: Json }> = [];
   readonly caFile: string;
   private readonly dir: string;
   private readonly queue: Pending[] = [];
@@ -199,6 +201,7 @@ export class ArmReplay {
     if (url.pathname.endsWith('/v2.0/.well-known/openid-configuration') && req.method === 'GET') return this.openidConfiguration(url, res);
     if (url.pathname.endsWith('/oauth2/v2.0/token') && req.method === 'POST') return this.token(url, body, res);
 
+    if (body) this.bodies.push({ request: `${req.method} ${url.pathname}`, body: JSON.parse(body) });
     const token = JSON.parse(readFileSync(join(FIXTURES, 'entra-id', 'token.json'), 'utf8')).access_token;
     if (req.headers.authorization !== `Bearer ${token}`) return this.refuse(res, `${req.method} ${url.pathname} without the issued bearer token`);
     if (this.queue.length === 0) return this.refuse(res, `${req.method} ${url.pathname}${url.search} was not expected (no step left)`);
