@@ -123,6 +123,8 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
 
   // Tokens, rate limits, metrics, audit (docs/team.md): hooks that must precede the front ends' routes.
   team = await setUpTeam(app, config, registry.declarations().map((d) => d.id));
+  // Every answer (front ends, `/`, unknown paths, methods no route takes) gets the security headers; scopes inherit the hook.
+  app.addHook('onSend', addSecurityHeaders);
   const deltacloud = await registerDeltacloud(app, {
     boundBackend: team?.boundBackend,
     drivers: registry,
@@ -134,14 +136,14 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     maxUploadBytes: config.maxUploadBytes,
     bodyLimit: config.bodyLimit,
     uploadsDir: prepareUploadsDir(config.dataDir),
+    securityHeadersInherited: true,
   });
   answerFrameworkError = deltacloud.answerError;
   // With --verbose every request takes the full path, so each one is logged.
   if (!config.verbose) early = deltacloud.early;
-  // Outside the front ends (`/`, unknown paths, methods no route takes): the Deltacloud error document and security headers.
+  // Outside the front ends (`/`, unknown paths, methods no route takes): the Deltacloud error document.
   app.setErrorHandler(deltacloud.answerError);
   app.setNotFoundHandler((req, reply) => deltacloud.answerError(new DeltacloudError(404), req, reply));
-  app.addHook('onSend', addSecurityHeaders);
 
   if (config.frontends.includes('ec2')) await registerEc2(app, { ...ec2OptionsFrom(config, registry), tokenKeys: team && ((id) => team!.auth.ec2Key(id)), admitAction: team?.admitEc2Action });
 

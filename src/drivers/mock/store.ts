@@ -66,13 +66,18 @@ export function parseRecord<T>(data: string): T {
   return JSON.parse(data);
 }
 
+/** An object of a parsed record (not an array: arrays are tested first). */
+const isJsonObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
 /** A deep copy of a parsed record (plain objects, arrays and primitives only): several times faster than parsing it again. */
 function copyJson<T>(value: T): T;
 function copyJson(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(copyJson);
+  if (!isJsonObject(value)) return value;
   const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
+  // `for…in` rather than Object.entries: no array of pairs per object (records come from JSON.parse: plain, own keys only).
+  for (const key in value) {
+    const item = value[key];
     // As JSON.parse makes it: an own property, even under a name that would set the prototype.
     if (key === '__proto__') Object.defineProperty(copy, key, { value: copyJson(item), enumerable: true, writable: true, configurable: true });
     else copy[key] = copyJson(item);

@@ -55,6 +55,8 @@ export interface DeltacloudOptions extends BodyLimits {
   serverHostname: string;
   /** The back end a request's API token binds it to (server/team): it replaces the client's driver, provider and credentials. */
   boundBackend?: (req: IncomingMessage) => BoundBackend | undefined;
+  /** The enclosing scope already adds the security headers to every answer: the plugin's own hook would add them twice. */
+  securityHeadersInherited?: boolean;
 }
 
 /** What the server assembly needs from this front end besides its plugin. */
@@ -91,8 +93,8 @@ export function createDeltacloud(options: DeltacloudOptions): DeltacloudFrontEnd
     await registerBodyParsers(api, options);
     api.decorateRequest('deltacloud', null);
     api.setErrorHandler(renderer.answerError);
-    // Every answer of the front end gets the security headers (browser-safety.ts).
-    api.addHook('onSend', addSecurityHeaders);
+    // Every answer of the front end gets the security headers (browser-safety.ts), once.
+    if (!options.securityHeadersInherited) api.addHook('onSend', addSecurityHeaders);
     const onRequest = [
       frontEnd.readTarget,
       // Browsers: cross-origin state changes are refused before any body is read (CSRF).
