@@ -145,14 +145,8 @@ function rssMiB(pid: number | undefined): number | undefined {
 
 /** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is none. */
 function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // Fields after the command name: state is field 3, utime and stime fields 14 and 15 (clock ticks, 100 per second on Linux).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
+  const seconds = cpuSeconds(pid);
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 // ---------------------------------------------------------------------------

@@ -209,10 +209,10 @@ export function createLinodeDriver(options: RestDriverOptions, raw: Record<strin
       const calls = api(ctx);
       if ((create.instanceCount ?? 1) !== 1) throw new NotSupported('Create Linodes one at a time');
       if (!create.realmId) throw new ValidationFailure('Linodes need a realm_id (region)');
-      const type = await listedOrFirst("Linode", "hardware profile", create.hardwareProfileId, ids(calls, "/v4/linode/types"));
-      await checkListed("Linode", "realm", create.realmId, ids(calls, "/v4/regions"));
+      const type = await listedOrFirst('Linode', 'hardware profile', create.hardwareProfileId, ids(calls, '/v4/linode/types'));
+      await checkListed('Linode', 'realm', create.realmId, ids(calls, '/v4/regions'));
       // A Linode joins at most one Cloud Firewall when it is made.
-      if (create.firewallIds.length > 1) throw new ValidationFailure("A Linode is created in at most one firewall");
+      if (create.firewallIds.length > 1) throw new ValidationFailure('A Linode is created in at most one firewall');
       const firewallId = create.firewallIds[0];
       if (firewallId !== undefined && !isWholeNumber(firewallId)) throw new ValidationFailure(`Unknown firewall '${firewallId}'`);
       let authorizedKeys: string[] | undefined;
