@@ -7,6 +7,7 @@ import { blobOperations } from './blob.js';
 import { computeOperations } from './compute.js';
 import { keyOperations } from './keys.js';
 import { loadBalancerOperations } from './load-balancers.js';
+import { metricOperations } from './metrics.js';
 import { networkOperations } from './network.js';
 import { virtualNetworkOperations } from './networks.js';
 import { volumeOperations } from './volumes.js';
@@ -17,7 +18,7 @@ import { AzureSession } from './session.js';
 
 const BLOB_COLLECTIONS: CollectionName[] = ['buckets'];
 const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'images', 'instances', 'instance_states', 'keys', 'storage_volumes', 'storage_snapshots', 'addresses', 'firewalls',
-  'load_balancers', 'networks', 'subnets'];
+  'load_balancers', 'networks', 'subnets', 'metrics'];
 
 export function createAzureDriver(options: AzureOptions): Driver {
   const blobs = blobOperations(options);
@@ -44,6 +45,7 @@ export function createAzureDriver(options: AzureOptions): Driver {
     ...networkOperations(options, connections),
     ...loadBalancerOperations(options, connections),
     ...virtualNetworkOperations(connections),
+    ...metricOperations(connections),
     close: async () => {},
   };
 }

@@ -195,4 +195,44 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
     assert.equal(JSON.parse(subnet.text).subnet.address_block, '10.0.1.0/24');
     assert.equal((await api('GET', '/api/subnets/no-network-part')).status, 404);
   });
+
+  test('metrics = each VM (VirtualMachines_List) with its metric names; a show = one Metrics_List of the last hour, replayed from GetMetricError.json', async () => {
+    replay.expect({ example: 'compute/VirtualMachine_List_MinimumSet_Gen.json', method: 'GET', path: LIST(VM), bind: { resourceGroupName: 'rg1' } });
+    const listed = await api('GET', '/api/metrics');
+    assert.equal(listed.status, 200, listed.text);
+    const metrics = JSON.parse(listed.text).metrics;
+    // Microsoft's minimum-set example gives its two VMs only an id with a placeholder name.
+    assert.equal(metrics.length, 2);
+    assert.equal(metrics[0].id, '{virtualMachineName}');
+
+    replay.expect({
+      example: 'monitor/GetMetricError.json', method: 'GET',
+      path: `${VM}/providers/Microsoft.Insights/metrics`,
+      // The example reads a Cosmos DB account; here the resource is the VM (its resourceUri spans these three).
+      bind: { subscriptionId: SUB, resourceGroupName: 'rg1', vmName: 'myVM' },
+      varyQuery: ['timespan', 'interval', 'metricnames', 'metricnamespace', 'aggregation'],
+    });
+    const asked = Date.now();
+    const shown = await api('GET', '/api/metrics/myVM');
+    assert.equal(shown.status, 200, shown.text);
+    const query = new URL(replay.seen.filter((line) => line.includes('/Microsoft.Insights/metrics')).at(-1)!.split(' ')[1]!, 'https://x').searchParams;
+    assert.equal(query.get('metricnames'), 'Percentage CPU,Network In Total,Network Out Total,Disk Read Bytes,Disk Write Bytes');
+    assert.equal(query.get('metricnamespace'), 'Microsoft.Compute/virtualMachines');
+    assert.equal(query.get('aggregation'), 'average,minimum,maximum');
+    assert.equal(query.get('interval'), 'PT5M');
+    const [from, to] = (query.get('timespan') ?? '').split('/').map((t) => Date.parse(t));
+    assert.ok(Math.abs(to! - asked) < 60_000 && to! - from! === 3_600_000, `the last hour: ${query.get('timespan')}`);
+
+    const metric = JSON.parse(shown.text).metric;
+    assert.equal(metric.id, 'myVM');
+    // The example's answer: a metric Azure could not read (no values) and one with one reading.
+    const byName = Object.fromEntries(metric.properties.map((p: { name: string }) => [p.name, p]));
+    assert.deepEqual(Object.keys(byName), ['MongoRequestsCount', 'MongoRequests']);
+    assert.deepEqual(byName.MongoRequestsCount.values, []);
+    assert.equal(byName.MongoRequests.values.length, 1);
+    assert.equal(Number(byName.MongoRequests.values[0].average), 0);
+    assert.equal(byName.MongoRequests.values[0].unit, 'Count');
+
+    assert.equal((await api('GET', '/api/metrics/no.such.')).status, 404, 'a name Azure could not hold: no call');
+  });
 });
