@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { assertNoLeak, JSON_TYPE, req, type Res } from '../../helpers/api.js';
 import { startApp, type AppServer } from '../../helpers/inject.js';
-import { ArmReplay, type ReplayStep } from './arm-replay.js';
+import { ArmReplay, bodyProblems, withExtra, type ReplayStep } from './arm-replay.js';
 
 const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
 const TENANT = 'contoso.onmicrosoft.com';
@@ -128,6 +128,28 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
     }]);
   });
 
+  test('a balancer Azure refuses takes its new public IP address with it (PublicIPAddresses_Delete)', async () => {
+    replay.expect(
+      net({ example: 'network/PublicIpAddressCreateDefaults.json', method: 'PUT', path: PUBLIC_IP, body: 'parameters', bind: { publicIpAddressName: 'lb-ip' } }),
+      net({
+        example: 'network/LoadBalancerCreate.json', method: 'PUT', path: LB, body: 'parameters',
+        vary: ['properties.loadBalancingRules.name', 'properties.loadBalancingRules.properties.frontendIPConfiguration.id', 'properties.loadBalancingRules.properties.backendAddressPool.id'],
+        extra: { 'properties.frontendIPConfigurations.properties.publicIPAddress': { id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/test-ip' } },
+      }),
+      // The address the public IP example answered (`test-ip`).
+      net({ example: 'network/PublicIpAddressDelete.json', method: 'DELETE', path: PUBLIC_IP }),
+    );
+    // Port 8080 is not the example's 80: the replay refuses the balancer, as Azure would refuse one.
+    const res = await api('POST', '/api/load_balancers', { name: 'lb', realm_id: 'eastus-1', listener_protocol: 'TCP', listener_balancer_port: '8080', listener_instance_port: '80' });
+    assert.ok(res.status >= 400, res.text);
+    const problems = replay.problems.splice(0);
+    assert.ok(problems.length > 0 && problems.every((p) => p.includes('/loadBalancers/lb') && p.includes('frontendPort')), problems.join('\n'));
+    // Left: only the balancer's step (it was refused); the address was deleted and the delete polled.
+    assert.deepEqual(replay.pending(), ['PUT network/LoadBalancerCreate.json']);
+    replay.reset();
+    assert.ok(replay.seen.some((line) => line.startsWith('DELETE ') && line.includes('/publicIPAddresses/test-ip')), 'the address was deleted');
+  });
+
   test('create refuses before any call: no listener, an unknown protocol, a port out of range, a realm elsewhere', async () => {
     const before = armCalls();
     const base = { name: 'lb', realm_id: 'eastus-1', listener_protocol: 'TCP', listener_balancer_port: '80', listener_instance_port: '80' };
@@ -236,3 +258,17 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
     assert.equal((await api('GET', '/api/metrics/no.such.')).status, 404, 'a name Azure could not hold: no call');
   });
 });
+
+describe('arm-replay: the checks these steps add', () => {
+  test('extra adds exact properties to the example (every array item); an empty object sets nothing', () => {
+    const example = { properties: { items: [{ name: 'a' }, { name: 'b' }] } };
+    const extended = withExtra(example, { 'properties.items.ref': { id: 'x' } });
+    assert.deepEqual(extended, { properties: { items: [{ name: 'a', ref: { id: 'x' } }, { name: 'b', ref: { id: 'x' } }] } });
+    assert.deepEqual(example.properties.items[0], { name: 'a' }, 'the example itself is unchanged');
+    assert.deepEqual(bodyProblems({ properties: { items: [{ ref: { id: 'x' } }] } }, extended, []), []);
+    assert.equal(bodyProblems({ properties: { items: [{ ref: { id: 'y' } }] } }, extended, []).length, 1);
+    assert.deepEqual(bodyProblems({ properties: { other: {} } }, example, []), []);
+    assert.equal(bodyProblems({ properties: { other: { a: 1 } } }, example, []).length, 1);
+  });
+});
+
