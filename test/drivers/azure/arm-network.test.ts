@@ -2,16 +2,15 @@
 // Monitor metrics against Microsoft's own published examples (network
 // 2025-05-01, the api-version of @azure/arm-network 36.0.0; monitor
 // 2018-01-01, the one @azure/arm-monitor 7.0.0 sends for metrics), replayed by
-// test/drivers/azure/arm-replay.ts, which checks every request against the
+// test/drivers/azure/arm-suite.replay.ts, which checks every request against the
 // example it answers with. The network examples name the resource group `rg1`
 // (and the subscription `subid`, which is no subscription id: the requests'
 // is bound): the provider here is that group, in eastus (the load balancer
 // example's location).
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { assertNoLeak, JSON_TYPE, req, type Res } from '../../helpers/api.js';
-import { startApp, type AppServer } from '../../helpers/inject.js';
-import { ArmReplay, bodyProblems, withExtra, type ReplayStep } from './arm-replay.js';
+import { bodyProblems, replayedServer, withExtra, type ReplayStep } from './arm-replay.js';
 
 const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
 const TENANT = 'contoso.onmicrosoft.com';
@@ -36,31 +35,30 @@ const vmGet: ReplayStep = { example: 'compute/VirtualMachine_Get.json', method: 
 /** The VM example's NIC (`{myNIC}` in `myResourceGroup`) answered by the NIC example. */
 const nicGet = net({ example: 'network/NetworkInterfaceGet.json', method: 'GET', path: NIC, bind: { resourceGroupName: 'myResourceGroup', networkInterfaceName: '{myNIC}' } });
 
-let replay: ArmReplay;
-let server: AppServer;
+const suite = replayedServer({ clientId: CLIENT_ID, clientSecret: SECRET });
+
+/** Create = the balancer's public IP address, then the balancer. */
+const createSteps: ReplayStep[] = [
+  net({ example: 'network/PublicIpAddressCreateDefaults.json', method: 'PUT', path: PUBLIC_IP, body: 'parameters', bind: { publicIpAddressName: 'lb-ip' } }),
+  net({
+    example: 'network/LoadBalancerCreate.json', method: 'PUT', path: LB, body: 'parameters',
+    // The rule is named after its port and points at parts of this subscription's balancer (checked in the create test);
+    // the frontend is on the address just made (the example's is on a subnet).
+    vary: ['properties.loadBalancingRules.name', 'properties.loadBalancingRules.properties.frontendIPConfiguration.id', 'properties.loadBalancingRules.properties.backendAddressPool.id'],
+    extra: { 'properties.frontendIPConfigurations.properties.publicIPAddress': { id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/test-ip' } },
+  }),
+];
 
 /** Requests to Resource Manager so far (Entra ID's aside). */
-const armCalls = () => replay.seen.filter((line) => !line.includes('oauth2') && !line.includes('openid')).length;
+const armCalls = () => suite.replay.seen.filter((line) => !line.includes('oauth2') && !line.includes('openid')).length;
 
 async function api(method: string, path: string, body?: Record<string, string>): Promise<Res> {
-  const res = await req(server, method, path, { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': SCOPE }, ...(body ? { body } : {}) });
+  const res = await req(suite.server, method, path, { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': SCOPE }, ...(body ? { body } : {}) });
   assertNoLeak(res, [SECRET, 'Bearer access_token']);
   return res;
 }
 
 describe('azure load balancers, networks and metrics: Microsoft\'s examples replayed', () => {
-  before(async () => {
-    replay = await ArmReplay.start({ clientId: CLIENT_ID, clientSecret: SECRET });
-    server = await startApp({ args: ['-i', 'azure', '-c', replay.writeConfig()] });
-  });
-  after(async () => {
-    await server?.stop();
-    await replay?.stop();
-  });
-  afterEach(() => {
-    // Every request matched an example, and every expected one was sent.
-    assert.deepEqual(replay.reset(), { problems: [], pending: [] });
-  });
 
   test('GET /api offers load balancers, networks and subnets for a service principal in a scope', async () => {
     const links: Array<{ rel: string }> = JSON.parse((await api('GET', '/api')).text).api.links;
@@ -69,14 +67,14 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
   });
 
   test('list = LoadBalancers_List; show = LoadBalancers_Get: listeners from the load-balancing rules, realms the location\'s zones', async () => {
-    replay.expect(net({ example: 'network/LoadBalancerList.json', method: 'GET', path: LIST(LB) }));
+    suite.replay.expect(net({ example: 'network/LoadBalancerList.json', method: 'GET', path: LIST(LB) }));
     const listed = await api('GET', '/api/load_balancers');
     assert.equal(listed.status, 200, listed.text);
     const balancers = JSON.parse(listed.text).load_balancers;
     assert.deepEqual(balancers.map((b: { id: string }) => b.id), ['lb', 'lb2']);
     assert.deepEqual(balancers[1].listeners, []);
 
-    replay.expect(lbGet);
+    suite.replay.expect(lbGet);
     const shown = await api('GET', '/api/load_balancers/lb');
     assert.equal(shown.status, 200, shown.text);
     const lb = JSON.parse(shown.text).load_balancer;
@@ -101,22 +99,13 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
   });
 
   test('create = a public IP address for the frontend (PublicIPAddresses_CreateOrUpdate), then LoadBalancers_CreateOrUpdate with one pool and the listener\'s rule', async () => {
-    replay.expect(
-      net({ example: 'network/PublicIpAddressCreateDefaults.json', method: 'PUT', path: PUBLIC_IP, body: 'parameters', bind: { publicIpAddressName: 'lb-ip' } }),
-      net({
-        example: 'network/LoadBalancerCreate.json', method: 'PUT', path: LB, body: 'parameters',
-        // The rule is named after its port and points at parts of this subscription's balancer (checked below); the
-        // frontend is on the address just made (the example's is on a subnet).
-        vary: ['properties.loadBalancingRules.name', 'properties.loadBalancingRules.properties.frontendIPConfiguration.id', 'properties.loadBalancingRules.properties.backendAddressPool.id'],
-        extra: { 'properties.frontendIPConfigurations.properties.publicIPAddress': { id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/test-ip' } },
-      }),
-    );
+    suite.replay.expect(...createSteps);
     const created = await api('POST', '/api/load_balancers', { name: 'lb', realm_id: 'eastus-1', listener_protocol: 'TCP', listener_balancer_port: '80', listener_instance_port: '80' });
     assert.equal(created.status, 201, created.text);
     const lb = JSON.parse(created.text).load_balancer;
     assert.equal(lb.id, 'lb');
     assert.deepEqual(lb.realms.map((r: { id: string }) => r.id), ['eastus-1', 'eastus-2', 'eastus-3']);
-    const sent = replay.bodies.at(-1);
+    const sent = suite.replay.bodies.at(-1);
     assert.ok(sent?.request.endsWith('/loadBalancers/lb'), sent?.request);
     const own = `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/loadBalancers/lb`;
     assert.deepEqual(JSON.parse(JSON.stringify(sent?.body)).properties.loadBalancingRules, [{
@@ -129,25 +118,17 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
   });
 
   test('a balancer Azure refuses takes its new public IP address with it (PublicIPAddresses_Delete)', async () => {
-    replay.expect(
-      net({ example: 'network/PublicIpAddressCreateDefaults.json', method: 'PUT', path: PUBLIC_IP, body: 'parameters', bind: { publicIpAddressName: 'lb-ip' } }),
-      net({
-        example: 'network/LoadBalancerCreate.json', method: 'PUT', path: LB, body: 'parameters',
-        vary: ['properties.loadBalancingRules.name', 'properties.loadBalancingRules.properties.frontendIPConfiguration.id', 'properties.loadBalancingRules.properties.backendAddressPool.id'],
-        extra: { 'properties.frontendIPConfigurations.properties.publicIPAddress': { id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/test-ip' } },
-      }),
-      // The address the public IP example answered (`test-ip`).
-      net({ example: 'network/PublicIpAddressDelete.json', method: 'DELETE', path: PUBLIC_IP }),
-    );
+    // Then the address the public IP example answered (`test-ip`) deleted.
+    suite.replay.expect(...createSteps, net({ example: 'network/PublicIpAddressDelete.json', method: 'DELETE', path: PUBLIC_IP }));
     // Port 8080 is not the example's 80: the replay refuses the balancer, as Azure would refuse one.
     const res = await api('POST', '/api/load_balancers', { name: 'lb', realm_id: 'eastus-1', listener_protocol: 'TCP', listener_balancer_port: '8080', listener_instance_port: '80' });
     assert.ok(res.status >= 400, res.text);
-    const problems = replay.problems.splice(0);
+    const problems = suite.replay.problems.splice(0);
     assert.ok(problems.length > 0 && problems.every((p) => p.includes('/loadBalancers/lb') && p.includes('frontendPort')), problems.join('\n'));
     // Left: only the balancer's step (it was refused); the address was deleted and the delete polled.
-    assert.deepEqual(replay.pending(), ['PUT network/LoadBalancerCreate.json']);
-    replay.reset();
-    assert.ok(replay.seen.some((line) => line.startsWith('DELETE ') && line.includes('/publicIPAddresses/test-ip')), 'the address was deleted');
+    assert.deepEqual(suite.replay.pending(), ['PUT network/LoadBalancerCreate.json']);
+    suite.replay.reset();
+    assert.ok(suite.replay.seen.some((line) => line.startsWith('DELETE ') && line.includes('/publicIPAddresses/test-ip')), 'the address was deleted');
   });
 
   test('create refuses before any call: no listener, an unknown protocol, a port out of range, a realm elsewhere', async () => {
@@ -162,15 +143,15 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
   });
 
   test('destroy = LoadBalancers_Get (for its own public IP address) then LoadBalancers_Delete, polled to its end', async () => {
-    replay.expect(lbGet, net({ example: 'network/LoadBalancerDelete.json', method: 'DELETE', path: LB }));
+    suite.replay.expect(lbGet, net({ example: 'network/LoadBalancerDelete.json', method: 'DELETE', path: LB }));
     const res = await api('DELETE', '/api/load_balancers/lb');
     assert.equal(res.status, 204, res.text);
-    assert.ok(replay.seen.at(-1)?.startsWith('GET /_operations/'), 'the delete was polled to its end');
+    assert.ok(suite.replay.seen.at(-1)?.startsWith('GET /_operations/'), 'the delete was polled to its end');
   });
 
   test('register = the VM\'s primary NIC written back (NetworkInterfaces_CreateOrUpdate) with the pool on its primary IP configuration', async () => {
     const pool = '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/be-lb';
-    replay.expect(lbGet, vmGet, nicGet, net({
+    suite.replay.expect(lbGet, vmGet, nicGet, net({
       example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, body: 'parameters',
       bind: { resourceGroupName: 'myResourceGroup', networkInterfaceName: '{myNIC}' },
       // A read-modify-write: the body is the NIC as NetworkInterfaces_Get answered it, plus the pool.
@@ -179,39 +160,39 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
     }), lbGet);
     const res = await api('POST', '/api/load_balancers/lb/register', { instance_id: 'myVM' });
     assert.equal(res.status, 200, res.text);
-    const put = replay.bodies.at(-1)?.body;
+    const put = suite.replay.bodies.at(-1)?.body;
     const configs = JSON.stringify(put);
     assert.ok(configs.includes(pool), 'the pool is on the NIC');
     assert.equal(configs.split(pool).length - 1, 1, 'on one IP configuration (the primary)');
   });
 
   test('unregister of a VM whose NIC is in no pool writes nothing back; an instance name Azure could not hold is 404', async () => {
-    replay.expect(lbGet, vmGet, nicGet, lbGet);
-    const before = replay.seen.length;
+    suite.replay.expect(lbGet, vmGet, nicGet, lbGet);
+    const before = suite.replay.seen.length;
     const res = await api('POST', '/api/load_balancers/lb/unregister', { instance_id: 'myVM' });
     assert.equal(res.status, 200, res.text);
-    assert.ok(!replay.seen.slice(before).some((line) => line.startsWith('PUT ')), 'no NIC update');
+    assert.ok(!suite.replay.seen.slice(before).some((line) => line.startsWith('PUT ')), 'no NIC update');
 
     const unknown = await api('POST', '/api/load_balancers/lb/register', { instance_id: 'no.such.' });
     assert.equal(unknown.status, 404, unknown.text);
   });
 
   test('networks = VirtualNetworks_List / _Get (address space, subnets); subnets are `<network>:<subnet>`', async () => {
-    replay.expect(net({ example: 'network/VirtualNetworkList.json', method: 'GET', path: LIST(VNET) }));
+    suite.replay.expect(net({ example: 'network/VirtualNetworkList.json', method: 'GET', path: LIST(VNET) }));
     const networks = JSON.parse((await api('GET', '/api/networks')).text).networks;
     assert.deepEqual(networks.map((n: { id: string }) => n.id), ['vnet1', 'vnet2']);
     assert.deepEqual(networks[0].address_blocks, ['10.0.0.0/8']);
 
-    replay.expect(net({ example: 'network/VirtualNetworkGet.json', method: 'GET', path: VNET }));
+    suite.replay.expect(net({ example: 'network/VirtualNetworkGet.json', method: 'GET', path: VNET }));
     const shown = await api('GET', '/api/networks/test-vnet');
     assert.equal(shown.status, 200, shown.text);
     assert.equal(JSON.parse(shown.text).network.state, 'AVAILABLE');
 
-    replay.expect(net({ example: 'network/VirtualNetworkList.json', method: 'GET', path: LIST(VNET) }));
+    suite.replay.expect(net({ example: 'network/VirtualNetworkList.json', method: 'GET', path: LIST(VNET) }));
     const subnets = JSON.parse((await api('GET', '/api/subnets')).text).subnets;
     assert.deepEqual(subnets.map((s: { id: string; address_block: string }) => [s.id, s.address_block]), [['vnet1:test-1', '10.0.0.0/24']]);
 
-    replay.expect(net({ example: 'network/VirtualNetworkGet.json', method: 'GET', path: VNET }));
+    suite.replay.expect(net({ example: 'network/VirtualNetworkGet.json', method: 'GET', path: VNET }));
     const subnet = await api('GET', '/api/subnets/test-vnet:subnet1');
     assert.equal(subnet.status, 200, subnet.text);
     assert.equal(JSON.parse(subnet.text).subnet.address_block, '10.0.1.0/24');
@@ -219,7 +200,7 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
   });
 
   test('metrics = each VM (VirtualMachines_List) with its metric names; a show = one Metrics_List of the last hour, replayed from GetMetricError.json', async () => {
-    replay.expect({ example: 'compute/VirtualMachine_List_MinimumSet_Gen.json', method: 'GET', path: LIST(VM), bind: { resourceGroupName: 'rg1' } });
+    suite.replay.expect({ example: 'compute/VirtualMachine_List_MinimumSet_Gen.json', method: 'GET', path: LIST(VM), bind: { resourceGroupName: 'rg1' } });
     const listed = await api('GET', '/api/metrics');
     assert.equal(listed.status, 200, listed.text);
     const metrics = JSON.parse(listed.text).metrics;
@@ -227,7 +208,7 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
     assert.equal(metrics.length, 2);
     assert.equal(metrics[0].id, '{virtualMachineName}');
 
-    replay.expect({
+    suite.replay.expect({
       example: 'monitor/GetMetricError.json', method: 'GET',
       path: `${VM}/providers/Microsoft.Insights/metrics`,
       // The example reads a Cosmos DB account; here the resource is the VM (its resourceUri spans these three).
@@ -237,7 +218,7 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
     const asked = Date.now();
     const shown = await api('GET', '/api/metrics/myVM');
     assert.equal(shown.status, 200, shown.text);
-    const query = new URL(replay.seen.filter((line) => line.includes('/Microsoft.Insights/metrics')).at(-1)!.split(' ')[1]!, 'https://x').searchParams;
+    const query = new URL(suite.replay.seen.filter((line) => line.includes('/Microsoft.Insights/metrics')).at(-1)!.split(' ')[1]!, 'https://x').searchParams;
     assert.equal(query.get('metricnames'), 'Percentage CPU,Network In Total,Network Out Total,Disk Read Bytes,Disk Write Bytes');
     assert.equal(query.get('metricnamespace'), 'Microsoft.Compute/virtualMachines');
     assert.equal(query.get('aggregation'), 'average,minimum,maximum');

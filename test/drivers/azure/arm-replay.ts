@@ -24,13 +24,16 @@
 //
 // The certificate is self-signed, made here with openssl; the driver trusts
 // it through the provider's `caFile`.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'azure-arm');
 /** The tenant Microsoft's recording was made with; replaced by the requested one. */
@@ -336,4 +339,27 @@ export class ArmReplay {
     } } }), { mode: 0o600 });
     return file;
   }
+}
+
+/**
+ * A suite's replay and the server (`-i azure`, in this process) on it: started before the suite's tests, stopped after
+ * them; after each test, every request matched an example and every expected one was sent.
+ */
+export function replayedServer(options: ReplayOptions): { readonly replay: ArmReplay; readonly server: AppServer } {
+  let replay: ArmReplay | undefined;
+  let server: AppServer | undefined;
+  before(async () => {
+    replay = await ArmReplay.start(options);
+    server = await startApp({ args: ['-i', 'azure', '-c', replay.writeConfig()] });
+  });
+  after(async () => {
+    await server?.stop();
+    await replay?.stop();
+  });
+  afterEach(() => assert.deepEqual(replay?.reset(), { problems: [], pending: [] }));
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the replay starts before the suite\'s tests');
+    return value;
+  };
+  return { get replay() { return started(replay); }, get server() { return started(server); } };
 }
