@@ -65,10 +65,15 @@ export function loadBalancerOperations(options: AzureOptions, connections: ArmCo
   /** The balancer with its frontends' public addresses and its pool's instances (the NICs' virtual machines). */
   async function balancerOf(s: AzureSession, { network, scope }: ArmClients, lb: AzureLoadBalancer): Promise<LoadBalancer> {
     const ipIds = (lb.frontendIPConfigurations ?? []).flatMap((fe) => (fe.publicIPAddress?.id ? [fe.publicIPAddress.id] : []));
-    const nicIds = new Set((lb.backendAddressPools ?? []).flatMap((pool) => (pool.backendIPConfigurations ?? []).flatMap((c) => (c.id ? [c.id.slice(0, c.id.toLowerCase().indexOf('/ipconfigurations/'))] : []))));
-    const [addresses, nics] = await Promise.all([
+    // A pool member is a NIC's IP configuration (`…/networkInterfaces/<nic>/ipConfigurations/<c>`): each NIC once.
+    const nics = new Map<string, [string, string]>();
+    for (const config of (lb.backendAddressPools ?? []).flatMap((pool) => pool.backendIPConfigurations ?? [])) {
+      const nic = config.id ? segmentAfter(config.id, 'networkInterfaces') : undefined;
+      if (config.id && nic) nics.set(`${resourceGroupOf(config.id, scope.resourceGroup)}/${nic}`, [resourceGroupOf(config.id, scope.resourceGroup), nic]);
+    }
+    const [addresses, members] = await Promise.all([
       Promise.all(ipIds.map((id) => s.call(() => network.publicIPAddresses.get(resourceGroupOf(id, scope.resourceGroup), nameOf(id), { abortSignal: s.signal })))),
-      Promise.all([...nicIds].map((id) => s.call(() => network.networkInterfaces.get(resourceGroupOf(id, scope.resourceGroup), nameOf(id), { abortSignal: s.signal })))),
+      Promise.all([...nics.values()].map(([group, nic]) => s.call(() => network.networkInterfaces.get(group, nic, { abortSignal: s.signal })))),
     ]);
     return {
       id: lb.name ?? nameOf(lb.id),
@@ -79,7 +84,7 @@ export function loadBalancerOperations(options: AzureOptions, connections: ArmCo
         loadBalancerPort: rule.frontendPort ?? '',
         instancePort: rule.backendPort ?? '',
       })),
-      instances: nics.flatMap((nic) => (nic.virtualMachine?.id ? [instanceRef(nameOf(nic.virtualMachine.id))] : [])),
+      instances: members.flatMap((nic) => (nic.virtualMachine?.id ? [instanceRef(nameOf(nic.virtualMachine.id))] : [])),
       publicAddresses: addresses.flatMap((ip) => (ip.ipAddress ? [ip.ipAddress] : [])),
     };
   }
