@@ -44,7 +44,7 @@ export function createAzureDriver(options: AzureOptions): Driver {
     ...volumeOperations(options, connections),
     ...networkOperations(options, connections),
     ...loadBalancerOperations(options, connections),
-    ...virtualNetworkOperations(connections),
+    ...virtualNetworkOperations(options, connections),
     ...metricOperations(connections),
     close: async () => {},
   };

@@ -199,6 +199,47 @@ describe('azure load balancers, networks and metrics: Microsoft\'s examples repl
     assert.equal((await api('GET', '/api/subnets/no-network-part')).status, 404);
   });
 
+  test('create/destroy network = VirtualNetworks_CreateOrUpdate / _Delete (polled); subnets = Subnets_CreateOrUpdate / _Delete', async () => {
+    suite.replay.expect(net({ example: 'network/VirtualNetworkCreate.json', method: 'PUT', path: VNET, body: 'parameters' }));
+    const created = await api('POST', '/api/networks', { name: 'test-vnet', address_block: '10.0.0.0/16' });
+    // The API answers a created network or subnet with 200 (its operation declares no 201).
+    assert.equal(created.status, 200, created.text);
+    assert.deepEqual(JSON.parse(created.text).network.address_blocks, ['10.0.0.0/16']);
+    assert.deepEqual(suite.replay.bodies.at(-1)?.body, { location: 'eastus', properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] } } });
+
+    suite.replay.expect(net({ example: 'network/VirtualNetworkDelete.json', method: 'DELETE', path: VNET }));
+    const deleted = await api('DELETE', '/api/networks/test-vnet');
+    assert.equal(deleted.status, 204, deleted.text);
+    assert.ok(suite.replay.seen.at(-1)?.startsWith('GET /_operations/'), 'the delete was polled to its end');
+
+    // Microsoft's subnet examples are in the group `subnet-test`: bound to the provider's.
+    const inGroup = { resourceGroupName: 'rg1' };
+    suite.replay.expect(net({ example: 'network/SubnetCreate.json', method: 'PUT', path: `${VNET}/subnets/{subnetName}`, body: 'subnetParameters', bind: inGroup }));
+    const subnet = await api('POST', '/api/subnets', { network_id: 'vnetname', address_block: '10.0.0.0/16', name: 'subnet1' });
+    assert.equal(subnet.status, 200, subnet.text);
+    assert.equal(JSON.parse(subnet.text).subnet.id, 'vnetname:subnet1');
+
+    suite.replay.expect(net({ example: 'network/SubnetDelete.json', method: 'DELETE', path: `${VNET}/subnets/{subnetName}`, bind: inGroup }));
+    const gone = await api('DELETE', '/api/subnets/vnetname:subnet1');
+    assert.equal(gone.status, 204, gone.text);
+  });
+
+  test('network and subnet creation refuse bad names and address blocks before any call; a subnet id without its network is 404', async () => {
+    const before = armCalls();
+    for (const [path, body] of [
+      ['/api/networks', { name: 'bad name' }],
+      ['/api/networks', { name: 'n1', address_block: '10.0.0.0/33' }],
+      ['/api/networks', { name: 'n1', address_block: 'ten/8' }],
+      ['/api/subnets', { network_id: 'n1', address_block: '10.0.0.0' }],
+      ['/api/subnets', { network_id: 'bad name', address_block: '10.0.0.0/24' }],
+    ] as const) {
+      const res = await api('POST', path, body);
+      assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}: ${res.text}`);
+    }
+    assert.equal((await api('DELETE', '/api/subnets/no-network-part')).status, 404);
+    assert.equal(armCalls(), before);
+  });
+
   test('metrics = each VM (VirtualMachines_List) with its metric names; a show = one Metrics_List of the last hour, replayed from GetMetricError.json', async () => {
     suite.replay.expect({ example: 'compute/VirtualMachine_List_MinimumSet_Gen.json', method: 'GET', path: LIST(VM), bind: { resourceGroupName: 'rg1' } });
     const listed = await api('GET', '/api/metrics');
