@@ -3,39 +3,64 @@
 // tests, do not mix their series). Label values are bounded by their callers
 // (route templates, driver ids, capabilities; never ids, names or
 // credentials). The per-request paths look a series up once and keep it
-// (`series`): prom-client's `labels()` hashes the label object on every call.
+// (`series`), and a counter series counts in a plain number: prom-client
+// hashes and validates the labels on every inc() of a child (most of a
+// microsecond, twice per repeated read), so the counts are handed to it when
+// it collects, before each scrape. (Histograms have no such public way in.)
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 type Labels<Name extends string> = Readonly<Record<Name, string>>;
 
-/** The series of a counter or histogram, each looked up once by its label values. */
+/** The series of a family, each made once for its label values. */
 class SeriesCache<Name extends string, Child> {
   readonly #children = new Map<string, Child>();
-  constructor(private readonly labelNames: readonly Name[], private readonly lookUp: (labels: Labels<Name>) => Child) {}
+  constructor(private readonly labelNames: readonly Name[], private readonly make: (labels: Labels<Name>) => Child) {}
 
   series(labels: Labels<Name>): Child {
     const key = this.labelNames.map((n) => labels[n]).join('\u0000');
     let child = this.#children.get(key);
     if (!child) {
-      child = this.lookUp(labels);
+      child = this.make(labels);
       this.#children.set(key, child);
     }
     return child;
   }
+
+  get all(): IterableIterator<Child> {
+    return this.#children.values();
+  }
+}
+
+/** A counter series: counts here, adds to its prom-client child when collected. */
+export class CountedSeries {
+  #pending = 0;
+  constructor(private readonly child: Counter.Internal) {}
+  inc(by = 1): void {
+    this.#pending += by;
+  }
+  flush(): void {
+    if (this.#pending === 0) return;
+    this.child.inc(this.#pending);
+    this.#pending = 0;
+  }
 }
 
 export class CounterFamily<Name extends string> {
-  readonly #cache: SeriesCache<Name, Counter.Internal>;
+  readonly #cache: SeriesCache<Name, CountedSeries>;
   constructor(registry: Registry, name: string, help: string, labelNames: readonly Name[]) {
-    const counter = new Counter<Name>({ name, help, labelNames, registers: [registry] });
-    this.#cache = new SeriesCache(labelNames, (labels) => counter.labels(labels));
+    const counter: Counter<Name> = new Counter<Name>({ name, help, labelNames, registers: [registry], collect: () => this.#flush() });
+    // labels() checks the label names once, when the series is made.
+    this.#cache = new SeriesCache(labelNames, (labels) => new CountedSeries(counter.labels(labels)));
   }
   inc(labels: Labels<Name>, by = 1): void {
     this.#cache.series(labels).inc(by);
   }
   /** The series of these labels, to count into directly on a hot path. */
-  series(labels: Labels<Name>): Counter.Internal {
+  series(labels: Labels<Name>): CountedSeries {
     return this.#cache.series(labels);
+  }
+  #flush(): void {
+    for (const series of this.#cache.all) series.flush();
   }
 }
 
