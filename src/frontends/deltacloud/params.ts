@@ -81,8 +81,10 @@ export function withoutMatrix(rawPath: string): string {
 
 /** Adds `name=value` to params, nesting `a[b]` and collecting `a[]` / repeated names into arrays. */
 export function addParam(params: Params, name: string, value: string): void {
-  checkName(name);
-  const nested = /^([^[\]]+)\[([^[\]]*)\]$/.exec(name);
+  // Most names are plain (`state`, `format`): no brackets to split on or match (this runs for every parameter).
+  const plain = !name.includes('[') && !name.includes(']');
+  if (!plain || isPrototypeName(name)) checkName(name);
+  const nested = plain ? null : /^([^[\]]+)\[([^[\]]*)\]$/.exec(name);
   if (nested) {
     const [, outer = '', inner = ''] = nested;
     const existing = params[outer];

@@ -86,6 +86,17 @@ const DRIVER_HEADER_PREFIX = 'x-deltacloud-';
 const DIGEST_PREFIX = randomBytes(32).toString('base64');
 const digestOf = (text: string) => hash('sha256', DIGEST_PREFIX + text, 'base64');
 
+/** The last credentials digested, and their digest: a client's requests carry the same Authorization one after another. */
+let lastWho = '';
+let lastWhoDigest = '';
+function whoDigest(who: string): string {
+  if (who !== lastWho) {
+    lastWhoDigest = digestOf(who);
+    lastWho = who;
+  }
+  return lastWhoDigest;
+}
+
 const FINGERPRINT = Symbol('deltacloud request fingerprint');
 type FingerprintedRequest = IncomingMessage & { [FINGERPRINT]?: string | null };
 
@@ -157,7 +168,7 @@ export class RenderCache implements EarlyResponder {
     const { headers } = parts;
     let who = parts.principal ?? (parts.credentialsFixed ? '' : headers.authorization ?? '');
     for (const name in headers) if (name.startsWith(DRIVER_HEADER_PREFIX)) who += `\n${name}:${String(headers[name])}`;
-    return `${parts.driver}\n${parts.provider ?? ''}\n${parts.format}\n${parts.base}\n${who === '' ? '-' : digestOf(who)}\n${parts.url}`;
+    return `${parts.driver}\n${parts.provider ?? ''}\n${parts.format}\n${parts.base}\n${who === '' ? '-' : whoDigest(who)}\n${parts.url}`;
   }
 
   /** The headers of a 200 answered from `rendering` (both paths send exactly these, plus Node's own). */

@@ -38,3 +38,15 @@ test('the cache holds at most its size in polled renderings', () => {
   assert.equal(cache.get('a', 'r1'), undefined, 'the oldest polled rendering made room');
   for (const key of ['b', 'c', 'd']) assert.ok(cache.get(key, 'r1'), key);
 });
+
+test('the key tells credentials apart when requests alternate between them, and never holds them in clear', () => {
+  const basic = (user: string) => 'Basic ' + Buffer.from(`${user}:secret`).toString('base64');
+  const keyFor = (authorization: string) => RenderCache.key({
+    driver: 'mock', provider: undefined, format: 'xml', base: 'http://h/api', url: '/api/instances', headers: { authorization }, credentialsFixed: false,
+  });
+  const [a1, b1, a2, b2] = [keyFor(basic('alice')), keyFor(basic('bob')), keyFor(basic('alice')), keyFor(basic('bob'))];
+  assert.notEqual(a1, b1);
+  assert.equal(a1, a2);
+  assert.equal(b1, b2);
+  assert.ok(!a1.includes(basic('alice')) && !a1.includes('secret'), 'the Authorization value is digested');
+});

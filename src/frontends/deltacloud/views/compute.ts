@@ -117,10 +117,16 @@ export function encodeMatrixValue(value: string): string {
 const OVERRIDE_ORDER = ['memory', 'storage', 'architecture', 'cpu'];
 
 function overridesInOrder(i: Instance): Array<[string, string]> {
-  const o = i.profileOverrides ?? {};
-  const known = OVERRIDE_ORDER.filter((k) => o[k] !== undefined).map((k): [string, string] => [k, o[k]!]);
-  const other = Object.entries(o).filter(([k]) => !OVERRIDE_ORDER.includes(k));
-  return [...known, ...other];
+  const o = i.profileOverrides;
+  if (!o) return [];
+  // Loops rather than filter/map/entries: this runs for every instance of every listing.
+  const ordered: Array<[string, string]> = [];
+  for (const k of OVERRIDE_ORDER) {
+    const value = o[k];
+    if (value !== undefined) ordered.push([k, value]);
+  }
+  for (const k in o) if (!OVERRIDE_ORDER.includes(k)) ordered.push([k, o[k]!]);
+  return ordered;
 }
 
 const ACTION_METHOD: Record<InstanceAction, string> = { start: 'post', stop: 'post', reboot: 'post', destroy: 'delete' };

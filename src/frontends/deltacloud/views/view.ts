@@ -53,6 +53,7 @@ export interface View<T> {
   xmlInList?(resource: T, v: ViewContext): XmlElement;
 }
 
-export function link(href: string, rel: string, method?: string, extra: Record<string, string> = {}) {
-  return { name: 'link', attrs: { href, method, rel, ...extra }, children: [] } as XmlElement;
+export function link(href: string, rel: string, method?: string, extra?: Record<string, string>): XmlElement {
+  // Most links have no extra attributes: no spread of an empty object (every instance in a list has several links).
+  return { name: 'link', attrs: extra ? { href, method, rel, ...extra } : { href, method, rel }, children: [] };
 }
