@@ -20,7 +20,7 @@ type ComputeOps = Pick<Driver,
   | 'reboot_instance' | 'destroy_instance'>;
 
 /** VM sizes offered (vCPUs, memory MiB, temporary storage GiB: Azure's published figures for each size). */
-const VM_SIZES: ReadonlyArray<[size: string, cpu: number, memoryMiB: number, storageGiB: number]> = [
+export const VM_SIZES: ReadonlyArray<[size: string, cpu: number, memoryMiB: number, storageGiB: number]> = [
   ['Standard_B1s', 1, 1024, 4],
   ['Standard_B2s', 2, 4096, 8],
   ['Standard_D1_v2', 1, 3584, 50],
@@ -39,7 +39,7 @@ const HARDWARE_PROFILES: HardwareProfile[] = VM_SIZES.map(([id, cpu, memory, sto
 }));
 
 /** Azure regions with availability zones have three. */
-const ZONES = ['1', '2', '3'];
+export const ZONES = ['1', '2', '3'];
 
 /** `West US` (as some answers spell it) → `westus` (the name a request uses). */
 const locationName = (location: string) => location.toLowerCase().replace(/\s+/g, '');
@@ -86,7 +86,7 @@ function toInstance(vm: VirtualMachine, name: string, view: VirtualMachineInstan
 }
 
 /** An operator-listed marketplace image: its id is `publisher:offer:sku:version`. */
-function marketplaceImage(id: string): Image {
+export function marketplaceImage(id: string): Image {
   const [publisher, offer, sku, version] = id.split(':');
   return { id, name: `${offer} ${sku}`, description: `${publisher} ${offer} ${sku} (version ${version}), Azure Marketplace`, ownerId: publisher, architecture: 'x86_64', state: 'AVAILABLE' };
 }
@@ -105,17 +105,18 @@ function ownImage(image: AzureImage, subscriptionId: string): Image {
   };
 }
 
+/** A VM with its instance view (its power state). */
+export async function show(s: AzureSession, { compute, scope }: ArmClients, name: string): Promise<Instance> {
+  const [vm, view] = await s.call(() => Promise.all([
+    compute.virtualMachines.get(scope.resourceGroup, name, { abortSignal: s.signal }),
+    compute.virtualMachines.instanceView(scope.resourceGroup, name, { abortSignal: s.signal }),
+  ]));
+  return toInstance(vm, name, view);
+}
+
 export function computeOperations(options: AzureOptions, connections: ArmConnections): ComputeOps {
   const arm = (ctx: RequestContext) => connections.open(ctx);
   const lro = (s: AzureSession) => pollingOf(s, options);
-
-  async function show(s: AzureSession, { compute, scope }: ArmClients, name: string): Promise<Instance> {
-    const [vm, view] = await s.call(() => Promise.all([
-      compute.virtualMachines.get(scope.resourceGroup, name, { abortSignal: s.signal }),
-      compute.virtualMachines.instanceView(scope.resourceGroup, name, { abortSignal: s.signal }),
-    ]));
-    return toInstance(vm, name, view);
-  }
 
   function realmsOf(ctx: RequestContext): Realm[] {
     const [, { scope }] = arm(ctx);

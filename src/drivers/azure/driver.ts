@@ -5,6 +5,7 @@ import type { CollectionName, Driver } from '../../core/driver.js';
 import { ArmConnections, armScopeOf } from './arm.js';
 import { blobOperations } from './blob.js';
 import { computeOperations } from './compute.js';
+import { instanceCreateOperations } from './create.js';
 import { keyOperations } from './keys.js';
 import { networkOperations } from './network.js';
 import { volumeOperations } from './volumes.js';
@@ -36,6 +37,7 @@ export function createAzureDriver(options: AzureOptions): Driver {
     },
     ...blobs,
     ...compute,
+    ...instanceCreateOperations(options, connections),
     ...keyOperations(options, connections),
     ...volumeOperations(options, connections),
     ...networkOperations(options, connections),

@@ -11,8 +11,12 @@
 //     `api-version`, no query parameter the example does not carry, and a
 //     JSON body whose every property exists in the example's body parameter
 //     with the same scalar values (`vary` lists the properties a test may
-//     choose itself). A mismatch answers 418 (the SDKs do not retry it) and
-//     is recorded in `problems`.
+//     choose itself; `beyond` the ones the operation's Swagger defines that
+//     the example happens not to carry, each named by the test). A mismatch
+//     answers 418 (the SDKs do not retry it) and is recorded in `problems`.
+//   * A step with `fail` is checked the same way, then answered with a
+//     published error body (test/fixtures/azure-arm/errors/) instead of the
+//     example's success: Azure refusing a request that was right.
 //   * Long-running operations: the example's 201/202 answer first, its
 //     `Location` / `Azure-AsyncOperation` headers pointed at this server;
 //     polling that URL answers the example's final 200/204 (or, with
@@ -63,6 +67,10 @@ export interface ReplayStep {
   body?: string;
   /** Dotted body properties whose values the test chooses (their presence is still checked). */
   vary?: string[];
+  /** Properties the operation's Swagger defines and the example lacks (the test sends them; their values are the test's). */
+  beyond?: string[];
+  /** Answer this published error (status, file under test/fixtures/azure-arm/) instead of the example's success. */
+  fail?: { status: number; body: string };
   /** The operation's poll is never answered (Azure slower than the request's deadline); the connection closes at stop. */
   stallPoll?: boolean;
 }
@@ -85,16 +93,18 @@ export function loadExample(file: string): Example {
 const isPlaceholder = (value: Json | undefined) => typeof value === 'string' && /^\{[^}]+\}$/.test(value);
 
 /** Every property of `actual` must exist in `example`, scalars equal (unless varied or a placeholder). */
-export function bodyProblems(actual: Json, example: Json | undefined, vary: string[], path = ''): string[] {
-  if (example === undefined) return [`body property '${path}' is not in the example`];
+export function bodyProblems(actual: Json, example: Json | undefined, vary: string[], path = '', beyond: string[] = []): string[] {
+  // The SDKs serialise a flattened model's empty `properties` (a subnet given by id alone) as {}: it carries no value.
+  if (example === undefined && isObject(actual) && Object.keys(actual).length === 0) return [];
+  if (example === undefined) return beyond.includes(path) ? [] : [`body property '${path}' is not in the example`];
   if (vary.includes(path) || isPlaceholder(example)) return [];
   if (Array.isArray(actual)) {
     if (!Array.isArray(example)) return [`body property '${path}' is an array, the example's is not`];
-    return actual.flatMap((item, i) => bodyProblems(item, example[i] ?? example[0], vary, path));
+    return actual.flatMap((item, i) => bodyProblems(item, example[i] ?? example[0], vary, path, beyond));
   }
   if (isObject(actual)) {
     if (!isObject(example)) return [`body property '${path}' is an object, the example's is not`];
-    return Object.entries(actual).flatMap(([key, value]) => bodyProblems(value, example[key], vary, path ? `${path}.${key}` : key));
+    return Object.entries(actual).flatMap(([key, value]) => bodyProblems(value, example[key], vary, path ? `${path}.${key}` : key, beyond));
   }
   return actual === example ? [] : [`body property '${path}' is ${JSON.stringify(actual)}, the example's ${JSON.stringify(example)}`];
 }
@@ -224,6 +234,11 @@ export class ArmReplay {
       const problems = head ? this.check(head, req.method ?? '', url, body) : ['every expected step awaits its poll'];
       return this.refuse(res, `${req.method} ${url.pathname}${url.search} against ${head?.step.example ?? '-'}: ${problems.join('; ')}`);
     }
+    if (next.step.fail) {
+      this.queue.splice(this.queue.indexOf(next), 1);
+      res.writeHead(next.step.fail.status, { 'content-type': 'application/json; charset=utf-8' }).end(readFileSync(join(FIXTURES, next.step.fail.body)));
+      return;
+    }
     const responses = next.example.responses;
     const first = ['202', '201'].find((status) => responses[status]) ?? ['200', '204'].find((status) => responses[status]);
     if (!first) return this.refuse(res, `${next.step.example} has no success response`);
@@ -254,7 +269,7 @@ export class ArmReplay {
     }
     if (step.body) {
       if (!body) problems.push('no request body');
-      else problems.push(...bodyProblems(JSON.parse(body), example.parameters[step.body], step.vary ?? []));
+      else problems.push(...bodyProblems(JSON.parse(body), example.parameters[step.body], step.vary ?? [], '', step.beyond ?? []));
     } else if (body) {
       problems.push('a request body the example does not have');
     }
