@@ -3,6 +3,7 @@
 // provider's Resource Manager scope.
 import type { CollectionName, Driver } from '../../core/driver.js';
 import { ArmConnections, armScopeOf } from './arm.js';
+import { addressOperations } from './addresses.js';
 import { blobOperations } from './blob.js';
 import { computeOperations } from './compute.js';
 import { instanceCreateOperations } from './create.js';
@@ -41,6 +42,7 @@ export function createAzureDriver(options: AzureOptions): Driver {
     ...keyOperations(options, connections),
     ...volumeOperations(options, connections),
     ...networkOperations(options, connections),
+    ...addressOperations(options, connections),
     close: async () => {},
   };
 }

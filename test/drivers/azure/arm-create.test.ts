@@ -60,8 +60,8 @@ const show: ReplayStep[] = [
 let replay: ArmReplay;
 let server: AppServer;
 
-async function api(method: string, path: string, body?: Record<string, string>): Promise<Res> {
-  const res = await req(server, method, path, { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': PROVIDER }, ...(body ? { body } : {}) });
+async function api(method: string, path: string, body?: Record<string, string>, provider = PROVIDER): Promise<Res> {
+  const res = await req(server, method, path, { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': provider }, ...(body ? { body } : {}) });
   assertNoLeak(res, [SECRET, 'Bearer access_token']);
   return res;
 }
@@ -136,5 +136,37 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
     await assert.rejects(call(driver, 'create_instance', ctx, { imageId: IMAGE, keyname: 'k', firewallIds: [], profileOverrides: {}, params: {} }),
       (e: unknown) => e instanceof DeltacloudError && e.status === 501);
     assert.equal(replay.seen.length, seen);
+  });
+
+  test('associate = the VM\'s NIC read (VirtualMachines_Get, NetworkInterfaces_Get) and written back with the public IP on its primary IP configuration', async () => {
+    const nic = { networkInterfaceName: '{myNIC}' };
+    replay.expect({ example: 'compute/VirtualMachine_Get.json', method: 'GET', path: VM },
+      net({ example: 'network/NetworkInterfaceGet.json', method: 'GET', path: NIC, bind: nic }),
+      // What is written back is the NIC as read (NetworkInterfaceGet.json's answer), the public IP excepted.
+      net({ example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, bind: nic, readBack: 'network/NetworkInterfaceGet.json',
+        vary: ['properties.ipConfigurations.properties.publicIPAddress.id'] }));
+    const res = await api('POST', '/api/addresses/test-ip/associate', { instance_id: 'myVM' });
+    assert.equal(res.status, 202, res.text);
+    const sent = sentTo('/networkInterfaces/');
+    const written = JSON.stringify(sent);
+    assert.ok(written.includes(`"publicIPAddress":{"id":"/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.Network/publicIPAddresses/test-ip"}`), written);
+    assert.ok(written.includes('"networkSecurityGroup":{"id":"/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/nsg"'), 'the NIC keeps its other settings');
+
+    const seen = replay.seen.length;
+    assert.equal((await api('POST', '/api/addresses/bad..name./associate', { instance_id: 'myVM' })).status, 400);
+    assert.equal((await api('POST', '/api/addresses/test-ip/associate', {})).status, 400, 'instance_id is required');
+    assert.equal(replay.seen.length, seen, 'nothing sent for bad input');
+  });
+
+  test('disassociate = the address\'s NIC (from its ipConfiguration) written back without the public IP', async () => {
+    const nic = { networkInterfaceName: 'testDNS649', resourceGroupName: 'rg1' };
+    replay.expect(net({ example: 'network/PublicIpAddressGet.json', method: 'GET', path: PUBLIC_IP, bind: { resourceGroupName: 'rg1' } }),
+      net({ example: 'network/NetworkInterfaceGet.json', method: 'GET', path: NIC, bind: nic }),
+      net({ example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, bind: nic, readBack: 'network/NetworkInterfaceGet.json' }));
+    const res = await api('POST', '/api/addresses/testDNS-ip/disassociate', undefined, `replay;${SUB};rg1;westus`);
+    assert.equal(res.status, 202, res.text);
+    const written = JSON.stringify(sentTo('/networkInterfaces/testDNS649'));
+    assert.ok(!written.includes('publicIPAddress'), written);
+    assert.ok(written.includes('"name":"ipconfig1"') && written.includes('"name":"ipconfig2"'), 'both IP configurations stay');
   });
 });

@@ -69,6 +69,11 @@ export interface ReplayStep {
   vary?: string[];
   /** Properties the operation's Swagger defines and the example lacks (the test sends them; their values are the test's). */
   beyond?: string[];
+  /**
+   * A read-modify-write (a NIC's whole PUT after its GET): the body is checked against this example's 200
+   * answer, the resource as read, instead of the operation example's body parameter (`vary` still applies).
+   */
+  readBack?: string;
   /** Answer this published error (status, file under test/fixtures/azure-arm/) instead of the example's success. */
   fail?: { status: number; body: string };
   /** The operation's poll is never answered (Azure slower than the request's deadline); the connection closes at stop. */
@@ -267,9 +272,10 @@ export class ArmReplay {
       if (expected === undefined) problems.push(`query parameter ${name} is not in the example`);
       else if (String(expected) !== value) problems.push(`query ${name}=${value}, the example's ${String(expected)}`);
     }
-    if (step.body) {
+    if (step.body || step.readBack) {
+      const expected = step.readBack ? loadExample(step.readBack).responses['200']?.body : example.parameters[step.body!];
       if (!body) problems.push('no request body');
-      else problems.push(...bodyProblems(JSON.parse(body), example.parameters[step.body], step.vary ?? [], '', step.beyond ?? []));
+      else problems.push(...bodyProblems(JSON.parse(body), expected, step.vary ?? [], '', step.beyond ?? []));
     } else if (body) {
       problems.push('a request body the example does not have');
     }
