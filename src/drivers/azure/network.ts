@@ -124,7 +124,8 @@ export function networkOperations(options: AzureOptions, connections: ArmConnect
       checkResourceName(name, 'Firewall');
       const [s, { network, scope }] = arm(ctx);
       const location = locationOf(scope, 'a firewall');
-      return s.call(async () => firewallOf(await network.networkSecurityGroups.beginCreateOrUpdateAndWait(scope.resourceGroup, name, { location }, lro(s))));
+      // The id is the name asked for (the one Azure stores the group under).
+      return s.call(async () => ({ ...firewallOf(await network.networkSecurityGroups.beginCreateOrUpdateAndWait(scope.resourceGroup, name, { location }, lro(s))), id: name, name }));
     },
     delete_firewall: async (ctx, id) => {
       checkResourceName(id, 'Firewall');

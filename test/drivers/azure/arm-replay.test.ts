@@ -359,7 +359,7 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
     // The driver asks for the VM and its instance view at once: both requests for 'zzz' are refused, in either order
     // (the second may arrive after the API has answered the first failure), and nothing else is.
     const problems = replay.problems.splice(0);
-    assert.ok(problems.some((p) => p.includes("vmName 'zzz', the example's 'aaa'")), problems.join('\n'));
+    assert.ok(problems.some((p) => p.includes("vmName 'zzz', the step's 'aaa'")), problems.join('\n'));
     assert.ok(problems.every((p) => p.includes('/virtualMachines/zzz')), problems.join('\n'));
   });
 

@@ -7,7 +7,8 @@
 //     (the first it matches: concurrent reads may arrive in either order): same
 //     method, path parameters equal to the example's `parameters` (values
 //     written as `{placeholder}` match anything; a flow that works on one
-//     resource across several examples names it in `bind`), the example's
+//     resource across several examples names it in `bind`, literally, or
+//     `{any}` for a name the driver generates), the example's
 //     `api-version`, no query parameter the example does not carry, and a
 //     JSON body whose every property exists in the example's body parameter
 //     with the same scalar values (`vary` lists the properties a test may
@@ -21,6 +22,14 @@
 //     `Location` / `Azure-AsyncOperation` headers pointed at this server;
 //     polling that URL answers the example's final 200/204 (or, with
 //     `stallPoll`, nothing until the server stops: Azure slower than a deadline).
+//   * Served steps (`serve`, for the conformance suite, whose requests come in
+//     its own order): checked the same way, answered every time they match,
+//     never used up. A GET that matches none, on a path shaped like a served
+//     step's, is a resource the examples do not have: Resource Manager's
+//     documented ResourceNotFound (404); so is one deleted by a served DELETE.
+//   * A `nextLink` to a host no example answers (`disksvchost:99`, the
+//     examples' stand-in for Azure's next page) is left out of the answer:
+//     the listing is the example's page alone.
 //   * Entra ID: the OpenID metadata and token answers recorded from
 //     login.microsoftonline.com (hosts rewritten to this server); the token
 //     request must carry the expected client id, secret and scope, else the
@@ -61,7 +70,7 @@ export interface ReplayStep {
   method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
   /** The operation's path template from its Swagger file. */
   path: string;
-  /** Path parameters a multi-step flow uses instead of the example's (one resource across examples). */
+  /** Path parameters a multi-step flow uses instead of the example's (one resource across examples), literally; `{any}`: any. */
   bind?: Record<string, string>;
   /** The example parameter holding the request body. */
   body?: string;
@@ -144,6 +153,9 @@ export class ArmReplay {
   readonly caFile: string;
   private readonly dir: string;
   private readonly queue: Pending[] = [];
+  private readonly served: Array<{ step: ReplayStep; example: Example }> = [];
+  /** Paths (lower case) a served DELETE removed: Azure no longer finds them. */
+  private readonly gone = new Set<string>();
   private nextId = 1;
   /** Polls held open (`stallPoll`). */
   private readonly stalled: ServerResponse[] = [];
@@ -183,6 +195,11 @@ export class ArmReplay {
     for (const step of steps) this.queue.push({ id: this.nextId++, step, example: loadExample(step.example), polling: false });
   }
 
+  /** Steps answered whenever a request matches them, in any order and any number of times. */
+  serve(...steps: ReplayStep[]): void {
+    for (const step of steps) this.served.push({ step, example: loadExample(step.example) });
+  }
+
   /** What is still expected (empty when the flow was replayed to its end). */
   pending(): string[] {
     return this.queue.map((p) => `${p.step.method} ${p.step.example}${p.polling ? ' (awaiting its poll)' : ''}`);
@@ -219,7 +236,7 @@ export class ArmReplay {
     if (body) this.bodies.push({ request: `${req.method} ${url.pathname}`, body: JSON.parse(body) });
     const token = JSON.parse(readFileSync(join(FIXTURES, 'entra-id', 'token.json'), 'utf8')).access_token;
     if (req.headers.authorization !== `Bearer ${token}`) return this.refuse(res, `${req.method} ${url.pathname} without the issued bearer token`);
-    if (this.queue.length === 0) return this.refuse(res, `${req.method} ${url.pathname}${url.search} was not expected (no step left)`);
+    if (this.queue.length === 0 && this.served.length === 0) return this.refuse(res, `${req.method} ${url.pathname}${url.search} was not expected (no step left)`);
     const poll = /^\/_operations\/(\d+)$/.exec(url.pathname);
     if (poll) {
       const waiting = this.queue.find((p) => p.polling && p.id === Number(poll[1]));
@@ -233,7 +250,21 @@ export class ArmReplay {
     }
     // The first expected step this request is (concurrent reads may arrive in either order); else the next step's problems.
     const candidates = this.queue.filter((p) => !p.polling);
-    const next = candidates.find((p) => this.check(p, req.method ?? '', url, body).length === 0);
+    let next = candidates.find((p) => this.check(p, req.method ?? '', url, body).length === 0);
+    if (!next && this.served.length > 0) {
+      const path = url.pathname.toLowerCase();
+      if (req.method === 'PUT') this.gone.delete(path);
+      const isGone = req.method === 'GET' && [...this.gone].some((g) => path === g || path.startsWith(`${g}/`));
+      const served = isGone ? undefined : this.served.find((p) => this.check({ id: 0, polling: false, ...p }, req.method ?? '', url, body).length === 0);
+      if (served) {
+        next = { id: this.nextId++, ...served, polling: false };
+        this.queue.push(next);
+        if (req.method === 'DELETE') this.gone.add(path);
+      } else if (req.method === 'GET' && (isGone || this.served.some((p) => p.step.method === 'GET' && matchPath(p.step.path, url.pathname)))) {
+        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(readFileSync(join(FIXTURES, 'errors', 'ResourceNotFound.json')));
+        return;
+      }
+    }
     if (!next) {
       const head = candidates[0];
       const problems = head ? this.check(head, req.method ?? '', url, body) : ['every expected step awaits its poll'];
@@ -260,8 +291,11 @@ export class ArmReplay {
     const params = matchPath(step.path, url.pathname);
     if (!params) return [...problems, `path does not match ${step.path}`];
     for (const [name, value] of Object.entries(params)) {
-      const expected = step.bind?.[name] ?? example.parameters[name];
-      if (expected === undefined) problems.push(`path parameter ${name} is not in the example`);
+      const bound = step.bind?.[name];
+      const expected = bound ?? example.parameters[name];
+      if (bound !== undefined) {
+        if (bound !== '{any}' && bound !== value) problems.push(`${name} '${value}', the step's '${bound}'`);
+      } else if (expected === undefined) problems.push(`path parameter ${name} is not in the example`);
       else if (!isPlaceholder(expected) && String(expected) !== value) problems.push(`${name} '${value}', the example's '${String(expected)}'`);
     }
     const apiVersion = url.searchParams.get('api-version');
@@ -293,7 +327,12 @@ export class ArmReplay {
       res.writeHead(Number(status), headers).end();
       return;
     }
-    res.writeHead(Number(status), { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(response.body));
+    let body = response.body;
+    if (isObject(body) && typeof body.nextLink === 'string' && !body.nextLink.startsWith(this.url)) {
+      const { nextLink: _unanswered, ...page } = body;
+      body = page;
+    }
+    res.writeHead(Number(status), { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
   }
 
   /** Microsoft's recorded metadata, its authority pointed at this server and the requested tenant. */
