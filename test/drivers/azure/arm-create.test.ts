@@ -15,12 +15,10 @@ import { parseOptions } from '../../../src/drivers/azure/config.js';
 import { createAzureDriver } from '../../../src/drivers/azure/driver.js';
 import { assertNoLeak, JSON_TYPE, req, type Res } from '../../helpers/api.js';
 import { startApp, type AppServer } from '../../helpers/inject.js';
+import { CLIENT_ID, inGroup, SUB, TENANT } from './arm-paths.js';
 import { ArmReplay, type ReplayStep } from './arm-replay.js';
 
-const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
-const TENANT = 'contoso.onmicrosoft.com';
 const SECRET = 'create-client-secret-value';
-const SUB = '00000000-1111-2222-3333-444444444444';
 const AUTH = 'Basic ' + Buffer.from(`${CLIENT_ID}@${TENANT}:${SECRET}`).toString('base64');
 const GROUP = 'myResourceGroup';
 const PROVIDER = `replay;${SUB};${GROUP};westus`;
@@ -28,11 +26,10 @@ const PROVIDER = `replay;${SUB};${GROUP};westus`;
 const SUBNET = '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/rg1-vnet/subnets/default';
 const IMAGE = 'Canonical:ubuntu-24_04-lts:server:latest';
 
-const RG = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers';
-const VM = `${RG}/Microsoft.Compute/virtualMachines/{vmName}`;
-const KEY = `${RG}/Microsoft.Compute/sshPublicKeys/{sshPublicKeyName}`;
-const PUBLIC_IP = `${RG}/Microsoft.Network/publicIPAddresses/{publicIpAddressName}`;
-const NIC = `${RG}/Microsoft.Network/networkInterfaces/{networkInterfaceName}`;
+const VM = `${inGroup('Microsoft.Compute/virtualMachines')}/{vmName}`;
+const KEY = `${inGroup('Microsoft.Compute/sshPublicKeys')}/{sshPublicKeyName}`;
+const PUBLIC_IP = `${inGroup('Microsoft.Network/publicIPAddresses')}/{publicIpAddressName}`;
+const NIC = `${inGroup('Microsoft.Network/networkInterfaces')}/{networkInterfaceName}`;
 
 /** A network example (subscription `subid`, group `rg1`) on the test's subscription and group. */
 const net = (step: ReplayStep): ReplayStep => ({ ...step, bind: { subscriptionId: SUB, resourceGroupName: GROUP, ...step.bind } });

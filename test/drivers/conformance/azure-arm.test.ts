@@ -18,24 +18,21 @@
 import assert from 'node:assert/strict';
 import { generateSshKeyPair } from '../../../src/drivers/libvirt/ssh-keys.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
+import { CLIENT_ID, inGroup, SUB, TENANT } from '../azure/arm-paths.js';
 import { ArmReplay, type ReplayStep } from '../azure/arm-replay.js';
 import { describeConformance } from './conformance.js';
 
-const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
-const TENANT = 'contoso.onmicrosoft.com';
 const SECRET = 'conformance-client-secret';
-const SUB = '00000000-1111-2222-3333-444444444444';
 const GROUP = 'myResourceGroup';
 
-const RG = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers';
-const VMS = `${RG}/Microsoft.Compute/virtualMachines`;
-const KEYS = `${RG}/Microsoft.Compute/sshPublicKeys`;
-const IMAGES = `${RG}/Microsoft.Compute/images`;
-const DISKS = `${RG}/Microsoft.Compute/disks`;
-const SNAPSHOTS = `${RG}/Microsoft.Compute/snapshots`;
-const IPS = `${RG}/Microsoft.Network/publicIPAddresses`;
-const NICS = `${RG}/Microsoft.Network/networkInterfaces`;
-const NSGS = `${RG}/Microsoft.Network/networkSecurityGroups`;
+const VMS = inGroup('Microsoft.Compute/virtualMachines');
+const KEYS = inGroup('Microsoft.Compute/sshPublicKeys');
+const IMAGES = inGroup('Microsoft.Compute/images');
+const DISKS = inGroup('Microsoft.Compute/disks');
+const SNAPSHOTS = inGroup('Microsoft.Compute/snapshots');
+const IPS = inGroup('Microsoft.Network/publicIPAddresses');
+const NICS = inGroup('Microsoft.Network/networkInterfaces');
+const NSGS = inGroup('Microsoft.Network/networkSecurityGroups');
 
 /** An example on the provider's subscription and group, its resource named `name` when given. */
 function step(example: string, method: ReplayStep['method'], path: string, names: Record<string, string> = {}, body: Partial<ReplayStep> = {}): ReplayStep {
