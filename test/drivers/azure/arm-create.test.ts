@@ -115,6 +115,22 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
     assert.match(deletes[1]!, /\/publicIPAddresses\/myVM-ip\?/);
   });
 
+  test('the request\'s deadline runs out while the VM is being created: the VM (Azure accepted it), the NIC and the IP are deleted, 504', async () => {
+    replay.expect(...beforeTheVm, createVm, { ...show[0]!, stall: true },
+      { example: 'compute/VirtualMachine_Delete_Force.json', method: 'DELETE', path: VM },
+      net({ example: 'network/NetworkInterfaceDelete.json', method: 'DELETE', path: NIC, bind: { networkInterfaceName: 'myVM-nic' } }),
+      net({ example: 'network/PublicIpAddressDelete.json', method: 'DELETE', path: PUBLIC_IP, bind: { publicIpAddressName: 'myVM-ip' } }));
+    const driver = createAzureDriver(parseOptions({ providers: { replay: { armEndpoint: replay.url, authorityHost: replay.url, caFile: replay.caFile, images: [IMAGE], subnetId: SUBNET } }, pollIntervalMs: 10 }));
+    const ctx = new RequestContext(PROVIDER, { user: `${CLIENT_ID}@${TENANT}`, password: SECRET }, undefined, {}, { timeoutMs: 6_000 });
+    await assert.rejects(call(driver, 'create_instance', ctx, { imageId: IMAGE, keyname: 'mySshPublicKeyName', name: 'myVM', hardwareProfileId: 'Standard_D1_v2', firewallIds: [], profileOverrides: {}, params: {} }),
+      (e: unknown) => e instanceof DeltacloudError && e.status === 504);
+    // The API answers 504 at the deadline; the clean-up goes on with its own time.
+    for (const until = Date.now() + 10_000; replay.pending().length > 0 && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
+    const deletes = replay.seen.filter((line) => line.startsWith('DELETE '));
+    assert.deepEqual(deletes.map((line) => line.split('?')[0]!.split('/').slice(-2).join('/')), ['virtualMachines/myVM', 'networkInterfaces/myVM-nic', 'publicIPAddresses/myVM-ip']);
+    assert.ok(deletes[0]!.includes('forceDeletion=true'), deletes[0]);
+  });
+
   test('bad input is refused with 400 before any call: unknown size, realm or image, no key, a bad name', async () => {
     const seen = replay.seen.length;
     const bads: Array<Record<string, string>> = [{ hwp_id: 'Standard_Nope' }, { realm_id: 'eastus-1' }, { realm_id: 'westus-7' }, { image_id: 'Canonical:other:server:latest' },

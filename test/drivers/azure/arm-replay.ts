@@ -87,6 +87,8 @@ export interface ReplayStep {
   fail?: { status: number; body: string };
   /** The operation's poll is never answered (Azure slower than the request's deadline); the connection closes at stop. */
   stallPoll?: boolean;
+  /** The request itself is checked, then never answered (a VM creation polled by a GET of the VM that outlives the deadline). */
+  stall?: boolean;
 }
 
 interface Pending {
@@ -269,6 +271,11 @@ export class ArmReplay {
       const head = candidates[0];
       const problems = head ? this.check(head, req.method ?? '', url, body) : ['every expected step awaits its poll'];
       return this.refuse(res, `${req.method} ${url.pathname}${url.search} against ${head?.step.example ?? '-'}: ${problems.join('; ')}`);
+    }
+    if (next.step.stall) {
+      this.queue.splice(this.queue.indexOf(next), 1);
+      this.stalled.push(res);
+      return;
     }
     if (next.step.fail) {
       this.queue.splice(this.queue.indexOf(next), 1);
