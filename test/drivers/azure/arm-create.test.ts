@@ -11,7 +11,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { RequestContext } from '../../../src/core/driver.js';
 import { DeltacloudError } from '../../../src/core/errors.js';
 import { call } from '../../../src/core/kit/pipeline.js';
-import { parseOptions } from '../../../src/drivers/azure/config.js';
+import { AzureConfigError, parseOptions } from '../../../src/drivers/azure/config.js';
 import { createAzureDriver } from '../../../src/drivers/azure/driver.js';
 import { assertNoLeak, JSON_TYPE, req, type Res } from '../../helpers/api.js';
 import { startApp, type AppServer } from '../../helpers/inject.js';
@@ -182,5 +182,14 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
     const written = JSON.stringify(sentTo('/networkInterfaces/testDNS649'));
     assert.ok(!written.includes('publicIPAddress'), written);
     assert.ok(written.includes('"name":"ipconfig1"') && written.includes('"name":"ipconfig2"'), 'both IP configurations stay');
+  });
+});
+
+describe('azure subnetId (operator configuration)', () => {
+  test('a subnet resource id is kept; anything else is refused at start-up', () => {
+    assert.equal(parseOptions({ providers: { p: { subnetId: SUBNET } } }).providers.get('p')?.subnetId, SUBNET);
+    for (const bad of ['default', `${SUBNET}/extra`, '/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v', 'https://example.net/subnets/x']) {
+      assert.throws(() => parseOptions({ providers: { p: { subnetId: bad } } }), AzureConfigError, bad);
+    }
   });
 });
