@@ -46,9 +46,10 @@ const createVm: ReplayStep = {
   example: 'compute/VirtualMachine_Create_WithSshAuthentication.json', method: 'PUT', path: VM, body: 'parameters',
   vary: ['properties.networkProfile.networkInterfaces.id', 'properties.osProfile.linuxConfiguration.ssh.publicKeys.path',
     'properties.osProfile.linuxConfiguration.ssh.publicKeys.keyData'],
-  // Both in the VirtualMachine definition of the 2026-03-01 Swagger (`zones`, `OSProfile.customData`); this example sends neither.
-  beyond: ['zones', 'properties.osProfile.customData'],
 };
+const USER_DATA = '#cloud-config\npackages: [nginx]\n';
+/** The create with a realm and user data: both in the VirtualMachine definition of the 2026-03-01 Swagger (`zones`, `OSProfile.customData`), which this example sends neither of. */
+const createVmInZone: ReplayStep = { ...createVm, extra: { zones: ['2'], 'properties.osProfile.customData': Buffer.from(USER_DATA).toString('base64') } };
 const show: ReplayStep[] = [
   { example: 'compute/VirtualMachine_Get.json', method: 'GET', path: VM },
   { example: 'compute/VirtualMachine_Get_InstanceView.json', method: 'GET', path: `${VM}/instanceView` },
@@ -81,9 +82,8 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
 
   test('create: the key, a public IP, a NIC in the operator\'s subnet carrying it, the VM on the NIC (polled), then the instance → 201', async () => {
     // Polling the VM's creation (the example answers 201 with provisioningState Creating) is a GET of the VM.
-    replay.expect(...beforeTheVm, createVm, show[0]!, ...show);
-    const userData = '#cloud-config\npackages: [nginx]\n';
-    const res = await api('POST', '/api/instances', { ...CREATE, realm_id: 'westus-2', user_data: Buffer.from(userData).toString('base64') });
+    replay.expect(...beforeTheVm, createVmInZone, show[0]!, ...show);
+    const res = await api('POST', '/api/instances', { ...CREATE, realm_id: 'westus-2', user_data: Buffer.from(USER_DATA).toString('base64') });
     assert.equal(res.status, 201, res.text);
     assert.match(res.headers.location ?? '', /\/api\/instances\/myVM$/);
     const instance = JSON.parse(res.text).instance;
@@ -96,7 +96,7 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
       `the NIC carries the IP Azure answered: ${nic}`);
     const vm = JSON.stringify(sentTo('/virtualMachines/myVM'));
     assert.ok(vm.includes('"zones":["2"]'), vm);
-    assert.ok(vm.includes(`"customData":"${Buffer.from(userData).toString('base64')}"`), vm);
+    assert.ok(vm.includes(`"customData":"${Buffer.from(USER_DATA).toString('base64')}"`), vm);
     assert.ok(vm.includes('"id":"/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/test-nic"'), 'the VM is on the NIC Azure answered');
     assert.ok(vm.includes('"keyData":"{ssh-rsa public key}"'), 'the key resource\'s public key');
     assert.ok(vm.includes('"imageReference":{"publisher":"Canonical","offer":"ubuntu-24_04-lts","sku":"server","version":"latest"}'), vm);
@@ -157,7 +157,7 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
     replay.expect({ example: 'compute/VirtualMachine_Get.json', method: 'GET', path: VM },
       net({ example: 'network/NetworkInterfaceGet.json', method: 'GET', path: NIC, bind: nic }),
       // What is written back is the NIC as read (NetworkInterfaceGet.json's answer), the public IP excepted.
-      net({ example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, bind: nic, readBack: 'network/NetworkInterfaceGet.json',
+      net({ example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, bind: nic, body: 'parameters', bodyFrom: 'network/NetworkInterfaceGet.json',
         vary: ['properties.ipConfigurations.properties.publicIPAddress.id'] }));
     const res = await api('POST', '/api/addresses/test-ip/associate', { instance_id: 'myVM' });
     assert.equal(res.status, 202, res.text);
@@ -176,7 +176,7 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
     const nic = { networkInterfaceName: 'testDNS649', resourceGroupName: 'rg1' };
     replay.expect(net({ example: 'network/PublicIpAddressGet.json', method: 'GET', path: PUBLIC_IP, bind: { resourceGroupName: 'rg1' } }),
       net({ example: 'network/NetworkInterfaceGet.json', method: 'GET', path: NIC, bind: nic }),
-      net({ example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, bind: nic, readBack: 'network/NetworkInterfaceGet.json' }));
+      net({ example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, bind: nic, body: 'parameters', bodyFrom: 'network/NetworkInterfaceGet.json' }));
     const res = await api('POST', '/api/addresses/testDNS-ip/disassociate', undefined, `replay;${SUB};rg1;westus`);
     assert.equal(res.status, 202, res.text);
     const written = JSON.stringify(sentTo('/networkInterfaces/testDNS649'));
