@@ -33,6 +33,8 @@ const SNAPSHOTS = inGroup('Microsoft.Compute/snapshots');
 const IPS = inGroup('Microsoft.Network/publicIPAddresses');
 const NICS = inGroup('Microsoft.Network/networkInterfaces');
 const NSGS = inGroup('Microsoft.Network/networkSecurityGroups');
+const LBS = inGroup('Microsoft.Network/loadBalancers');
+const VNETS = inGroup('Microsoft.Network/virtualNetworks');
 
 /** An example on the provider's subscription and group, its resource named `name` when given. */
 function step(example: string, method: ReplayStep['method'], path: string, names: Record<string, string> = {}, body: Partial<ReplayStep> = {}): ReplayStep {
@@ -46,6 +48,7 @@ const KEY = { sshPublicKeyName: 'mySshPublicKeyName' };
 const DISK = { diskName: 'myManagedDisk1' };
 const IP = { publicIpAddressName: 'testDNS-ip' };
 const NSG = { networkSecurityGroupName: 'nsg1' };
+const VNET = { virtualNetworkName: 'vnet1' };
 
 const SERVED: ReplayStep[] = [
   step('compute/VirtualMachine_List_MinimumSet_Gen.json', 'GET', VMS),
@@ -74,6 +77,16 @@ const SERVED: ReplayStep[] = [
   step('network/NetworkSecurityGroupGet.json', 'GET', `${NSGS}/{networkSecurityGroupName}`, NSG),
   step('network/NetworkSecurityGroupCreate.json', 'PUT', `${NSGS}/{networkSecurityGroupName}`, NSG, { body: 'parameters', vary: ['location'] }),
   step('network/NetworkSecurityGroupDelete.json', 'DELETE', `${NSGS}/{networkSecurityGroupName}`, NSG),
+  step('network/LoadBalancerList.json', 'GET', LBS),
+  step('network/LoadBalancerGet.json', 'GET', `${LBS}/{loadBalancerName}`),
+  step('network/VirtualNetworkList.json', 'GET', VNETS),
+  step('network/VirtualNetworkGet.json', 'GET', `${VNETS}/{virtualNetworkName}`, VNET),
+  // The suite's probe (POST without parameters) creates a network under a generated name too.
+  step('network/VirtualNetworkCreate.json', 'PUT', `${VNETS}/{virtualNetworkName}`, { virtualNetworkName: '{any}' }, { body: 'parameters', vary: ['location'] }),
+  step('network/VirtualNetworkDelete.json', 'DELETE', `${VNETS}/{virtualNetworkName}`, VNET),
+  // A VM's metrics: the example reads a Cosmos DB account; here the resource is a listed VM, the query's window and names the driver's.
+  step('monitor/GetMetricError.json', 'GET', `${VMS}/{vmName}/providers/Microsoft.Insights/metrics`, VM,
+    { varyQuery: ['timespan', 'interval', 'metricnames', 'metricnamespace', 'aggregation'] }),
 ];
 
 let replay: ArmReplay | undefined;
@@ -101,6 +114,7 @@ describeConformance({
       keys: { name: KEY.sshPublicKeyName, public_key: publicKey },
       storage_volumes: { name: DISK.diskName, capacity: '200' },
       firewalls: { name: NSG.networkSecurityGroupName, description: 'conformance' },
+      networks: { name: VNET.virtualNetworkName, address_block: '10.0.0.0/16' },
     },
   },
   expect: {
