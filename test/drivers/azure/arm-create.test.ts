@@ -1,22 +1,21 @@
 // Instance create on Resource Manager (public IP → NIC → VM) and address
 // associate/disassociate, replayed from Microsoft's own examples (see
-// test/fixtures/azure-arm/README.md) by test/drivers/azure/arm-replay.ts,
+// test/fixtures/azure-arm/README.md) by test/drivers/azure/arm-suite.replay.ts,
 // which checks every request against the example it answers with. The
 // examples name their resources (`myVM`, `test-nic`, `test-ip`) and groups
 // (`myResourceGroup`, `rg1`) each their own way: one flow works on one VM,
 // so its NIC and IP examples are bound (`bind`) to the names the driver
 // derives from the VM's, in the VM example's group.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { RequestContext } from '../../../src/core/driver.js';
 import { DeltacloudError } from '../../../src/core/errors.js';
 import { call } from '../../../src/core/kit/pipeline.js';
 import { AzureConfigError, parseOptions } from '../../../src/drivers/azure/config.js';
 import { createAzureDriver } from '../../../src/drivers/azure/driver.js';
 import { assertNoLeak, JSON_TYPE, req, type Res } from '../../helpers/api.js';
-import { startApp, type AppServer } from '../../helpers/inject.js';
 import { CLIENT_ID, inGroup, SUB, TENANT } from './arm-paths.js';
-import { ArmReplay, type ReplayStep } from './arm-replay.js';
+import { replayedServer, type ReplayStep } from './arm-replay.js';
 
 const SECRET = 'create-client-secret-value';
 const AUTH = 'Basic ' + Buffer.from(`${CLIENT_ID}@${TENANT}:${SECRET}`).toString('base64');
@@ -55,34 +54,23 @@ const show: ReplayStep[] = [
   { example: 'compute/VirtualMachine_Get_InstanceView.json', method: 'GET', path: `${VM}/instanceView` },
 ];
 
-let replay: ArmReplay;
-let server: AppServer;
+let suite: ReturnType<typeof replayedServer>;
 
 async function api(method: string, path: string, body?: Record<string, string>, provider = PROVIDER): Promise<Res> {
-  const res = await req(server, method, path, { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': provider }, ...(body ? { body } : {}) });
+  const res = await req(suite.server, method, path, { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': provider }, ...(body ? { body } : {}) });
   assertNoLeak(res, [SECRET, 'Bearer access_token']);
   return res;
 }
 
 const CREATE = { image_id: IMAGE, hwp_id: 'Standard_D1_v2', keyname: 'mySshPublicKeyName', name: 'myVM' };
-const sentTo = (fragment: string) => replay.bodies.filter((b) => b.request.startsWith('PUT ') && b.request.includes(fragment)).at(-1)?.body;
+const sentTo = (fragment: string) => suite.replay.bodies.filter((b) => b.request.startsWith('PUT ') && b.request.includes(fragment)).at(-1)?.body;
 
 describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples replayed', () => {
-  before(async () => {
-    replay = await ArmReplay.start({ clientId: CLIENT_ID, clientSecret: SECRET });
-    server = await startApp({ args: ['-i', 'azure', '-c', replay.writeConfig({ subnetId: SUBNET })] });
-  });
-  after(async () => {
-    await server?.stop();
-    await replay?.stop();
-  });
-  afterEach(() => {
-    assert.deepEqual(replay.reset(), { problems: [], pending: [] });
-  });
+  suite = replayedServer({ clientId: CLIENT_ID, clientSecret: SECRET }, { subnetId: SUBNET });
 
   test('create: the key, a public IP, a NIC in the operator\'s subnet carrying it, the VM on the NIC (polled), then the instance → 201', async () => {
     // Polling the VM's creation (the example answers 201 with provisioningState Creating) is a GET of the VM.
-    replay.expect(...beforeTheVm, createVmInZone, show[0]!, ...show);
+    suite.replay.expect(...beforeTheVm, createVmInZone, show[0]!, ...show);
     const res = await api('POST', '/api/instances', { ...CREATE, realm_id: 'westus-2', user_data: Buffer.from(USER_DATA).toString('base64') });
     assert.equal(res.status, 201, res.text);
     assert.match(res.headers.location ?? '', /\/api\/instances\/myVM$/);
@@ -103,58 +91,58 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
   });
 
   test('the VM step refused (SkuNotAvailable, 409): the NIC and the public IP are deleted (polled), newest first; the client gets 409', async () => {
-    replay.expect(...beforeTheVm, { ...createVm, fail: { status: 409, body: 'errors/SkuNotAvailable.json' } },
+    suite.replay.expect(...beforeTheVm, { ...createVm, fail: { status: 409, body: 'errors/SkuNotAvailable.json' } },
       net({ example: 'network/NetworkInterfaceDelete.json', method: 'DELETE', path: NIC, bind: { networkInterfaceName: 'myVM-nic' } }),
       net({ example: 'network/PublicIpAddressDelete.json', method: 'DELETE', path: PUBLIC_IP, bind: { publicIpAddressName: 'myVM-ip' } }));
     const res = await api('POST', '/api/instances', CREATE);
     assert.equal(res.status, 409, res.text);
     assert.match(res.text, /SkuNotAvailable/);
-    const deletes = replay.seen.filter((line) => line.startsWith('DELETE '));
+    const deletes = suite.replay.seen.filter((line) => line.startsWith('DELETE '));
     assert.equal(deletes.length, 2, deletes.join('\n'));
     assert.match(deletes[0]!, /\/networkInterfaces\/myVM-nic\?/);
     assert.match(deletes[1]!, /\/publicIPAddresses\/myVM-ip\?/);
   });
 
   test('the request\'s deadline runs out while the VM is being created: the VM (Azure accepted it), the NIC and the IP are deleted, 504', async () => {
-    replay.expect(...beforeTheVm, createVm, { ...show[0]!, stall: true },
+    suite.replay.expect(...beforeTheVm, createVm, { ...show[0]!, stall: true },
       { example: 'compute/VirtualMachine_Delete_Force.json', method: 'DELETE', path: VM },
       net({ example: 'network/NetworkInterfaceDelete.json', method: 'DELETE', path: NIC, bind: { networkInterfaceName: 'myVM-nic' } }),
       net({ example: 'network/PublicIpAddressDelete.json', method: 'DELETE', path: PUBLIC_IP, bind: { publicIpAddressName: 'myVM-ip' } }));
-    const driver = createAzureDriver(parseOptions({ providers: { replay: { armEndpoint: replay.url, authorityHost: replay.url, caFile: replay.caFile, images: [IMAGE], subnetId: SUBNET } }, pollIntervalMs: 10 }));
+    const driver = createAzureDriver(parseOptions({ providers: { replay: { armEndpoint: suite.replay.url, authorityHost: suite.replay.url, caFile: suite.replay.caFile, images: [IMAGE], subnetId: SUBNET } }, pollIntervalMs: 10 }));
     const ctx = new RequestContext(PROVIDER, { user: `${CLIENT_ID}@${TENANT}`, password: SECRET }, undefined, {}, { timeoutMs: 6_000 });
-    const seen = replay.seen.length;
+    const seen = suite.replay.seen.length;
     await assert.rejects(call(driver, 'create_instance', ctx, { imageId: IMAGE, keyname: 'mySshPublicKeyName', name: 'myVM', hardwareProfileId: 'Standard_D1_v2', firewallIds: [], profileOverrides: {}, params: {} }),
       (e: unknown) => e instanceof DeltacloudError && e.status === 504);
     // The API answers 504 at the deadline; the clean-up goes on with its own time.
-    for (const until = Date.now() + 10_000; replay.pending().length > 0 && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
-    const deletes = replay.seen.slice(seen).filter((line) => line.startsWith('DELETE '));
+    for (const until = Date.now() + 10_000; suite.replay.pending().length > 0 && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
+    const deletes = suite.replay.seen.slice(seen).filter((line) => line.startsWith('DELETE '));
     assert.deepEqual(deletes.map((line) => line.split('?')[0]!.split('/').slice(-2).join('/')), ['virtualMachines/myVM', 'networkInterfaces/myVM-nic', 'publicIPAddresses/myVM-ip']);
     assert.ok(deletes[0]!.includes('forceDeletion=true'), deletes[0]);
   });
 
   test('bad input is refused with 400 before any call: unknown size, realm or image, no key, a bad name', async () => {
-    const seen = replay.seen.length;
+    const seen = suite.replay.seen.length;
     const bads: Array<Record<string, string>> = [{ hwp_id: 'Standard_Nope' }, { realm_id: 'eastus-1' }, { realm_id: 'westus-7' }, { image_id: 'Canonical:other:server:latest' },
       { keyname: '' }, { name: '-bad-' }, { name: 'under_score' }];
     for (const bad of bads) {
       const res = await api('POST', '/api/instances', { ...CREATE, ...bad });
       assert.equal(res.status, 400, `${JSON.stringify(bad)}: ${res.text}`);
     }
-    assert.equal(replay.seen.length, seen, 'nothing sent for bad input');
+    assert.equal(suite.replay.seen.length, seen, 'nothing sent for bad input');
   });
 
   test('a provider without a subnet cannot create instances (501), before any call', async () => {
-    const driver = createAzureDriver(parseOptions({ providers: { replay: { armEndpoint: replay.url, authorityHost: replay.url, caFile: replay.caFile, images: [IMAGE] } } }));
+    const driver = createAzureDriver(parseOptions({ providers: { replay: { armEndpoint: suite.replay.url, authorityHost: suite.replay.url, caFile: suite.replay.caFile, images: [IMAGE] } } }));
     const ctx = new RequestContext(PROVIDER, { user: `${CLIENT_ID}@${TENANT}`, password: SECRET }, undefined, {}, { timeoutMs: 10_000 });
-    const seen = replay.seen.length;
+    const seen = suite.replay.seen.length;
     await assert.rejects(call(driver, 'create_instance', ctx, { imageId: IMAGE, keyname: 'k', firewallIds: [], profileOverrides: {}, params: {} }),
       (e: unknown) => e instanceof DeltacloudError && e.status === 501);
-    assert.equal(replay.seen.length, seen);
+    assert.equal(suite.replay.seen.length, seen);
   });
 
   test('associate = the VM\'s NIC read (VirtualMachines_Get, NetworkInterfaces_Get) and written back with the public IP on its primary IP configuration', async () => {
     const nic = { networkInterfaceName: '{myNIC}' };
-    replay.expect({ example: 'compute/VirtualMachine_Get.json', method: 'GET', path: VM },
+    suite.replay.expect({ example: 'compute/VirtualMachine_Get.json', method: 'GET', path: VM },
       net({ example: 'network/NetworkInterfaceGet.json', method: 'GET', path: NIC, bind: nic }),
       // What is written back is the NIC as read (NetworkInterfaceGet.json's answer), the public IP excepted.
       net({ example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, bind: nic, body: 'parameters', bodyFrom: 'network/NetworkInterfaceGet.json',
@@ -166,15 +154,15 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
     assert.ok(written.includes(`"publicIPAddress":{"id":"/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.Network/publicIPAddresses/test-ip"}`), written);
     assert.ok(written.includes('"networkSecurityGroup":{"id":"/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/nsg"'), 'the NIC keeps its other settings');
 
-    const seen = replay.seen.length;
+    const seen = suite.replay.seen.length;
     assert.equal((await api('POST', '/api/addresses/bad..name./associate', { instance_id: 'myVM' })).status, 400);
     assert.equal((await api('POST', '/api/addresses/test-ip/associate', {})).status, 400, 'instance_id is required');
-    assert.equal(replay.seen.length, seen, 'nothing sent for bad input');
+    assert.equal(suite.replay.seen.length, seen, 'nothing sent for bad input');
   });
 
   test('disassociate = the address\'s NIC (from its ipConfiguration) written back without the public IP', async () => {
     const nic = { networkInterfaceName: 'testDNS649', resourceGroupName: 'rg1' };
-    replay.expect(net({ example: 'network/PublicIpAddressGet.json', method: 'GET', path: PUBLIC_IP, bind: { resourceGroupName: 'rg1' } }),
+    suite.replay.expect(net({ example: 'network/PublicIpAddressGet.json', method: 'GET', path: PUBLIC_IP, bind: { resourceGroupName: 'rg1' } }),
       net({ example: 'network/NetworkInterfaceGet.json', method: 'GET', path: NIC, bind: nic }),
       net({ example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, bind: nic, body: 'parameters', bodyFrom: 'network/NetworkInterfaceGet.json' }));
     const res = await api('POST', '/api/addresses/testDNS-ip/disassociate', undefined, `replay;${SUB};rg1;westus`);

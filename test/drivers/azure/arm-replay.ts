@@ -402,12 +402,12 @@ export class ArmReplay {
  * A suite's replay and the server (`-i azure`, in this process) on it: started before the suite's tests, stopped after
  * them; after each test, every request matched an example and every expected one was sent.
  */
-export function replayedServer(options: ReplayOptions): { readonly replay: ArmReplay; readonly server: AppServer } {
+export function replayedServer(options: ReplayOptions, provider: Record<string, unknown> = {}): { readonly replay: ArmReplay; readonly server: AppServer } {
   let replay: ArmReplay | undefined;
   let server: AppServer | undefined;
   before(async () => {
     replay = await ArmReplay.start(options);
-    server = await startApp({ args: ['-i', 'azure', '-c', replay.writeConfig()] });
+    server = await startApp({ args: ['-i', 'azure', '-c', replay.writeConfig(provider)] });
   });
   after(async () => {
     await server?.stop();
