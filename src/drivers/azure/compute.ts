@@ -86,7 +86,7 @@ function toInstance(vm: VirtualMachine, name: string, view: VirtualMachineInstan
 }
 
 /** An operator-listed marketplace image: its id is `publisher:offer:sku:version`. */
-export function marketplaceImage(id: string): Image {
+function marketplaceImage(id: string): Image {
   const [publisher, offer, sku, version] = id.split(':');
   return { id, name: `${offer} ${sku}`, description: `${publisher} ${offer} ${sku} (version ${version}), Azure Marketplace`, ownerId: publisher, architecture: 'x86_64', state: 'AVAILABLE' };
 }

@@ -8,6 +8,7 @@
 // VM first, if Azure accepted it, then the NIC, then the IP) and the client
 // gets the failed step's error: a failed create leaves nothing behind.
 import type { VirtualMachine } from '@azure/arm-compute';
+import { randomBytes } from 'node:crypto';
 import type { Driver, InstanceCreate, RequestContext } from '../../core/driver.js';
 import { NotSupported, ValidationFailure } from '../../core/errors.js';
 import type { Instance } from '../../core/model.js';
@@ -16,7 +17,6 @@ import { show, VM_SIZES, ZONES } from './compute.js';
 import type { AzureOptions } from './config.js';
 import { checkResourceName } from './keys.js';
 import type { AzureSession } from './session.js';
-import { randomBytes } from 'node:crypto';
 
 /** The administrator Azure's own tools create on Linux VMs (`az vm create`): the key signs in as it. */
 export const ADMIN_USERNAME = 'azureuser';
@@ -85,6 +85,7 @@ export function instanceCreateOperations(options: AzureOptions, connections: Arm
       const plan = planOf(args, s, clients);
       const { compute, network, scope } = clients;
       const group = scope.resourceGroup;
+      const networkId = (type: string, name: string) => `/subscriptions/${scope.subscriptionId}/resourceGroups/${group}/providers/Microsoft.Network/${type}/${name}`;
       const lro = pollingOf(s, options);
       const key = await s.call(() => compute.sshPublicKeys.get(group, plan.keyname, { abortSignal: s.signal }));
       if (!key.publicKey) throw new ValidationFailure(`Key ${plan.keyname} holds no public key`);
@@ -98,7 +99,7 @@ export function instanceCreateOperations(options: AzureOptions, connections: Arm
         const nicName = `${plan.name}-nic`;
         const nic = await s.call(() => network.networkInterfaces.beginCreateOrUpdateAndWait(group, nicName, {
           location: plan.location,
-          ipConfigurations: [{ name: 'ipconfig1', subnet: { id: plan.subnetId }, publicIPAddress: { id: ip.id } }],
+          ipConfigurations: [{ name: 'ipconfig1', subnet: { id: plan.subnetId }, publicIPAddress: { id: ip.id ?? networkId('publicIPAddresses', ipName) } }],
         }, lro));
         made.push([nicName, (polling) => network.networkInterfaces.beginDeleteAndWait(group, nicName, polling)]);
 
@@ -119,7 +120,7 @@ export function instanceCreateOperations(options: AzureOptions, connections: Arm
               disablePasswordAuthentication: true,
             },
           },
-          networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+          networkProfile: { networkInterfaces: [{ id: nic.id ?? networkId('networkInterfaces', nicName), primary: true }] },
         }, lro);
         // Once Azure has accepted the VM it exists (perhaps failed): a later failure deletes it too.
         const accepted = poller.submitted().then(() => true, () => false);
