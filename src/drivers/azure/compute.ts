@@ -20,7 +20,7 @@ type ComputeOps = Pick<Driver,
   | 'reboot_instance' | 'destroy_instance'>;
 
 /** VM sizes offered (vCPUs, memory MiB, temporary storage GiB: Azure's published figures for each size). */
-const VM_SIZES: ReadonlyArray<[size: string, cpu: number, memoryMiB: number, storageGiB: number]> = [
+export const VM_SIZES: ReadonlyArray<[size: string, cpu: number, memoryMiB: number, storageGiB: number]> = [
   ['Standard_B1s', 1, 1024, 4],
   ['Standard_B2s', 2, 4096, 8],
   ['Standard_D1_v2', 1, 3584, 50],
@@ -105,17 +105,18 @@ function ownImage(image: AzureImage, subscriptionId: string): Image {
   };
 }
 
+/** A VM with its instance view (its power state). */
+export async function show(s: AzureSession, { compute, scope }: ArmClients, name: string): Promise<Instance> {
+  const [vm, view] = await s.call(() => Promise.all([
+    compute.virtualMachines.get(scope.resourceGroup, name, { abortSignal: s.signal }),
+    compute.virtualMachines.instanceView(scope.resourceGroup, name, { abortSignal: s.signal }),
+  ]));
+  return toInstance(vm, name, view);
+}
+
 export function computeOperations(options: AzureOptions, connections: ArmConnections): ComputeOps {
   const arm = (ctx: RequestContext) => connections.open(ctx);
   const lro = (s: AzureSession) => pollingOf(s, options);
-
-  async function show(s: AzureSession, { compute, scope }: ArmClients, name: string): Promise<Instance> {
-    const [vm, view] = await s.call(() => Promise.all([
-      compute.virtualMachines.get(scope.resourceGroup, name, { abortSignal: s.signal }),
-      compute.virtualMachines.instanceView(scope.resourceGroup, name, { abortSignal: s.signal }),
-    ]));
-    return toInstance(vm, name, view);
-  }
 
   function realmsOf(ctx: RequestContext): Realm[] {
     const [, { scope }] = arm(ctx);

@@ -5,7 +5,8 @@
 //     "providers": {
 //       "azurite": { "blobEndpoint": "http://127.0.0.1:10000/{account}" },
 //       "prod": { "cloud": "AzureCloud", "subscriptionId": "…", "resourceGroup": "deltacloud", "location": "westeurope",
-//                 "images": ["Canonical:ubuntu-24_04-lts:server:latest"] }
+//                 "images": ["Canonical:ubuntu-24_04-lts:server:latest"],
+//                 "subnetId": "/subscriptions/…/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default" }
 //     },
 //     "defaultProvider": "azurite",
 //     "blockSizeBytes": 4194304,
@@ -59,6 +60,8 @@ export interface AzureProvider extends CloudEndpoints, ArmScope {
   name: string;
   /** Marketplace images offered besides the subscription's own: `publisher:offer:sku:version`. */
   images: string[];
+  /** The subnet (its resource id) a new instance's network interface joins; without one instances cannot be created. */
+  subnetId?: string;
   /** PEM certificates trusted besides the public roots for this provider's endpoints (`caFile`; Azure Stack, a private CA). */
   ca?: string;
 }
@@ -83,6 +86,8 @@ export const SUBSCRIPTION_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 export const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
 export const LOCATION = /^[a-z][a-z0-9]{1,39}$/;
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A virtual network's subnet: `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>`. */
+const SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
 const MARKETPLACE_IMAGE = /^[A-Za-z0-9._-]+:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+$/;
 
 /** An http(s) endpoint without user info, query or fragment; no trailing slash. */
@@ -130,6 +135,8 @@ function providerOf(name: string, raw: unknown): AzureProvider {
   if (location !== undefined && !LOCATION.test(location)) o.fail('location', 'must be a location name such as westeurope');
   const images = o.strings('images') ?? [];
   for (const image of images) if (!MARKETPLACE_IMAGE.test(image)) o.fail('images', `entry '${image}' must be publisher:offer:sku:version`);
+  const subnetId = o.string('subnetId');
+  if (subnetId !== undefined && !SUBNET_ID.test(subnetId)) o.fail('subnetId', 'must be a subnet resource id (/subscriptions/…/virtualNetworks/<vnet>/subnets/<subnet>)');
   const path = `providers.${name}`;
   const caFile = o.string('caFile');
   const ca = caFile === undefined ? undefined : pemFile(caFile, () => o.fail('caFile', 'must be a readable file of PEM certificates'));
@@ -138,7 +145,7 @@ function providerOf(name: string, raw: unknown): AzureProvider {
     blobEndpoint: endpoint(o.string('blobEndpoint', cloud.blobEndpoint), `${path}.blobEndpoint`, true),
     armEndpoint: endpoint(o.string('armEndpoint', cloud.armEndpoint), `${path}.armEndpoint`),
     authorityHost: endpoint(o.string('authorityHost', cloud.authorityHost), `${path}.authorityHost`),
-    subscriptionId, resourceGroup, location, images, ...(ca ? { ca } : {}),
+    subscriptionId, resourceGroup, location, images, ...(subnetId ? { subnetId } : {}), ...(ca ? { ca } : {}),
   };
 }
 

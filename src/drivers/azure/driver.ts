@@ -3,8 +3,10 @@
 // provider's Resource Manager scope.
 import type { CollectionName, Driver } from '../../core/driver.js';
 import { ArmConnections, armScopeOf } from './arm.js';
+import { addressOperations } from './addresses.js';
 import { blobOperations } from './blob.js';
 import { computeOperations } from './compute.js';
+import { instanceCreateOperations } from './create.js';
 import { keyOperations } from './keys.js';
 import { loadBalancerOperations } from './load-balancers.js';
 import { metricOperations } from './metrics.js';
@@ -40,9 +42,11 @@ export function createAzureDriver(options: AzureOptions): Driver {
     },
     ...blobs,
     ...compute,
+    ...instanceCreateOperations(options, connections),
     ...keyOperations(options, connections),
     ...volumeOperations(options, connections),
     ...networkOperations(options, connections),
+    ...addressOperations(options, connections),
     ...loadBalancerOperations(options, connections),
     ...virtualNetworkOperations(options, connections),
     ...metricOperations(connections),

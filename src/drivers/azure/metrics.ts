@@ -50,8 +50,15 @@ export function metricOperations(connections: ArmConnections): MetricOps {
   return {
     metrics: async (ctx, filter) => {
       const [s, { compute, scope }] = connections.open(ctx);
+      const listing = (id: string): Metric => ({ id, entity: id, properties: Object.values(METRICS).map((name) => ({ name, values: null })) });
+      // `?id=` is one VM, read by its name as an instance's is (a VM name is one resource in its group).
+      if (filter.id) {
+        const id = filter.id;
+        const vm = await orUndefined(() => s.call(() => compute.virtualMachines.get(scope.resourceGroup, id, { abortSignal: s.signal })));
+        return vm ? [listing(id)] : [];
+      }
       const vms = await listed(s, compute.virtualMachines.list(scope.resourceGroup, { abortSignal: s.signal }), (vm: VirtualMachine) => ({ id: vm.name ?? nameOf(vm.id) }), filter.id);
-      return vms.map(({ id }): Metric => ({ id, entity: id, properties: Object.values(METRICS).map((name) => ({ name, values: null })) }));
+      return vms.map(({ id }) => listing(id));
     },
     // One Metrics_List call: Azure answers 404 for a VM that does not exist; a name it could not hold is none.
     metric: async (ctx, id) => {

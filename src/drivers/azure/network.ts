@@ -14,8 +14,9 @@ import type { AzureOptions } from './config.js';
 import { checkResourceName } from './keys.js';
 import type { AzureSession } from './session.js';
 
+// Listing and showing addresses (with the instance each is on), associate and disassociate: addresses.ts.
 type NetworkOps = Required<Pick<Driver,
-  'addresses' | 'address' | 'create_address' | 'destroy_address'
+  'create_address' | 'destroy_address'
   | 'firewalls' | 'firewall' | 'create_firewall' | 'delete_firewall' | 'create_firewall_rule' | 'delete_firewall_rule'>>;
 
 /** Security rule priorities: 100 (first) to 4096 (last); a new rule goes after the group's last. */
@@ -98,19 +99,12 @@ export const generatedName = (kind: string) => `deltacloud-${kind}-${randomBytes
 export function networkOperations(options: AzureOptions, connections: ArmConnections): NetworkOps {
   const arm = (ctx: RequestContext) => connections.open(ctx);
   const lro = (s: AzureSession) => pollingOf(s, options);
-  const addresses = membersOf(connections, 'Address', checkResourceName, {
-    list: ({ network, scope }, abortSignal) => network.publicIPAddresses.list(scope.resourceGroup, { abortSignal }),
-    get: ({ network, scope }, name, abortSignal) => network.publicIPAddresses.get(scope.resourceGroup, name, { abortSignal }),
-    map: addressOf,
-  });
   const firewalls = membersOf(connections, 'Firewall', checkResourceName, {
     list: ({ network, scope }, abortSignal) => network.networkSecurityGroups.list(scope.resourceGroup, { abortSignal }),
     get: ({ network, scope }, name, abortSignal) => network.networkSecurityGroups.get(scope.resourceGroup, name, { abortSignal }),
     map: firewallOf,
   });
   return {
-    addresses: (ctx, filter) => addresses.list(ctx, filter),
-    address: (ctx, id) => addresses.show(ctx, id),
     create_address: async (ctx, args) => {
       if (args?.instanceId) throw new ValidationFailure('Azure allocates a public IP address on its own: create it, then associate it');
       const [s, { network, scope }] = arm(ctx);
@@ -130,7 +124,8 @@ export function networkOperations(options: AzureOptions, connections: ArmConnect
       checkResourceName(name, 'Firewall');
       const [s, { network, scope }] = arm(ctx);
       const location = locationOf(scope, 'a firewall');
-      return s.call(async () => firewallOf(await network.networkSecurityGroups.beginCreateOrUpdateAndWait(scope.resourceGroup, name, { location }, lro(s))));
+      // The id is the name asked for (the one Azure stores the group under).
+      return s.call(async () => ({ ...firewallOf(await network.networkSecurityGroups.beginCreateOrUpdateAndWait(scope.resourceGroup, name, { location }, lro(s))), id: name, name }));
     },
     delete_firewall: async (ctx, id) => {
       checkResourceName(id, 'Firewall');

@@ -104,7 +104,8 @@ export function virtualNetworkOperations(options: AzureOptions, connections: Arm
       const location = locationOf(clients.scope, 'a network');
       const created = await s.call(() => clients.network.virtualNetworks.beginCreateOrUpdateAndWait(clients.scope.resourceGroup, network,
         { location, addressSpace: { addressPrefixes: [block] } }, pollingOf(s, options)));
-      return networkOf(created);
+      // The id is the name asked for (the one Azure stores the network under), as for volumes and firewalls.
+      return { ...networkOf(created), id: network, name: network };
     },
     destroy_network: async (ctx, id) => {
       checkResourceName(id, 'Network');

@@ -4,7 +4,7 @@
 // are reused across requests; the cache is bounded.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../core/driver.js';
-import { AuthenticationFailure } from '../../core/errors.js';
+import { NotSupported } from '../../core/errors.js';
 import type { AzureOptions, AzureProvider } from './config.js';
 import { mapAzureError } from './errors.js';
 import { parseCredentials, resolveProvider, type AzureCredentials } from './provider.js';
@@ -60,14 +60,16 @@ export class AzureSession {
     }
   }
 
+  // The kind of credentials decides the collections offered (GET /api): one the other kind needs is
+  // missing from this back end as reached with these credentials (501), like any collection not offered.
   storage(): Extract<AzureCredentials, { kind: 'storage' }> {
-    if (this.credentials.kind !== 'storage') throw new AuthenticationFailure('Blob Storage needs a storage account and its key (or a SAS) as user and password');
+    if (this.credentials.kind !== 'storage') throw new NotSupported('Blob Storage needs a storage account and its key (or a SAS) as user and password');
     return this.credentials;
   }
 
   servicePrincipal(): Extract<AzureCredentials, { kind: 'service-principal' }> {
     if (this.credentials.kind !== 'service-principal') {
-      throw new AuthenticationFailure('Resource Manager needs a service principal: user <client id>@<tenant id>, password the client secret');
+      throw new NotSupported('Resource Manager needs a service principal: user <client id>@<tenant id>, password the client secret');
     }
     return this.credentials;
   }

@@ -33,6 +33,7 @@ const VM = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/p
 const PUBLIC_IP = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/publicIPAddresses/{publicIpAddressName}';
 const NSG = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}';
 const RULE = `${NSG}/securityRules/{securityRuleName}`;
+const NIC = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkInterfaces/{networkInterfaceName}';
 /** A network example (they name the subscription `subid`) on the test's subscription. */
 const net = (step: ReplayStep): ReplayStep => ({ ...step, bind: { subscriptionId: SUB, ...step.bind } });
 /** Show = the VM and its instance view (Microsoft's examples for `myVM`), bound to the VM a flow works on. */
@@ -230,14 +231,18 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
   });
 
   test('addresses = public IP addresses: list (PublicIPAddresses_List), show, create (a generated name), delete (polled)', async () => {
-    replay.expect(net({ example: 'network/PublicIpAddressList.json', method: 'GET', path: PUBLIC_IP.slice(0, PUBLIC_IP.lastIndexOf('/')) }));
+    // testDNS-ip is on NIC testDNS649's ipconfig1: the NIC (NetworkInterfaceGet.json, on VM vm1) names its instance.
+    const nicGet = net({ example: 'network/NetworkInterfaceGet.json', method: 'GET', path: NIC, bind: { networkInterfaceName: 'testDNS649' } });
+    replay.expect(net({ example: 'network/PublicIpAddressList.json', method: 'GET', path: PUBLIC_IP.slice(0, PUBLIC_IP.lastIndexOf('/')) }), nicGet);
     const list = JSON.parse((await api('GET', '/api/addresses', 'rg1')).text).addresses;
-    assert.deepEqual(list.map((a: { id: string }) => a.id), ['testDNS-ip', 'ip03', 'ip04']);
+    // ip03 and ip04 are on a load balancer's frontend: no instance.
+    assert.deepEqual(list.map((a: { id: string; instance_id?: string }) => [a.id, a.instance_id]), [['testDNS-ip', 'vm1'], ['ip03', undefined], ['ip04', undefined]]);
 
-    replay.expect(net({ example: 'network/PublicIpAddressGet.json', method: 'GET', path: PUBLIC_IP }));
+    replay.expect(net({ example: 'network/PublicIpAddressGet.json', method: 'GET', path: PUBLIC_IP }), nicGet);
     const shown = await api('GET', '/api/addresses/testDNS-ip', 'rg1');
     assert.equal(shown.status, 200, shown.text);
     assert.equal(JSON.parse(shown.text).address.id, 'testDNS-ip');
+    assert.equal(JSON.parse(shown.text).address.instance_id, 'vm1');
 
     // The API names no address: the driver generates its name (any name matches the example's).
     replay.expect(net({ example: 'network/PublicIpAddressCreateDefaults.json', method: 'PUT', path: PUBLIC_IP, body: 'parameters', vary: ['location'], bind: { publicIpAddressName: '{any}' } }));
@@ -354,7 +359,7 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
     // The driver asks for the VM and its instance view at once: both requests for 'zzz' are refused, in either order
     // (the second may arrive after the API has answered the first failure), and nothing else is.
     const problems = replay.problems.splice(0);
-    assert.ok(problems.some((p) => p.includes("vmName 'zzz', the example's 'aaa'")), problems.join('\n'));
+    assert.ok(problems.some((p) => p.includes("vmName 'zzz', the step's 'aaa'")), problems.join('\n'));
     assert.ok(problems.every((p) => p.includes('/virtualMachines/zzz')), problems.join('\n'));
   });
 

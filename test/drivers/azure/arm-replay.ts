@@ -7,16 +7,29 @@
 //     (the first it matches: concurrent reads may arrive in either order): same
 //     method, path parameters equal to the example's `parameters` (values
 //     written as `{placeholder}` match anything; a flow that works on one
-//     resource across several examples names it in `bind`), the example's
+//     resource across several examples names it in `bind`, literally, or
+//     `{any}` for a name the driver generates), the example's
 //     `api-version`, no query parameter the example does not carry, and a
 //     JSON body whose every property exists in the example's body parameter
 //     with the same scalar values (`vary` lists the properties a test may
-//     choose itself). A mismatch answers 418 (the SDKs do not retry it) and
-//     is recorded in `problems`.
+//     choose itself; `extra` the ones the operation's Swagger allows that the
+//     example lacks, with the exact values the test expects). A mismatch
+//     answers 418 (the SDKs do not retry it) and is recorded in `problems`.
+//   * A step with `fail` is checked the same way, then answered with a
+//     published error body (test/fixtures/azure-arm/errors/) instead of the
+//     example's success: Azure refusing a request that was right.
 //   * Long-running operations: the example's 201/202 answer first, its
 //     `Location` / `Azure-AsyncOperation` headers pointed at this server;
 //     polling that URL answers the example's final 200/204 (or, with
 //     `stallPoll`, nothing until the server stops: Azure slower than a deadline).
+//   * Served steps (`serve`, for the conformance suite, whose requests come in
+//     its own order): checked the same way, answered every time they match,
+//     never used up. A GET that matches none, on a path shaped like a served
+//     step's, is a resource the examples do not have: Resource Manager's
+//     documented ResourceNotFound (404); so is one deleted by a served DELETE.
+//   * A `nextLink` to a host no example answers (`disksvchost:99`, the
+//     examples' stand-in for Azure's next page) is left out of the answer:
+//     the listing is the example's page alone.
 //   * Entra ID: the OpenID metadata and token answers recorded from
 //     login.microsoftonline.com (hosts rewritten to this server); the token
 //     request must carry the expected client id, secret and scope, else the
@@ -60,7 +73,7 @@ export interface ReplayStep {
   method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
   /** The operation's path template from its Swagger file. */
   path: string;
-  /** Path parameters a multi-step flow uses instead of the example's (one resource across examples). */
+  /** Path parameters a multi-step flow uses instead of the example's (one resource across examples), literally; `{any}`: any. */
   bind?: Record<string, string>;
   /** The example parameter holding the request body. */
   body?: string;
@@ -75,8 +88,12 @@ export interface ReplayStep {
   varyQuery?: string[];
   /** A read-modify-write: the body expected is this other example's 200 answer (what the test's read got), not `body`'s parameter. */
   bodyFrom?: string;
+  /** Answer this published error (status, file under test/fixtures/azure-arm/) instead of the example's success. */
+  fail?: { status: number; body: string };
   /** The operation's poll is never answered (Azure slower than the request's deadline); the connection closes at stop. */
   stallPoll?: boolean;
+  /** The request itself is checked, then never answered (a VM creation polled by a GET of the VM that outlives the deadline). */
+  stall?: boolean;
 }
 
 interface Pending {
@@ -156,6 +173,9 @@ export class ArmReplay {
   readonly caFile: string;
   private readonly dir: string;
   private readonly queue: Pending[] = [];
+  private readonly served: Array<{ step: ReplayStep; example: Example }> = [];
+  /** Paths (lower case) a served DELETE removed: Azure no longer finds them. */
+  private readonly gone = new Set<string>();
   private nextId = 1;
   /** Polls held open (`stallPoll`). */
   private readonly stalled: ServerResponse[] = [];
@@ -195,6 +215,11 @@ export class ArmReplay {
     for (const step of steps) this.queue.push({ id: this.nextId++, step, example: loadExample(step.example), polling: false });
   }
 
+  /** Steps answered whenever a request matches them, in any order and any number of times. */
+  serve(...steps: ReplayStep[]): void {
+    for (const step of steps) this.served.push({ step, example: loadExample(step.example) });
+  }
+
   /** What is still expected (empty when the flow was replayed to its end). */
   pending(): string[] {
     return this.queue.map((p) => `${p.step.method} ${p.step.example}${p.polling ? ' (awaiting its poll)' : ''}`);
@@ -231,7 +256,7 @@ export class ArmReplay {
     if (body) this.bodies.push({ request: `${req.method} ${url.pathname}`, body: JSON.parse(body) });
     const token = JSON.parse(readFileSync(join(FIXTURES, 'entra-id', 'token.json'), 'utf8')).access_token;
     if (req.headers.authorization !== `Bearer ${token}`) return this.refuse(res, `${req.method} ${url.pathname} without the issued bearer token`);
-    if (this.queue.length === 0) return this.refuse(res, `${req.method} ${url.pathname}${url.search} was not expected (no step left)`);
+    if (this.queue.length === 0 && this.served.length === 0) return this.refuse(res, `${req.method} ${url.pathname}${url.search} was not expected (no step left)`);
     const poll = /^\/_operations\/(\d+)$/.exec(url.pathname);
     if (poll) {
       const waiting = this.queue.find((p) => p.polling && p.id === Number(poll[1]));
@@ -245,11 +270,35 @@ export class ArmReplay {
     }
     // The first expected step this request is (concurrent reads may arrive in either order); else the next step's problems.
     const candidates = this.queue.filter((p) => !p.polling);
-    const next = candidates.find((p) => this.check(p, req.method ?? '', url, body).length === 0);
+    let next = candidates.find((p) => this.check(p, req.method ?? '', url, body).length === 0);
+    if (!next && this.served.length > 0) {
+      const path = url.pathname.toLowerCase();
+      if (req.method === 'PUT') this.gone.delete(path);
+      const isGone = req.method === 'GET' && [...this.gone].some((g) => path === g || path.startsWith(`${g}/`));
+      const served = isGone ? undefined : this.served.find((p) => this.check({ id: 0, polling: false, ...p }, req.method ?? '', url, body).length === 0);
+      if (served) {
+        next = { id: this.nextId++, ...served, polling: false };
+        this.queue.push(next);
+        if (req.method === 'DELETE') this.gone.add(path);
+      } else if (req.method === 'GET' && (isGone || this.served.some((p) => p.step.method === 'GET' && matchPath(p.step.path, url.pathname)))) {
+        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(readFileSync(join(FIXTURES, 'errors', 'ResourceNotFound.json')));
+        return;
+      }
+    }
     if (!next) {
       const head = candidates[0];
       const problems = head ? this.check(head, req.method ?? '', url, body) : ['every expected step awaits its poll'];
       return this.refuse(res, `${req.method} ${url.pathname}${url.search} against ${head?.step.example ?? '-'}: ${problems.join('; ')}`);
+    }
+    if (next.step.stall) {
+      this.queue.splice(this.queue.indexOf(next), 1);
+      this.stalled.push(res);
+      return;
+    }
+    if (next.step.fail) {
+      this.queue.splice(this.queue.indexOf(next), 1);
+      res.writeHead(next.step.fail.status, { 'content-type': 'application/json; charset=utf-8' }).end(readFileSync(join(FIXTURES, next.step.fail.body)));
+      return;
     }
     const responses = next.example.responses;
     const first = ['202', '201'].find((status) => responses[status]) ?? ['200', '204'].find((status) => responses[status]);
@@ -267,8 +316,11 @@ export class ArmReplay {
     const params = matchPath(step.path, url.pathname);
     if (!params) return [...problems, `path does not match ${step.path}`];
     for (const [name, value] of Object.entries(params)) {
-      const expected = step.bind?.[name] ?? example.parameters[name];
-      if (expected === undefined) problems.push(`path parameter ${name} is not in the example`);
+      const bound = step.bind?.[name];
+      const expected = bound ?? example.parameters[name];
+      if (bound !== undefined) {
+        if (bound !== '{any}' && bound !== value) problems.push(`${name} '${value}', the step's '${bound}'`);
+      } else if (expected === undefined) problems.push(`path parameter ${name} is not in the example`);
       else if (!isPlaceholder(expected) && String(expected) !== value) problems.push(`${name} '${value}', the example's '${String(expected)}'`);
     }
     const apiVersion = url.searchParams.get('api-version');
@@ -302,7 +354,12 @@ export class ArmReplay {
       res.writeHead(Number(status), headers).end();
       return;
     }
-    res.writeHead(Number(status), { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(response.body));
+    let body = response.body;
+    if (isObject(body) && typeof body.nextLink === 'string' && !body.nextLink.startsWith(this.url)) {
+      const { nextLink: _unanswered, ...page } = body;
+      body = page;
+    }
+    res.writeHead(Number(status), { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
   }
 
   /** Microsoft's recorded metadata, its authority pointed at this server and the requested tenant. */
@@ -345,12 +402,12 @@ export class ArmReplay {
  * A suite's replay and the server (`-i azure`, in this process) on it: started before the suite's tests, stopped after
  * them; after each test, every request matched an example and every expected one was sent.
  */
-export function replayedServer(options: ReplayOptions): { readonly replay: ArmReplay; readonly server: AppServer } {
+export function replayedServer(options: ReplayOptions, provider: Record<string, unknown> = {}): { readonly replay: ArmReplay; readonly server: AppServer } {
   let replay: ArmReplay | undefined;
   let server: AppServer | undefined;
   before(async () => {
     replay = await ArmReplay.start(options);
-    server = await startApp({ args: ['-i', 'azure', '-c', replay.writeConfig()] });
+    server = await startApp({ args: ['-i', 'azure', '-c', replay.writeConfig(provider)] });
   });
   after(async () => {
     await server?.stop();

@@ -54,13 +54,13 @@ describe('azure driver: Blob Storage on Azurite', { skip: missing }, () => {
     assert.deepEqual(buckets.features ?? [], []);
   });
 
-  test('service-principal credentials (client id@tenant) are not storage credentials: the entry point lists only drivers, buckets answer 401', async () => {
+  test('service-principal credentials (client id@tenant) are not storage credentials: the entry point lists only drivers, buckets answer 501 (not offered to them)', async () => {
     const principal = basic('00000000-1111-2222-3333-444444444444@contoso.onmicrosoft.com', 'client-secret-value');
     const entry = await req(server, 'GET', '/api', { auth: principal, accept: JSON_TYPE });
     assert.equal(entry.status, 200, entry.text);
     assert.deepEqual(entry.json().api.links.map((l: { rel: string }) => l.rel), ['drivers']);
     const buckets = await req(server, 'GET', '/api/buckets', { auth: principal, accept: JSON_TYPE });
-    assertJsonError(buckets, { status: 401, error: ERROR_CLASS[401], secrets: ['client-secret-value'] });
+    assertJsonError(buckets, { status: 501, error: ERROR_CLASS[501], secrets: ['client-secret-value'] });
   });
 
   test('bucket life: create, list, show, a blob round trip with metadata, HEAD, metadata update, range, delete', async () => {

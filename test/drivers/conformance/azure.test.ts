@@ -1,10 +1,7 @@
 // The azure driver's Blob Storage half against a live Azurite, started here
 // on a free port (test/drivers/azure/azurite.ts). With a storage account's
 // credentials the driver offers buckets only. The Resource Manager half
-// (service principal) is not a target here: Microsoft's examples replayed by
-// test/drivers/azure/arm-replay.ts answer fixed names in fixed flows, which
-// the conformance suite's own sequence of requests does not follow; it is
-// covered by test/drivers/azure/arm-replay.test.ts.
+// (service principal) is its own target: azure-arm.test.ts.
 import type { TestServer } from '../../helpers/server.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, PROVIDER, startAzurite, startAzureServer, type Azurite } from '../azure/azurite.js';
 import { describeConformance } from './conformance.js';
