@@ -3,6 +3,7 @@
 // (subscription, resource group, location). Clients are cached per
 // endpoint, scope and whole credential (ClientCache keys on a keyed hash).
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { ClientSecretCredential } from '@azure/identity';
 import { Agent } from 'node:https';
@@ -75,12 +76,14 @@ export interface ArmClients {
   scope: ArmScopeOf;
   compute: ComputeManagementClient;
   network: NetworkManagementClient;
+  monitor: MonitorClient;
 }
 
 export class ArmConnections {
   private readonly agents = new Map<string, Agent>();
   private readonly clients = new ClientCache<ComputeManagementClient>();
   private readonly networkClients = new ClientCache<NetworkManagementClient>();
+  private readonly monitorClients = new ClientCache<MonitorClient>();
   private readonly credentials = new ClientCache<ClientSecretCredential>();
 
   constructor(private readonly options: AzureOptions) {}
@@ -145,6 +148,9 @@ export class ArmConnections {
     };
     const compute = this.clients.get(key, () => new ComputeManagementClient(credential, scope.subscriptionId, clientOptions));
     const network = this.networkClients.get(key, () => new NetworkManagementClient(credential, scope.subscriptionId, clientOptions));
-    return { scope, compute, network };
+    // @azure/arm-monitor 7 (the last for Node 20) is of the older generation: its host and token scope are options of their own.
+    const monitorOptions = { ...clientOptions, $host: provider.armEndpoint, credentialScopes: [`${provider.armEndpoint}/.default`] };
+    const monitor = this.monitorClients.get(key, () => new MonitorClient(credential, scope.subscriptionId, monitorOptions));
+    return { scope, compute, network, monitor };
   }
 }

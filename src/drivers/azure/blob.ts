@@ -3,7 +3,7 @@
 // `blockSizeBytes` staged `uploadConcurrency` at a time (so at most that many
 // blocks are in memory), then committed; downloads stream the GET body.
 import {
-  AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential, type BlobGetPropertiesResponse, type ContainerClient,
+  AnonymousCredential, BlobServiceClient, newPipeline, StorageSharedKeyCredential, type StoragePipelineOptions, type BlobGetPropertiesResponse, type ContainerClient,
 } from '@azure/storage-blob';
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import type { BlobData, BlobUpload, Driver, Filter, RequestContext } from '../../core/driver.js';
@@ -14,6 +14,7 @@ import type { Blob, Bucket } from '../../core/model.js';
 import { checkContainerName, checkMetadata, checkNames } from './blob-names.js';
 import type { AzureOptions } from './config.js';
 import { blobEndpointOf } from './provider.js';
+import { measuredPolicies } from './service-calls.js';
 import { AzureSession, ClientCache } from './session.js';
 
 type BlobOps = Pick<Driver,
@@ -56,6 +57,20 @@ function detachableSignal(signal: AbortSignal): { signal: AbortSignal; detach():
   return { signal: controller.signal, detach: () => signal.removeEventListener('abort', onAbort) };
 }
 
+/**
+ * A client whose requests reach the back-end metrics, each attempt once (after the storage retry policy, as for
+ * Resource Manager). StoragePipelineOptions' type lacks `additionalPolicies`, but the options reach core-client's
+ * ServiceClient, which adds them to the pipeline all clients made from this one share (containers, blobs) at each
+ * client's construction: they stay in the options for the first client only (a second addition would be refused).
+ */
+function measuredClient(url: string, credential: StorageSharedKeyCredential | AnonymousCredential, options: StoragePipelineOptions): BlobServiceClient {
+  const measured = { ...options, additionalPolicies: measuredPolicies('Blob') };
+  const pipeline = newPipeline(credential, measured);
+  const client = new BlobServiceClient(url, pipeline);
+  Reflect.deleteProperty(pipeline.options, 'additionalPolicies');
+  return client;
+}
+
 export function blobOperations(options: AzureOptions): BlobOps {
   const clients = new ClientCache<BlobServiceClient>();
 
@@ -66,7 +81,7 @@ export function blobOperations(options: AzureOptions): BlobOps {
       retryOptions: { maxTries: options.retries, retryDelayInMs: 200, maxRetryDelayInMs: 5_000, tryTimeoutInMs: options.requestTimeoutMs },
       userAgentOptions: { userAgentPrefix: 'deltacloud-ts' },
     };
-    if ('sas' in secret) return clients.get([url, account, 'sas', secret.sas], () => new BlobServiceClient(`${url}?${secret.sas}`, new AnonymousCredential(), pipelineOptions));
+    if ('sas' in secret) return clients.get([url, account, 'sas', secret.sas], () => measuredClient(`${url}?${secret.sas}`, new AnonymousCredential(), pipelineOptions));
     return clients.get([url, account, 'key', secret.sharedKey], () => {
       let credential: StorageSharedKeyCredential;
       try {
@@ -74,7 +89,7 @@ export function blobOperations(options: AzureOptions): BlobOps {
       } catch {
         throw new ValidationFailure('The storage account key is not base64');
       }
-      return new BlobServiceClient(url, credential, pipelineOptions);
+      return measuredClient(url, credential, pipelineOptions);
     });
   }
 

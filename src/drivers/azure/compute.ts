@@ -39,7 +39,7 @@ const HARDWARE_PROFILES: HardwareProfile[] = VM_SIZES.map(([id, cpu, memory, sto
 }));
 
 /** Azure regions with availability zones have three. */
-const ZONES = ['1', '2', '3'];
+export const ZONES = ['1', '2', '3'];
 
 /** `West US` (as some answers spell it) → `westus` (the name a request uses). */
 const locationName = (location: string) => location.toLowerCase().replace(/\s+/g, '');

@@ -6,7 +6,10 @@ import { ArmConnections, armScopeOf } from './arm.js';
 import { blobOperations } from './blob.js';
 import { computeOperations } from './compute.js';
 import { keyOperations } from './keys.js';
+import { loadBalancerOperations } from './load-balancers.js';
+import { metricOperations } from './metrics.js';
 import { networkOperations } from './network.js';
+import { virtualNetworkOperations } from './networks.js';
 import { volumeOperations } from './volumes.js';
 import type { AzureOptions } from './config.js';
 import { azureDeclaration } from './declaration.js';
@@ -14,7 +17,8 @@ import { parseCredentials, resolveProvider } from './provider.js';
 import { AzureSession } from './session.js';
 
 const BLOB_COLLECTIONS: CollectionName[] = ['buckets'];
-const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'images', 'instances', 'instance_states', 'keys', 'storage_volumes', 'storage_snapshots', 'addresses', 'firewalls'];
+const ARM_COLLECTIONS: CollectionName[] = ['realms', 'hardware_profiles', 'images', 'instances', 'instance_states', 'keys', 'storage_volumes', 'storage_snapshots', 'addresses', 'firewalls',
+  'load_balancers', 'networks', 'subnets', 'metrics'];
 
 export function createAzureDriver(options: AzureOptions): Driver {
   const blobs = blobOperations(options);
@@ -39,6 +43,9 @@ export function createAzureDriver(options: AzureOptions): Driver {
     ...keyOperations(options, connections),
     ...volumeOperations(options, connections),
     ...networkOperations(options, connections),
+    ...loadBalancerOperations(options, connections),
+    ...virtualNetworkOperations(options, connections),
+    ...metricOperations(connections),
     close: async () => {},
   };
 }

@@ -93,7 +93,7 @@ function securityRuleOf(rule: FirewallRuleCreate): Omit<SecurityRule, 'priority'
 }
 
 /** A new resource's name: the API gives addresses none. */
-const generatedName = (kind: string) => `deltacloud-${kind}-${randomBytes(4).toString('hex')}`;
+export const generatedName = (kind: string) => `deltacloud-${kind}-${randomBytes(4).toString('hex')}`;
 
 export function networkOperations(options: AzureOptions, connections: ArmConnections): NetworkOps {
   const arm = (ctx: RequestContext) => connections.open(ctx);

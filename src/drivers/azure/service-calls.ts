@@ -1,4 +1,4 @@
-// The azure driver's requests to Resource Manager and Entra ID, counted for
+// The azure driver's requests to Resource Manager, Entra ID and Blob Storage, counted for
 // the back-end metrics (src/core/kit/service-calls.ts): a policy in the Azure
 // SDK clients' pipelines, after their retry policy, so each attempt is one
 // request, as the AWS SDK clients report theirs.

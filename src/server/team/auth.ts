@@ -14,7 +14,7 @@ import type { ConfigProfile } from './config-profiles.js';
 import type { LimitOutcome, RequestLimiter } from './rate-limit.js';
 import { SealBroken, type SecretBox } from './secret-box.js';
 import type { Scope, StoredProfile, StoredToken, TeamStore } from './store.js';
-import { hashSecret, parseToken, secretMatches, tokenIdOfAccessKey, ec2SecretKey } from './tokens.js';
+import { hashSecret, parseToken, sameText, secretMatches, tokenIdOfAccessKey, ec2SecretKey } from './tokens.js';
 
 // The back end a token's profile names, with its cloud credentials (never logged: see toJSON); the front end's type.
 export type { BoundBackend } from '../../frontends/deltacloud/request-state.js';
@@ -26,16 +26,27 @@ export type Caller =
   | { kind: 'anonymous' };
 
 export interface Admission {
-  caller: Caller;
+  readonly caller: Caller;
   /** The error to answer instead of serving the request. */
-  refusal?: DeltacloudError;
+  readonly refusal?: DeltacloudError;
+}
+
+// A request's admission rides on the request itself: a WeakMap entry per request costs the garbage
+// collector more than the property (this runs on every request of a token server).
+const ADMITTED = Symbol('deltacloud.admission');
+declare module 'node:http' {
+  interface IncomingMessage {
+    [ADMITTED]?: Admission;
+  }
 }
 
 /** The name of the HTML login's cookie. */
 export const TOKEN_COOKIE = 'deltacloud_token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Compared against when the token id is unknown, so that an unknown id costs the same as a wrong secret. */
-const UNKNOWN_TOKEN_HASH = hashSecret(randomBytes(32).toString('base64url'));
+const UNKNOWN_TOKEN_HASH = Buffer.from(hashSecret(randomBytes(32).toString('base64url')), 'hex');
+/** Compared against when no secret of the token was verified yet, so that every refusal costs the same. */
+const UNVERIFIED_SECRET = randomBytes(32).toString('base64url');
 const ANONYMOUS: Caller = { kind: 'anonymous' };
 /** One message for malformed, unknown, wrong, expired and revoked tokens: no hint which. */
 const INVALID_TOKEN = 'Invalid, expired or revoked token';
@@ -60,16 +71,27 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
-/** A token that may be used now, with the back end of its profile. */
-interface LiveToken { token: StoredToken; backend: BoundBackend }
 
 interface CachedToken {
   token: StoredToken;
+  /** Its admission while live, made once: requests of the same token share it (admissions are never changed). */
+  admission?: Admission;
+  /** The stored hash of its secret as bytes, decoded once. */
+  secretHash: Buffer;
+  /**
+   * Its secret once a request proved it (in memory only, like the profiles' credentials; gone with the
+   * cache when the store changes): later requests compare text in constant time instead of hashing.
+   */
+  verifiedSecret?: string;
   /** When it expires (ms since the epoch), Infinity for never. */
   expiresMs: number;
   /** Undefined when the profile is gone. */
   backend?: BoundBackend;
 }
+
+/** A token that may be used now, with the back end of its profile. */
+type LiveToken = CachedToken & { backend: BoundBackend };
+const hasBackend = (cached: CachedToken): cached is LiveToken => cached.backend !== undefined;
 
 /** Opens a profile's sealed credentials. */
 function credentialsOf(profile: StoredProfile, box: SecretBox | undefined): Credentials | undefined {
@@ -116,13 +138,12 @@ export interface TeamAuthOptions {
 
 /** The admission, refused with 429 when the limit's outcome says so. */
 function withLimit(admission: Admission, outcome: LimitOutcome): Admission {
-  if (outcome.retryAfter !== undefined) admission.refusal = new TooManyRequests(outcome.retryAfter);
-  return admission;
+  return outcome.retryAfter === undefined ? admission : { caller: admission.caller, refusal: new TooManyRequests(outcome.retryAfter) };
 }
 
 export class TeamAuth {
+  /** Admissions still being decided (the store or a shared rate limit was asked). */
   readonly #admissions = new WeakMap<IncomingMessage, Promise<Admission>>();
-  readonly #settled = new WeakMap<IncomingMessage, Admission>();
   #tokens = new Map<string, CachedToken>();
   #revision = -1;
   /** Keys the hashes of Basic user names in audit lines and rate-limit keys. */
@@ -159,7 +180,7 @@ export class TeamAuth {
    * store must be read (then `admit`).
    */
   admitNow(req: IncomingMessage): Admission | undefined {
-    const settled = this.#settled.get(req);
+    const settled = req[ADMITTED];
     if (settled || this.#admissions.has(req)) return settled;
     const identified = this.#identify(req);
     let admission: Admission;
@@ -175,12 +196,12 @@ export class TeamAuth {
 
   /** The admission once decided (synchronously, for the front ends), else undefined. */
   admitted(req: IncomingMessage): Admission | undefined {
-    return this.#settled.get(req);
+    return req[ADMITTED];
   }
 
   /** The back end a request's token binds it to. */
   boundBackend(req: IncomingMessage): BoundBackend | undefined {
-    const caller = this.#settled.get(req)?.caller;
+    const caller = req[ADMITTED]?.caller;
     return caller?.kind === 'token' ? caller.backend : undefined;
   }
 
@@ -197,7 +218,7 @@ export class TeamAuth {
     const write = isWrite(req.method);
     const caller = admission.caller;
     if (!admission.refusal && caller.kind === 'token' && write && caller.scope === 'read') {
-      admission.refusal = new Forbidden('This token may only read: its scope is read');
+      admission = { caller, refusal: new Forbidden('This token may only read: its scope is read') };
     }
     const limiter = this.options.limiter;
     if (!limiter || admission.refusal) return this.#keep(req, admission);
@@ -210,7 +231,7 @@ export class TeamAuth {
   }
 
   #keep(req: IncomingMessage, admission: Admission): Admission {
-    this.#settled.set(req, admission);
+    req[ADMITTED] = admission;
     return admission;
   }
 
@@ -236,7 +257,7 @@ export class TeamAuth {
   #tokenAdmission(found: LiveToken | DeltacloudError): Admission {
     if (found instanceof DeltacloudError) return { caller: ANONYMOUS, refusal: found };
     const { token, backend } = found;
-    return { caller: { kind: 'token', tokenId: token.id, tokenName: token.name, scope: token.scope, backend } };
+    return (found.admission ??= { caller: { kind: 'token', tokenId: token.id, tokenName: token.name, scope: token.scope, backend } });
   }
 
   /** The live token `text` is, with its back end; else the error to answer (the same 401 whatever is wrong). */
@@ -257,8 +278,11 @@ export class TeamAuth {
   }
 
   #verify(secret: string, cached: CachedToken | undefined): LiveToken | DeltacloudError {
-    const matches = secretMatches(secret, cached?.token.secretHash ?? UNKNOWN_TOKEN_HASH);
+    // A repeated secret costs a constant-time comparison; any other costs that and the hash, whether the id exists or not.
+    if (sameText(secret, cached?.verifiedSecret ?? UNVERIFIED_SECRET) && cached) return this.#live(cached);
+    const matches = secretMatches(secret, cached?.secretHash ?? UNKNOWN_TOKEN_HASH);
     if (!cached || !matches) return new AuthenticationFailure(INVALID_TOKEN);
+    cached.verifiedSecret = secret;
     return this.#live(cached);
   }
 
@@ -286,15 +310,14 @@ export class TeamAuth {
   }
 
   #live(cached: CachedToken): LiveToken | DeltacloudError {
-    const { token, backend } = cached;
-    if (token.revokedAt !== undefined || cached.expiresMs <= Date.now()) {
+    if (cached.token.revokedAt !== undefined || cached.expiresMs <= Date.now() || !hasBackend(cached)) {
       return new AuthenticationFailure(INVALID_TOKEN);
     }
-    if (!backend) return new AuthenticationFailure(INVALID_TOKEN);
-    if (!this.options.offered.includes(backend.driver)) {
-      return new ProviderError(`The driver '${backend.driver}' of this token's profile is not offered on this server`);
+    const { driver } = cached.backend;
+    if (!this.options.offered.includes(driver)) {
+      return new ProviderError(`The driver '${driver}' of this token's profile is not offered on this server`);
     }
-    return { token, backend };
+    return cached;
   }
 
   /** The token and its profile, read again whenever the store changed (revocations apply to the next request). */
@@ -314,7 +337,7 @@ export class TeamAuth {
     const stored = configured ? undefined : await store.profile(token.profile);
     const backend = configured ? this.#boundTo(configured, `${configured.name}@config`, configured.credentials)
       : stored && this.#boundTo(stored, `${stored.name}@${stored.createdAt}`, credentialsOf(stored, this.options.box));
-    const entry: CachedToken = { token, expiresMs: token.expiresAt === undefined ? Infinity : Date.parse(token.expiresAt), backend };
+    const entry: CachedToken = { token, secretHash: Buffer.from(token.secretHash, 'hex'), expiresMs: token.expiresAt === undefined ? Infinity : Date.parse(token.expiresAt), backend };
     if (this.#tokens.size >= 10_000) this.#tokens.clear();
     this.#tokens.set(id, entry);
     return entry;

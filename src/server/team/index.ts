@@ -240,7 +240,7 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
     metricsUrl,
     boundBackend: (req) => auth.boundBackend(req),
     route(req, res, answerEarly, toFastify) {
-      const started = performance.now();
+      const started = metrics ? performance.now() : 0;
       const early = () => {
         if (!answerEarly()) return toFastify();
         if (!metrics || !cacheHits || !unknownRepeat) return;

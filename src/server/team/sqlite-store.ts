@@ -1,12 +1,18 @@
 // The team store in an embedded SQLite file (`<dataDir>/team.sqlite`, 0600).
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../config.js';
 import { profileOf, tokenOf, type ProfileRow, type TokenRow } from './rows.js';
 import { StoreConflict, type StoredProfile, type StoredToken, type TeamStore } from './store.js';
 
 export const teamStorePath = (dataDir: string) => join(dataDir, 'team.sqlite');
+
+/**
+ * How long after a write of another process data_version is still asked every turn: the commit it
+ * belongs to becomes visible when that process has synced the log and updated the shared index.
+ */
+const SETTLE_MS = 5_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS profiles (
@@ -89,8 +95,12 @@ export class SqliteTeamStore implements TeamStore {
     return this.#statements.revokeToken.run(at, id).changes > 0;
   }
 
-  /** Read once per event-loop turn (see revisionNow). */
-  #turnRevision: number | undefined;
+  /** The last data_version read; undefined when it must be read again. */
+  #knownRevision: number | undefined;
+  /** Watches the store's files for commits of other processes; null where it cannot (then read once per turn). */
+  #watcher: FSWatcher | null | undefined;
+  /** When the watch last saw a file change (performance.now()). */
+  #changedAt = 0;
 
   async revision(): Promise<number> {
     return this.revisionNow();
@@ -98,18 +108,48 @@ export class SqliteTeamStore implements TeamStore {
 
   /**
    * data_version moves when another connection (the CLI) commits; this connection only reads while
-   * serving. Asking costs file-lock system calls, so it is asked once per event-loop turn: a request
-   * sent after a change committed is read in a later turn than any check made before the change.
+   * serving. Asking costs file-lock system calls (several microseconds each here), so while nothing
+   * changes it is not asked again: a directory watch tells when the file or its write-ahead log was
+   * written. The event comes with a commit's first write, before the commit is visible, and before
+   * the committing process can return (so before any request its caller sends next); from then on
+   * data_version is asked once per event-loop turn until SETTLE_MS after the last write. Where no
+   * watch can be set up, it is asked once per turn always.
    */
   revisionNow(): number {
-    if (this.#turnRevision === undefined) {
-      this.#turnRevision = Number(this.#statements.dataVersion.get());
-      setImmediate(() => (this.#turnRevision = undefined));
+    if (this.#watcher === undefined) this.#watcher = this.#watch();
+    if (this.#knownRevision === undefined) {
+      this.#knownRevision = Number(this.#statements.dataVersion.get());
+      if (this.#watcher === null || performance.now() - this.#changedAt < SETTLE_MS) setImmediate(() => (this.#knownRevision = undefined));
     }
-    return this.#turnRevision;
+    return this.#knownRevision;
+  }
+
+  #watch(): FSWatcher | null {
+    const file = basename(this.location);
+    const ours = new Set([file, `${file}-wal`]);
+    const changed = () => {
+      this.#changedAt = performance.now();
+      this.#knownRevision = undefined;
+    };
+    try {
+      const watcher = watch(dirname(this.location), { persistent: false }, (_event, name) => {
+        if (name === null || ours.has(String(name))) changed();
+      });
+      watcher.on('error', () => {
+        watcher.close();
+        this.#watcher = null;
+        changed();
+      });
+      // A commit already under way when the watch began is settled like one seen by it.
+      changed();
+      return watcher;
+    } catch {
+      return null;
+    }
   }
 
   async close(): Promise<void> {
+    this.#watcher?.close();
     this.#db.close();
   }
 }

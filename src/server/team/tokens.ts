@@ -30,11 +30,18 @@ export function parseToken(text: string): TokenParts | undefined {
 // One-shot hashing: no Hash object per request (this runs on every token request).
 export const hashSecret = (secret: string) => hash('sha256', secret, 'hex');
 
-/** Whether `secret` hashes to `storedHash`, in time independent of where they differ. */
-export function secretMatches(secret: string, storedHash: string): boolean {
+/** Whether `secret` hashes to `storedHash` (hex, or its bytes), in time independent of where they differ. */
+export function secretMatches(secret: string, storedHash: string | Buffer): boolean {
   const given = hash('sha256', secret, 'buffer');
-  const stored = Buffer.from(storedHash, 'hex');
+  const stored = typeof storedHash === 'string' ? Buffer.from(storedHash, 'hex') : storedHash;
   return given.length === stored.length && timingSafeEqual(given, stored);
+}
+
+/** Whether two strings are equal, in time that depends on their lengths only, not on where they differ. */
+export function sameText(given: string, known: string): boolean {
+  let differ = given.length ^ known.length;
+  for (let i = 0; i < known.length; i++) differ |= given.charCodeAt(i) ^ known.charCodeAt(i);
+  return differ === 0;
 }
 
 export const ec2AccessKeyId = (tokenId: string) => `DCT${tokenId.toUpperCase()}`;

@@ -89,7 +89,7 @@ describe('azure Resource Manager: Microsoft\'s examples replayed', () => {
   test('GET /api lists the Resource Manager collections for a service principal in a scope, none without one', async () => {
     const scoped = JSON.parse((await api('GET', '/api', 'myResourceGroup')).text);
     const names = (body: { api: { links: Array<{ rel: string }> } }) => body.api.links.map((l) => l.rel).sort();
-    assert.deepEqual(names(scoped), ['addresses', 'drivers', 'firewalls', 'hardware_profiles', 'images', 'instance_states', 'instances', 'keys', 'realms', 'storage_snapshots', 'storage_volumes']);
+    assert.deepEqual(names(scoped), ['addresses', 'drivers', 'firewalls', 'hardware_profiles', 'images', 'instance_states', 'instances', 'keys', 'load_balancers', 'metrics', 'networks', 'realms', 'storage_snapshots', 'storage_volumes', 'subnets']);
     const plain = await req(server, 'GET', '/api', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });
     assert.deepEqual(names(JSON.parse(plain.text)), ['drivers']);
     const without = await req(server, 'GET', '/api/instances', { auth: AUTH, accept: JSON_TYPE, headers: { 'X-Deltacloud-Provider': 'replay' } });

@@ -24,20 +24,23 @@
 //
 // The certificate is self-signed, made here with openssl; the driver trusts
 // it through the provider's `caFile`.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startApp, type AppServer } from '../../helpers/inject.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'azure-arm');
 /** The tenant Microsoft's recording was made with; replaced by the requested one. */
 const RECORDED_TENANT = '88888888-8888-8888-8888-888888888888';
 const RECORDED_AUTHORITY = 'https://login.microsoftonline.com';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const isObject = (v: Json | undefined): v is { [key: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface ExampleResponse {
@@ -63,6 +66,15 @@ export interface ReplayStep {
   body?: string;
   /** Dotted body properties whose values the test chooses (their presence is still checked). */
   vary?: string[];
+  /**
+   * Dotted body properties the example's request lacks, with the exact values the test expects: another variant the
+   * operation's Swagger allows (a frontend on a public IP where the example's is on a subnet); in arrays, every item.
+   */
+  extra?: Record<string, Json>;
+  /** Query parameters whose values the test chooses and checks itself (a time window): their presence in the example is still checked. */
+  varyQuery?: string[];
+  /** A read-modify-write: the body expected is this other example's 200 answer (what the test's read got), not `body`'s parameter. */
+  bodyFrom?: string;
   /** The operation's poll is never answered (Azure slower than the request's deadline); the connection closes at stop. */
   stallPoll?: boolean;
 }
@@ -86,7 +98,8 @@ const isPlaceholder = (value: Json | undefined) => typeof value === 'string' && 
 
 /** Every property of `actual` must exist in `example`, scalars equal (unless varied or a placeholder). */
 export function bodyProblems(actual: Json, example: Json | undefined, vary: string[], path = ''): string[] {
-  if (example === undefined) return [`body property '${path}' is not in the example`];
+  // An empty object sets nothing (the SDKs send a flattened model's `properties: {}` when it has none).
+  if (example === undefined) return isObject(actual) && Object.keys(actual).length === 0 ? [] : [`body property '${path}' is not in the example`];
   if (vary.includes(path) || isPlaceholder(example)) return [];
   if (Array.isArray(actual)) {
     if (!Array.isArray(example)) return [`body property '${path}' is an array, the example's is not`];
@@ -97,6 +110,20 @@ export function bodyProblems(actual: Json, example: Json | undefined, vary: stri
     return Object.entries(actual).flatMap(([key, value]) => bodyProblems(value, example[key], vary, path ? `${path}.${key}` : key));
   }
   return actual === example ? [] : [`body property '${path}' is ${JSON.stringify(actual)}, the example's ${JSON.stringify(example)}`];
+}
+
+/** `example` with `extra`'s properties added at their dotted paths (every item of an array on the way). */
+export function withExtra(example: Json | undefined, extra: Record<string, Json>): Json | undefined {
+  const copy: Json | undefined = example === undefined ? undefined : JSON.parse(JSON.stringify(example));
+  const put = (at: Json | undefined, keys: string[], value: Json): void => {
+    if (Array.isArray(at)) return at.forEach((item) => put(item, keys, value));
+    if (!isObject(at)) return;
+    const [key, ...rest] = keys;
+    if (rest.length === 0) at[key!] = value;
+    else put(at[key!], rest, value);
+  };
+  for (const [path, value] of Object.entries(extra)) put(copy, path.split('.'), value);
+  return copy;
 }
 
 /** The path parameters of `template` in `path`, or undefined when the path does not have its shape. */
@@ -250,11 +277,14 @@ export class ArmReplay {
       if (name === 'api-version') continue;
       const expected = example.parameters[name];
       if (expected === undefined) problems.push(`query parameter ${name} is not in the example`);
-      else if (String(expected) !== value) problems.push(`query ${name}=${value}, the example's ${String(expected)}`);
+      else if (String(expected) !== value && !step.varyQuery?.includes(name)) problems.push(`query ${name}=${value}, the example's ${String(expected)}`);
     }
     if (step.body) {
       if (!body) problems.push('no request body');
-      else problems.push(...bodyProblems(JSON.parse(body), example.parameters[step.body], step.vary ?? []));
+      else {
+        const expected = step.bodyFrom ? loadExample(step.bodyFrom).responses['200']?.body : example.parameters[step.body];
+        problems.push(...bodyProblems(JSON.parse(body), withExtra(expected, step.extra ?? {}), step.vary ?? []));
+      }
     } else if (body) {
       problems.push('a request body the example does not have');
     }
@@ -309,4 +339,27 @@ export class ArmReplay {
     } } }), { mode: 0o600 });
     return file;
   }
+}
+
+/**
+ * A suite's replay and the server (`-i azure`, in this process) on it: started before the suite's tests, stopped after
+ * them; after each test, every request matched an example and every expected one was sent.
+ */
+export function replayedServer(options: ReplayOptions): { readonly replay: ArmReplay; readonly server: AppServer } {
+  let replay: ArmReplay | undefined;
+  let server: AppServer | undefined;
+  before(async () => {
+    replay = await ArmReplay.start(options);
+    server = await startApp({ args: ['-i', 'azure', '-c', replay.writeConfig()] });
+  });
+  after(async () => {
+    await server?.stop();
+    await replay?.stop();
+  });
+  afterEach(() => assert.deepEqual(replay?.reset(), { problems: [], pending: [] }));
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the replay starts before the suite\'s tests');
+    return value;
+  };
+  return { get replay() { return started(replay); }, get server() { return started(server); } };
 }

@@ -147,6 +147,40 @@ test('revocation takes effect on the next request, also for a read the server an
   assert.equal(res.json().message, 'Invalid, expired or revoked token');
 });
 
+test('a used token\'s id with any other secret gets 401, before and after the real one was accepted', async () => {
+  const { id, token } = await team.token('--profile', 'mock-team');
+  const secret = token.slice(`dct_${id}_`.length);
+  // Same id and length, one character changed at the start, in the middle and at the end.
+  const forged = [0, 21, secret.length - 1].map((at) => `dct_${id}_${secret.slice(0, at)}${secret[at] === 'A' ? 'B' : 'A'}${secret.slice(at + 1)}`);
+  for (const wrong of forged) assert.equal((await call('GET', '/api/realms', bearer(wrong))).status, 401, 'never accepted');
+  for (let i = 0; i < 3; i++) assert.equal((await call('GET', '/api/realms', bearer(token))).status, 200);
+  for (const wrong of forged) assert.equal((await call('GET', '/api/realms', bearer(wrong))).status, 401, 'after the real secret was accepted');
+  assert.equal((await call('GET', '/api/realms', bearer(token))).status, 200);
+});
+
+test('tokens created and revoked while the server runs apply to the very next request, every time', async () => {
+  for (let round = 0; round < 4; round++) {
+    const { id, token } = await team.token('--profile', 'mock-team');
+    assert.equal((await call('GET', '/api/realms', bearer(token))).status, 200, `round ${round}: new token accepted at once`);
+    assert.equal((await call('GET', '/api/realms', bearer(token))).status, 200);
+    assert.equal((await team.cli('tokens', 'revoke', id)).code, 0);
+    assert.equal((await call('GET', '/api/realms', bearer(token))).status, 401, `round ${round}: refused right after the revocation`);
+  }
+});
+
+test('a revocation after a quiet while (the server reads the store again only when it sees it written) applies to the next request', async () => {
+  const { id, token } = await team.token('--profile', 'mock-team');
+  assert.equal((await call('GET', '/api/realms', bearer(token))).status, 200);
+  // Longer than the server reads the store every turn after a write (SETTLE_MS in sqlite-store.ts).
+  const quietUntil = Date.now() + 5_500;
+  while (Date.now() < quietUntil) {
+    assert.equal((await call('GET', '/api/realms', bearer(token))).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  assert.equal((await team.cli('tokens', 'revoke', id)).code, 0);
+  assert.equal((await call('GET', '/api/realms', bearer(token))).status, 401);
+});
+
 test('an expired token gets 401', async () => {
   const { id, token } = await team.token('--profile', 'mock-team', '--expires', '1d');
   assert.equal((await call('GET', '/api/realms', bearer(token))).status, 200);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { ConfigError, parseCommandLine } from '../../../src/server/config.js';
 import { RateLimiter } from '../../../src/server/team/rate-limit.js';
 import { SealBroken, SecretBox } from '../../../src/server/team/secret-box.js';
-import { durationMs, ec2AccessKeyId, hashSecret, newToken, parseToken, secretMatches, tokenIdOfAccessKey } from '../../../src/server/team/tokens.js';
+import { durationMs, ec2AccessKeyId, hashSecret, newToken, parseToken, sameText, secretMatches, tokenIdOfAccessKey } from '../../../src/server/team/tokens.js';
 
 test('settings: --auth over DELTACLOUD_AUTH, passthrough by default; bad values are refused', () => {
   assert.equal(parseCommandLine([], {}).config.team.auth, 'passthrough');
@@ -40,6 +40,12 @@ test('tokens: shape, hash comparison, EC2 key ids, durations', () => {
   assert.ok(secretMatches(made.secret, hashSecret(made.secret)));
   assert.ok(!secretMatches(newToken().secret, hashSecret(made.secret)));
   assert.ok(!secretMatches(made.secret, 'abc'), 'a stored hash of another length');
+  assert.ok(secretMatches(made.secret, Buffer.from(hashSecret(made.secret), 'hex')), 'the stored hash as bytes');
+  assert.ok(sameText(made.secret, `${made.secret}`));
+  for (const other of ['', made.secret.slice(1), `${made.secret}x`, `x${made.secret.slice(1)}`, `${made.secret.slice(0, -1)}x`]) {
+    assert.ok(!sameText(other, made.secret), JSON.stringify(other));
+    assert.ok(!sameText(made.secret, other), JSON.stringify(other));
+  }
   assert.equal(tokenIdOfAccessKey(ec2AccessKeyId(made.id)), made.id);
   assert.equal(tokenIdOfAccessKey('AKIAIOSFODNN7EXAMPLE'), undefined);
   assert.equal(durationMs('30d'), 30 * 86_400_000);
