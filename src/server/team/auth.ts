@@ -31,15 +31,6 @@ export interface Admission {
   readonly refusal?: DeltacloudError;
 }
 
-// A request's admission rides on the request itself: a WeakMap entry per request costs the garbage
-// collector more than the property (this runs on every request of a token server).
-const ADMITTED = Symbol('deltacloud.admission');
-declare module 'node:http' {
-  interface IncomingMessage {
-    [ADMITTED]?: Admission;
-  }
-}
-
 /** The name of the HTML login's cookie. */
 export const TOKEN_COOKIE = 'deltacloud_token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -144,6 +135,12 @@ function withLimit(admission: Admission, outcome: LimitOutcome): Admission {
 export class TeamAuth {
   /** Admissions still being decided (the store or a shared rate limit was asked). */
   readonly #admissions = new WeakMap<IncomingMessage, Promise<Admission>>();
+  /**
+   * Admissions of requests that reach the front ends (kept for their hooks). A repeated read answered
+   * early is decided but not kept: storing anything per request (a WeakMap entry, or a property that
+   * changes the request object's shape) costs that hot path more than the decision.
+   */
+  readonly #settled = new WeakMap<IncomingMessage, Admission>();
   #tokens = new Map<string, CachedToken>();
   #revision = -1;
   /** Keys the hashes of Basic user names in audit lines and rate-limit keys. */
@@ -177,10 +174,19 @@ export class TeamAuth {
   /**
    * The request's admission when it can be decided without waiting (no token, or a token already
    * cached while the store has not changed: the hot path of repeated reads); undefined when the
-   * store must be read (then `admit`).
+   * store must be read (then `admit`). Kept for the front ends (`admitted`).
    */
   admitNow(req: IncomingMessage): Admission | undefined {
-    const settled = req[ADMITTED];
+    const now = this.decideNow(req);
+    return now && this.keep(req, now);
+  }
+
+  /**
+   * As admitNow, without keeping the admission: for a request that may be answered before any front
+   * end sees it (then nothing asks again); `keep` it when the request goes on to the front ends.
+   */
+  decideNow(req: IncomingMessage): Admission | undefined {
+    const settled = this.#settled.get(req);
     if (settled || this.#admissions.has(req)) return settled;
     const identified = this.#identify(req);
     let admission: Admission;
@@ -190,29 +196,37 @@ export class TeamAuth {
       admission = this.#tokenAdmission(found);
     } else admission = identified;
     const decided = this.#settle(req, admission);
+    if (!(decided instanceof Promise)) return decided;
     // A limit counted elsewhere (a database) is waited for: admit() answers it.
-    return decided instanceof Promise ? undefined : decided;
+    this.#admissions.set(req, decided.then((counted) => this.keep(req, counted)));
+    return undefined;
+  }
+
+  /** Keeps a request's admission for the front ends; returns it. */
+  keep(req: IncomingMessage, admission: Admission): Admission {
+    this.#settled.set(req, admission);
+    return admission;
   }
 
   /** The admission once decided (synchronously, for the front ends), else undefined. */
   admitted(req: IncomingMessage): Admission | undefined {
-    return req[ADMITTED];
+    return this.#settled.get(req);
   }
 
   /** The back end a request's token binds it to. */
   boundBackend(req: IncomingMessage): BoundBackend | undefined {
-    const caller = req[ADMITTED]?.caller;
+    const caller = this.#settled.get(req)?.caller;
     return caller?.kind === 'token' ? caller.backend : undefined;
   }
 
   async #decide(req: IncomingMessage): Promise<Admission> {
     const identified = this.#identify(req);
-    return this.#settle(req, typeof identified === 'string' ? this.#tokenAdmission(await this.checkToken(identified)) : identified);
+    return this.keep(req, await this.#settle(req, typeof identified === 'string' ? this.#tokenAdmission(await this.checkToken(identified)) : identified));
   }
 
   /**
-   * Scope and rate limit on top of who the caller is; the request's admission from now on. A promise
-   * when the limit is counted in a database (then kept for admit()).
+   * Scope and rate limit on top of who the caller is (the request is counted here, once). A promise
+   * when the limit is counted in a database.
    */
   #settle(req: IncomingMessage, admission: Admission): Admission | Promise<Admission> {
     const write = isWrite(req.method);
@@ -221,19 +235,13 @@ export class TeamAuth {
       admission = { caller, refusal: new Forbidden('This token may only read: its scope is read') };
     }
     const limiter = this.options.limiter;
-    if (!limiter || admission.refusal) return this.#keep(req, admission);
+    if (!limiter || admission.refusal) return admission;
     const key = caller.kind === 'token' ? `t:${caller.tokenId}` : caller.kind === 'basic' ? `u:${this.userHash(caller.user)}` : `a:${req.socket.remoteAddress ?? ''}`;
     const outcome = limiter.take(key, write);
-    if (!(outcome instanceof Promise)) return this.#keep(req, withLimit(admission, outcome));
-    const later = outcome.then((counted) => this.#keep(req, withLimit(admission, counted)));
-    this.#admissions.set(req, later);
-    return later;
+    if (!(outcome instanceof Promise)) return withLimit(admission, outcome);
+    return outcome.then((counted) => withLimit(admission, counted));
   }
 
-  #keep(req: IncomingMessage, admission: Admission): Admission {
-    req[ADMITTED] = admission;
-    return admission;
-  }
 
   /** Who the request says it is: decided here, or a token (header or cookie) to check. */
   #identify(req: IncomingMessage): Admission | string {

@@ -241,8 +241,11 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
     boundBackend: (req) => auth.boundBackend(req),
     route(req, res, answerEarly, toFastify) {
       const started = metrics ? performance.now() : 0;
-      const early = () => {
-        if (!answerEarly()) return toFastify();
+      const early = (decided?: Admission) => {
+        if (!answerEarly()) {
+          if (decided) auth.keep(req, decided);
+          return toFastify();
+        }
         if (!metrics || !cacheHits || !unknownRepeat) return;
         const series = repeatSeries.get(pathOf(req.url)) ?? unknownRepeat;
         series.requests.inc();
@@ -250,9 +253,11 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
         cacheHits.inc();
       };
       if (!isApi(req.url)) return early();
-      // Decided at once for a cached token (the hot path), else after reading the store.
-      const now = auth.admitNow(req);
-      if (now) return now.refusal ? toFastify() : early();
+      // Decided at once for a cached token (the hot path), else after reading the store; kept only
+      // for a request the front ends will see.
+      const now = auth.decideNow(req);
+      if (now?.refusal) auth.keep(req, now);
+      if (now) return now.refusal ? toFastify() : early(now);
       auth.admit(req).then((admission) => (admission.refusal ? toFastify() : early()), toFastify);
     },
     async close() {
