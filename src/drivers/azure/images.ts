@@ -4,7 +4,8 @@
 // and generalised; this driver does not generalise one itself (that makes the
 // VM unusable), so a VM not generalised is Azure's refusal (409) to pass on.
 import type { Driver, RequestContext } from '../../core/driver.js';
-import { Forbidden } from '../../core/errors.js';
+import { Conflict, Forbidden } from '../../core/errors.js';
+import { orUndefined } from '../../core/kit/lookup.js';
 import { pollingOf, type ArmConnections } from './arm.js';
 import { isMarketplaceId, ownImage } from './compute.js';
 import type { AzureOptions } from './config.js';
@@ -22,8 +23,11 @@ export function imageOperations(options: AzureOptions, connections: ArmConnectio
       checkResourceName(instanceId, 'Virtual machine');
       const imageName = checkResourceName(name || defaultName(instanceId), 'Image');
       const [s, { compute, scope }] = arm(ctx);
+      const vm = await s.call(() => compute.virtualMachines.get(scope.resourceGroup, instanceId, { abortSignal: s.signal }));
+      // Images_CreateOrUpdate would overwrite an image of that name: a name in use is refused instead.
+      const existing = await orUndefined(() => s.call(() => compute.images.get(scope.resourceGroup, imageName, { abortSignal: s.signal })));
+      if (existing) throw new Conflict(`An image named ${imageName} exists`);
       return s.call(async () => {
-        const vm = await compute.virtualMachines.get(scope.resourceGroup, instanceId, { abortSignal: s.signal });
         // Azure images have no description: it is kept as a tag.
         await compute.images.beginCreateOrUpdate(scope.resourceGroup, imageName, {
           location: vm.location ?? '', sourceVirtualMachine: { id: vm.id }, ...(description ? { tags: { description } } : {}),

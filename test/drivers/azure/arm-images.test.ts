@@ -18,6 +18,8 @@ const IMAGE = `${inGroup('Microsoft.Compute/images')}/{imageName}`;
 const MARKETPLACE = 'Canonical:ubuntu-24_04-lts:server:latest';
 
 const getVm: ReplayStep = { example: 'compute/VirtualMachine_Get.json', method: 'GET', path: VM };
+/** Images_Get of the new name first (a name in use is refused): Resource Manager's ResourceNotFound. */
+const nameFree: ReplayStep = { example: 'compute/Image_Get.json', method: 'GET', path: IMAGE, fail: { status: 404, body: 'errors/ResourceNotFound.json' } };
 const createImage: ReplayStep = { example: 'compute/Image_CreateFromAVM.json', method: 'PUT', path: IMAGE, body: 'parameters' };
 /** The create answers 201 (provisioningState Creating); the driver then reads the image for its state. */
 const readImage: ReplayStep = { example: 'compute/Image_Get.json', method: 'GET', path: IMAGE };
@@ -35,8 +37,8 @@ const sentTo = (fragment: string) => suite.replay.bodies.filter((b) => b.request
 describe('azure images: create from a VM, destroy, Microsoft\'s examples replayed', () => {
   suite = replayedServer({ clientId: CLIENT_ID, clientSecret: SECRET });
 
-  test('create: the VM read, the image put with its resource id and location, then read → 201, Location, the image', async () => {
-    suite.replay.expect(getVm, createImage, readImage);
+  test('create: the VM read, the name found free, the image put with its resource id and location, then read → 201, Location, the image', async () => {
+    suite.replay.expect(getVm, nameFree, createImage, readImage);
     const res = await api('POST', '/api/images', { instance_id: 'myVM', name: 'myImage' });
     assert.equal(res.status, 201, res.text);
     assert.match(res.headers.location ?? '', /\/api\/images\/myImage$/);
@@ -52,7 +54,7 @@ describe('azure images: create from a VM, destroy, Microsoft\'s examples replaye
 
   test('create with a description: kept as the image\'s `description` tag (Azure images have no description)', async () => {
     // `tags` is in the Image definition of the 2026-03-01 Swagger (a Resource's); the example sends none.
-    suite.replay.expect(getVm, { ...createImage, extra: { tags: { description: 'golden web server' } } }, readImage);
+    suite.replay.expect(getVm, nameFree, { ...createImage, extra: { tags: { description: 'golden web server' } } }, readImage);
     const res = await api('POST', '/api/images', { instance_id: 'myVM', name: 'myImage', description: 'golden web server' });
     assert.equal(res.status, 201, res.text);
     assert.deepEqual(JSON.parse(JSON.stringify(sentTo('/images/myImage'))).tags, { description: 'golden web server' });
@@ -69,6 +71,14 @@ describe('azure images: create from a VM, destroy, Microsoft\'s examples replaye
     const res = await api('POST', '/api/images', { instance_id: 'myVM', name: 'myImage' });
     assert.equal(res.status, 404, res.text);
     assert.equal(suite.replay.bodies.filter((b) => b.request.includes('/images/')).length, 2, 'no image put for an unknown VM (only the two creates above)');
+  });
+
+  test('create with the name of an existing image (Image_Get answers it) → 409, nothing put (Images_CreateOrUpdate would overwrite it)', async () => {
+    suite.replay.expect(getVm, readImage);
+    const puts = suite.replay.bodies.length;
+    const res = await api('POST', '/api/images', { instance_id: 'myVM', name: 'myImage' });
+    assert.equal(res.status, 409, res.text);
+    assert.equal(suite.replay.bodies.length, puts, 'no image put');
   });
 
   test('destroy: Images_Delete (202, polled) → 204', async () => {
