@@ -91,6 +91,48 @@ describe('call pipeline: deadline', () => {
   });
 });
 
+describe('request signal', () => {
+  test('outside any call, the deadline aborts it with a TimeoutError and the request counts as expired', async () => {
+    const c = ctx(30);
+    const signal = c.signal;
+    assert.equal(signal, c.signal, 'one signal per request');
+    // The deadline's timer does not keep a process alive (like AbortSignal.timeout's): this one does, and bounds the wait.
+    let guard: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve, reject) => {
+      guard = setTimeout(() => reject(new Error('the deadline did not abort the signal within 2 s')), 2000);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    }).finally(() => clearTimeout(guard));
+    assert.ok(signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError', `reason: ${String(signal.reason)}`);
+    assert.equal(c.expired(), true);
+  });
+
+  test('the given signal and the pipeline abort it with their reasons; without a deadline nothing else does', async () => {
+    const client = new AbortController();
+    const fromClient = new RequestContext(undefined, undefined, client.signal, {}, { timeoutMs: 60_000 });
+    assert.equal(fromClient.signal.aborted, false);
+    client.abort(new Error('client went away'));
+    assert.equal(fromClient.signal.aborted, true);
+    assert.equal(String(fromClient.signal.reason), 'Error: client went away');
+    assert.equal(fromClient.expired(), false, 'a client abort is no deadline');
+
+    const stopped = ctx(60_000);
+    const signal = stopped.signal;
+    stopped.abort(new ProviderTimeout());
+    assert.ok(signal.reason instanceof ProviderTimeout);
+    assert.equal(stopped.expired(), true);
+
+    // The operator-authenticated copy follows the original's signal.
+    const original = ctx(60_000);
+    const copy = original.asOperatorAuthenticated();
+    original.abort(new Error('stop'));
+    assert.equal(copy.signal.aborted, true);
+
+    const unbounded = ctx();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(unbounded.signal.aborted, false);
+  });
+});
+
 describe('call pipeline: retries', () => {
   test('a read that fails transiently is repeated, with full-jitter waits, until it succeeds', async () => {
     const policy = instantPolicy();
