@@ -81,9 +81,13 @@ function toInstance(vm: VirtualMachine, name: string, view: VirtualMachineInstan
       return id ? [{ id, device: `lun${disk.lun}` }] : [];
     }),
     networkInterfaceIds: (vm.networkProfile?.networkInterfaces ?? []).flatMap((nic) => (nic.id ? [nameOf(nic.id)] : [])),
-    canCreateImage: false,
+    // Azure images a VM that is stopped and deallocated (and generalised, which only Azure can tell: see images.ts).
+    canCreateImage: vmState(vm.provisioningState, view) === 'STOPPED',
   };
 }
+
+/** Marketplace image ids are `publisher:offer:sku:version`; the subscription's own are resource names (no ':'). */
+export const isMarketplaceId = (id: string): boolean => id.includes(':');
 
 /** An operator-listed marketplace image: its id is `publisher:offer:sku:version`. */
 function marketplaceImage(id: string): Image {
@@ -92,13 +96,13 @@ function marketplaceImage(id: string): Image {
 }
 
 /** One of the subscription's own (managed) images, by its name. */
-function ownImage(image: AzureImage, subscriptionId: string): Image {
+export function ownImage(image: AzureImage, subscriptionId: string): Image {
   const id = image.name ?? nameOf(image.id) ?? '';
   const os = image.storageProfile?.osDisk;
   const provisioning = (image.provisioningState ?? '').toLowerCase();
   return {
     id, name: id,
-    description: [os?.osType, os?.osState, 'image'].filter(Boolean).join(' '),
+    description: image.tags?.description ?? [os?.osType, os?.osState, 'image'].filter(Boolean).join(' '),
     ownerId: subscriptionId,
     architecture: 'x86_64',
     state: provisioning === 'succeeded' || provisioning === 'created' ? 'AVAILABLE' : provisioning === 'failed' ? 'ERROR' : 'PENDING',
@@ -148,7 +152,7 @@ export function computeOperations(options: AzureOptions, connections: ArmConnect
     image: async (ctx, id) => {
       const [s, { compute, scope }] = arm(ctx);
       // Marketplace images are the operator's list (a client cannot name others); the rest are the subscription's.
-      if (id.includes(':')) return s.provider.images.includes(id) ? marketplaceImage(id) : undefined;
+      if (isMarketplaceId(id)) return s.provider.images.includes(id) ? marketplaceImage(id) : undefined;
       checkResourceName(id, 'Image');
       return orUndefined(() => s.call(async () => ownImage(await compute.images.get(scope.resourceGroup, id, { abortSignal: s.signal }), scope.subscriptionId)));
     },

@@ -7,6 +7,7 @@ import { addressOperations } from './addresses.js';
 import { blobOperations } from './blob.js';
 import { computeOperations } from './compute.js';
 import { instanceCreateOperations } from './create.js';
+import { imageOperations } from './images.js';
 import { keyOperations } from './keys.js';
 import { loadBalancerOperations } from './load-balancers.js';
 import { metricOperations } from './metrics.js';
@@ -43,6 +44,7 @@ export function createAzureDriver(options: AzureOptions): Driver {
     ...blobs,
     ...compute,
     ...instanceCreateOperations(options, connections),
+    ...imageOperations(options, connections),
     ...keyOperations(options, connections),
     ...volumeOperations(options, connections),
     ...networkOperations(options, connections),
