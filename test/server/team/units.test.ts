@@ -42,7 +42,10 @@ test('tokens: shape, hash comparison, EC2 key ids, durations', () => {
   assert.ok(!secretMatches(made.secret, 'abc'), 'a stored hash of another length');
   assert.ok(secretMatches(made.secret, Buffer.from(hashSecret(made.secret), 'hex')), 'the stored hash as bytes');
   assert.ok(sameText(made.secret, `${made.secret}`));
-  for (const other of ['', made.secret.slice(1), `${made.secret}x`, `x${made.secret.slice(1)}`, `${made.secret.slice(0, -1)}x`]) {
+  const different = (c: string) => (c === 'a' ? 'b' : 'a');
+  const changedFirst = different(made.secret[0]!) + made.secret.slice(1);
+  const changedLast = made.secret.slice(0, -1) + different(made.secret.at(-1)!);
+  for (const other of ['', made.secret.slice(1), `${made.secret}x`, changedFirst, changedLast]) {
     assert.ok(!sameText(other, made.secret), JSON.stringify(other));
     assert.ok(!sameText(made.secret, other), JSON.stringify(other));
   }
