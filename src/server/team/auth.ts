@@ -62,7 +62,6 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
-
 interface CachedToken {
   token: StoredToken;
   /** Its admission while live, made once: requests of the same token share it (admissions are never changed). */
@@ -241,7 +240,6 @@ export class TeamAuth {
     if (!(outcome instanceof Promise)) return withLimit(admission, outcome);
     return outcome.then((counted) => withLimit(admission, counted));
   }
-
 
   /** Who the request says it is: decided here, or a token (header or cookie) to check. */
   #identify(req: IncomingMessage): Admission | string {

@@ -256,8 +256,11 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       // Decided at once for a cached token (the hot path), else after reading the store; kept only
       // for a request the front ends will see.
       const now = auth.decideNow(req);
-      if (now?.refusal) auth.keep(req, now);
-      if (now) return now.refusal ? toFastify() : early(now);
+      if (now?.refusal) {
+        auth.keep(req, now);
+        return toFastify();
+      }
+      if (now) return early(now);
       auth.admit(req).then((admission) => (admission.refusal ? toFastify() : early()), toFastify);
     },
     async close() {
