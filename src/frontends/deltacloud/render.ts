@@ -108,7 +108,7 @@ export class Renderer {
 
   private document(req: FastifyRequest, apiReq: ApiRequest, op: Operation, body: DocumentBody, format: 'xml' | 'json' | 'html'): string {
     if (format === 'json') return JSON.stringify(body.json());
-    if (format === 'xml') return serializeXml(body.xml(), body.xmlDeclaration);
+    if (format === 'xml') return body.xmlText ? body.xmlText() : serializeXml(body.xml(), body.xmlDeclaration);
     const page = this.navigation.page(apiReq, op, body.xml());
     const urlPath = req.deltacloud?.urlPath ?? MOUNT;
     return renderResourcePage(page.doc, {

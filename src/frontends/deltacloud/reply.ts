@@ -7,6 +7,8 @@ export interface DocumentBody {
   kind: 'document';
   /** Built lazily: only the negotiated format is rendered. */
   xml: () => XmlElement;
+  /** The XML text when it is made without the whole tree (lists of remembered members); the same bytes as serialising `xml()`. */
+  xmlText?: () => string;
   json: () => unknown;
   /** Whether the XML carries the declaration line (lists and members do; the entry point and drivers don't). */
   xmlDeclaration: boolean;

@@ -102,3 +102,20 @@ export const XML_DECLARATION = "<?xml version='1.0' encoding='utf-8' ?>\n";
 export function serializeXml(root: XmlElement, declaration = true): string {
   return write(root, '', declaration ? XML_DECLARATION : '');
 }
+
+/** `e` as it appears inside a document at `indent`: its lines, each ending with a newline. */
+export function serializeXmlFragment(e: XmlElement, indent: string): string {
+  return write(e, indent, '');
+}
+
+/**
+ * What `serializeXml(el(name, {}, members))` gives, from the members' fragments
+ * (`serializeXmlFragment(member, '  ')`), so lists can reuse rendered members.
+ */
+export function serializeXmlList(name: string, fragments: readonly string[], declaration = true): string {
+  let out = declaration ? XML_DECLARATION : '';
+  if (fragments.length === 0) return out + '<' + name + ' />\n';
+  out += '<' + name + '>\n';
+  for (const f of fragments) out += f;
+  return out + '</' + name + '>\n';
+}

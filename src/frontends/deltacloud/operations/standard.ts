@@ -7,17 +7,22 @@ import { NotFound } from '../../../core/errors.js';
 import { applyFilters, filterNames, filtersFor, type FilteredCollection } from '../../../core/filters.js';
 import type { ApiRequest, Operation } from '../operation.js';
 import { documentReply, emptyReply, type Reply } from '../reply.js';
-import { el } from '../xml.js';
+import { el, serializeXmlList } from '../xml.js';
+import { memberMemo, type MemberMemo } from '../member-memo.js';
 import type { View } from '../views/view.js';
 import { listOf, memberOf, noContent } from '../openapi/responses.js';
 
 
 const title = (s: string) => s.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
 
-export function listReply<T>(req: ApiRequest, view: View<T>, items: T[]): Reply {
+export function listReply<T>(req: Pick<ApiRequest, 'view'>, view: View<T>, items: T[], memo: MemberMemo = memberMemo): Reply {
   const v = req.view;
+  const member = view.xmlInList ?? view.xml;
+  const xmlMembers = () => (view.xmlListOrder ? view.xmlListOrder(items) : items);
   return documentReply(200, {
-    xml: () => el(view.plural, {}, (view.xmlListOrder ? view.xmlListOrder(items) : items).map((i) => (view.xmlInList ?? view.xml)(i, v))),
+    // The HTML page walks the tree; XML is the same document made from remembered member texts.
+    xml: () => el(view.plural, {}, xmlMembers().map((i) => member(i, v))),
+    xmlText: () => serializeXmlList(view.plural, xmlMembers().map((i) => memo.member(member, i, v))),
     json: () => ({ [view.plural]: items.map((i) => view.json(i, v)) }),
     xmlDeclaration: true,
     title: title(view.plural),
