@@ -24,38 +24,77 @@ const isPlainObject = (value: object): value is Record<string, unknown> => {
 };
 
 /**
- * Whether `value` is plain JSON data whose JSON text tells it apart from every other value a view
- * could render differently: strings, booleans, null, finite numbers (not -0), arrays without holes
- * or undefined, and plain objects of those. Anything else makes two different values share a text
- * (a Date and its ISO string, a Buffer and `{type, data}`, NaN and null, `{a: undefined}` and `{}`
- * — views iterate some records' keys), so such an item is rendered without the memo.
+ * Walks an item before its JSON text is taken as its identity. JSON.stringify drops a property
+ * set to undefined, but a view can tell `{a: undefined}` from `{}` (some records are listed by
+ * their keys), so each such property is written down beside the text: its name and its place in
+ * the walk (every value and every end of an object or array is one step, so the place tells
+ * which object and which position). Anything else JSON cannot tell apart ends the walk: a Date and
+ * its ISO string, a Buffer and `{type, data}`, NaN and null, -0 and 0, a hole or undefined in an array
+ * and null, class instances, functions, symbols, bigints.
  */
-export function isPlainJsonData(value: unknown): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'object': {
-      if (value === null) return true;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJsonData(value[i])) return false;
+class KeyWalk {
+  private step = 0;
+  /** Properties set to undefined: place and quoted name, one after another (usually none). */
+  marks = '';
+
+  /** Whether `value` is plain JSON data (noting its undefined properties on the way). */
+  plain(value: unknown): boolean {
+    this.step++;
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return true;
+      case 'number':
+        return Number.isFinite(value) && !Object.is(value, -0);
+      case 'object': {
+        if (value === null) return true;
+        if (Array.isArray(value)) {
+          for (let i = 0; i < value.length; i++) if (!(i in value) || value[i] === undefined || !this.plain(value[i])) return false;
+        } else {
+          if (!isPlainObject(value)) return false;
+          // Enumerable string keys, in the order both JSON.stringify and the views' `for…in` see them (symbols and
+          // non-enumerable properties are not looked for: items come from literals, mappings and JSON.parse).
+          for (const key in value) {
+            const child = value[key];
+            if (child === undefined) this.marks += this.step++ + JSON.stringify(key);
+            else if (!this.plain(child)) return false;
+          }
+        }
+        this.step++;
         return true;
       }
-      if (!isPlainObject(value)) return false;
-      // Enumerable string keys: what both JSON.stringify and the views' `for…in` see (symbols and
-      // non-enumerable properties are not looked for: items come from literals, mappings and JSON.parse).
-      for (const key in value) if (!isPlainJsonData(value[key])) return false;
-      return true;
+      default:
+        return false;
     }
-    default:
-      return false;
   }
 }
 
+/**
+ * The text that identifies an item's data for the memo: equal texts, equal renderings. Undefined
+ * when the item is not plain JSON data (it is then rendered every time).
+ */
+export function memberKey(item: unknown): string | undefined {
+  const walk = new KeyWalk();
+  if (!walk.plain(item)) return undefined;
+  // JSON text has no raw newline: the marks cannot be confused with it.
+  const json = JSON.stringify(item);
+  return walk.marks === '' ? json : json + '\n' + walk.marks;
+}
+
+/** One remembered member; the LRU order holds these. */
+interface Remembered {
+  readonly members: Map<string, Remembered>;
+  readonly context: string;
+  readonly key: string;
+  readonly text: string;
+  readonly bytes: number;
+}
+
 export class MemberMemo {
-  private readonly texts = new Map<string, string>();
+  /** Members by context (driver, render function, base URL), then by their key: a member's key is its JSON text alone. */
+  private readonly contexts = new Map<string, Map<string, Remembered>>();
+  /** Least recently used first (a Set keeps insertion order; a hit is deleted and added again). */
+  private readonly order = new Set<Remembered>();
   private bytes = 0;
   private readonly largestBytes: number;
   /** Serial numbers stand for drivers and render functions in keys: the memo holds no reference that would keep either alive. */
@@ -68,35 +107,57 @@ export class MemberMemo {
   }
 
   /**
-   * The member's text inside a list document: what serialising `render(item, v)` at a member's
-   * indentation gives. `render` is a view's pure XML function (`view.xml`, `view.xmlInList`).
+   * A function giving a member's text inside a list document: what serialising `render(item, v)`
+   * at a member's indentation gives. `render` is a view's pure XML function (`view.xml`, `view.xmlInList`).
    */
-  member<T>(render: (item: T, v: ViewContext) => XmlElement, item: T, v: ViewContext): string {
-    if (this.limitBytes === 0 || !isPlainJsonData(item)) return serializeXmlFragment(render(item, v), MEMBER_INDENT);
-    const key = this.serial(this.driverSerials, v.driver) + ' ' + this.serial(this.renderSerials, render) + ' ' + v.base + '\n' + JSON.stringify(item);
-    const known = this.texts.get(key);
-    if (known !== undefined) {
-      // Most recently used last: re-inserting moves it (the key's hash is kept in the string, not computed again).
-      this.texts.delete(key);
-      this.texts.set(key, known);
-      return known;
-    }
-    const text = serializeXmlFragment(render(item, v), MEMBER_INDENT);
-    const size = 2 * (key.length + text.length);
-    if (size > this.largestBytes) return text;
-    this.texts.set(key, text);
-    this.bytes += size;
-    for (const [oldKey, oldText] of this.texts) {
-      if (this.bytes <= this.limitBytes) break;
-      this.texts.delete(oldKey);
-      this.bytes -= 2 * (oldKey.length + oldText.length);
-    }
-    return text;
+  members<T>(render: (item: T, v: ViewContext) => XmlElement, v: ViewContext): (item: T) => string {
+    const fresh = (item: T) => serializeXmlFragment(render(item, v), MEMBER_INDENT);
+    if (this.limitBytes === 0) return fresh;
+    const context = this.serial(this.driverSerials, v.driver) + ' ' + this.serial(this.renderSerials, render) + ' ' + v.base;
+    return (item) => {
+      const key = memberKey(item);
+      if (key === undefined) return fresh(item);
+      const members = this.contexts.get(context);
+      const known = members?.get(key);
+      if (known !== undefined) {
+        this.order.delete(known);
+        this.order.add(known);
+        return known.text;
+      }
+      const text = fresh(item);
+      this.remember(members, context, key, text);
+      return text;
+    };
   }
 
   /** How many members are remembered and the bytes they count for (tests). */
-  get size(): { entries: number; bytes: number } {
-    return { entries: this.texts.size, bytes: this.bytes };
+  get size(): { entries: number; bytes: number; contexts: number } {
+    return { entries: this.order.size, bytes: this.bytes, contexts: this.contexts.size };
+  }
+
+  private remember(known: Map<string, Remembered> | undefined, context: string, key: string, text: string) {
+    const bytes = 2 * (context.length + key.length + text.length);
+    if (bytes > this.largestBytes) return;
+    let members = known;
+    if (!members) {
+      members = new Map();
+      this.contexts.set(context, members);
+    }
+    // Stored flat: the serialiser builds a rope of hundreds of pieces, and every document made from
+    // the member would walk them again to flatten it; V8 flattens a rope in place when a character is read.
+    text.charCodeAt(0);
+    const entry: Remembered = { members, context, key, text, bytes };
+    members.set(key, entry);
+    this.order.add(entry);
+    this.bytes += bytes;
+    for (const oldest of this.order) {
+      if (this.bytes <= this.limitBytes) break;
+      this.order.delete(oldest);
+      oldest.members.delete(oldest.key);
+      // A context's map goes with its last member: base URLs come from the Host header, so contexts must not pile up.
+      if (oldest.members.size === 0) this.contexts.delete(oldest.context);
+      this.bytes -= oldest.bytes;
+    }
   }
 
   private serial<K extends object>(serials: WeakMap<K, number>, of: K): number {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type { Driver, DriverDeclaration } from '../../../src/core/driver.js';
 import type { Instance, HardwareProfile } from '../../../src/core/model.js';
 import { STANDARD_STATE_MACHINE } from '../../../src/core/state-machine.js';
-import { isPlainJsonData, MemberMemo } from '../../../src/frontends/deltacloud/member-memo.js';
+import { memberKey, MemberMemo } from '../../../src/frontends/deltacloud/member-memo.js';
 import { listReply } from '../../../src/frontends/deltacloud/operations/standard.js';
 import { hardwareProfileView, instanceView } from '../../../src/frontends/deltacloud/views/compute.js';
 import { ViewContext, type View } from '../../../src/frontends/deltacloud/views/view.js';
@@ -91,6 +91,7 @@ test('lists written from remembered members equal the serialised tree, on misses
   }
   assert.ok(memo.size.entries > 0, 'the memo holds members after the rounds');
   // The same lists with the memo off give the same bytes again.
+  assert.ok(memo.size.contexts === contexts.length, 'one context per driver and base URL');
   const off = new MemberMemo(0);
   for (const v of contexts) assert.equal(renderBothWays(off, instanceView, pool, v).text, renderBothWays(memo, instanceView, structuredClone(pool), v).tree);
   assert.equal(off.size.entries, 0);
@@ -135,23 +136,34 @@ test('a member that differs in one nested field, in null against absent, in base
   assert.equal(assertSameBothWays(memo, instanceView, [structuredClone(base)], v), first);
 });
 
-test('items JSON cannot tell apart are rendered without the memo', () => {
-  for (const value of [new Date(0), Buffer.from('x'), NaN, Infinity, -0, undefined, () => 1, 1n, Symbol('s'), [1, , 2], [undefined], { a: undefined }, { nested: { at: new Date(0) } }, new (class Thing { x = 1 })(), new Map()]) {
-    assert.equal(isPlainJsonData(value), false, `${String(typeof value)} ${Object.prototype.toString.call(value)} is not plain JSON data`);
+test('items JSON cannot tell apart get no key (rendered every time); undefined properties are part of the key', () => {
+  for (const value of [new Date(0), Buffer.from('x'), NaN, Infinity, -0, undefined, () => 1, 1n, Symbol('s'), [1, , 2], [undefined], { nested: { at: new Date(0) } }, new (class Thing { x = 1 })(), new Map()]) {
+    assert.equal(memberKey(value), undefined, `${typeof value} ${Object.prototype.toString.call(value)} has no key`);
   }
-  for (const value of [null, 0, 1.5, -3, 'text', true, [], {}, Object.create(null), { a: [1, 'b', null, { c: false }] }]) assert.equal(isPlainJsonData(value), true);
+  for (const value of [null, 0, 1.5, -3, 'text', true, [], {}, Object.create(null), { a: [1, 'b', null, { c: false }] }]) assert.equal(memberKey(value), JSON.stringify(value));
+  // JSON drops properties set to undefined; the keys still tell these apart (the name and the place of each).
+  const lookAlikes = [{}, { a: undefined }, { b: undefined }, { a: undefined, b: 1 }, { b: 1, a: undefined }, { x: { a: 1, u: undefined }, y: 2 }, { x: { a: 1 }, u: undefined, y: 2 }, { x: { a: 1 }, y: 2, u: undefined }];
+  const keys = lookAlikes.map(memberKey);
+  assert.equal(new Set(keys).size, lookAlikes.length, keys.join(' | '));
+  assert.equal(memberKey({ a: undefined, b: 1 }), keys[3], 'equal items, equal keys');
 
   const memo = new MemberMemo();
   const v = new ViewContext('http://h/api', fullDriver);
-  // Overrides outside the usual four are listed by their keys: `{custom: undefined}` and `{}` would share a JSON text.
-  const absent: Instance = { id: 'i-1', profileOverrides: {}, publicAddresses: [], privateAddresses: [], storageVolumes: [], canCreateImage: false };
+  // Overrides outside the usual four are listed by their keys: `{custom: undefined}` renders otherwise than `{}`.
+  const absent: Instance = { id: 'i-1', hardwareProfileId: 'm1-small', profileOverrides: {}, publicAddresses: [], privateAddresses: [], storageVolumes: [], canCreateImage: false };
   const overrides: Record<string, string> = {};
   Object.defineProperty(overrides, 'custom', { value: undefined, enumerable: true });
   const undefinedValue: Instance = { ...absent, profileOverrides: overrides };
-  assertSameBothWays(memo, instanceView, [absent], v);
-  const entries = memo.size.entries;
-  assertSameBothWays(memo, instanceView, [undefinedValue], v);
-  assert.equal(memo.size.entries, entries, 'the item with an undefined value was not memoised');
+  const withAbsent = assertSameBothWays(memo, instanceView, [absent], v);
+  const withUndefined = assertSameBothWays(memo, instanceView, [undefinedValue], v);
+  assert.notEqual(withUndefined, withAbsent);
+  assert.equal(memo.size.entries, 2);
+  // A Date where the model has a string: rendered every time, never from the memo.
+  const launched = { ...absent, launchTime: '1970-01-01T00:00:00.000Z' };
+  const dated = Object.assign(structuredClone(absent), { launchTime: new Date(0) });
+  assertSameBothWays(memo, instanceView, [launched], v);
+  assertSameBothWays(memo, instanceView, [dated], v);
+  assert.equal(memo.size.entries, 3);
 });
 
 test('the memo stays within its byte limit, dropping the least recently used member first', () => {

@@ -22,7 +22,7 @@ export function listReply<T>(req: Pick<ApiRequest, 'view'>, view: View<T>, items
   return documentReply(200, {
     // The HTML page walks the tree; XML is the same document made from remembered member texts.
     xml: () => el(view.plural, {}, xmlMembers().map((i) => member(i, v))),
-    xmlText: () => serializeXmlList(view.plural, xmlMembers().map((i) => memo.member(member, i, v))),
+    xmlText: () => serializeXmlList(view.plural, xmlMembers().map(memo.members(member, v))),
     json: () => ({ [view.plural]: items.map((i) => view.json(i, v)) }),
     xmlDeclaration: true,
     title: title(view.plural),
