@@ -14,6 +14,20 @@ export const MEMBER_MEMO_LIMIT_BYTES = 4 * 1024 * 1024;
 /** A member larger than this share of the limit is rendered every time: it would push out many others. */
 const LARGEST_SHARE = 1 / 64;
 
+/** Slots of the filter of members seen once (a power of two). */
+const SEEN_SLOTS = 4096;
+
+/**
+ * A cheap fingerprint of a key for the seen-once filter: its length and about 64 of its characters.
+ * Two keys sharing one only admit a member a poll early; it never decides what is answered.
+ */
+function fingerprint(key: string): number {
+  let h = key.length;
+  const step = (key.length >> 6) + 1;
+  for (let i = 0; i < key.length; i += step) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h | 1; // never 0, the value of an empty slot
+}
+
 /** Indentation of a member inside a list document (the list element is the root). */
 const MEMBER_INDENT = '  ';
 
@@ -97,6 +111,12 @@ export class MemberMemo {
   private readonly order = new Set<Remembered>();
   private bytes = 0;
   private readonly largestBytes: number;
+  /**
+   * Fingerprints of members rendered once and not remembered. A member is remembered the second time
+   * it is seen: a member that changes on every poll would otherwise be kept until evicted, outliving
+   * the young generation and costing the garbage collector more than rendering it (measured).
+   */
+  private readonly seenOnce = new Int32Array(SEEN_SLOTS);
   /** Serial numbers stand for drivers and render functions in keys: the memo holds no reference that would keep either alive. */
   private readonly driverSerials = new WeakMap<Driver, number>();
   private readonly renderSerials = new WeakMap<object, number>();
@@ -138,6 +158,12 @@ export class MemberMemo {
   private remember(known: Map<string, Remembered> | undefined, context: string, key: string, text: string) {
     const bytes = 2 * (context.length + key.length + text.length);
     if (bytes > this.largestBytes) return;
+    const print = fingerprint(key);
+    const slot = print & (SEEN_SLOTS - 1);
+    if (this.seenOnce[slot] !== print) {
+      this.seenOnce[slot] = print;
+      return;
+    }
     let members = known;
     if (!members) {
       members = new Map();

@@ -113,27 +113,33 @@ test('an empty list and a reordered list (hardware profiles) come out as the tre
 
 test('a member that differs in one nested field, in null against absent, in base or in driver renders afresh', () => {
   const memo = new MemberMemo();
+  // Each list twice (fresh copies the second time): the second rendering comes from the memo.
+  const twice = (items: Instance[], v: ViewContext) => {
+    const first = assertSameBothWays(memo, instanceView, items, v);
+    assert.equal(assertSameBothWays(memo, instanceView, structuredClone(items), v), first);
+    return first;
+  };
   const base: Instance = { id: 'i-1', state: 'RUNNING', publicAddresses: [{ address: '10.0.0.1', type: 'ipv4' }], privateAddresses: [], storageVolumes: [], canCreateImage: true };
   const v = new ViewContext('http://h/api', fullDriver);
-  const first = assertSameBothWays(memo, instanceView, [base], v);
+  const first = twice([base], v);
   const nested = structuredClone(base);
   nested.publicAddresses[0]!.address = '10.0.0.2';
-  const changed = assertSameBothWays(memo, instanceView, [nested], v);
+  const changed = twice([nested], v);
   assert.notEqual(changed, first);
   assert.match(changed, /10\.0\.0\.2/);
   // null where the model has an optional field (a driver's JSON may carry it) against the field absent.
   const withNull: Instance = JSON.parse('{"id":"i-1","state":"RUNNING","name":null,"publicAddresses":[],"privateAddresses":[],"storageVolumes":[],"canCreateImage":true}');
   const withoutName: Instance = JSON.parse('{"id":"i-1","state":"RUNNING","publicAddresses":[],"privateAddresses":[],"storageVolumes":[],"canCreateImage":true}');
-  assertSameBothWays(memo, instanceView, [withNull], v);
-  assertSameBothWays(memo, instanceView, [withoutName], v);
-  assertSameBothWays(memo, instanceView, [withNull, withoutName], v);
-  const otherBase = assertSameBothWays(memo, instanceView, [base], new ViewContext('http://other/api', fullDriver));
+  twice([withNull], v);
+  twice([withoutName], v);
+  twice([withNull, withoutName], v);
+  const otherBase = twice([base], new ViewContext('http://other/api', fullDriver));
   assert.notEqual(otherBase, first);
-  const otherDriver = assertSameBothWays(memo, instanceView, [base], new ViewContext('http://h/api', smallDriver));
+  const otherDriver = twice([base], new ViewContext('http://h/api', smallDriver));
   assert.notEqual(otherDriver, first);
   assert.ok(first.includes("rel='stop'") && !otherDriver.includes("rel='stop'"), 'the stop link follows the driver capability');
   // And the first rendering is still what the memo answers for the first inputs.
-  assert.equal(assertSameBothWays(memo, instanceView, [structuredClone(base)], v), first);
+  assert.equal(twice([structuredClone(base)], v), first);
 });
 
 test('items JSON cannot tell apart get no key (rendered every time); undefined properties are part of the key', () => {
@@ -154,16 +160,31 @@ test('items JSON cannot tell apart get no key (rendered every time); undefined p
   const overrides: Record<string, string> = {};
   Object.defineProperty(overrides, 'custom', { value: undefined, enumerable: true });
   const undefinedValue: Instance = { ...absent, profileOverrides: overrides };
+  // Each twice: a member is remembered the second time it is seen.
   const withAbsent = assertSameBothWays(memo, instanceView, [absent], v);
+  assert.equal(assertSameBothWays(memo, instanceView, [absent], v), withAbsent);
   const withUndefined = assertSameBothWays(memo, instanceView, [undefinedValue], v);
+  assert.equal(memo.size.entries, 1, 'seen once: not remembered yet');
+  assert.equal(assertSameBothWays(memo, instanceView, [undefinedValue], v), withUndefined);
   assert.notEqual(withUndefined, withAbsent);
   assert.equal(memo.size.entries, 2);
   // A Date where the model has a string: rendered every time, never from the memo.
   const launched = { ...absent, launchTime: '1970-01-01T00:00:00.000Z' };
   const dated = Object.assign(structuredClone(absent), { launchTime: new Date(0) });
-  assertSameBothWays(memo, instanceView, [launched], v);
-  assertSameBothWays(memo, instanceView, [dated], v);
+  for (let n = 0; n < 2; n++) assertSameBothWays(memo, instanceView, [launched, dated], v);
   assert.equal(memo.size.entries, 3);
+});
+
+test('a member is remembered from its second sighting: one that changes on every poll is never kept', () => {
+  const memo = new MemberMemo();
+  const v = new ViewContext('http://h/api', fullDriver);
+  const next = random(7);
+  for (let n = 0; n < 300; n++) assertSameBothWays(memo, instanceView, [{ ...randomInstance(next, n), name: `poll ${n}` }], v);
+  assert.equal(memo.size.entries, 0);
+  const polled = randomInstance(next, 1);
+  assertSameBothWays(memo, instanceView, [polled], v);
+  assertSameBothWays(memo, instanceView, [structuredClone(polled)], v);
+  assert.equal(memo.size.entries, 1);
 });
 
 test('the memo stays within its byte limit, dropping the least recently used member first', () => {
@@ -173,7 +194,9 @@ test('the memo stays within its byte limit, dropping the least recently used mem
   const next = random(5);
   const kept: Instance = { id: 'kept', publicAddresses: [], privateAddresses: [], storageVolumes: [], canCreateImage: false };
   for (let n = 0; n < 400; n++) {
-    assertSameBothWays(memo, instanceView, [kept, randomInstance(next, n + 1000)], v);
+    const polled = randomInstance(next, n + 1000);
+    assertSameBothWays(memo, instanceView, [kept, polled], v);
+    assertSameBothWays(memo, instanceView, [kept, structuredClone(polled)], v);
     assert.ok(memo.size.bytes <= limit, `${memo.size.bytes} bytes within ${limit}`);
   }
   assert.ok(memo.size.entries > 10 && memo.size.entries < 400, `${memo.size.entries} members remembered`);
