@@ -18,13 +18,13 @@ const LARGEST_SHARE = 1 / 64;
 const SEEN_SLOTS = 4096;
 
 /**
- * A cheap fingerprint of a key for the seen-once filter: its length and about 64 of its characters.
- * Two keys sharing one only admit a member a poll early; it never decides what is answered.
+ * A 32-bit fingerprint of a key for the seen-once filter (FNV-1a over its UTF-16 code units; every
+ * character counts: a member that changed in one character must not pass as seen). Two keys sharing
+ * one only admit a member a poll early; it never decides what is answered.
  */
 function fingerprint(key: string): number {
-  let h = key.length;
-  const step = (key.length >> 6) + 1;
-  for (let i = 0; i < key.length; i += step) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h | 1; // never 0, the value of an empty slot
 }
 
