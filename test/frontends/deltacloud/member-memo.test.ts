@@ -175,16 +175,26 @@ test('items JSON cannot tell apart get no key (rendered every time); undefined p
   assert.equal(memo.size.entries, 3);
 });
 
-test('a member is remembered from its second sighting: one that changes on every poll is never kept', () => {
+test('a member is remembered from its second sighting; members that change on every poll are never kept and soon not even looked up', () => {
   const memo = new MemberMemo();
   const v = new ViewContext('http://h/api', fullDriver);
   const next = random(7);
-  for (let n = 0; n < 300; n++) assertSameBothWays(memo, instanceView, [{ ...randomInstance(next, n), name: `poll ${n}` }], v);
+  for (let n = 0; n < 800; n++) assertSameBothWays(memo, instanceView, [{ ...randomInstance(next, n), name: `poll ${n}` }], v);
   assert.equal(memo.size.entries, 0);
-  const polled = randomInstance(next, 1);
-  assertSameBothWays(memo, instanceView, [polled], v);
-  assertSameBothWays(memo, instanceView, [structuredClone(polled)], v);
-  assert.equal(memo.size.entries, 1);
+  // Nothing hit: most of those lists did not look their members up (their keys cost more than they save).
+  assert.ok(memo.size.lookups < 800 / 4, `${memo.size.lookups} lookups for 800 lists of one changing member`);
+  // A polled list is still picked up (by a probing list), and once lookups hit, every list looks up again.
+  const polled = [randomInstance(next, 1), randomInstance(next, 2)];
+  let lists = 0;
+  while (memo.size.entries < 2 && lists < 100) {
+    assertSameBothWays(memo, instanceView, structuredClone(polled), v);
+    lists++;
+  }
+  assert.equal(memo.size.entries, 2, `remembered after ${lists} lists`);
+  for (let n = 0; n < 30; n++) assertSameBothWays(memo, instanceView, structuredClone(polled), v);
+  const lookups = memo.size.lookups;
+  for (let n = 0; n < 10; n++) assertSameBothWays(memo, instanceView, structuredClone(polled), v);
+  assert.equal(memo.size.lookups - lookups, 20, 'hits made every list look its members up again');
 });
 
 test('the memo stays within its byte limit, dropping the least recently used member first', () => {
