@@ -134,6 +134,13 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
     const res = await api('POST', '/api/instances', { ...CREATE, firewalls1: 'nsg1' });
     assert.equal(res.status, 201, res.text);
     assert.deepEqual(pick(sentTo('/networkInterfaces/myVM-nic'), 'properties', 'networkSecurityGroup'), { id: nsg });
+
+    // `/api` says so: the instances collection offers the `firewalls` feature.
+    // (The JSON entry point holds each feature in an array of its own.)
+    const entry: { api: { links: Array<{ rel: string; features?: Array<Array<{ name: string; params?: string[] }>> }> } } = JSON.parse((await api('GET', '/api')).text);
+    const instances = entry.api.links.find((l) => l.rel === 'instances');
+    const firewalls = instances?.features?.flat().find((f) => f.name === 'firewalls');
+    assert.deepEqual(firewalls?.params, ['firewalls:array:optional'], JSON.stringify(instances));
   });
 
   test('the VM step refused (SkuNotAvailable, 409): the NIC and the public IP are deleted (polled), newest first; the client gets 409', async () => {
