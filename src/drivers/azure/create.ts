@@ -143,8 +143,8 @@ export function instanceCreateOperations(options: AzureOptions, connections: Arm
           },
           networkProfile: { networkInterfaces: [{ id: nic.id ?? networkId('networkInterfaces', nicName), primary: true, deleteOption: 'Delete' }] },
         }, lro);
-        // Once Azure has accepted the VM it exists (perhaps failed): a later failure deletes it too (forced: a VM that never
-        // ran has nothing to shut down). Its NIC and IP may go with it (their deleteOption); deleting them again is harmless
+        // Once Azure has accepted the VM it exists (perhaps failed): a later failure deletes it too (forced: the client never
+        // got it, nothing on it is to be kept). Its NIC and IP may go with it (their deleteOption); deleting them again is harmless
         // (Azure answers a delete of what is gone with 204), and covers a VM that failed before it took them on.
         const accepted = poller.submitted().then(() => true, () => false);
         try {
