@@ -3,7 +3,9 @@
 // profiles = VM sizes with fixed values. A VM's state comes from its instance
 // view (power state) and provisioning state. `stop` deallocates (the VM
 // releases its host and stops being billed for compute; a powered-off VM that
-// keeps its host is still billed), `destroy` force-deletes. Long-running
+// keeps its host is still billed), `destroy` deletes the VM (and with it what
+// create marked `deleteOption: Delete`: its NIC, public IP and OS disk; see
+// create.ts), leaving Azure to choose whether to force it. Long-running
 // operations are polled by the SDK's pollers with the request's abort signal
 // (which carries its deadline).
 import type { Image as AzureImage, VirtualMachine, VirtualMachineInstanceView } from '@azure/arm-compute';
@@ -182,7 +184,10 @@ export function computeOperations(options: AzureOptions, connections: ArmConnect
     reboot_instance: (ctx, id) => action(ctx, id, ({ compute, scope }, s) => compute.virtualMachines.restart(scope.resourceGroup, id, lro(s))),
     destroy_instance: async (ctx, id) => {
       const [s, { compute, scope }] = arm(ctx);
-      await s.call(async () => { await compute.virtualMachines.delete(scope.resourceGroup, id, { ...lro(s), forceDeletion: true }); });
+      // No forceDeletion: since api-version 2024-11-01 Azure force-deletes a VM whose disks all go with it (ours: nothing
+      // to keep, and faster) and shuts down first one whose disks survive (a volume the client attached, a VM made with
+      // Detach elsewhere), as Microsoft advises: force deletion is for disks that will not be reused.
+      await s.call(async () => { await compute.virtualMachines.delete(scope.resourceGroup, id, lro(s)); });
     },
   };
 }

@@ -1,12 +1,20 @@
 // Instance create: a Resource Manager VM needs a network interface, which
 // carries the public IP. Three resources are made in order: the public IP
 // `<name>-ip`, the NIC `<name>-nic` in the operator's subnet (the provider's
-// `subnetId`) carrying that IP, then the VM `<name>` on that NIC, signing in
-// with the SSH public key resource `keyname` (Linux images; user data is the
-// VM's custom data). Everything a client can get wrong is checked before the
+// `subnetId`) carrying that IP (and the firewall, a network security group,
+// when one is given), then the VM `<name>` on that NIC, signing in with the
+// SSH public key resource `keyname` (Linux images; user data is the VM's
+// custom data). Everything a client can get wrong is checked before the
 // first call. When a step fails, what the earlier steps made is deleted (the
 // VM first, if Azure accepted it, then the NIC, then the IP) and the client
 // gets the failed step's error: a failed create leaves nothing behind.
+//
+// What is made goes with the VM (Azure's "delete a VM and attached
+// resources"): the VM's NIC reference and its OS disk carry
+// `deleteOption: Delete`, and the NIC's reference to the public IP does too
+// (where Microsoft's documentation and the portal's own template set it: the
+// IP then goes when the NIC goes). Deleting the VM makes Azure delete the
+// NIC, the IP and the OS disk: destroy stays one VM delete.
 import type { VirtualMachine } from '@azure/arm-compute';
 import { randomBytes } from 'node:crypto';
 import type { Driver, InstanceCreate, RequestContext } from '../../core/driver.js';
@@ -31,12 +39,15 @@ interface CreatePlan {
   imageReference: NonNullable<NonNullable<VirtualMachine['storageProfile']>['imageReference']>;
   keyname: string;
   customData?: string;
+  /** The network security group put on the NIC (the instance's one firewall). */
+  firewall?: string;
 }
 
 /** The request as a VM to create, or a 400 (a 501 for what the operator did not configure) before any call. */
 function planOf(args: InstanceCreate, s: AzureSession, { scope }: ArmClients): CreatePlan & { location: string; subnetId: string } {
   if ((args.instanceCount ?? 1) !== 1) throw new ValidationFailure('Azure instances are created one at a time (instance_count 1)');
-  if (args.firewallIds.length > 0) throw new ValidationFailure('Firewalls cannot be given at create on Azure yet');
+  if (args.firewallIds.length > 1) throw new ValidationFailure('Azure puts one network security group on an instance\'s NIC: give at most one firewall');
+  const firewall = args.firewallIds[0] === undefined ? undefined : checkResourceName(args.firewallIds[0], 'Firewall');
   if (args.loadBalancerId) throw new ValidationFailure('Load balancers cannot be given at create on Azure yet');
   if (args.password) throw new ValidationFailure('Azure Linux instances sign in with an SSH key (keyname), not a password');
   const name = args.name ?? `deltacloud-${randomBytes(4).toString('hex')}`;
@@ -63,7 +74,10 @@ function planOf(args: InstanceCreate, s: AzureSession, { scope }: ArmClients): C
   const keyname = checkResourceName(args.keyname, 'Key');
   const subnetId = s.provider.subnetId;
   if (!subnetId) throw new NotSupported('This provider has no subnet for new instances: the operator sets its subnetId');
-  return { name, vmSize, zone, imageReference, keyname, location, subnetId, ...(args.userData ? { customData: args.userData.toString('base64') } : {}) };
+  return {
+    name, vmSize, zone, imageReference, keyname, location, subnetId, firewall,
+    ...(args.userData ? { customData: args.userData.toString('base64') } : {}),
+  };
 }
 
 /** Deletes what a failed create made, newest first, each with its own time (the request's deadline may be what failed). */
@@ -99,7 +113,12 @@ export function instanceCreateOperations(options: AzureOptions, connections: Arm
         const nicName = `${plan.name}-nic`;
         const nic = await s.call(() => network.networkInterfaces.beginCreateOrUpdateAndWait(group, nicName, {
           location: plan.location,
-          ipConfigurations: [{ name: 'ipconfig1', subnet: { id: plan.subnetId }, publicIPAddress: { id: ip.id ?? networkId('publicIPAddresses', ipName) } }],
+          ipConfigurations: [{
+            name: 'ipconfig1', subnet: { id: plan.subnetId },
+            // Deleted with the NIC (and so with the VM): an IP left behind is billed.
+            publicIPAddress: { id: ip.id ?? networkId('publicIPAddresses', ipName), deleteOption: 'Delete' },
+          }],
+          ...(plan.firewall ? { networkSecurityGroup: { id: networkId('networkSecurityGroups', plan.firewall) } } : {}),
         }, lro));
         made.push([nicName, (polling) => network.networkInterfaces.beginDeleteAndWait(group, nicName, polling)]);
 
@@ -109,7 +128,9 @@ export function instanceCreateOperations(options: AzureOptions, connections: Arm
           hardwareProfile: { vmSize: plan.vmSize },
           storageProfile: {
             imageReference: plan.imageReference,
-            osDisk: { name: `${plan.name}osdisk`, caching: 'ReadWrite', createOption: 'FromImage', managedDisk: { storageAccountType: 'Standard_LRS' } },
+            osDisk: {
+              name: `${plan.name}osdisk`, caching: 'ReadWrite', createOption: 'FromImage', managedDisk: { storageAccountType: 'Standard_LRS' }, deleteOption: 'Delete',
+            },
           },
           osProfile: {
             adminUsername: ADMIN_USERNAME,
@@ -120,9 +141,11 @@ export function instanceCreateOperations(options: AzureOptions, connections: Arm
               disablePasswordAuthentication: true,
             },
           },
-          networkProfile: { networkInterfaces: [{ id: nic.id ?? networkId('networkInterfaces', nicName), primary: true }] },
+          networkProfile: { networkInterfaces: [{ id: nic.id ?? networkId('networkInterfaces', nicName), primary: true, deleteOption: 'Delete' }] },
         }, lro);
-        // Once Azure has accepted the VM it exists (perhaps failed): a later failure deletes it too.
+        // Once Azure has accepted the VM it exists (perhaps failed): a later failure deletes it too (forced: the client never
+        // got it, nothing on it is to be kept). Its NIC and IP may go with it (their deleteOption); deleting them again is harmless
+        // (Azure answers a delete of what is gone with 204), and covers a VM that failed before it took them on.
         const accepted = poller.submitted().then(() => true, () => false);
         try {
           await s.call(async () => { await poller; });

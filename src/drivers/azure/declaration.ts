@@ -13,9 +13,10 @@ export const AZURE_DECLARATION: DriverDeclaration = {
   passwordLabel: 'Account key or SAS, or client secret',
   // Containers have no location of their own (the storage account has one): no `bucket_location`.
   // Keys are SSH public key resources: imported, never generated.
-  // Instances: named (user_name), custom data (user_data), an SSH public key resource to sign in (authentication_key).
-  features: { instances: ['user_name', 'user_data', 'authentication_key'], keys: ['import_key'], storage_volumes: ['volume_name'] },
-  // Virtual machines: created pending, running, deallocated (stop) and started, force-deleted in any settled state.
+  // Instances: named (user_name), custom data (user_data), an SSH public key resource to sign in (authentication_key),
+  // one network security group on the NIC (firewalls).
+  features: { instances: ['user_name', 'user_data', 'authentication_key', 'firewalls'], keys: ['import_key'], storage_volumes: ['volume_name'] },
+  // Virtual machines: created pending, running, deallocated (stop) and started, deleted in any settled state.
   stateMachine: POWER_CYCLE_STATE_MACHINE,
 };
 

@@ -3,11 +3,14 @@
 // tests, do not mix their series). Label values are bounded by their callers
 // (route templates, driver ids, capabilities; never ids, names or
 // credentials). The per-request paths look a series up once and keep it
-// (`series`), and a counter series counts in a plain number: prom-client
-// hashes and validates the labels on every inc() of a child (most of a
-// microsecond, twice per repeated read), so the counts are handed to it when
-// it collects, before each scrape. (Histograms have no such public way in.)
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+// (`series`), and a series counts in plain numbers: prom-client's own
+// counters and histograms hash and validate the labels on every inc() or
+// observe() of a child (about half a microsecond, on every repeated read).
+// Counts reach a prom-client counter when it collects, before each scrape.
+// prom-client has no public way to hand a histogram counts made elsewhere, so
+// the histogram families write their own lines of the text format, after the
+// registry's.
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 
 type Labels<Name extends string> = Readonly<Record<Name, string>>;
 
@@ -64,18 +67,53 @@ export class CounterFamily<Name extends string> {
   }
 }
 
+/** A histogram series: counts per bucket (not cumulative), sum and count, in plain numbers. */
+export class HistogramSeries<Name extends string = string> {
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  constructor(readonly labels: Labels<Name>, private readonly bounds: readonly number[]) {
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+  observe(value: number): void {
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]!) i++;
+    this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+}
+
+/** A label value or help text in the text format: backslash, newline (and, in label values, the double quote) escaped. */
+const escapeText = (text: string, quote: boolean) => text.replace(quote ? /[\\\n"]/g : /[\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+
+/** A histogram family: cumulative `_bucket` lines with `le`, then `_sum` and `_count`, per label set (Prometheus text format 0.0.4). */
 export class HistogramFamily<Name extends string> {
-  readonly #cache: SeriesCache<Name, Histogram.Internal<Name>>;
-  constructor(registry: Registry, name: string, help: string, labelNames: readonly Name[], buckets: readonly number[]) {
-    const histogram = new Histogram<Name>({ name, help, labelNames, buckets: [...buckets], registers: [registry] });
-    this.#cache = new SeriesCache(labelNames, (labels) => histogram.labels(labels));
+  readonly #cache: SeriesCache<Name, HistogramSeries<Name>>;
+  constructor(private readonly name: string, private readonly help: string, labelNames: readonly Name[], private readonly buckets: readonly number[]) {
+    this.#cache = new SeriesCache(labelNames, (labels) => new HistogramSeries(labels, buckets));
   }
   observe(labels: Labels<Name>, value: number): void {
     this.#cache.series(labels).observe(value);
   }
   /** The series of these labels, to observe into directly on a hot path. */
-  series(labels: Labels<Name>): Histogram.Internal<Name> {
+  series(labels: Labels<Name>): HistogramSeries<Name> {
     return this.#cache.series(labels);
+  }
+  /** This family's lines of the exposition. */
+  exposition(): string {
+    let text = `# HELP ${this.name} ${escapeText(this.help, false)}\n# TYPE ${this.name} histogram\n`;
+    for (const series of this.#cache.all) {
+      const labels = Object.entries(series.labels).map(([name, value]) => `${name}="${escapeText(String(value), true)}"`).join(',');
+      let cumulative = 0;
+      this.buckets.forEach((bound, i) => {
+        cumulative += series.counts[i]!;
+        text += `${this.name}_bucket{${labels},le="${bound}"} ${cumulative}\n`;
+      });
+      text += `${this.name}_bucket{${labels},le="+Inf"} ${series.count}\n${this.name}_sum{${labels}} ${series.sum}\n${this.name}_count{${labels}} ${series.count}\n`;
+    }
+    return text;
   }
 }
 
@@ -88,17 +126,17 @@ export class ServerMetrics {
   readonly registry = new Registry();
   readonly requests = new CounterFamily(this.registry, 'deltacloud_http_requests_total', 'HTTP requests answered, by route template, method, driver and status.',
     REQUEST_LABELS);
-  readonly requestSeconds = new HistogramFamily(this.registry, 'deltacloud_http_request_duration_seconds', 'Time to answer HTTP requests, by route template, method, driver and status.',
+  readonly requestSeconds = new HistogramFamily('deltacloud_http_request_duration_seconds', 'Time to answer HTTP requests, by route template, method, driver and status.',
     REQUEST_LABELS, LATENCY_BUCKETS);
   readonly backendCalls = new CounterFamily(this.registry, 'deltacloud_backend_calls_total', 'Driver calls through the call pipeline, by driver, capability and outcome.',
     ['driver', 'capability', 'outcome']);
   readonly backendRetries = new CounterFamily(this.registry, 'deltacloud_backend_retries_total', 'Repeated attempts of idempotent driver calls, by driver and capability.',
     ['driver', 'capability']);
-  readonly backendSeconds = new HistogramFamily(this.registry, 'deltacloud_backend_call_duration_seconds', 'Time of driver calls (all attempts), by driver and capability.',
+  readonly backendSeconds = new HistogramFamily('deltacloud_backend_call_duration_seconds', 'Time of driver calls (all attempts), by driver and capability.',
     ['driver', 'capability'], LATENCY_BUCKETS);
   readonly serviceRequests = new CounterFamily(this.registry, 'deltacloud_backend_requests_total', 'Requests to the back ends\' services (EC2, S3, nova, swift, keystone, virsh, …), by driver, service and outcome (ok, an HTTP status, or error).',
     ['driver', 'service', 'outcome']);
-  readonly serviceSeconds = new HistogramFamily(this.registry, 'deltacloud_backend_request_duration_seconds', 'Time of requests to the back ends\' services, by driver and service.',
+  readonly serviceSeconds = new HistogramFamily('deltacloud_backend_request_duration_seconds', 'Time of requests to the back ends\' services, by driver and service.',
     ['driver', 'service'], LATENCY_BUCKETS);
   readonly renderCache = new CounterFamily(this.registry, 'deltacloud_render_cache_total', 'Cacheable reads, by whether a stored rendering answered them (hit) or not (miss).',
     ['result']);
@@ -108,9 +146,10 @@ export class ServerMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** The exposition text. */
-  render(): Promise<string> {
-    return this.registry.metrics();
+  /** The exposition text: the registry's families, then the histograms'. */
+  async render(): Promise<string> {
+    const histograms = [this.requestSeconds, this.backendSeconds, this.serviceSeconds].map((family) => family.exposition()).join('\n');
+    return `${await this.registry.metrics()}\n${histograms}`;
   }
 
   get contentType(): string {

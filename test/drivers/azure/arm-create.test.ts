@@ -15,7 +15,7 @@ import { AzureConfigError, parseOptions } from '../../../src/drivers/azure/confi
 import { createAzureDriver } from '../../../src/drivers/azure/driver.js';
 import { assertNoLeak, JSON_TYPE, req, type Res } from '../../helpers/api.js';
 import { CLIENT_ID, inGroup, SUB, TENANT } from './arm-paths.js';
-import { replayedServer, type ReplayStep } from './arm-replay.js';
+import { replayedServer, type Json, type ReplayStep } from './arm-replay.js';
 
 const SECRET = 'create-client-secret-value';
 const AUTH = 'Basic ' + Buffer.from(`${CLIENT_ID}@${TENANT}:${SECRET}`).toString('base64');
@@ -33,22 +33,35 @@ const NIC = `${inGroup('Microsoft.Network/networkInterfaces')}/{networkInterface
 /** A network example (subscription `subid`, group `rg1`) on the test's subscription and group. */
 const net = (step: ReplayStep): ReplayStep => ({ ...step, bind: { subscriptionId: SUB, resourceGroupName: GROUP, ...step.bind } });
 
+/**
+ * The NIC's reference to its public IP says the IP goes with the NIC: `deleteOption` of PublicIPAddressPropertiesFormat
+ * (the reference is a PublicIPAddress) in network 2025-05-01's publicIpAddress.json, which NetworkInterfaceCreate.json
+ * does not send.
+ */
+const IP_GOES_WITH_NIC = { 'properties.ipConfigurations.properties.publicIPAddress.properties': { deleteOption: 'Delete' } };
 /** The key, the public IP and the NIC of VM `myVM`, as the driver asks for them. */
-const beforeTheVm: ReplayStep[] = [
+const keyAndIp: ReplayStep[] = [
   { example: 'compute/SshPublicKey_Get.json', method: 'GET', path: KEY },
   net({ example: 'network/PublicIpAddressCreateDefaults.json', method: 'PUT', path: PUBLIC_IP, body: 'parameters', vary: ['location'], bind: { publicIpAddressName: 'myVM-ip' } }),
-  // The body is checked against the example's: ipconfig1 in the subnet, carrying the IP the previous answer named.
-  net({ example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, body: 'parameters', vary: ['location'], bind: { networkInterfaceName: 'myVM-nic' } }),
 ];
+// The body is checked against the example's: ipconfig1 in the subnet, carrying the IP the previous answer named.
+const createNic = net({ example: 'network/NetworkInterfaceCreate.json', method: 'PUT', path: NIC, body: 'parameters', vary: ['location'], bind: { networkInterfaceName: 'myVM-nic' }, extra: IP_GOES_WITH_NIC });
+const beforeTheVm: ReplayStep[] = [...keyAndIp, createNic];
+/**
+ * The VM's NIC and OS disk go with it: `deleteOption` of NetworkInterfaceReferenceProperties and of OSDisk in compute
+ * 2026-03-01's ComputeRP.json, which VirtualMachine_Create_WithSshAuthentication.json sends neither of.
+ */
+const GOES_WITH_VM = { 'properties.networkProfile.networkInterfaces.properties.deleteOption': 'Delete', 'properties.storageProfile.osDisk.deleteOption': 'Delete' };
 /** VirtualMachines_CreateOrUpdate: the example's VM on the NIC just made, signing in with the key the replay's SshPublicKey_Get answered. */
 const createVm: ReplayStep = {
   example: 'compute/VirtualMachine_Create_WithSshAuthentication.json', method: 'PUT', path: VM, body: 'parameters',
   vary: ['properties.networkProfile.networkInterfaces.id', 'properties.osProfile.linuxConfiguration.ssh.publicKeys.path',
     'properties.osProfile.linuxConfiguration.ssh.publicKeys.keyData'],
+  extra: GOES_WITH_VM,
 };
 const USER_DATA = '#cloud-config\npackages: [nginx]\n';
 /** The create with a realm and user data: both in the VirtualMachine definition of the 2026-03-01 Swagger (`zones`, `OSProfile.customData`), which this example sends neither of. */
-const createVmInZone: ReplayStep = { ...createVm, extra: { zones: ['2'], 'properties.osProfile.customData': Buffer.from(USER_DATA).toString('base64') } };
+const createVmInZone: ReplayStep = { ...createVm, extra: { ...GOES_WITH_VM, zones: ['2'], 'properties.osProfile.customData': Buffer.from(USER_DATA).toString('base64') } };
 const show: ReplayStep[] = [
   { example: 'compute/VirtualMachine_Get.json', method: 'GET', path: VM },
   { example: 'compute/VirtualMachine_Get_InstanceView.json', method: 'GET', path: `${VM}/instanceView` },
@@ -64,6 +77,15 @@ async function api(method: string, path: string, body?: Record<string, string>, 
 
 const CREATE = { image_id: IMAGE, hwp_id: 'Standard_D1_v2', keyname: 'mySshPublicKeyName', name: 'myVM' };
 const sentTo = (fragment: string) => suite.replay.bodies.filter((b) => b.request.startsWith('PUT ') && b.request.includes(fragment)).at(-1)?.body;
+/** The JSON at `path` in `body` (undefined where it has none). */
+function pick(body: Json | undefined, ...path: Array<string | number>): Json | undefined {
+  let at = body;
+  for (const key of path) {
+    if (typeof key === 'number') at = Array.isArray(at) ? at[key] : undefined;
+    else at = at && typeof at === 'object' && !Array.isArray(at) ? at[key] : undefined;
+  }
+  return at;
+}
 
 describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples replayed', () => {
   suite = replayedServer({ clientId: CLIENT_ID, clientSecret: SECRET }, { subnetId: SUBNET });
@@ -80,7 +102,7 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
 
     const nic = JSON.stringify(sentTo('/networkInterfaces/myVM-nic'));
     assert.ok(nic.includes(`"subnet":{"id":"${SUBNET}"`), `the NIC is in the operator's subnet: ${nic}`);
-    assert.ok(nic.includes('"publicIPAddress":{"id":"/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/test-ip"}'),
+    assert.ok(nic.includes('"publicIPAddress":{"id":"/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/test-ip"'),
       `the NIC carries the IP Azure answered: ${nic}`);
     const vm = JSON.stringify(sentTo('/virtualMachines/myVM'));
     assert.ok(vm.includes('"zones":["2"]'), vm);
@@ -88,6 +110,37 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
     assert.ok(vm.includes('"id":"/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/test-nic"'), 'the VM is on the NIC Azure answered');
     assert.ok(vm.includes('"keyData":"{ssh-rsa public key}"'), 'the key resource\'s public key');
     assert.ok(vm.includes('"imageReference":{"publisher":"Canonical","offer":"ubuntu-24_04-lts","sku":"server","version":"latest"}'), vm);
+  });
+
+  test('what create makes goes with the VM: the VM\'s NIC and OS disk and the NIC\'s public IP are sent with deleteOption Delete', async () => {
+    suite.replay.expect(...beforeTheVm, createVm, show[0]!, ...show);
+    const res = await api('POST', '/api/instances', CREATE);
+    assert.equal(res.status, 201, res.text);
+    // The replay checked the values (`extra`); here, that each sits where Azure reads it.
+    const nic = sentTo('/networkInterfaces/myVM-nic');
+    const vm = sentTo('/virtualMachines/myVM');
+    assert.deepEqual(pick(nic, 'properties', 'ipConfigurations', 0, 'properties', 'publicIPAddress'),
+      { id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/test-ip', properties: { deleteOption: 'Delete' } });
+    assert.equal(pick(nic, 'properties', 'networkSecurityGroup'), undefined, 'no firewall asked, none put on the NIC');
+    assert.deepEqual(pick(vm, 'properties', 'networkProfile', 'networkInterfaces'),
+      [{ id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/test-nic', properties: { primary: true, deleteOption: 'Delete' } }]);
+    assert.equal(pick(vm, 'properties', 'storageProfile', 'osDisk', 'deleteOption'), 'Delete');
+  });
+
+  test('a firewall at create = its network security group on the NIC (NetworkInterfaces_CreateOrUpdate\'s networkSecurityGroup), by id in the provider\'s group', async () => {
+    const nsg = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.Network/networkSecurityGroups/nsg1`;
+    // NetworkInterfacePropertiesFormat.networkSecurityGroup (network 2025-05-01's networkInterface.json): the example sends none.
+    suite.replay.expect(...keyAndIp, { ...createNic, extra: { ...IP_GOES_WITH_NIC, 'properties.networkSecurityGroup': { id: nsg } } }, createVm, show[0]!, ...show);
+    const res = await api('POST', '/api/instances', { ...CREATE, firewalls1: 'nsg1' });
+    assert.equal(res.status, 201, res.text);
+    assert.deepEqual(pick(sentTo('/networkInterfaces/myVM-nic'), 'properties', 'networkSecurityGroup'), { id: nsg });
+
+    // `/api` says so: the instances collection offers the `firewalls` feature.
+    // (The JSON entry point holds each feature in an array of its own.)
+    const entry: { api: { links: Array<{ rel: string; features?: Array<Array<{ name: string; params?: string[] }>> }> } } = JSON.parse((await api('GET', '/api')).text);
+    const instances = entry.api.links.find((l) => l.rel === 'instances');
+    const firewalls = instances?.features?.flat().find((f) => f.name === 'firewalls');
+    assert.deepEqual(firewalls?.params, ['firewalls:array:optional'], JSON.stringify(instances));
   });
 
   test('the VM step refused (SkuNotAvailable, 409): the NIC and the public IP are deleted (polled), newest first; the client gets 409', async () => {
@@ -123,11 +176,14 @@ describe('azure instance create: public IP → NIC → VM, Microsoft\'s examples
   test('bad input is refused with 400 before any call: unknown size, realm or image, no key, a bad name', async () => {
     const seen = suite.replay.seen.length;
     const bads: Array<Record<string, string>> = [{ hwp_id: 'Standard_Nope' }, { realm_id: 'eastus-1' }, { realm_id: 'westus-7' }, { image_id: 'Canonical:other:server:latest' },
-      { keyname: '' }, { name: '-bad-' }, { name: 'under_score' }];
+      { keyname: '' }, { name: '-bad-' }, { name: 'under_score' }, { firewalls1: 'nsg.' }, { firewalls1: 'a/b' }];
     for (const bad of bads) {
       const res = await api('POST', '/api/instances', { ...CREATE, ...bad });
       assert.equal(res.status, 400, `${JSON.stringify(bad)}: ${res.text}`);
     }
+    const two = await api('POST', '/api/instances', { ...CREATE, firewalls1: 'nsg1', firewalls2: 'nsg2' });
+    assert.equal(two.status, 400, two.text);
+    assert.match(two.text, /one network security group on an instance's NIC/);
     assert.equal(suite.replay.seen.length, seen, 'nothing sent for bad input');
   });
 

@@ -13,7 +13,7 @@
 //     JSON body whose every property exists in the example's body parameter
 //     with the same scalar values (`vary` lists the properties a test may
 //     choose itself; `extra` the ones the operation's Swagger allows that the
-//     example lacks, with the exact values the test expects). A mismatch
+//     example lacks, which must be sent with the exact values the test expects). A mismatch
 //     answers 418 (the SDKs do not retry it) and is recorded in `problems`.
 //   * A step with `fail` is checked the same way, then answered with a
 //     published error body (test/fixtures/azure-arm/errors/) instead of the
@@ -141,6 +141,27 @@ export function withExtra(example: Json | undefined, extra: Record<string, Json>
   };
   for (const [path, value] of Object.entries(extra)) put(copy, path.split('.'), value);
   return copy;
+}
+
+/**
+ * What of `extra` the request lacks: each property at its dotted path (in some item of each array on the way) with
+ * exactly its value. An extra is what the test expects the driver to send, not only what it may.
+ */
+export function missingExtras(actual: Json, extra: Record<string, Json>): string[] {
+  const check = (at: Json | undefined, keys: string[], path: string, value: Json): string[] => {
+    if (keys.length === 0) {
+      return JSON.stringify(at) === JSON.stringify(value) ? [] : [`body property '${path}' is ${JSON.stringify(at)}, the test expects ${JSON.stringify(value)}`];
+    }
+    if (Array.isArray(at)) {
+      // Sent in one item is enough (a pool on the primary IP configuration only).
+      const perItem = at.map((item) => check(item, keys, path, value));
+      return perItem.some((problems) => problems.length === 0) ? [] : perItem[0] ?? [`body property '${path}' is in an empty array`];
+    }
+    const [key, ...rest] = keys;
+    if (!isObject(at) || !(key! in at)) return [`body property '${path}' is missing (the test expects ${JSON.stringify(value)})`];
+    return check(at[key!], rest, path, value);
+  };
+  return Object.entries(extra).flatMap(([path, value]) => check(actual, path.split('.'), path, value));
 }
 
 /** The path parameters of `template` in `path`, or undefined when the path does not have its shape. */
@@ -335,7 +356,8 @@ export class ArmReplay {
       if (!body) problems.push('no request body');
       else {
         const expected = step.bodyFrom ? loadExample(step.bodyFrom).responses['200']?.body : example.parameters[step.body];
-        problems.push(...bodyProblems(JSON.parse(body), withExtra(expected, step.extra ?? {}), step.vary ?? []));
+        const sent: Json = JSON.parse(body);
+        problems.push(...bodyProblems(sent, withExtra(expected, step.extra ?? {}), step.vary ?? []), ...missingExtras(sent, step.extra ?? {}));
       }
     } else if (body) {
       problems.push('a request body the example does not have');

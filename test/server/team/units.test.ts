@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { ConfigError, parseCommandLine } from '../../../src/server/config.js';
+import { ServerMetrics } from '../../../src/server/team/metrics.js';
 import { RateLimiter } from '../../../src/server/team/rate-limit.js';
 import { SealBroken, SecretBox } from '../../../src/server/team/secret-box.js';
+import { parsePrometheus } from './prometheus.js';
 import { durationMs, ec2AccessKeyId, hashSecret, newToken, parseToken, sameText, secretMatches, tokenIdOfAccessKey } from '../../../src/server/team/tokens.js';
 
 test('settings: --auth over DELTACLOUD_AUTH, passthrough by default; bad values are refused', () => {
@@ -68,4 +70,27 @@ test('rate limiter: N per minute per caller, reads and writes apart; Retry-After
   now += 45_000; // the next window
   assert.deepEqual(limiter.take('a', false), {});
   assert.deepEqual(new RateLimiter(0, 0, () => now).take('a', true), {}, '0 is unlimited');
+});
+
+test('histograms counted outside prom-client: cumulative buckets, +Inf, sum and count per label set, escaped label values, parsed as the text format', async () => {
+  const metrics = new ServerMetrics();
+  const odd = { route: 'a "quoted" \\ path\nwith a newline', method: 'GET', driver: 'mock', status: '200' };
+  const plain = { route: '/api/instances', method: 'GET', driver: 'mock', status: '200' };
+  // 0.001 sits on a bound: Prometheus buckets are `le`, so it counts in the 0.001 bucket.
+  for (const seconds of [0.0001, 0.001, 0.003, 0.003, 40]) metrics.requestSeconds.observe(odd, seconds);
+  metrics.requestSeconds.series(plain).observe(0.2);
+  const family = parsePrometheus(await metrics.render()).get('deltacloud_http_request_duration_seconds');
+  assert.equal(family?.type, 'histogram');
+  const of = (labels: Record<string, string>, name: string, le?: string) => family!.samples.filter((s) => s.name === name && s.labels.route === labels.route && s.labels.le === le);
+  const bucket = (labels: Record<string, string>, le: string) => of(labels, 'deltacloud_http_request_duration_seconds_bucket', le).map((s) => s.value);
+  assert.deepEqual(bucket(odd, '0.0005'), [1]);
+  assert.deepEqual(bucket(odd, '0.001'), [2]);
+  assert.deepEqual(bucket(odd, '0.005'), [4]);
+  assert.deepEqual(bucket(odd, '30'), [4]);
+  assert.deepEqual(bucket(odd, '+Inf'), [5]);
+  assert.deepEqual(of(odd, 'deltacloud_http_request_duration_seconds_count').map((s) => s.value), [5]);
+  assert.ok(Math.abs(of(odd, 'deltacloud_http_request_duration_seconds_sum')[0]!.value - 40.0071) < 1e-9);
+  assert.deepEqual(bucket(plain, '0.1'), [0]);
+  assert.deepEqual(bucket(plain, '0.25'), [1]);
+  assert.equal(family!.samples.filter((s) => s.labels.route === odd.route && s.labels.method === 'GET' && s.labels.driver === 'mock').length, 15 + 1 + 2);
 });
