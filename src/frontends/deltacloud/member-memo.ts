@@ -31,7 +31,8 @@ function fingerprint(key: string): number {
 /**
  * When fewer than one lookup in this many hits lately, only one list in PROBE_EVERY looks its
  * members up: a key costs a JSON text and a walk, which members that change on every poll never
- * pay back (measured: about 15 % more CPU per uncached listing than without the memo).
+ * pay back (measured in-process on the mock's four instances: 41 µs per list against 28 µs without
+ * the memo when every list looked up; 33 µs with these probes).
  */
 const RARE_HITS = 8;
 const PROBE_EVERY = 8;
