@@ -7,6 +7,7 @@
 // serialised again.
 import type { Driver } from '../../core/driver.js';
 import type { ViewContext } from './views/view.js';
+import { SeenOnceFilter } from './seen-once.js';
 import { serializeXmlFragment, type XmlElement } from './xml.js';
 
 /** Memory the remembered keys and texts may take in all (2 bytes per UTF-16 code unit), least recently used dropped first. */
@@ -16,17 +17,6 @@ const LARGEST_SHARE = 1 / 64;
 
 /** Slots of the filter of members seen once (a power of two). */
 const SEEN_SLOTS = 4096;
-
-/**
- * A 32-bit fingerprint of a key for the seen-once filter (FNV-1a over its UTF-16 code units; every
- * character counts: a member that changed in one character must not pass as seen). Two keys sharing
- * one only admit a member a poll early; it never decides what is answered.
- */
-function fingerprint(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h | 1; // never 0, the value of an empty slot
-}
 
 /**
  * When fewer than one lookup in this many hits lately, only one list in PROBE_EVERY looks its
@@ -129,7 +119,7 @@ export class MemberMemo {
    * it is seen: a member that changes on every poll would otherwise be kept until evicted, outliving
    * the young generation and costing the garbage collector more than rendering it (measured).
    */
-  private readonly seenOnce = new Int32Array(SEEN_SLOTS);
+  private readonly seenOnce = new SeenOnceFilter(SEEN_SLOTS);
   private lookups = 0;
   private hits = 0;
   private skipped = 0;
@@ -191,12 +181,7 @@ export class MemberMemo {
   private remember(known: Map<string, Remembered> | undefined, context: string, key: string, text: string) {
     const bytes = 2 * (context.length + key.length + text.length);
     if (bytes > this.largestBytes) return;
-    const print = fingerprint(key);
-    const slot = print & (SEEN_SLOTS - 1);
-    if (this.seenOnce[slot] !== print) {
-      this.seenOnce[slot] = print;
-      return;
-    }
+    if (!this.seenOnce.seenBefore(key)) return;
     let members = known;
     if (!members) {
       members = new Map();

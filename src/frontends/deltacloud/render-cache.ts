@@ -13,12 +13,14 @@
 // means the same URL and the same value of every header except a few that
 // nothing in the server reads (REPEAT_IGNORED), so whatever shaped the first
 // answer (credentials, Accept, Host, X-Forwarded-*, driver headers) shapes the
-// fingerprint. A request is remembered as a repeat only once it was answered
-// from the cache (its second time), so one-off reads never pay for a
-// fingerprint.
+// fingerprint. A rendering is stored when its key is rendered the second time
+// (the first leaves only a fingerprint behind), and a request is remembered as
+// a repeat once it was answered from the cache (its third time), so one-off
+// reads never pay for either.
 import { hash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { securityHeaders } from './browser-safety.js';
+import { SeenOnceFilter } from './seen-once.js';
 
 /**
  * A rendering as stored: the text it was rendered as, turned into bytes once,
@@ -144,18 +146,17 @@ interface Entry {
 }
 
 /**
- * How many renderings answered once wait for a second request. Most reads with a new URL
- * (a one-off query string) are never repeated: in this short queue they are dropped while
- * they are still young for the garbage collector, instead of crowding out polled
- * renderings for the length of the whole cache.
+ * Slots of the filter of renderings made once (a power of two). Most reads with a new URL (a one-off
+ * query string) are never repeated: a rendering is stored only when its key is rendered a second
+ * time, and until then nothing of it is kept (see seen-once.ts).
  */
-const FIRST_TIME_ENTRIES = 64;
+const FIRST_TIME_SLOTS = 1024;
 
 export class RenderCache implements EarlyResponder {
   /** Renderings answered from the cache at least once (the polled ones), least recently stored first. */
   private readonly entries = new Map<string, Entry>();
-  /** Renderings stored once and not yet reused, oldest first. */
-  private readonly firstTime = new Map<string, Entry>();
+  /** The keys rendered once lately. */
+  private readonly renderedOnce = new SeenOnceFilter(FIRST_TIME_SLOTS);
   private readonly repeats = new Map<string, Repeat>();
   /** How many remembered repeats each URL has: requests for other URLs are passed on without a fingerprint. */
   private readonly repeatUrls = new Map<string, number>();
@@ -185,14 +186,8 @@ export class RenderCache implements EarlyResponder {
   }
 
   get(key: string, revision: string): CachedRendering | undefined {
-    let entry = this.entries.get(key);
-    if (!entry) {
-      entry = this.firstTime.get(key);
-      if (!entry) return undefined;
-      // Asked for again: from now on a polled rendering.
-      this.firstTime.delete(key);
-      if (entry.revision === revision) insertBounded(this.entries, key, entry, this.maxEntries);
-    }
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
     if (entry.revision !== revision) {
       this.entries.delete(key);
       return undefined;
@@ -200,9 +195,10 @@ export class RenderCache implements EarlyResponder {
     return entry.rendering;
   }
 
+  /** Stores a fresh rendering: in place of an older one of its key, or when its key is rendered the second time lately. */
   set(key: string, revision: string, rendering: CachedRendering): void {
     if (this.entries.has(key)) this.entries.set(key, { revision, rendering });
-    else insertBounded(this.firstTime, key, { revision, rendering }, FIRST_TIME_ENTRIES);
+    else if (this.renderedOnce.seenBefore(key)) insertBounded(this.entries, key, { revision, rendering }, this.maxEntries);
   }
 
   /** Notes that this request was answered by the rendering under `key`, so that its repeats can be answered early. */

@@ -1,38 +1,43 @@
-// What the render cache keeps (unit): a rendering asked for again is kept for
-// the whole cache's length; one-off renderings (new query strings) pass
-// through a short queue and cannot push polled renderings out.
+// What the render cache keeps (unit): a rendering is stored the second time
+// its key is rendered and then kept for the whole cache's length; a one-off
+// rendering (a new query string) leaves only a fingerprint behind and cannot
+// push polled renderings out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CachedRendering, RenderCache } from '../../../src/frontends/deltacloud/render-cache.js';
 
 const rendering = (text: string) => new CachedRendering('application/xml', text, `etag of ${text}`);
+/** A key rendered twice, as a polled read is before it can be answered from the cache. */
+const renderTwice = (cache: RenderCache, key: string, revision: string, text: string) => {
+  cache.set(key, revision, rendering(`${text} (first)`));
+  cache.set(key, revision, rendering(text));
+};
 
-test('a rendering is answered on its second request, and one-off renderings do not evict a polled one', () => {
+test('a rendering is stored on its key\'s second rendering, and one-off renderings neither stay nor evict a polled one', () => {
   const cache = new RenderCache(10);
+  cache.set('polled', 'r1', rendering('polled (first)'));
+  assert.equal(cache.get('polled', 'r1'), undefined, 'rendered once: only its fingerprint is kept');
   cache.set('polled', 'r1', rendering('polled'));
-  assert.equal(cache.get('polled', 'r1')?.bytes.toString(), 'polled', 'the second request is answered from the cache');
+  assert.equal(cache.get('polled', 'r1')?.bytes.toString(), 'polled', 'rendered twice: answered from the cache');
   for (let i = 0; i < 500; i++) cache.set(`one-off ${i}`, 'r1', rendering(`one-off ${i}`));
   assert.equal(cache.get('polled', 'r1')?.bytes.toString(), 'polled', 'still there after 500 one-off reads');
-  assert.equal(cache.get('one-off 0', 'r1'), undefined, 'the oldest one-off rendering was dropped');
-  assert.equal(cache.get('one-off 499', 'r1')?.bytes.toString(), 'one-off 499', 'a recent one-off rendering is still there');
+  assert.equal(cache.get('one-off 499', 'r1'), undefined, 'a one-off rendering is not stored');
 });
 
-test('a rendering of an older revision is never answered, wherever it is kept', () => {
+test('a rendering of an older revision is never answered; a key rendered before is stored again at once', () => {
   const cache = new RenderCache(10);
-  cache.set('first-time', 'r1', rendering('a'));
-  assert.equal(cache.get('first-time', 'r2'), undefined);
-  assert.equal(cache.get('first-time', 'r1'), undefined, 'dropped once found stale');
-  cache.set('polled', 'r1', rendering('b'));
-  assert.ok(cache.get('polled', 'r1'));
+  renderTwice(cache, 'polled', 'r1', 'a');
   assert.equal(cache.get('polled', 'r2'), undefined);
-  cache.set('polled', 'r2', rendering('c'));
-  assert.equal(cache.get('polled', 'r2')?.bytes.toString(), 'c');
+  assert.equal(cache.get('polled', 'r1'), undefined, 'dropped once found stale');
+  cache.set('polled', 'r2', rendering('b'));
+  assert.equal(cache.get('polled', 'r2')?.bytes.toString(), 'b');
+  assert.equal(cache.get('polled', 'r3'), undefined);
 });
 
 test('the cache holds at most its size in polled renderings', () => {
   const cache = new RenderCache(3);
   for (const key of ['a', 'b', 'c', 'd']) {
-    cache.set(key, 'r1', rendering(key));
+    renderTwice(cache, key, 'r1', key);
     assert.ok(cache.get(key, 'r1'));
   }
   assert.equal(cache.get('a', 'r1'), undefined, 'the oldest polled rendering made room');
