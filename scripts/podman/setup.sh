@@ -48,6 +48,15 @@ runroot = "$D/runroot"
 CONF
 
 alive() { curl -sf --unix-socket "$SOCKET" http://d/_ping >/dev/null 2>&1; }
+# A service started from a directory since deleted (a removed git worktree) still answers, but every
+# container it prepares fails ("exit status 1"): stop it, and start services from $D.
+pid=$(cat "$RUN/service.pid" 2>/dev/null || true)
+if [[ -n $pid && $(readlink "/proc/$pid/cwd" 2>/dev/null) == *' (deleted)' ]]; then
+  log "the service (pid $pid) runs in a deleted directory: restarting it"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do alive || break; sleep 0.1; done
+fi
+cd "$D"
 if alive; then
   log "the service already answers on $SOCKET"
 else
