@@ -91,7 +91,7 @@ const escapeText = (text: string, quote: boolean) => text.replace(quote ? /[\\\n
 /** A histogram family: cumulative `_bucket` lines with `le`, then `_sum` and `_count`, per label set (Prometheus text format 0.0.4). */
 export class HistogramFamily<Name extends string> {
   readonly #cache: SeriesCache<Name, HistogramSeries<Name>>;
-  constructor(private readonly name: string, private readonly help: string, labelNames: readonly Name[], private readonly buckets: readonly number[]) {
+  constructor(private readonly name: string, private readonly help: string, private readonly labelNames: readonly Name[], private readonly buckets: readonly number[]) {
     this.#cache = new SeriesCache(labelNames, (labels) => new HistogramSeries(labels, buckets));
   }
   observe(labels: Labels<Name>, value: number): void {
@@ -105,7 +105,8 @@ export class HistogramFamily<Name extends string> {
   exposition(): string {
     let text = `# HELP ${this.name} ${escapeText(this.help, false)}\n# TYPE ${this.name} histogram\n`;
     for (const series of this.#cache.all) {
-      const labels = Object.entries(series.labels).map(([name, value]) => `${name}="${escapeText(String(value), true)}"`).join(',');
+      // The family's label names, in their order: nothing else a caller's labels object carries.
+      const labels = this.labelNames.map((name) => `${name}="${escapeText(series.labels[name], true)}"`).join(',');
       let cumulative = 0;
       this.buckets.forEach((bound, i) => {
         cumulative += series.counts[i]!;
