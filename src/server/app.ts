@@ -86,10 +86,9 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   const serverFactory = (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void, opts: Record<string, unknown>): http.Server => {
     const listener = (req: IncomingMessage, res: ServerResponse) => {
       if (refuseNonConforming(req, res, config.driver) || cors?.handle(req, res)) return;
-      const answerEarly = () => early?.answer(req, res) === true;
       // Team mode (docs/team.md) admits the token first: a revoked token's repeated read gets its 401, not the cached page.
-      if (team) team.route(req, res, answerEarly, () => fastifyHandler(req, res));
-      else if (!answerEarly()) fastifyHandler(req, res);
+      if (team) team.route(req, res, early, fastifyHandler);
+      else if (!early?.answer(req, res)) fastifyHandler(req, res);
     };
     // A request without Host reaches the API, which answers the spec's 400 text (§2 step 1), not Node's bare 400.
     const serverOptions = { maxHeaderSize: PARSER_HEADER_BYTES, requireHostHeader: false };

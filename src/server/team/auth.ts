@@ -14,7 +14,7 @@ import type { ConfigProfile } from './config-profiles.js';
 import type { LimitOutcome, RequestLimiter } from './rate-limit.js';
 import { SealBroken, type SecretBox } from './secret-box.js';
 import type { Scope, StoredProfile, StoredToken, TeamStore } from './store.js';
-import { hashSecret, parseToken, sameText, secretMatches, tokenIdOfAccessKey, ec2SecretKey } from './tokens.js';
+import { hashSecret, parseToken, sameSecret, secretBytes, secretMatches, tokenIdOfAccessKey, ec2SecretKey } from './tokens.js';
 
 // The back end a token's profile names, with its cloud credentials (never logged: see toJSON); the front end's type.
 export type { BoundBackend } from '../../frontends/deltacloud/request-state.js';
@@ -37,12 +37,27 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Compared against when the token id is unknown, so that an unknown id costs the same as a wrong secret. */
 const UNKNOWN_TOKEN_HASH = Buffer.from(hashSecret(randomBytes(32).toString('base64url')), 'hex');
 /** Compared against when no secret of the token was verified yet, so that every refusal costs the same. */
-const UNVERIFIED_SECRET = randomBytes(32).toString('base64url');
+const UNVERIFIED_SECRET = secretBytes(randomBytes(32).toString('base64url'));
 const ANONYMOUS: Caller = { kind: 'anonymous' };
 /** One message for malformed, unknown, wrong, expired and revoked tokens: no hint which. */
 const INVALID_TOKEN = 'Invalid, expired or revoked token';
 
-export const isWrite = (method: string | undefined) => !SAFE_METHODS.has((method ?? 'GET').toUpperCase());
+// Node's parser gives methods in upper case: the case is changed only for other callers' spellings.
+export const isWrite = (method: string | undefined) => method !== undefined && !SAFE_METHODS.has(method) && !SAFE_METHODS.has(method.toUpperCase());
+
+/**
+ * The request's Authorization header (the first, as `req.headers` keeps it), read from the raw
+ * headers: Node builds `req.headers` on first use, a few microseconds, and a repeated read answered
+ * early needs nothing else from it.
+ */
+function authorizationOf(req: IncomingMessage): string | undefined {
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') return raw[i + 1];
+  }
+  return undefined;
+}
 
 /** The user name of Basic credentials (never the password). */
 function basicUser(header: string): string | undefined {
@@ -70,9 +85,9 @@ interface CachedToken {
   secretHash: Buffer;
   /**
    * Its secret once a request proved it (in memory only, like the profiles' credentials; gone with the
-   * cache when the store changes): later requests compare text in constant time instead of hashing.
+   * cache when the store changes): later requests compare bytes in constant time instead of hashing.
    */
-  verifiedSecret?: string;
+  verifiedSecret?: Buffer;
   /** When it expires (ms since the epoch), Infinity for never. */
   expiresMs: number;
   /** Undefined when the profile is gone. */
@@ -243,7 +258,7 @@ export class TeamAuth {
 
   /** Who the request says it is: decided here, or a token (header or cookie) to check. */
   #identify(req: IncomingMessage): Admission | string {
-    const authorization = req.headers.authorization;
+    const authorization = authorizationOf(req);
     if (!this.acceptsTokens) {
       const user = authorization ? basicUser(authorization) : undefined;
       return { caller: user !== undefined ? { kind: 'basic', user } : ANONYMOUS };
@@ -285,10 +300,10 @@ export class TeamAuth {
 
   #verify(secret: string, cached: CachedToken | undefined): LiveToken | DeltacloudError {
     // A repeated secret costs a constant-time comparison; any other costs that and the hash, whether the id exists or not.
-    if (sameText(secret, cached?.verifiedSecret ?? UNVERIFIED_SECRET) && cached) return this.#live(cached);
+    if (sameSecret(secret, cached?.verifiedSecret ?? UNVERIFIED_SECRET) && cached) return this.#live(cached);
     const matches = secretMatches(secret, cached?.secretHash ?? UNKNOWN_TOKEN_HASH);
     if (!cached || !matches) return new AuthenticationFailure(INVALID_TOKEN);
-    cached.verifiedSecret = secret;
+    cached.verifiedSecret = secretBytes(secret);
     return this.#live(cached);
   }
 

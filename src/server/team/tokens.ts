@@ -7,7 +7,14 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SecretBox } from './secret-box.js';
 
-const TOKEN_SHAPE = /^dct_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+// Tested without captures, then cut at fixed places (`dct_` + 16 + `_` + 43): cheaper than a match
+// array with two captures on every token request.
+const TOKEN_SHAPE = /^dct_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/;
+const ID_START = 4;
+const ID_END = 20;
+const SECRET_START = 21;
+/** The length of a secret: 32 random bytes in base64url. */
+const SECRET_LENGTH = 43;
 const EC2_KEY_SHAPE = /^DCT([0-9A-F]{16})$/;
 
 export interface TokenParts {
@@ -23,8 +30,7 @@ export function newToken(): TokenParts & { token: string } {
 
 /** The id and secret of a well-formed token, else undefined. */
 export function parseToken(text: string): TokenParts | undefined {
-  const m = TOKEN_SHAPE.exec(text);
-  return m ? { id: m[1]!, secret: m[2]! } : undefined;
+  return TOKEN_SHAPE.test(text) ? { id: text.slice(ID_START, ID_END), secret: text.slice(SECRET_START) } : undefined;
 }
 
 // One-shot hashing: no Hash object per request (this runs on every token request).
@@ -37,11 +43,19 @@ export function secretMatches(secret: string, storedHash: string | Buffer): bool
   return given.length === stored.length && timingSafeEqual(given, stored);
 }
 
-/** Whether two strings are equal, in time that depends on their lengths only, not on where they differ. */
-export function sameText(given: string, known: string): boolean {
-  let differ = given.length ^ known.length;
-  for (let i = 0; i < known.length; i++) differ |= given.charCodeAt(i) ^ known.charCodeAt(i);
-  return differ === 0;
+/** A secret as the bytes `sameSecret` compares a later secret with. */
+export const secretBytes = (secret: string) => Buffer.from(secret, 'utf8');
+
+/** Where `sameSecret` writes the secret it is given (calls are synchronous: one buffer serves all). */
+const given = Buffer.alloc(SECRET_LENGTH);
+
+/**
+ * Whether `secret` equals `known` (a secret's bytes), in time independent of where they differ. As
+ * UTF-8, a character outside ASCII writes bytes no ASCII secret has, or leaves the buffer short.
+ */
+export function sameSecret(secret: string, known: Buffer): boolean {
+  if (secret.length !== SECRET_LENGTH || known.length !== SECRET_LENGTH) return false;
+  return given.write(secret, 0, SECRET_LENGTH, 'utf8') === SECRET_LENGTH && timingSafeEqual(given, known);
 }
 
 export const ec2AccessKeyId = (tokenId: string) => `DCT${tokenId.toUpperCase()}`;

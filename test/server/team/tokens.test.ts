@@ -117,6 +117,17 @@ test('malformed, unknown and wrong tokens: the same 401, no hint which', async (
   assert.deepEqual([...messages], ['Invalid, expired or revoked token']);
 });
 
+test('the Authorization header is read as Node reads it: its name in any case, the first of two', async () => {
+  // The second value of each pair is a well-formed token of no one: whichever is read decides the status.
+  const stranger = bearer(`dct_0123456789abcdef_${'C'.repeat(43)}`);
+  for (let round = 0; round < 3; round++) {
+    // Repeated: the third and later of these reads are answered early, from the render cache.
+    assert.equal((await call('GET', '/api/realms', false, { headers: { AUTHORIZATION: bearer(writer) } })).status, 200);
+    assert.equal((await call('GET', '/api/realms', false, { headers: { Authorization: [bearer(writer), stranger] } })).status, 200);
+    assert.equal((await call('GET', '/api/realms', false, { headers: { Authorization: [stranger, bearer(writer)] } })).status, 401);
+  }
+});
+
 /** Every write the API declares, with its path filled in (ids that exist nowhere, so nothing is destroyed). */
 function writeRoutes(): Array<{ method: string; path: string }> {
   const ops = [...entryOperations, ...computeOperations, ...storageOperations, ...networkOperations].filter((op) => op.method !== 'GET' && op.method !== 'HEAD');

@@ -8,7 +8,7 @@ import { ServerMetrics } from '../../../src/server/team/metrics.js';
 import { RateLimiter } from '../../../src/server/team/rate-limit.js';
 import { SealBroken, SecretBox } from '../../../src/server/team/secret-box.js';
 import { parsePrometheus } from './prometheus.js';
-import { durationMs, ec2AccessKeyId, hashSecret, newToken, parseToken, sameText, secretMatches, tokenIdOfAccessKey } from '../../../src/server/team/tokens.js';
+import { durationMs, ec2AccessKeyId, hashSecret, newToken, parseToken, sameSecret, secretBytes, secretMatches, tokenIdOfAccessKey } from '../../../src/server/team/tokens.js';
 
 test('settings: --auth over DELTACLOUD_AUTH, passthrough by default; bad values are refused', () => {
   assert.equal(parseCommandLine([], {}).config.team.auth, 'passthrough');
@@ -43,13 +43,18 @@ test('tokens: shape, hash comparison, EC2 key ids, durations', () => {
   assert.ok(!secretMatches(newToken().secret, hashSecret(made.secret)));
   assert.ok(!secretMatches(made.secret, 'abc'), 'a stored hash of another length');
   assert.ok(secretMatches(made.secret, Buffer.from(hashSecret(made.secret), 'hex')), 'the stored hash as bytes');
-  assert.ok(sameText(made.secret, `${made.secret}`));
+  assert.ok(sameSecret(made.secret, secretBytes(`${made.secret}`)));
   const different = (c: string) => (c === 'a' ? 'b' : 'a');
   const changedFirst = different(made.secret[0]!) + made.secret.slice(1);
   const changedLast = made.secret.slice(0, -1) + different(made.secret.at(-1)!);
+  // A character outside ASCII whose low byte is the secret's own character (Ł is U+0141, A is 0x41).
+  const secretWithA = `A${made.secret.slice(1)}`;
+  const lookalike = `\u0141${made.secret.slice(1)}`;
+  assert.ok(sameSecret(secretWithA, secretBytes(secretWithA)));
+  assert.ok(!sameSecret(lookalike, secretBytes(secretWithA)), 'a non-ASCII look-alike');
   for (const other of ['', made.secret.slice(1), `${made.secret}x`, changedFirst, changedLast]) {
-    assert.ok(!sameText(other, made.secret), JSON.stringify(other));
-    assert.ok(!sameText(made.secret, other), JSON.stringify(other));
+    assert.ok(!sameSecret(other, secretBytes(made.secret)), JSON.stringify(other));
+    assert.ok(!sameSecret(made.secret, secretBytes(other)), JSON.stringify(other));
   }
   assert.equal(tokenIdOfAccessKey(ec2AccessKeyId(made.id)), made.id);
   assert.equal(tokenIdOfAccessKey('AKIAIOSFODNN7EXAMPLE'), undefined);
