@@ -14,7 +14,7 @@ import type { ConfigProfile } from './config-profiles.js';
 import type { LimitOutcome, RequestLimiter } from './rate-limit.js';
 import { SealBroken, type SecretBox } from './secret-box.js';
 import type { Scope, StoredProfile, StoredToken, TeamStore } from './store.js';
-import { hashSecret, parseToken, sameSecret, secretBytes, secretMatches, tokenIdOfAccessKey, ec2SecretKey } from './tokens.js';
+import { hashSecret, hasProvenSecret, parseToken, sameTextAt, secretMatches, TOKEN_LENGTH, tokenIdOfAccessKey, tokenIdPart, ec2SecretKey } from './tokens.js';
 
 // The back end a token's profile names, with its cloud credentials (never logged: see toJSON); the front end's type.
 export type { BoundBackend } from '../../frontends/deltacloud/request-state.js';
@@ -31,13 +31,15 @@ export interface Admission {
   readonly refusal?: DeltacloudError;
 }
 
+const BEARER = 'Bearer ';
+
 /** The name of the HTML login's cookie. */
 export const TOKEN_COOKIE = 'deltacloud_token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Compared against when the token id is unknown, so that an unknown id costs the same as a wrong secret. */
 const UNKNOWN_TOKEN_HASH = Buffer.from(hashSecret(randomBytes(32).toString('base64url')), 'hex');
 /** Compared against when no secret of the token was verified yet, so that every refusal costs the same. */
-const UNVERIFIED_SECRET = secretBytes(randomBytes(32).toString('base64url'));
+const UNVERIFIED_SECRET = randomBytes(32).toString('base64url');
 const ANONYMOUS: Caller = { kind: 'anonymous' };
 /** One message for malformed, unknown, wrong, expired and revoked tokens: no hint which. */
 const INVALID_TOKEN = 'Invalid, expired or revoked token';
@@ -85,9 +87,9 @@ interface CachedToken {
   secretHash: Buffer;
   /**
    * Its secret once a request proved it (in memory only, like the profiles' credentials; gone with the
-   * cache when the store changes): later requests compare bytes in constant time instead of hashing.
+   * cache when the store changes): later requests compare text in constant time instead of hashing.
    */
-  verifiedSecret?: Buffer;
+  verifiedSecret?: string;
   /** When it expires (ms since the epoch), Infinity for never. */
   expiresMs: number;
   /** Undefined when the profile is gone. */
@@ -202,6 +204,11 @@ export class TeamAuth {
   decideNow(req: IncomingMessage): Admission | undefined {
     const settled = this.#settled.get(req);
     if (settled || this.#admissions.has(req)) return settled;
+    return this.decideFirst(req);
+  }
+
+  /** As decideNow, for the first to ask about a request (the request listener): nothing was decided for it yet. */
+  decideFirst(req: IncomingMessage): Admission | undefined {
     const identified = this.#identify(req);
     let admission: Admission;
     if (typeof identified === 'string') {
@@ -264,6 +271,8 @@ export class TeamAuth {
       return { caller: user !== undefined ? { kind: 'basic', user } : ANONYMOUS };
     }
     if (authorization !== undefined) {
+      // Most clients send exactly `Bearer <token>`: cut without a pattern; the token is checked next.
+      if (authorization.length === BEARER.length + TOKEN_LENGTH && authorization.startsWith(BEARER)) return authorization.slice(BEARER.length);
       if (/^Bearer\s/i.test(authorization)) return authorization.slice(7).trim();
       const user = basicUser(authorization);
       if (this.options.mode === 'both') return { caller: user !== undefined ? { kind: 'basic', user } : ANONYMOUS };
@@ -290,20 +299,27 @@ export class TeamAuth {
 
   /** As checkToken, from what is cached only: undefined when the store must be read. */
   #checkCached(text: string): LiveToken | DeltacloudError | undefined {
-    const parts = parseToken(text);
-    if (!parts) return new AuthenticationFailure(INVALID_TOKEN);
     const revision = this.options.store?.revisionNow?.();
     if (revision === undefined || revision !== this.#revision) return undefined;
+    // The hot path: the token of a request that proved its secret before, recognised without parsing
+    // (its id is the key it was found under). Any other text of that length costs the same comparison
+    // (whether its id is known or not), then the full check.
+    if (text.length === TOKEN_LENGTH) {
+      const cached = this.#tokens.get(tokenIdPart(text));
+      if (hasProvenSecret(text, cached?.verifiedSecret ?? UNVERIFIED_SECRET) && cached) return this.#live(cached);
+    }
+    const parts = parseToken(text);
+    if (!parts) return new AuthenticationFailure(INVALID_TOKEN);
     const cached = this.#tokens.get(parts.id);
     return cached && this.#verify(parts.secret, cached);
   }
 
   #verify(secret: string, cached: CachedToken | undefined): LiveToken | DeltacloudError {
     // A repeated secret costs a constant-time comparison; any other costs that and the hash, whether the id exists or not.
-    if (sameSecret(secret, cached?.verifiedSecret ?? UNVERIFIED_SECRET) && cached) return this.#live(cached);
+    if (sameTextAt(secret, 0, cached?.verifiedSecret ?? UNVERIFIED_SECRET) && cached) return this.#live(cached);
     const matches = secretMatches(secret, cached?.secretHash ?? UNKNOWN_TOKEN_HASH);
     if (!cached || !matches) return new AuthenticationFailure(INVALID_TOKEN);
-    cached.verifiedSecret = secretBytes(secret);
+    cached.verifiedSecret = secret;
     return this.#live(cached);
   }
 

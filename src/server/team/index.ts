@@ -271,7 +271,7 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
       if (!isApi(req.url)) return answerAdmitted(req, res, undefined, started, early, fastify);
       // Decided at once for a cached token (the hot path), else after reading the store; kept only
       // for a request the front ends will see.
-      const now = auth.decideNow(req);
+      const now = auth.decideFirst(req);
       if (now) answerAdmitted(req, res, now, started, early, fastify);
       else {
         auth.admit(req).then(

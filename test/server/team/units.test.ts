@@ -8,7 +8,7 @@ import { ServerMetrics } from '../../../src/server/team/metrics.js';
 import { RateLimiter } from '../../../src/server/team/rate-limit.js';
 import { SealBroken, SecretBox } from '../../../src/server/team/secret-box.js';
 import { parsePrometheus } from './prometheus.js';
-import { durationMs, ec2AccessKeyId, hashSecret, newToken, parseToken, sameSecret, secretBytes, secretMatches, tokenIdOfAccessKey } from '../../../src/server/team/tokens.js';
+import { durationMs, ec2AccessKeyId, hashSecret, hasProvenSecret, newToken, parseToken, sameTextAt, secretMatches, tokenIdOfAccessKey } from '../../../src/server/team/tokens.js';
 
 test('settings: --auth over DELTACLOUD_AUTH, passthrough by default; bad values are refused', () => {
   assert.equal(parseCommandLine([], {}).config.team.auth, 'passthrough');
@@ -43,18 +43,22 @@ test('tokens: shape, hash comparison, EC2 key ids, durations', () => {
   assert.ok(!secretMatches(newToken().secret, hashSecret(made.secret)));
   assert.ok(!secretMatches(made.secret, 'abc'), 'a stored hash of another length');
   assert.ok(secretMatches(made.secret, Buffer.from(hashSecret(made.secret), 'hex')), 'the stored hash as bytes');
-  assert.ok(sameSecret(made.secret, secretBytes(`${made.secret}`)));
+  assert.ok(sameTextAt(made.secret, 0, `${made.secret}`));
+  assert.ok(sameTextAt(made.token, made.token.length - made.secret.length, made.secret), 'the secret inside the token');
   const different = (c: string) => (c === 'a' ? 'b' : 'a');
   const changedFirst = different(made.secret[0]!) + made.secret.slice(1);
   const changedLast = made.secret.slice(0, -1) + different(made.secret.at(-1)!);
   // A character outside ASCII whose low byte is the secret's own character (Ł is U+0141, A is 0x41).
   const secretWithA = `A${made.secret.slice(1)}`;
-  const lookalike = `\u0141${made.secret.slice(1)}`;
-  assert.ok(sameSecret(secretWithA, secretBytes(secretWithA)));
-  assert.ok(!sameSecret(lookalike, secretBytes(secretWithA)), 'a non-ASCII look-alike');
+  assert.ok(!sameTextAt(`\u0141${made.secret.slice(1)}`, 0, secretWithA), 'a non-ASCII look-alike');
   for (const other of ['', made.secret.slice(1), `${made.secret}x`, changedFirst, changedLast]) {
-    assert.ok(!sameSecret(other, secretBytes(made.secret)), JSON.stringify(other));
-    assert.ok(!sameSecret(made.secret, secretBytes(other)), JSON.stringify(other));
+    assert.ok(!sameTextAt(other, 0, made.secret), JSON.stringify(other));
+    assert.ok(!sameTextAt(made.secret, 0, other), JSON.stringify(other));
+  }
+  // A proven secret in a token's frame: the frame is checked too.
+  assert.ok(hasProvenSecret(made.token, made.secret));
+  for (const other of [`xct_${made.token.slice(4)}`, `${made.token.slice(0, 20)}-${made.token.slice(21)}`, `${made.token}x`, made.token.slice(0, -1), `dct_${made.id}_${changedLast}`]) {
+    assert.ok(!hasProvenSecret(other, made.secret), other);
   }
   assert.equal(tokenIdOfAccessKey(ec2AccessKeyId(made.id)), made.id);
   assert.equal(tokenIdOfAccessKey('AKIAIOSFODNN7EXAMPLE'), undefined);
