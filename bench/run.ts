@@ -10,8 +10,8 @@
 // Settings (environment): BENCH_CONNECTIONS (50), BENCH_DURATION seconds per
 // scenario (10), BENCH_WARMUP seconds before each (2), BENCH_CYCLE_CONCURRENCY
 // (8), BENCH_CYCLE_MAX cycles at most (20000), BENCH_TEAM_ROUNDS rounds of the
-// Basic / Bearer / Bearer + metrics + audit comparison, alone and side by side
-// (5; 0 skips it), BENCH_ONLY_TEAM=1 runs that comparison alone.
+// Basic / Bearer / Bearer + metrics + audit comparison, each on fresh servers
+// (7; 0 skips it), BENCH_ONLY_TEAM=1 runs that comparison alone.
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ const CEILING = join(ROOT, 'bench', 'ceiling.ts');
 const PAIRED_ROUNDS = 5;
 const PAIRED_SECONDS = 4;
 /** The team comparison loads each server alone in turn, in this many slices of this many seconds per round. */
-const TEAM_SLICES = 4;
+const TEAM_SLICES = 3;
 const TEAM_SLICE_SECONDS = 1;
 const AUTH = 'Basic ' + Buffer.from('mockuser:mockpassword').toString('base64');
 
@@ -51,7 +51,7 @@ const settings = {
   warmup: envInt('BENCH_WARMUP', 2, 0),
   cycleConcurrency: envInt('BENCH_CYCLE_CONCURRENCY', 8),
   cycleMax: envInt('BENCH_CYCLE_MAX', 20_000),
-  teamRounds: envInt('BENCH_TEAM_ROUNDS', 5, 0),
+  teamRounds: envInt('BENCH_TEAM_ROUNDS', 7, 0),
   onlyTeam: process.env.BENCH_ONLY_TEAM === '1',
 };
 /** Per-request timeout of the bench's own client (seconds). */
