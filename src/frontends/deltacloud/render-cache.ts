@@ -47,6 +47,13 @@ export interface EarlyResponder {
   answer(req: IncomingMessage, res: ServerResponse): boolean;
   /** From now on answers nothing early: every request takes the full path (access logs, shutdown 503s). */
   stop(): void;
+  /**
+   * What the caller noted with the remembered repeat `req` is (same URL and significant headers,
+   * Authorization included: its fingerprint), if any. The caller alone gives it meaning.
+   */
+  noteOf(req: IncomingMessage): unknown;
+  /** Notes `note` with the remembered repeat `req` is; nothing when it is none. */
+  setNote(req: IncomingMessage, note: unknown): void;
 }
 
 /** Everything a cached rendering depends on besides the driver's revision. */
@@ -138,6 +145,8 @@ interface Repeat {
   /** The complete headers for `rendering`, rebuilt when the rendering changes. */
   headers?: OutgoingHttpHeaders;
   rendering?: CachedRendering;
+  /** See EarlyResponder.noteOf. */
+  note?: unknown;
 }
 
 interface Entry {
@@ -222,16 +231,29 @@ export class RenderCache implements EarlyResponder {
     else this.repeatUrls.delete(repeat.url);
   }
 
+  /** The remembered repeat `req` is, if any. */
+  private repeatOf(req: IncomingMessage): Repeat | undefined {
+    if (!this.repeatsEnabled || req.url === undefined || !this.repeatUrls.has(req.url)) return undefined;
+    const print = fingerprint(req);
+    return print === null ? undefined : this.repeats.get(print);
+  }
+
+  noteOf(req: IncomingMessage): unknown {
+    return this.repeatOf(req)?.note;
+  }
+
+  setNote(req: IncomingMessage, note: unknown): void {
+    const repeat = this.repeatOf(req);
+    if (repeat) repeat.note = note;
+  }
+
   /**
    * Answers a repeat of a remembered request from its still-current
    * rendering and returns true; returns false (having written nothing) for
    * anything else.
    */
   answer(req: IncomingMessage, res: ServerResponse): boolean {
-    if (!this.repeatsEnabled || req.url === undefined || !this.repeatUrls.has(req.url)) return false;
-    const print = fingerprint(req);
-    if (print === null) return false;
-    const repeat = this.repeats.get(print);
+    const repeat = this.repeatOf(req);
     if (!repeat) return false;
     const rendering = this.get(repeat.key, repeat.source.revision());
     if (!rendering) return false;

@@ -148,6 +148,11 @@ function withLimit(admission: Admission, outcome: LimitOutcome): Admission {
   return outcome.retryAfter === undefined ? admission : { caller: admission.caller, refusal: new TooManyRequests(outcome.retryAfter) };
 }
 
+/** An admission a repeat of its request may reuse while it holds (see TeamAuth.noteFor). */
+export class AdmissionNote {
+  constructor(readonly admission: Admission, readonly revision: number, readonly expiresMs: number) {}
+}
+
 export class TeamAuth {
   /** Admissions still being decided (the store or a shared rate limit was asked). */
   readonly #admissions = new WeakMap<IncomingMessage, Promise<Admission>>();
@@ -221,6 +226,27 @@ export class TeamAuth {
     // A limit counted elsewhere (a database) is waited for: admit() answers it.
     this.#admissions.set(req, decided.then((counted) => this.keep(req, counted)));
     return undefined;
+  }
+
+  /**
+   * For a request admitted by decideFirst in this same turn (so at the store revision it was checked
+   * against): a note that lets a repeat of it (same URL and headers, Authorization included: the
+   * render cache's fingerprint) be admitted again without reading its token, while the store is
+   * unchanged and the token unexpired. None where every request must be decided: under a rate limit
+   * (each is counted), or with a store whose revision is not known at once (PostgreSQL).
+   */
+  noteFor(admission: Admission): AdmissionNote | undefined {
+    const revision = this.options.store?.revisionNow?.();
+    if (admission.refusal || this.options.limiter || revision === undefined || revision !== this.#revision) return undefined;
+    const { caller } = admission;
+    const expiresMs = caller.kind === 'token' ? this.#tokens.get(caller.tokenId)?.expiresMs : Infinity;
+    return expiresMs === undefined ? undefined : new AdmissionNote(admission, revision, expiresMs);
+  }
+
+  /** The admission a note stands for while it holds (the store unchanged, the token unexpired), else undefined. */
+  notedAdmission(note: unknown): Admission | undefined {
+    if (!(note instanceof AdmissionNote)) return undefined;
+    return this.options.store?.revisionNow?.() === note.revision && Date.now() < note.expiresMs ? note.admission : undefined;
   }
 
   /** Keeps a request's admission for the front ends; returns it. */

@@ -243,22 +243,23 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
   }
 
   /**
-   * An admitted repeat answered early (and counted), else the request on to Fastify with its admission
-   * (none outside the API: nothing there is admitted).
+   * An admitted repeat answered early (and counted; true), else the request on to Fastify with its
+   * admission (none outside the API: nothing there is admitted).
    */
-  function answerAdmitted(req: IncomingMessage, res: ServerResponse, admission: Admission | undefined, started: number, early: EarlyResponder | undefined, fastify: RequestListener): void {
+  function answerAdmitted(req: IncomingMessage, res: ServerResponse, admission: Admission | undefined, started: number, early: EarlyResponder | undefined, fastify: RequestListener): boolean {
     if (admission?.refusal || !early?.answer(req, res)) {
       if (admission) auth.keep(req, admission);
       fastify(req, res);
-      return;
+      return false;
     }
-    if (!metrics || !cacheHits || !unknownRepeat) return;
+    if (!metrics || !cacheHits || !unknownRepeat) return true;
     const url = req.url ?? '';
     if (lastRepeat?.url !== url) lastRepeat = { url, series: repeatSeries.get(pathOf(url)) ?? unknownRepeat };
     const series = lastRepeat.series;
     series.requests.inc();
     series.seconds.observe((performance.now() - started) / 1000);
     cacheHits.inc();
+    return true;
   }
 
   return {
@@ -268,12 +269,21 @@ export async function setUpTeam(app: FastifyInstance, config: ServerConfig, offe
     boundBackend: (req) => auth.boundBackend(req),
     route(req, res, early, fastify) {
       const started = metrics ? performance.now() : 0;
-      if (!isApi(req.url)) return answerAdmitted(req, res, undefined, started, early, fastify);
-      // Decided at once for a cached token (the hot path), else after reading the store; kept only
-      // for a request the front ends will see.
+      if (!isApi(req.url)) return void answerAdmitted(req, res, undefined, started, early, fastify);
+      // A repeat of a request admitted while the store stays as it was is admitted again without
+      // reading its token: the render cache's fingerprint says it carries the same Authorization.
+      const noted = early && auth.notedAdmission(early.noteOf(req));
+      if (noted) return void answerAdmitted(req, res, noted, started, early, fastify);
+      // Decided at once for a cached token, else after reading the store; kept only for a request
+      // the front ends will see.
       const now = auth.decideFirst(req);
-      if (now) answerAdmitted(req, res, now, started, early, fastify);
-      else {
+      if (now) {
+        // Answering early is synchronous: the note is made in the turn the decision was.
+        if (answerAdmitted(req, res, now, started, early, fastify)) {
+          const note = auth.noteFor(now);
+          if (note) early!.setNote(req, note);
+        }
+      } else {
         auth.admit(req).then(
           (admission) => answerAdmitted(req, res, admission, started, early, fastify),
           () => fastify(req, res),
