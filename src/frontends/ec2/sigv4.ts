@@ -5,6 +5,7 @@
 // configured for the access key and compare in constant time.
 import { createHash, createHmac } from 'node:crypto';
 import { sameSecret } from '../../core/secrets.js';
+import { firstRawHeader } from '../../server/raw-header.js';
 import { Ec2Error, signatureMismatch } from './errors.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -44,13 +45,6 @@ export interface SignatureClaim {
 }
 
 const incomplete = (message: string) => new Ec2Error('IncompleteSignature', message);
-
-function header(req: RawRequest, name: string): string | undefined {
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i]!.toLowerCase() === name) return req.rawHeaders[i + 1];
-  }
-  return undefined;
-}
 
 /** Decoded query pairs in order; throws on malformed percent-encoding. */
 export function queryPairs(rawQuery: string): Array<[string, string]> {
@@ -104,7 +98,7 @@ function parseSignedHeaders(list: string): string[] {
  * all (the caller answers AuthFailure: every request must be signed).
  */
 export function parseSignature(req: RawRequest): SignatureClaim | undefined {
-  const authorization = header(req, 'authorization');
+  const authorization = firstRawHeader(req, 'authorization');
   if (authorization !== undefined) {
     if (!authorization.startsWith(`${ALGORITHM} `)) {
       throw new Ec2Error('AuthFailure', `Only Signature Version 4 (${ALGORITHM}) is supported`, 401);
@@ -117,7 +111,7 @@ export function parseSignature(req: RawRequest): SignatureClaim | undefined {
     for (const name of ['Credential', 'SignedHeaders', 'Signature']) {
       if (!fields[name]) throw incomplete(`Authorization header requires '${name}' parameter`);
     }
-    const { amzDate, time } = parseAmzDate(header(req, 'x-amz-date'));
+    const { amzDate, time } = parseAmzDate(firstRawHeader(req, 'x-amz-date'));
     return {
       ...parseCredential(fields.Credential!, amzDate),
       amzDate, time, signedHeaders: parseSignedHeaders(fields.SignedHeaders!), signature: fields.Signature!, presigned: false,
@@ -200,7 +194,7 @@ const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).u
 function payloadHashes(req: RawRequest): string[] {
   const actual = sha256Hex(req.body);
   const allowed = req.body.length === 0 ? [actual, UNSIGNED_PAYLOAD] : [actual];
-  const declared = header(req, 'x-amz-content-sha256');
+  const declared = firstRawHeader(req, 'x-amz-content-sha256');
   if (declared === undefined) return allowed;
   if (!allowed.includes(declared)) throw signatureMismatch('The provided x-amz-content-sha256 header does not match what was computed.');
   return [declared];
@@ -221,7 +215,7 @@ export function verifySessionToken(req: RawRequest, claim: SignatureClaim, expec
   let given: string | undefined;
   if (claim.presigned) given = new URLSearchParams(req.rawQuery).get('X-Amz-Security-Token') ?? undefined; // the whole query is signed
   else {
-    given = header(req, 'x-amz-security-token');
+    given = firstRawHeader(req, 'x-amz-security-token');
     if (given !== undefined && !claim.signedHeaders.includes('x-amz-security-token')) {
       throw signatureMismatch("'X-Amz-Security-Token' must be a signed header");
     }

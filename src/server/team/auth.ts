@@ -9,12 +9,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Credentials } from '../../core/driver.js';
 import { AuthenticationFailure, DeltacloudError, Forbidden, ProviderError, TooManyRequests } from '../../core/errors.js';
 import { ConfigError } from '../config.js';
+import { firstRawHeader } from '../raw-header.js';
+import { sameTextAt } from '../../core/secrets.js';
 import type { AuthMode } from './config.js';
 import type { ConfigProfile } from './config-profiles.js';
 import type { LimitOutcome, RequestLimiter } from './rate-limit.js';
 import { SealBroken, type SecretBox } from './secret-box.js';
 import type { Scope, StoredProfile, StoredToken, TeamStore } from './store.js';
-import { hashSecret, hasProvenSecret, parseToken, sameTextAt, secretMatches, TOKEN_LENGTH, tokenIdOfAccessKey, tokenIdPart, ec2SecretKey } from './tokens.js';
+import { hashSecret, hasProvenSecret, parseToken, secretMatches, TOKEN_LENGTH, tokenIdOfAccessKey, tokenIdPart, ec2SecretKey } from './tokens.js';
 
 // The back end a token's profile names, with its cloud credentials (never logged: see toJSON); the front end's type.
 export type { BoundBackend } from '../../frontends/deltacloud/request-state.js';
@@ -46,20 +48,6 @@ const INVALID_TOKEN = 'Invalid, expired or revoked token';
 
 // Node's parser gives methods in upper case: the case is changed only for other callers' spellings.
 export const isWrite = (method: string | undefined) => method !== undefined && !SAFE_METHODS.has(method) && !SAFE_METHODS.has(method.toUpperCase());
-
-/**
- * The request's Authorization header (the first, as `req.headers` keeps it), read from the raw
- * headers: Node builds `req.headers` on first use, a few microseconds, and a repeated read answered
- * early needs nothing else from it.
- */
-function authorizationOf(req: IncomingMessage): string | undefined {
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') return raw[i + 1];
-  }
-  return undefined;
-}
 
 /** The user name of Basic credentials (never the password). */
 function basicUser(header: string): string | undefined {
@@ -291,7 +279,7 @@ export class TeamAuth {
 
   /** Who the request says it is: decided here, or a token (header or cookie) to check. */
   #identify(req: IncomingMessage): Admission | string {
-    const authorization = authorizationOf(req);
+    const authorization = firstRawHeader(req, 'authorization');
     if (!this.acceptsTokens) {
       const user = authorization ? basicUser(authorization) : undefined;
       return { caller: user !== undefined ? { kind: 'basic', user } : ANONYMOUS };

@@ -5,6 +5,7 @@
 // end must know the secret to verify signatures, and derives it instead of
 // storing it.
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sameTextAt } from '../../core/secrets.js';
 import type { SecretBox } from './secret-box.js';
 
 // Tested without captures, then cut at fixed places (`dct_` + 16 + `_` + 43): cheaper than a match
@@ -41,17 +42,6 @@ export function secretMatches(secret: string, storedHash: string | Buffer): bool
   const given = hash('sha256', secret, 'buffer');
   const stored = typeof storedHash === 'string' ? Buffer.from(storedHash, 'hex') : storedHash;
   return given.length === stored.length && timingSafeEqual(given, stored);
-}
-
-/**
- * Whether `text` from `start` on equals `known`, in time that depends on the lengths only, not on
- * where they differ. Plain JavaScript over the strings: in a busy server the two native calls of a
- * Buffer comparison cost more than this loop.
- */
-export function sameTextAt(text: string, start: number, known: string): boolean {
-  let differ = (text.length - start) ^ known.length;
-  for (let i = 0; i < known.length; i++) differ |= text.charCodeAt(start + i) ^ known.charCodeAt(i);
-  return differ === 0;
 }
 
 /** The length of every token (`dct_` + 16 + `_` + 43). */

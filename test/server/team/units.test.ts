@@ -8,7 +8,8 @@ import { ServerMetrics } from '../../../src/server/team/metrics.js';
 import { RateLimiter } from '../../../src/server/team/rate-limit.js';
 import { SealBroken, SecretBox } from '../../../src/server/team/secret-box.js';
 import { parsePrometheus } from './prometheus.js';
-import { durationMs, ec2AccessKeyId, hashSecret, hasProvenSecret, newToken, parseToken, sameTextAt, secretMatches, tokenIdOfAccessKey } from '../../../src/server/team/tokens.js';
+import { sameTextAt } from '../../../src/core/secrets.js';
+import { durationMs, ec2AccessKeyId, hashSecret, hasProvenSecret, newToken, parseToken, secretMatches, tokenIdOfAccessKey } from '../../../src/server/team/tokens.js';
 
 test('settings: --auth over DELTACLOUD_AUTH, passthrough by default; bad values are refused', () => {
   assert.equal(parseCommandLine([], {}).config.team.auth, 'passthrough');
